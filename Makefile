@@ -1,0 +1,41 @@
+# Gongkai: `make run` brings everything up, `make test` runs the whole suite.
+# Both bootstrap .venv from the lock files; nothing else needs to be installed but python3.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.PHONY: run test lint bench lock clean-venv
+
+$(BIN)/.runtime: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(BIN)/.dev: $(BIN)/.runtime requirements-dev.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@
+
+run: $(BIN)/.runtime
+	$(BIN)/gongkai up
+
+test: $(BIN)/.dev
+	$(BIN)/pytest
+
+lint: $(BIN)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy gongkai workflows activities workers api schemas store rules
+
+bench: $(BIN)/.dev
+	$(PY) -m bench
+
+# Regenerate the lock files after editing requirements*.in (needs network to PyPI).
+lock: $(BIN)/.runtime
+	$(PY) -m pip install --quiet uv
+	$(BIN)/uv pip compile requirements.in --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile requirements-dev.in --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,61 @@
+"""The FastAPI application: thin routes over Temporal and the read model."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+import gongkai
+from api import errors
+from api.routes import deadlines, health
+from gongkai.logs import get_logger
+from gongkai.settings import Settings, get_settings
+from store.db import make_engine, migrate
+
+log = get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = make_engine(settings.db_url)
+        migrate(app.state.engine)
+        app.state.temporal = temporal
+        connecting: asyncio.Task[None] | None = None
+        if temporal is None:
+            connecting = asyncio.create_task(_connect(app, settings))
+        try:
+            yield
+        finally:
+            if connecting is not None:
+                connecting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await connecting
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Gongkai 公开",
+        version=gongkai.__version__,
+        description="Government information-disclosure casework as durable Temporal workflows.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.temporal = temporal
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(deadlines.router)
+    return app
+
+
+async def _connect(app: FastAPI, settings: Settings) -> None:
+    from gongkai.temporal import connect_with_retry
+
+    app.state.temporal = await connect_with_retry(settings, attempts=10**6)
+    log.info("connected to temporal", address=settings.temporal_address)

@@ -1,0 +1,69 @@
+"""The public deadline calculator: what the law's clock says, and why."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from api import deps
+from rules.calendar import SHANGHAI, WorkCalendar
+from rules.clock import ClockPolicy, Explanation, Unit, evaluate, start
+
+router = APIRouter(prefix="/v1", tags=["deadlines"])
+
+
+class DeadlineOut(BaseModel):
+    start: date
+    n: int
+    unit: Unit
+    due_date: date
+    due_at: datetime
+    internal_due_at: datetime
+    provisional: bool
+    calendar_revision: str
+    explanation: Explanation
+
+
+@router.get(
+    "/deadlines",
+    response_model=DeadlineOut,
+    summary="Compute a statutory deadline on the working-day calendar",
+    description=(
+        "The start day is excluded and the n-th day is the last permissible day (民法典 Arts. "
+        "201, 1259); the due instant is 23:59:59 Asia/Shanghai. Calendar-day periods ending on "
+        "a rest day roll to the next working day (Art. 203). Hours run 24×7 from the start "
+        "instant. A result that crosses a year without a State Council notice is provisional."
+    ),
+)
+def compute_deadline(
+    start_: Annotated[
+        datetime | date,
+        Query(alias="start", description="receipt date (or an instant, for hours)"),
+    ],
+    n: Annotated[int, Query(ge=1, le=1000, description="length of the period")],
+    unit: Annotated[Unit, Query()] = Unit.WORKING_DAYS,
+    calendar: WorkCalendar = Depends(deps.calendar),
+) -> DeadlineOut:
+    if isinstance(start_, datetime):
+        anchor = start_ if start_.tzinfo else start_.replace(tzinfo=SHANGHAI)
+    else:
+        anchor = datetime.combine(start_, time(12, 0), tzinfo=SHANGHAI)
+    clock = start(
+        "deadline", unit, n, anchor, basis="期限计算", policy=ClockPolicy(provisional_margin=2)
+    )
+    reading = evaluate(clock, calendar, anchor)
+    assert reading.due_date and reading.due_at and reading.internal_due_at
+    return DeadlineOut(
+        start=anchor.astimezone(SHANGHAI).date(),
+        n=n,
+        unit=unit,
+        due_date=reading.due_date,
+        due_at=reading.due_at,
+        internal_due_at=reading.internal_due_at,
+        provisional=reading.provisional,
+        calendar_revision=calendar.revision,
+        explanation=reading.explanation,
+    )

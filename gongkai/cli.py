@@ -1,0 +1,184 @@
+"""The `gongkai` command line: up, worker, api, calendar."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gongkai.logs import configure_logging
+from gongkai.settings import get_settings
+
+app = typer.Typer(help="Gongkai 公开: disclosure casework as durable workflows.",
+                  no_args_is_help=True, add_completion=False)
+calendar_app = typer.Typer(help="The working-day calendar (工作日).", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+
+
+@app.callback()
+def _setup() -> None:
+    s = get_settings()
+    configure_logging(s.log_format, s.log_level)
+
+
+@app.command()
+def up() -> None:
+    """Start the embedded Temporal dev server, the worker and the API (what `make run` does)."""
+    from workers.launcher import up as run_up
+
+    _exit(run_up(get_settings()))
+
+
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker against the configured server."""
+    from workers.worker import run_worker
+
+    asyncio.run(run_worker(get_settings()))
+    _exit(0)
+
+
+@app.command()
+def api() -> None:
+    """Run the HTTP API (uvicorn) against the configured server and database."""
+    from workers.api_server import run_api
+
+    run_api(get_settings())
+    _exit(0)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from store.db import make_engine, migrate
+
+    engine = make_engine(get_settings().db_url)
+    migrate(engine)
+    return engine
+
+
+@calendar_app.command("show")
+def calendar_show(
+    year: int,
+    region: Annotated[str | None, typer.Option(help="e.g. CN, or CN-65")] = None,
+) -> None:
+    """List a year's holidays, make-up working days and overrides, and whether it is official."""
+    from store.calendar import load_calendar, overrides
+
+    engine = _engine()
+    region = region or get_settings().calendar_region
+    cal = load_calendar(engine, region)
+    status = cal.year_status(year)
+    typer.echo(f"{year} ({region}): {status.value}   calendar revision {cal.revision}")
+    if year in cal.official_years:
+        typer.echo(f"  source: {cal.official_years[year]}")
+    else:
+        typer.echo(f"  {year}年节假日安排尚未公布：weekends only; internal due dates keep a "
+                   "2-working-day margin.")
+    days = [d for d in cal.year_days(year) if d.kind != "weekend"]
+    for d in days:
+        mark = "WORK" if d.working else "OFF "
+        typer.echo(f"  {mark} {d.label}  [{d.kind}]")
+    typer.echo(f"  {sum(1 for d in days if not d.working)} holiday weekdays, "
+               f"{sum(1 for d in days if d.working)} make-up working days")
+    rows = overrides(engine, region, year)
+    if rows:
+        typer.echo("  overrides:")
+        for r in rows:
+            typer.echo(f"    {r.day} {r.kind} by {r.edited_by} at {r.edited_at:%Y-%m-%d %H:%M} "
+                       f"source={r.source!r} reason={r.reason!r}")
+
+
+@calendar_app.command("set")
+def calendar_set(
+    day: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"], help="YYYY-MM-DD")],
+    kind: Annotated[str, typer.Argument(help="holiday | workday")],
+    source: Annotated[str, typer.Option(help="the notice or decision behind the change")],
+    reason: Annotated[str, typer.Option(help="why the day changes")],
+    by: Annotated[str, typer.Option(help="who makes the change")] = os.environ.get("USER", "admin"),
+    name: Annotated[str, typer.Option(help="name shown in explanations")] = "",
+    region: Annotated[str | None, typer.Option()] = None,
+    notify: Annotated[bool, typer.Option(help="tell running cases to recompute")] = True,
+) -> None:
+    """Override one day (a local closure, a correction): stored with source, reason, who, when."""
+    from rules.calendar import DayKind
+    from store.calendar import set_day
+
+    kinds = {"holiday": DayKind.HOLIDAY, "workday": DayKind.MAKEUP_WORKDAY}
+    if kind not in kinds:
+        raise typer.BadParameter("kind must be 'holiday' or 'workday'")
+    try:
+        set_day(_engine(), day.date(), kinds[kind], source=source, reason=reason, edited_by=by,
+                at=datetime.now(UTC), name=name, region=region or get_settings().calendar_region)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(f"{day.date()} is now a {kind} ({source}; {reason}; by {by}).")
+    if notify:
+        _notify_calendar_changed()
+
+
+@calendar_app.command("import")
+def calendar_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="notice TOML file")],
+    by: Annotated[str, typer.Option(help="who imports")] = os.environ.get("USER", "admin"),
+    notify: Annotated[bool, typer.Option(help="tell running cases to recompute")] = True,
+) -> None:
+    """Import a year's State Council holiday notice (docs/calendar.md); the year becomes official."""
+    from pydantic import ValidationError
+
+    from rules.notice import parse_notice
+    from store.calendar import import_notice
+
+    try:
+        notice = parse_notice(file)
+    except (ValidationError, ValueError) as exc:
+        typer.echo(f"{file}: not a valid holiday notice:\n{exc}", err=True)
+        raise typer.Exit(2) from exc
+    n = import_notice(_engine(), notice, by, datetime.now(UTC))
+    typer.echo(f"{notice.year} ({notice.region}) is now official: {n} days from {notice.source}.")
+    if notify:
+        _notify_calendar_changed()
+
+
+def _notify_calendar_changed() -> None:
+    """Signal every running workflow to recompute its due dates (best effort, logged)."""
+    from gongkai.logs import get_logger
+    from gongkai.temporal import connect
+
+    log = get_logger("gongkai.calendar")
+
+    async def _run() -> int:
+        client = await asyncio.wait_for(connect(get_settings()), timeout=5)
+        n = 0
+        async for wf in client.list_workflows("ExecutionStatus = 'Running'"):
+            try:
+                await client.get_workflow_handle(wf.id, run_id=wf.run_id).signal("calendar_changed")
+                n += 1
+            except Exception as exc:
+                log.warning("could not signal", workflow_id=wf.id, error=str(exc))
+        return n
+
+    try:
+        n = asyncio.run(_run())
+        typer.echo(f"{n} running workflows told to recompute their deadlines.")
+    except Exception as exc:
+        typer.echo(f"Temporal not reachable ({exc.__class__.__name__}); running cases will use "
+                   "the new calendar at their next recomputation.", err=True)
+
+
+def _exit(code: int) -> None:
+    # Skip interpreter finalisation: the Temporal SDK's Rust threads can abort it (sdk-python#300).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

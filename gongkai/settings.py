@@ -1,0 +1,73 @@
+"""All configuration in one place: environment variables prefixed ``GONGKAI_``.
+
+Defaults run everything on one machine with files under ``./var/``; production changes only
+configuration (Temporal address/namespace/TLS, database URL), never code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GONGKAI_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the read model; default sqlite:///<var_dir>/gongkai.db",
+    )
+
+    # Temporal
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "gongkai"
+    temporal_tls: bool = False
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: str | None = None
+    # How long Temporal keeps a closed case's history (the dev server's default is 1 day).
+    temporal_retention_hours: int = 24 * 366
+
+    # Embedded dev server (`gongkai up`)
+    dev_server_ip: str = "127.0.0.1"
+    dev_server_port: int = 7233
+    dev_server_ui_port: int = 8233
+
+    # HTTP API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_url: str | None = None
+
+    # Statutory rules
+    jurisdiction: str = "CN"
+    calendar_region: str = "CN"
+
+    # Logging
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'gongkai.db').as_posix()}"
+
+    @property
+    def api_url(self) -> str:
+        return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def temporal_ui_url(self) -> str:
+        return f"http://{self.dev_server_ip}:{self.dev_server_ui_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

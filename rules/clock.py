@@ -1,0 +1,562 @@
+"""The statutory clock (DESIGN.md §3, LAW.md §0): pure, deterministic, time passed in.
+
+A clock is data (:class:`Clock`, a pydantic model that travels in workflow state and history) plus
+operations that return a new clock or raise :class:`ClockError` with a message an officer can act
+on. :func:`evaluate` turns a clock, a calendar and "now" into a :class:`Reading`: the due date, the
+due instant and a structured :class:`Explanation` of how it was reached.
+
+We keep the anchor, the pauses and the extensions rather than a stored due date, so the due date
+can be recomputed when a pause ends or the calendar changes (LAW.md §0, "consumed working days").
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from rules.calendar import SHANGHAI, DayInfo, WorkCalendar, due_instant, local_date
+
+
+class Unit(StrEnum):
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+    MONTHS = "months"
+    HOURS = "hours"
+
+    @property
+    def zh(self) -> str:
+        return {"working_days": "个工作日", "calendar_days": "日", "months": "个月", "hours": "小时"}[
+            self.value
+        ]
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    EXPIRED = "expired"
+    STOPPED = "stopped"
+
+
+class ClockError(ValueError):
+    """An operation the law does not allow on this clock; the message says why."""
+
+
+class ClockPolicy(BaseModel):
+    max_extensions: int = 0
+    extension_cap: int = 0
+    # LAW.md §0 pause-boundary convention: working days stop on the day after the pausing act and
+    # resume on the working day after the answer (the answer day itself is not counted).
+    resume_day_counts: bool = False
+    # Working days subtracted from internal due dates computed on a provisional calendar (§6.3).
+    provisional_margin: int = 2
+
+
+class Pause(BaseModel):
+    reason: str
+    since: datetime
+    until: datetime | None = None
+    by: str = ""
+
+
+class Extension(BaseModel):
+    amount: int
+    approver: str
+    reason: str
+    at: datetime
+
+
+class Override(BaseModel):
+    due_date: date
+    reason: str
+    approver: str
+    at: datetime
+
+
+class Restart(BaseModel):
+    at: datetime
+    reason: str
+    previous_anchor: datetime
+    discarded_pauses: list[Pause] = Field(default_factory=list)
+
+
+class Clock(BaseModel):
+    name: str
+    unit: Unit
+    limit: int
+    anchor_at: datetime
+    basis: str = ""
+    rule_pack: str = ""
+    policy: ClockPolicy = Field(default_factory=ClockPolicy)
+    pauses: list[Pause] = Field(default_factory=list)
+    extensions: list[Extension] = Field(default_factory=list)
+    override: Override | None = None
+    restarts: list[Restart] = Field(default_factory=list)
+    stopped_at: datetime | None = None
+    stop_reason: str = ""
+
+    @property
+    def anchor_date(self) -> date:
+        return local_date(self.anchor_at)
+
+    @property
+    def open_pause(self) -> Pause | None:
+        return self.pauses[-1] if self.pauses and self.pauses[-1].until is None else None
+
+    @property
+    def total_limit(self) -> int:
+        return self.limit + sum(e.amount for e in self.extensions)
+
+
+class PauseSpan(BaseModel):
+    reason: str
+    since: date
+    until: date | None
+    excluded_days: int
+
+
+class Explanation(BaseModel):
+    """Why the due date is what it is, in data and in words (Chinese, the officers' language)."""
+
+    clock: str
+    basis: str
+    unit: Unit
+    limit: int
+    total_limit: int
+    anchor_date: date
+    due_date: date | None
+    skipped: list[DayInfoModel] = Field(default_factory=list)
+    makeup_days_counted: list[DayInfoModel] = Field(default_factory=list)
+    rolled_over: list[DayInfoModel] = Field(default_factory=list)
+    pauses: list[PauseSpan] = Field(default_factory=list)
+    extensions: list[Extension] = Field(default_factory=list)
+    override: Override | None = None
+    restarts: list[Restart] = Field(default_factory=list)
+    calendar_revision: str
+    provisional: bool
+    provisional_years: list[int] = Field(default_factory=list)
+    rule_pack: str
+    lines: list[str] = Field(default_factory=list)
+
+
+class DayInfoModel(BaseModel):
+    day: date
+    kind: str
+    name: str = ""
+    label: str = ""
+
+    @classmethod
+    def of(cls, info: DayInfo) -> DayInfoModel:
+        return cls(day=info.day, kind=info.kind, name=info.name, label=info.label)
+
+
+Explanation.model_rebuild()
+
+
+class Reading(BaseModel):
+    """A clock as of one moment."""
+
+    clock: str
+    state: ClockState
+    unit: Unit
+    due_date: date | None
+    due_at: datetime | None
+    # Earlier than due_at when the calendar is provisional (safety margin) or when the
+    # conservative pause convention counts the resume day: drives internal alerts.
+    internal_due_at: datetime | None
+    consumed: int
+    remaining: int | None
+    provisional: bool
+    explanation: Explanation
+
+
+# -- operations ----------------------------------------------------------------------------
+
+
+def start(
+    name: str,
+    unit: Unit,
+    limit: int,
+    at: datetime,
+    *,
+    basis: str = "",
+    rule_pack: str = "",
+    policy: ClockPolicy | None = None,
+) -> Clock:
+    _aware(at)
+    if limit <= 0:
+        raise ClockError(f"{name}: a statutory period must be positive, got {limit}")
+    return Clock(
+        name=name,
+        unit=unit,
+        limit=limit,
+        anchor_at=at,
+        basis=basis,
+        rule_pack=rule_pack,
+        policy=policy or ClockPolicy(),
+    )
+
+
+def pause(clock: Clock, reason: str, at: datetime, by: str = "") -> Clock:
+    _aware(at)
+    _not_stopped(clock, "paused")
+    if clock.open_pause is not None:
+        raise ClockError(
+            f"The {clock.name} clock is already paused since "
+            f"{local_date(clock.open_pause.since)} ({clock.open_pause.reason})."
+        )
+    if reason.strip() == "":
+        raise ClockError("A pause needs a reason: the excluded period must be justified.")
+    return clock.model_copy(
+        update={"pauses": [*clock.pauses, Pause(reason=reason, since=at, by=by)]}
+    )
+
+
+def resume(clock: Clock, at: datetime) -> Clock:
+    _aware(at)
+    open_pause = clock.open_pause
+    if open_pause is None:
+        raise ClockError(f"The {clock.name} clock is not paused.")
+    if at < open_pause.since:
+        raise ClockError("A pause cannot end before it began.")
+    closed = open_pause.model_copy(update={"until": at})
+    return clock.model_copy(update={"pauses": [*clock.pauses[:-1], closed]})
+
+
+def restart(clock: Clock, at: datetime, reason: str) -> Clock:
+    """Start over from ``at`` (补正: GIDR Art. 30, the period runs from the corrected request)."""
+    _aware(at)
+    _not_stopped(clock, "restarted")
+    record = Restart(
+        at=at, reason=reason, previous_anchor=clock.anchor_at, discarded_pauses=clock.pauses
+    )
+    return clock.model_copy(
+        update={"anchor_at": at, "pauses": [], "restarts": [*clock.restarts, record]}
+    )
+
+
+def extend(
+    clock: Clock,
+    amount: int,
+    approver: str,
+    reason: str,
+    at: datetime,
+    calendar: WorkCalendar,
+) -> Clock:
+    """Extend once, within the cap, before expiry (GIDR Art. 33 para 2)."""
+    _aware(at)
+    _not_stopped(clock, "extended")
+    policy = clock.policy
+    if policy.max_extensions <= 0:
+        raise ClockError(f"The {clock.name} period ({clock.basis}) cannot be extended.")
+    if len(clock.extensions) >= policy.max_extensions:
+        prior = clock.extensions[-1]
+        raise ClockError(
+            f"Extension refused: the {clock.name} period was already extended on "
+            f"{local_date(prior.at)} by {prior.approver}; {clock.basis} allows "
+            f"{policy.max_extensions} extension only."
+        )
+    if amount <= 0 or amount > policy.extension_cap:
+        raise ClockError(
+            f"Extension refused: {amount}{clock.unit.zh} is not allowed; {clock.basis} allows "
+            f"at most {policy.extension_cap}{clock.unit.zh}."
+        )
+    if not approver.strip() or not reason.strip():
+        raise ClockError("Extension refused: it needs the approver and a reason.")
+    reading = evaluate(clock, calendar, at)
+    if reading.due_at is not None and at > reading.due_at:
+        raise ClockError(
+            f"Extension refused: the {clock.name} deadline ({reading.due_date}) has already "
+            f"passed; {clock.basis} allows extension only before it."
+        )
+    ext = Extension(amount=amount, approver=approver, reason=reason, at=at)
+    return clock.model_copy(update={"extensions": [*clock.extensions, ext]})
+
+
+def override(clock: Clock, due_date: date, reason: str, approver: str, at: datetime) -> Clock:
+    """Fix a reasonable later reply date (GIDR Art. 35)."""
+    _aware(at)
+    _not_stopped(clock, "overridden")
+    if not reason.strip() or not approver.strip():
+        raise ClockError("A fixed reply date needs a reason and an approver (GIDR Art. 35).")
+    if due_date < local_date(at):
+        raise ClockError(f"The fixed date {due_date} is already in the past.")
+    ov = Override(due_date=due_date, reason=reason, approver=approver, at=at)
+    return clock.model_copy(update={"override": ov})
+
+
+def stop(clock: Clock, at: datetime, reason: str) -> Clock:
+    """The duty was met (e.g. the reply was sent): the clock no longer runs."""
+    _aware(at)
+    _not_stopped(clock, "stopped")
+    return clock.model_copy(update={"stopped_at": at, "stop_reason": reason})
+
+
+# -- evaluation ----------------------------------------------------------------------------
+
+
+def evaluate(clock: Clock, calendar: WorkCalendar, now: datetime) -> Reading:
+    _aware(now)
+    if clock.unit is Unit.HOURS:
+        return _evaluate_hours(clock, calendar, now)
+    return _evaluate_days(clock, calendar, now)
+
+
+def _excluded_days(clock: Clock, today: date, *, resume_day_counts: bool) -> frozenset[date]:
+    """Dates on which the clock does not run: (pause day, answer day] (or open-ended)."""
+    out: set[date] = set()
+    for p in clock.pauses:
+        first = local_date(p.since) + timedelta(days=1)
+        if p.until is None:
+            last = today  # still open: the clock has not run since the pause began
+        else:
+            last = local_date(p.until)
+            if resume_day_counts:
+                last -= timedelta(days=1)
+        day = first
+        while day <= last:
+            out.add(day)
+            day += timedelta(days=1)
+    return frozenset(out)
+
+
+def _pause_spans(clock: Clock, excluded: frozenset[date]) -> list[PauseSpan]:
+    spans = []
+    for p in clock.pauses:
+        since, until = local_date(p.since), (local_date(p.until) if p.until else None)
+        days = sum(1 for d in excluded if d > since and (until is None or d <= until))
+        spans.append(PauseSpan(reason=p.reason, since=since, until=until, excluded_days=days))
+    return spans
+
+
+def _add_months(day: date, months: int) -> date:
+    """民法典 Art. 202: the corresponding day of the last month, or its last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, _stdcal.monthrange(year, month)[1]))
+
+
+def _evaluate_days(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
+    today = local_date(now)
+    anchor = clock.anchor_date
+    paused = clock.open_pause is not None
+    excluded = _excluded_days(
+        clock, today, resume_day_counts=clock.policy.resume_day_counts
+    )
+    conservative = _excluded_days(clock, today, resume_day_counts=True)
+    total = clock.total_limit
+    skipped: tuple[DayInfo, ...] = ()
+    makeup: tuple[DayInfo, ...] = ()
+    rolled: tuple[DayInfo, ...] = ()
+    prov_years: tuple[int, ...] = ()
+    due: date | None
+    internal: date | None
+
+    if clock.unit is Unit.WORKING_DAYS:
+        consumed = cal.working_days_between(anchor, today, excluded) if today > anchor else 0
+        if paused:
+            due = internal = None
+        else:
+            res = cal.nth_working_day(anchor, total, excluded)
+            due, skipped, makeup, prov_years = res.end, res.skipped, res.makeup_counted, (
+                res.provisional_years
+            )
+            internal = cal.nth_working_day(anchor, total, conservative).end
+    else:
+        consumed = max(0, sum(1 for d in _days(anchor, today) if d not in excluded))
+        if paused:
+            due = internal = None
+        else:
+            if clock.unit is Unit.CALENDAR_DAYS:
+                raw = _nth_counted_day(anchor, total, excluded)
+                raw_internal = _nth_counted_day(anchor, total, conservative)
+            else:  # months; pauses extend by the excluded days
+                base = _add_months(anchor, total)
+                extra = sum(1 for d in excluded if anchor < d)
+                raw = base + timedelta(days=extra)
+                raw_internal = base + timedelta(
+                    days=sum(1 for d in conservative if anchor < d)
+                )
+            due, rolled = cal.next_working_day_on_or_after(raw)
+            internal, _ = cal.next_working_day_on_or_after(raw_internal)
+            skipped = tuple(
+                DayInfo(d, False, "paused", "", cal.is_provisional(d))
+                for d in sorted(excluded)
+                if anchor < d <= raw
+            )
+            prov_years = cal.provisional_years_in(anchor + timedelta(days=1), due)
+
+    if clock.override is not None:
+        due = internal = clock.override.due_date
+    if due is not None and internal is not None and prov_years:
+        internal = cal.working_days_before(internal, clock.policy.provisional_margin)
+
+    state = _state(clock, now, due_instant(due) if due else None)
+    remaining = None if due is None else max(0, total - consumed)
+    if clock.unit is Unit.WORKING_DAYS and due is not None and clock.override is None:
+        remaining = max(0, cal.working_days_between(today, due, excluded))
+    explanation = _explain(
+        clock, cal, due, skipped, makeup, rolled, excluded, prov_years, consumed
+    )
+    return Reading(
+        clock=clock.name,
+        state=state,
+        unit=clock.unit,
+        due_date=due,
+        due_at=due_instant(due) if due else None,
+        internal_due_at=due_instant(internal) if internal else None,
+        consumed=consumed,
+        remaining=remaining,
+        provisional=bool(prov_years),
+        explanation=explanation,
+    )
+
+
+def _evaluate_hours(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
+    """24×7 wall-clock hours (emergency releases): pauses add their exact duration."""
+    paused_for = timedelta()
+    for p in clock.pauses:
+        paused_for += (p.until or now) - p.since
+    total = timedelta(hours=clock.total_limit)
+    elapsed = max(timedelta(), now - clock.anchor_at - paused_for)
+    due_at: datetime | None = None
+    if clock.open_pause is None:
+        due_at = clock.anchor_at + total + paused_for
+    if clock.override is not None:
+        due_at = due_instant(clock.override.due_date)
+    due_date = due_at.astimezone(SHANGHAI).date() if due_at else None
+    consumed = int(elapsed.total_seconds() // 3600)
+    remaining = None if due_at is None else max(0, clock.total_limit - consumed)
+    explanation = _explain(clock, cal, due_date, (), (), (), frozenset(), (), consumed)
+    if due_at is not None:
+        explanation.lines.insert(
+            1, f"到期时刻：{due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}（北京时间，24小时连续计算）"
+        )
+    return Reading(
+        clock=clock.name,
+        state=_state(clock, now, due_at),
+        unit=clock.unit,
+        due_date=due_date,
+        due_at=due_at,
+        internal_due_at=due_at,
+        consumed=consumed,
+        remaining=remaining,
+        provisional=False,
+        explanation=explanation,
+    )
+
+
+def _state(clock: Clock, now: datetime, due_at: datetime | None) -> ClockState:
+    if clock.stopped_at is not None:
+        return ClockState.STOPPED
+    if clock.open_pause is not None:
+        return ClockState.PAUSED
+    if due_at is not None and now > due_at:
+        return ClockState.EXPIRED
+    return ClockState.RUNNING
+
+
+def _days(anchor: date, today: date) -> list[date]:
+    return [anchor + timedelta(days=i) for i in range(1, (today - anchor).days + 1)]
+
+
+def _nth_counted_day(anchor: date, n: int, excluded: frozenset[date]) -> date:
+    day, counted = anchor, 0
+    while counted < n:
+        day += timedelta(days=1)
+        if day not in excluded:
+            counted += 1
+    return day
+
+
+def _explain(
+    clock: Clock,
+    cal: WorkCalendar,
+    due: date | None,
+    skipped: tuple[DayInfo, ...],
+    makeup: tuple[DayInfo, ...],
+    rolled: tuple[DayInfo, ...],
+    excluded: frozenset[date],
+    prov_years: tuple[int, ...],
+    consumed: int,
+) -> Explanation:
+    anchor = clock.anchor_date
+    lines = [
+        f"{clock.basis}：自{anchor.isoformat()}起算（不含当日），期限{clock.limit}{clock.unit.zh}"
+        + (f"，已延长至{clock.total_limit}{clock.unit.zh}" if clock.extensions else "")
+        + (f"，届满日{due.isoformat()}" if due else "，目前暂停计算")
+        + "。"
+    ]
+    weekend = [d for d in skipped if d.kind == "weekend"]
+    holiday = [d for d in skipped if d.kind == "holiday"]
+    paused_days = [d for d in skipped if d.kind == "paused"]
+    if weekend:
+        lines.append(f"跳过周末{len(weekend)}天。")
+    if holiday:
+        lines.append("跳过节假日：" + "、".join(d.label for d in holiday) + "。")
+    if makeup:
+        lines.append("计入调休上班日：" + "、".join(d.label for d in makeup) + "。")
+    if rolled:
+        lines.append(
+            f"期间最后一日{rolled[0].day.isoformat()}为休息日，顺延至其后第一个工作日"
+            "（民法典第二百零三条）。"
+        )
+    spans = _pause_spans(clock, excluded)
+    for span in spans:
+        until = span.until.isoformat() if span.until else "至今"
+        lines.append(f"暂停：{span.since.isoformat()}—{until}，{span.reason}（不计入期限）。")
+    for r in clock.restarts:
+        lines.append(f"{local_date(r.at).isoformat()}重新起算：{r.reason}。")
+    for e in clock.extensions:
+        lines.append(
+            f"延长{e.amount}{clock.unit.zh}：{e.approver}于{local_date(e.at).isoformat()}批准，"
+            f"理由：{e.reason}。"
+        )
+    if clock.override is not None:
+        ov = clock.override
+        lines.append(
+            f"答复日期确定为{ov.due_date.isoformat()}：{ov.approver}批准，理由：{ov.reason}。"
+        )
+    if prov_years:
+        years = "、".join(str(y) for y in prov_years)
+        lines.append(
+            f"{years}年节假日安排尚未公布，期限为预估值（仅按周末计算）；内部期限提前"
+            f"{clock.policy.provisional_margin}个工作日。"
+        )
+    lines.append(f"日历版本 {cal.revision}；规则包 {clock.rule_pack or '—'}。")
+    return Explanation(
+        clock=clock.name,
+        basis=clock.basis,
+        unit=clock.unit,
+        limit=clock.limit,
+        total_limit=clock.total_limit,
+        anchor_date=anchor,
+        due_date=due,
+        skipped=[DayInfoModel.of(d) for d in skipped],
+        makeup_days_counted=[DayInfoModel.of(d) for d in makeup],
+        rolled_over=[DayInfoModel.of(d) for d in rolled],
+        pauses=spans,
+        extensions=list(clock.extensions),
+        override=clock.override,
+        restarts=list(clock.restarts),
+        calendar_revision=cal.revision,
+        provisional=bool(prov_years),
+        provisional_years=list(prov_years),
+        rule_pack=clock.rule_pack,
+        lines=lines,
+    )
+
+
+def _aware(at: datetime) -> None:
+    if at.tzinfo is None:
+        raise ClockError("Times given to the clock must be timezone-aware.")
+
+
+def _not_stopped(clock: Clock, verb: str) -> None:
+    if clock.stopped_at is not None:
+        raise ClockError(
+            f"The {clock.name} clock stopped on {local_date(clock.stopped_at)} "
+            f"({clock.stop_reason}) and cannot be {verb}."
+        )

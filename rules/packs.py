@@ -1,0 +1,216 @@
+"""Rule packs: every statutory period and escalation threshold, as validated data.
+
+A pack is a TOML file in ``rules/packs/`` (or a directory named by ``GONGKAI_RULE_PACK_DIR``)
+for one jurisdiction and a span of receipt dates. Workflows never hold a statutory number as a
+literal: they ask for the pack that governs the case (:func:`select_pack`) and read it.
+Local packs (e.g. ``CN-44`` for Guangdong) override the national one where they apply.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rules.clock import ClockPolicy, Unit
+
+PACK_DIR = Path(__file__).parent / "packs"
+CaseKind = Literal["disclosure", "consultation", "emergency", "inquiry"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Strict):
+    amount: int = Field(ge=0)
+    unit: Unit
+    basis: str
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.amount}{self.unit.zh}"
+
+
+class Action(StrEnum):
+    NOTIFY_OFFICER = "notify_officer"
+    NOTIFY_SUPERVISOR = "notify_supervisor"
+    NOTIFY_HEAD = "notify_head"
+    URGING_NOTICE = "urging_notice"  # 催办通知书
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class Rung(_Strict):
+    """One step of an escalation ladder; fires once per case and clock."""
+
+    name: str
+    light: Light
+    # Exactly one trigger: a number of units consumed, or units after the due date
+    # (0 = as soon as the due instant has passed).
+    at_consumed: int | None = Field(default=None, ge=1)
+    after_due: int | None = Field(default=None, ge=0)
+    actions: list[Action] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Rung:
+        if (self.at_consumed is None) == (self.after_due is None):
+            raise ValueError(f"rung {self.name!r}: give exactly one of at_consumed / after_due")
+        return self
+
+
+class Inactivity(_Strict):
+    """No officer action for this many working days → these actions (once per quiet spell)."""
+
+    working_days: int = Field(ge=1)
+    actions: list[Action]
+
+
+class Escalation(_Strict):
+    rungs: list[Rung]
+    inactivity: Inactivity | None = None
+
+
+class DisclosureRules(_Strict):
+    """GIDR (政府信息公开条例) — LAW.md §1.2, rows A1–A12."""
+
+    reply: Period
+    extension: Period
+    max_extensions: int = Field(ge=0)
+    correction_notice_window: Period | None = None
+    correction_notice_warning_day: int | None = None
+    correction_period_default: Period
+    third_party_consultation: Period | None = None
+    co_producer_consultation: Period | None = None
+    other_agency_chase: Period
+    fee_payment: Period
+    explanation_excludes_clock: bool
+    online_confirmation: Period
+    remedy_reconsideration: Period
+    remedy_litigation: Period
+    remedy_litigation_after_reconsideration: Period
+    remedy_without_notice: Period
+    reconsideration_first_since: date | None = None
+    pause_resume_day_counts: bool = False
+    escalation: Escalation
+
+
+class ConsultationRules(_Strict):
+    """Decree 713 (重大行政决策程序暂行条例) — LAW.md §2."""
+
+    comment_period: Period
+    hearing_materials_before: Period
+    legality_review: Period
+    publication: Period
+    escalation: Escalation
+
+
+class EmergencyRules(_Strict):
+    """国办发〔2016〕61号 / 80号 — LAW.md §3. Hours, 24×7."""
+
+    authoritative_release: Period
+    press_conference: Period
+    other_concern: Period
+    follow_up_interval: Period
+    escalation: Escalation
+
+
+class InquiryRules(_Strict):
+    """Local rules (seed: Zhaoqing 2013) — LAW.md §4. Every number is configuration."""
+
+    consultation_reply: Period
+    suggestion_reply: Period
+    suggestion_complex_reply: Period
+    error_report_reply: Period
+    escalation: Escalation
+
+
+class RulePack(_Strict):
+    id: str
+    version: str
+    title: str
+    jurisdiction: str
+    effective_from: date
+    effective_until: date | None = None
+    provisional_margin: int = Field(default=2, ge=0)
+    sources: list[str] = Field(default_factory=list)
+    disclosure: DisclosureRules | None = None
+    consultation: ConsultationRules | None = None
+    emergency: EmergencyRules | None = None
+    inquiry: InquiryRules | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def covers(self, jurisdiction: str, on: date) -> bool:
+        in_force = self.effective_from <= on and (
+            self.effective_until is None or on <= self.effective_until
+        )
+        return in_force and (
+            jurisdiction == self.jurisdiction or jurisdiction.startswith(self.jurisdiction + "-")
+        )
+
+    def policy(self, period: Period, *, extension: Period | None = None) -> ClockPolicy:
+        """The clock policy for a period of this pack."""
+        resume_counts = self.disclosure.pause_resume_day_counts if self.disclosure else False
+        return ClockPolicy(
+            max_extensions=self.disclosure.max_extensions if extension and self.disclosure else 0,
+            extension_cap=extension.amount if extension else 0,
+            resume_day_counts=resume_counts,
+            provisional_margin=self.provisional_margin,
+        )
+
+
+class RulePackError(LookupError):
+    pass
+
+
+def load_pack(path: Path) -> RulePack:
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    try:
+        return RulePack.model_validate(data)
+    except ValueError as exc:
+        raise RulePackError(f"rule pack {path.name} is invalid: {exc}") from exc
+
+
+@lru_cache(maxsize=8)
+def load_packs(directory: Path = PACK_DIR) -> tuple[RulePack, ...]:
+    packs = tuple(load_pack(p) for p in sorted(directory.glob("*.toml")))
+    ids = [p.ref for p in packs]
+    if len(set(ids)) != len(ids):
+        raise RulePackError(f"duplicate rule pack ids in {directory}: {ids}")
+    return packs
+
+
+def select_pack(
+    kind: CaseKind,
+    jurisdiction: str,
+    on: date,
+    packs: Iterable[RulePack] | None = None,
+) -> RulePack:
+    """The pack that governs a case of ``kind`` received ``on`` in ``jurisdiction``: the most
+    specific jurisdiction first, then the newest pack in force on that date (the law in force at
+    T0 applies, LAW.md §1.5)."""
+    candidates = [
+        p
+        for p in (packs if packs is not None else load_packs())
+        if getattr(p, kind) is not None and p.covers(jurisdiction, on)
+    ]
+    if not candidates:
+        raise RulePackError(
+            f"No rule pack covers {kind} cases in {jurisdiction} received on {on.isoformat()}."
+        )
+    return max(candidates, key=lambda p: (len(p.jurisdiction), p.effective_from))

@@ -1,0 +1,34 @@
+"""Inputs and outputs of deadline computation, shared by the API, activities and workflows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from rules.clock import Clock, Reading
+
+
+class EvaluateClock(BaseModel):
+    """Ask the calendar for a clock's due date as of ``now``."""
+
+    clock: Clock
+    now: datetime
+    region: str = "CN"
+
+
+class StatutoryTimerInput(BaseModel):
+    """A single statutory period to watch, e.g. A14: proactive disclosure within 20 WD."""
+
+    name: str = Field(description="what the period is for, e.g. 'proactive_disclosure'")
+    kind: str = "disclosure"
+    period: str = Field(description="the rule-pack field holding the period, e.g. 'reply'")
+    jurisdiction: str = "CN"
+    region: str = "CN"
+    subject: str = ""
+
+
+class StatutoryTimerResult(BaseModel):
+    name: str
+    reading: Reading
+    fired_at: datetime

@@ -1,0 +1,152 @@
+"""The working-day calendar as stored: imported notices and overrides on top of the seed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from rules.calendar import (
+    CalendarEntry,
+    DayKind,
+    Origin,
+    WorkCalendar,
+    YearStatus,
+    build_calendar,
+)
+from rules.notice import HolidayNotice
+from store.db import session_scope
+from store.models import CalendarDay, CalendarYear
+
+_cache: dict[tuple[str, str], tuple[tuple[int, int], WorkCalendar]] = {}
+
+
+def _fingerprint(session: Session, region: str) -> tuple[int, int]:
+    days = session.exec(
+        select(func.count(), func.coalesce(func.max(CalendarDay.id), 0)).where(
+            col(CalendarDay.region).in_(_regions(region))
+        )
+    ).one()
+    years = session.exec(
+        select(func.count(), func.coalesce(func.max(CalendarYear.id), 0)).where(
+            col(CalendarYear.region).in_(_regions(region))
+        )
+    ).one()
+    return (int(days[0]) * 1_000_003 + int(days[1]), int(years[0]) * 1_000_003 + int(years[1]))
+
+
+def _regions(region: str) -> list[str]:
+    """A province's calendar is the national one plus its own days (e.g. CN-65 for Xinjiang)."""
+    parts = region.split("-")
+    return ["-".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def load_calendar(engine: Engine, region: str = "CN") -> WorkCalendar:
+    """The current calendar of ``region``; rebuilt only when the stored rows changed."""
+    with Session(engine) as session:
+        fp = _fingerprint(session, region)
+        key = (str(engine.url), region)
+        cached = _cache.get(key)
+        if cached and cached[0] == fp:
+            return cached[1]
+        rows = session.exec(
+            select(CalendarDay).where(col(CalendarDay.region).in_(_regions(region)))
+        ).all()
+        years = session.exec(
+            select(CalendarYear).where(col(CalendarYear.region).in_(_regions(region)))
+        ).all()
+    imported = {y.year: y.source for y in years if y.status == YearStatus.OFFICIAL}
+    entries = [
+        CalendarEntry(
+            r.day,
+            DayKind(r.kind),
+            r.name,
+            Origin(r.origin),
+            r.source,
+            r.reason,
+            r.edited_by,
+            r.edited_at,
+        )
+        for r in rows
+        # Import rows of a year re-imported later are superseded by the newer import.
+        if not (r.origin == Origin.IMPORT and _stale_import(r, years))
+    ]
+    calendar = build_calendar(entries, imported, region)
+    _cache[key] = (fp, calendar)
+    return calendar
+
+
+def _stale_import(row: CalendarDay, years: list[CalendarYear] | tuple[CalendarYear, ...]) -> bool:
+    for y in years:
+        if y.year == row.day.year and y.region == row.region:
+            return row.edited_at < y.edited_at
+    return False
+
+
+def set_day(
+    engine: Engine,
+    day: date,
+    kind: DayKind,
+    *,
+    source: str,
+    reason: str,
+    edited_by: str,
+    at: datetime,
+    name: str = "",
+    region: str = "CN",
+) -> CalendarDay:
+    if not source.strip() or not reason.strip():
+        raise ValueError("A calendar override needs its source (notice, decision) and a reason.")
+    row = CalendarDay(
+        region=region,
+        day=day,
+        kind=kind.value,
+        name=name or ("放假" if kind is DayKind.HOLIDAY else "调休上班"),
+        origin=Origin.OVERRIDE.value,
+        source=source,
+        reason=reason,
+        edited_by=edited_by,
+        edited_at=at,
+    )
+    with session_scope(engine) as session:
+        session.add(row)
+    return row
+
+
+def import_notice(engine: Engine, notice: HolidayNotice, edited_by: str, at: datetime) -> int:
+    """Store a year's notice and mark the year official. Returns the number of days stored."""
+    entries = notice.entries(edited_by, at)
+    with session_scope(engine) as session:
+        year = session.exec(
+            select(CalendarYear).where(
+                CalendarYear.region == notice.region, CalendarYear.year == notice.year
+            )
+        ).first()
+        if year is None:
+            year = CalendarYear(region=notice.region, year=notice.year, status="", source="",
+                                edited_by=edited_by, edited_at=at)
+        year.status = YearStatus.OFFICIAL.value
+        year.source = notice.source
+        year.edited_by = edited_by
+        year.edited_at = at
+        session.add(year)
+        for e in entries:
+            session.add(
+                CalendarDay(
+                    region=notice.region, day=e.day, kind=e.kind.value, name=e.name,
+                    origin=Origin.IMPORT.value, source=e.source, reason="国务院办公厅通知导入",
+                    edited_by=edited_by, edited_at=at,
+                )
+            )
+    return len(entries)
+
+
+def overrides(engine: Engine, region: str = "CN", year: int | None = None) -> list[CalendarDay]:
+    with Session(engine) as session:
+        q = select(CalendarDay).where(
+            col(CalendarDay.region).in_(_regions(region)), CalendarDay.origin == Origin.OVERRIDE
+        )
+        rows = list(session.exec(q.order_by(col(CalendarDay.edited_at))).all())
+    return [r for r in rows if year is None or r.day.year == year]

@@ -1,0 +1,65 @@
+"""The Temporal worker: every workflow and activity of Gongkai on one task queue."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
+
+from activities.deadlines import DeadlineActivities, select_rule_pack
+from gongkai.logs import get_logger
+from gongkai.settings import Settings
+from gongkai.temporal import connect_with_retry
+from workflows.timer import StatutoryTimerWorkflow
+
+log = get_logger(__name__)
+
+WORKFLOWS: list[type] = [StatutoryTimerWorkflow]
+
+
+def activities(engine: Engine) -> list[Any]:
+    deadlines = DeadlineActivities(engine)
+    return [deadlines.evaluate_clock, select_rule_pack]
+
+
+def build_worker(
+    client: Client, engine: Engine, task_queue: str, executor: ThreadPoolExecutor
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities(engine),
+        activity_executor=executor,
+        workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
+        activity_task_poller_behavior=PollerBehaviorAutoscaling(),
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    from store.db import make_engine, migrate
+
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    client = await connect_with_retry(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        worker = build_worker(client, engine, settings.temporal_task_queue, executor)
+        log.info("worker started", task_queue=settings.temporal_task_queue,
+                 namespace=settings.temporal_namespace, address=settings.temporal_address)
+        run = asyncio.create_task(worker.run())
+        await stop.wait()
+        log.info("worker stopping")
+        await worker.shutdown()
+        await run
+    log.info("worker stopped")
