@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
 from api import deps
@@ -40,17 +40,18 @@ class DeadlineOut(BaseModel):
 )
 def compute_deadline(
     start_: Annotated[
-        datetime | date,
-        Query(alias="start", description="receipt date (or an instant, for hours)"),
+        str,
+        Query(
+            alias="start",
+            description="receipt date, e.g. 2026-09-15 (or an instant, for hours)",
+            examples=["2026-09-15"],
+        ),
     ],
     n: Annotated[int, Query(ge=1, le=1000, description="length of the period")],
     unit: Annotated[Unit, Query()] = Unit.WORKING_DAYS,
     calendar: WorkCalendar = Depends(deps.calendar),
 ) -> DeadlineOut:
-    if isinstance(start_, datetime):
-        anchor = start_ if start_.tzinfo else start_.replace(tzinfo=SHANGHAI)
-    else:
-        anchor = datetime.combine(start_, time(12, 0), tzinfo=SHANGHAI)
+    anchor = _parse_start(start_)
     clock = start(
         "deadline", unit, n, anchor, basis="期限计算", policy=ClockPolicy(provisional_margin=2)
     )
@@ -67,3 +68,20 @@ def compute_deadline(
         calendar_revision=calendar.revision,
         explanation=reading.explanation,
     )
+
+
+def _parse_start(value: str) -> datetime:
+    """A date means that day in Asia/Shanghai; an instant without offset is Beijing time."""
+    try:
+        return datetime.combine(date.fromisoformat(value), time(12, 0), tzinfo=SHANGHAI)
+    except ValueError:
+        pass
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(
+            422,
+            f"'start': {value!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-09-15), "
+            "or as an instant such as 2026-09-15T08:30:00+08:00 for periods in hours.",
+        ) from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=SHANGHAI)

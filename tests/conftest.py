@@ -1,0 +1,74 @@
+"""Session fixtures: the read model, the calendar, and real Temporal servers from the packaged
+binaries (the time-skipping test server and the dev server); nothing is downloaded."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from gongkai.temporal import data_converter, ensure_search_attributes, temporal_cli, temporal_test_server
+from rules.calendar import WorkCalendar, build_calendar
+from schemas.search import ALL as SEARCH_ATTRIBUTES
+from store.db import make_engine, migrate
+
+
+@pytest.fixture(scope="session")
+def calendar() -> WorkCalendar:
+    return build_calendar()
+
+
+def _database_url(directory: Path) -> str:
+    # CI may point the suite at PostgreSQL; SQLite otherwise.
+    return os.environ.get("GONGKAI_TEST_DATABASE_URL") or f"sqlite:///{directory / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    eng = make_engine(_database_url(tmp_path_factory.mktemp("db")))
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A database of its own, for tests that change the calendar."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server(),
+        data_converter=data_converter(),
+    )
+    await ensure_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def local_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli(),
+        data_converter=data_converter(),
+        search_attributes=SEARCH_ATTRIBUTES,
+        dev_server_log_level="error",
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4()}"
