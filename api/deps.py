@@ -12,11 +12,11 @@ from store.calendar import load_calendar
 
 
 def settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def engine(request: Request) -> Engine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+    return request.app.state.engine
 
 
 def calendar(request: Request) -> WorkCalendar:
@@ -27,5 +27,7 @@ def calendar(request: Request) -> WorkCalendar:
 def temporal(request: Request) -> Client:
     client: Client | None = request.app.state.temporal
     if client is None:
-        raise HTTPException(503, "The workflow engine (Temporal) is not reachable yet; retry shortly.")
+        raise HTTPException(
+            503, "The workflow engine (Temporal) is not reachable yet; retry shortly."
+        )
     return client

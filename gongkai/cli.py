@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gongkai.logs import configure_logging
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 from gongkai.settings import get_settings
 
-app = typer.Typer(help="Gongkai 公开: disclosure casework as durable workflows.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Gongkai 公开: disclosure casework as durable workflows.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 calendar_app = typer.Typer(help="The working-day calendar (工作日).", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 
@@ -52,7 +58,7 @@ def api() -> None:
     _exit(0)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     from store.db import make_engine, migrate
 
     engine = make_engine(get_settings().db_url)
@@ -76,20 +82,26 @@ def calendar_show(
     if year in cal.official_years:
         typer.echo(f"  source: {cal.official_years[year]}")
     else:
-        typer.echo(f"  {year}年节假日安排尚未公布：weekends only; internal due dates keep a "
-                   "2-working-day margin.")
+        typer.echo(
+            f"  {year}年节假日安排尚未公布：weekends only; internal due dates keep a "
+            "2-working-day margin."
+        )
     days = [d for d in cal.year_days(year) if d.kind != "weekend"]
     for d in days:
         mark = "WORK" if d.working else "OFF "
         typer.echo(f"  {mark} {d.label}  [{d.kind}]")
-    typer.echo(f"  {sum(1 for d in days if not d.working)} holiday weekdays, "
-               f"{sum(1 for d in days if d.working)} make-up working days")
+    typer.echo(
+        f"  {sum(1 for d in days if not d.working)} holiday weekdays, "
+        f"{sum(1 for d in days if d.working)} make-up working days"
+    )
     rows = overrides(engine, region, year)
     if rows:
         typer.echo("  overrides:")
         for r in rows:
-            typer.echo(f"    {r.day} {r.kind} by {r.edited_by} at {r.edited_at:%Y-%m-%d %H:%M} "
-                       f"source={r.source!r} reason={r.reason!r}")
+            typer.echo(
+                f"    {r.day} {r.kind} by {r.edited_by} at {r.edited_at:%Y-%m-%d %H:%M} "
+                f"source={r.source!r} reason={r.reason!r}"
+            )
 
 
 @calendar_app.command("set")
@@ -111,8 +123,17 @@ def calendar_set(
     if kind not in kinds:
         raise typer.BadParameter("kind must be 'holiday' or 'workday'")
     try:
-        set_day(_engine(), day.date(), kinds[kind], source=source, reason=reason, edited_by=by,
-                at=datetime.now(UTC), name=name, region=region or get_settings().calendar_region)
+        set_day(
+            _engine(),
+            day.date(),
+            kinds[kind],
+            source=source,
+            reason=reason,
+            edited_by=by,
+            at=datetime.now(UTC),
+            name=name,
+            region=region or get_settings().calendar_region,
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"{day.date()} is now a {kind} ({source}; {reason}; by {by}).")
@@ -126,7 +147,7 @@ def calendar_import(
     by: Annotated[str, typer.Option(help="who imports")] = os.environ.get("USER", "admin"),
     notify: Annotated[bool, typer.Option(help="tell running cases to recompute")] = True,
 ) -> None:
-    """Import a year's State Council holiday notice (docs/calendar.md); the year becomes official."""
+    """Import a year's holiday notice (docs/calendar.md): the year becomes official."""
     from pydantic import ValidationError
 
     from rules.notice import parse_notice
@@ -165,8 +186,11 @@ def _notify_calendar_changed() -> None:
         n = asyncio.run(_run())
         typer.echo(f"{n} running workflows told to recompute their deadlines.")
     except Exception as exc:
-        typer.echo(f"Temporal not reachable ({exc.__class__.__name__}); running cases will use "
-                   "the new calendar at their next recomputation.", err=True)
+        typer.echo(
+            f"Temporal not reachable ({exc.__class__.__name__}); running cases will use "
+            "the new calendar at their next recomputation.",
+            err=True,
+        )
 
 
 def _exit(code: int) -> None:

@@ -80,8 +80,12 @@ async def connect_with_retry(settings: Settings, attempts: int = 60) -> Client:
             if attempt == attempts:
                 raise
             if attempt in (1, 10, 30):
-                log.warning("temporal not reachable yet", address=settings.temporal_address,
-                            attempt=attempt, error=str(exc))
+                log.warning(
+                    "temporal not reachable yet",
+                    address=settings.temporal_address,
+                    attempt=attempt,
+                    error=str(exc),
+                )
             await asyncio.sleep(1)
     raise AssertionError("unreachable")
 
@@ -93,10 +97,9 @@ async def ensure_search_attributes(client: Client) -> None:
         AddSearchAttributesRequest,
         ListSearchAttributesRequest,
     )
+    from temporalio.service import RPCError, RPCStatusCode
 
     from schemas.search import ALL
-
-    from temporalio.service import RPCError, RPCStatusCode
 
     try:
         existing = await client.operator_service.list_search_attributes(

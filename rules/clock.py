@@ -28,9 +28,12 @@ class Unit(StrEnum):
 
     @property
     def zh(self) -> str:
-        return {"working_days": "个工作日", "calendar_days": "日", "months": "个月", "hours": "小时"}[
-            self.value
-        ]
+        return {
+            "working_days": "个工作日",
+            "calendar_days": "日",
+            "months": "个月",
+            "hours": "小时",
+        }[self.value]
 
 
 class ClockState(StrEnum):
@@ -342,9 +345,7 @@ def _evaluate_days(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
     today = local_date(now)
     anchor = clock.anchor_date
     paused = clock.open_pause is not None
-    excluded = _excluded_days(
-        clock, today, resume_day_counts=clock.policy.resume_day_counts
-    )
+    excluded = _excluded_days(clock, today, resume_day_counts=clock.policy.resume_day_counts)
     conservative = _excluded_days(clock, today, resume_day_counts=True)
     total = clock.total_limit
     skipped: tuple[DayInfo, ...] = ()
@@ -360,8 +361,11 @@ def _evaluate_days(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
             due = internal = None
         else:
             res = cal.nth_working_day(anchor, total, excluded)
-            due, skipped, makeup, prov_years = res.end, res.skipped, res.makeup_counted, (
-                res.provisional_years
+            due, skipped, makeup, prov_years = (
+                res.end,
+                res.skipped,
+                res.makeup_counted,
+                (res.provisional_years),
             )
             internal = cal.nth_working_day(anchor, total, conservative).end
     else:
@@ -376,9 +380,7 @@ def _evaluate_days(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
                 base = _add_months(anchor, total)
                 extra = sum(1 for d in excluded if anchor < d)
                 raw = base + timedelta(days=extra)
-                raw_internal = base + timedelta(
-                    days=sum(1 for d in conservative if anchor < d)
-                )
+                raw_internal = base + timedelta(days=sum(1 for d in conservative if anchor < d))
             due, rolled = cal.next_working_day_on_or_after(raw)
             internal, _ = cal.next_working_day_on_or_after(raw_internal)
             skipped = tuple(
@@ -397,9 +399,7 @@ def _evaluate_days(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
     remaining = None if due is None else max(0, total - consumed)
     if clock.unit is Unit.WORKING_DAYS and due is not None and clock.override is None:
         remaining = max(0, cal.working_days_between(today, due, excluded))
-    explanation = _explain(
-        clock, cal, due, skipped, makeup, rolled, excluded, prov_years, consumed
-    )
+    explanation = _explain(clock, cal, due, skipped, makeup, rolled, excluded, prov_years, consumed)
     return Reading(
         clock=clock.name,
         state=state,
@@ -432,7 +432,9 @@ def _evaluate_hours(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
     explanation = _explain(clock, cal, due_date, (), (), (), frozenset(), (), consumed)
     if due_at is not None:
         explanation.lines.insert(
-            1, f"到期时刻：{due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}（北京时间，24小时连续计算）"
+            1,
+            f"到期时刻：{due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}"
+            "（北京时间，24小时连续计算）",
         )
     return Reading(
         clock=clock.name,
@@ -491,7 +493,6 @@ def _explain(
     ]
     weekend = [d for d in skipped if d.kind == "weekend"]
     holiday = [d for d in skipped if d.kind == "holiday"]
-    paused_days = [d for d in skipped if d.kind == "paused"]
     if weekend:
         lines.append(f"跳过周末{len(weekend)}天。")
     if holiday:

@@ -92,16 +92,28 @@ class HolidayNotice(BaseModel):
             while day <= span.to:
                 out.append(
                     CalendarEntry(
-                        day, DayKind.HOLIDAY, span.name, Origin.IMPORT, self.source, "",
-                        edited_by, edited_at,
+                        day,
+                        DayKind.HOLIDAY,
+                        span.name,
+                        Origin.IMPORT,
+                        self.source,
+                        "",
+                        edited_by,
+                        edited_at,
                     )
                 )
                 day += timedelta(days=1)
         for w in self.workdays:
             out.append(
                 CalendarEntry(
-                    w.date, DayKind.MAKEUP_WORKDAY, w.name, Origin.IMPORT, self.source, "",
-                    edited_by, edited_at,
+                    w.date,
+                    DayKind.MAKEUP_WORKDAY,
+                    w.name,
+                    Origin.IMPORT,
+                    self.source,
+                    "",
+                    edited_by,
+                    edited_at,
                 )
             )
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func
@@ -34,7 +35,10 @@ def _fingerprint(session: Session, region: str) -> tuple[int, int]:
             col(CalendarYear.region).in_(_regions(region))
         )
     ).one()
-    return (int(days[0]) * 1_000_003 + int(days[1]), int(years[0]) * 1_000_003 + int(years[1]))
+    return (
+        int(days[0] or 0) * 1_000_003 + int(days[1] or 0),
+        int(years[0] or 0) * 1_000_003 + int(years[1] or 0),
+    )
 
 
 def _regions(region: str) -> list[str]:
@@ -78,7 +82,7 @@ def load_calendar(engine: Engine, region: str = "CN") -> WorkCalendar:
     return calendar
 
 
-def _stale_import(row: CalendarDay, years: list[CalendarYear] | tuple[CalendarYear, ...]) -> bool:
+def _stale_import(row: CalendarDay, years: Sequence[CalendarYear]) -> bool:
     for y in years:
         if y.year == row.day.year and y.region == row.region:
             return row.edited_at < y.edited_at
@@ -125,8 +129,14 @@ def import_notice(engine: Engine, notice: HolidayNotice, edited_by: str, at: dat
             )
         ).first()
         if year is None:
-            year = CalendarYear(region=notice.region, year=notice.year, status="", source="",
-                                edited_by=edited_by, edited_at=at)
+            year = CalendarYear(
+                region=notice.region,
+                year=notice.year,
+                status="",
+                source="",
+                edited_by=edited_by,
+                edited_at=at,
+            )
         year.status = YearStatus.OFFICIAL.value
         year.source = notice.source
         year.edited_by = edited_by
@@ -135,9 +145,15 @@ def import_notice(engine: Engine, notice: HolidayNotice, edited_by: str, at: dat
         for e in entries:
             session.add(
                 CalendarDay(
-                    region=notice.region, day=e.day, kind=e.kind.value, name=e.name,
-                    origin=Origin.IMPORT.value, source=e.source, reason="国务院办公厅通知导入",
-                    edited_by=edited_by, edited_at=at,
+                    region=notice.region,
+                    day=e.day,
+                    kind=e.kind.value,
+                    name=e.name,
+                    origin=Origin.IMPORT.value,
+                    source=e.source,
+                    reason="国务院办公厅通知导入",
+                    edited_by=edited_by,
+                    edited_at=at,
                 )
             )
     return len(entries)

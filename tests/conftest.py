@@ -13,7 +13,12 @@ import pytest_asyncio
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from gongkai.temporal import data_converter, ensure_search_attributes, temporal_cli, temporal_test_server
+from gongkai.temporal import (
+    data_converter,
+    ensure_search_attributes,
+    temporal_cli,
+    temporal_test_server,
+)
 from rules.calendar import WorkCalendar, build_calendar
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.db import make_engine, migrate

@@ -28,15 +28,25 @@ _SA_TYPES = {2: "Keyword", 6: "Datetime", 1: "Text", 3: "Int", 4: "Double", 5: "
 
 def dev_server_command(settings: Settings, db_file: Path) -> list[str]:
     cmd = [
-        temporal_cli(), "server", "start-dev",
-        "--db-filename", str(db_file),
-        "--ip", settings.dev_server_ip,
-        "--port", str(settings.dev_server_port),
-        "--ui-port", str(settings.dev_server_ui_port),
-        "--sqlite-pragma", "journal_mode=wal",
-        "--sqlite-pragma", "synchronous=normal",
-        "--sqlite-pragma", "busy_timeout=5000",
-        "--log-level", "warn",
+        temporal_cli(),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(db_file),
+        "--ip",
+        settings.dev_server_ip,
+        "--port",
+        str(settings.dev_server_port),
+        "--ui-port",
+        str(settings.dev_server_ui_port),
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--sqlite-pragma",
+        "busy_timeout=5000",
+        "--log-level",
+        "warn",
     ]
     if settings.temporal_namespace != "default":
         cmd += ["--namespace", settings.temporal_namespace]
@@ -71,25 +81,43 @@ def _wait_for_port(host: str, port: int, proc: subprocess.Popen[bytes], timeout:
 def set_retention(settings: Settings) -> None:
     """The dev server's namespaces keep closed histories only 1 day; casework needs longer."""
     address = f"{settings.dev_server_ip}:{settings.dev_server_port}"
-    for attempt in range(30):
+    for _ in range(30):
         res = subprocess.run(
-            [temporal_cli(), "operator", "namespace", "update",
-             "-n", settings.temporal_namespace, "--retention",
-             f"{settings.temporal_retention_hours}h", "--address", address],
-            capture_output=True, text=True, timeout=30, check=False,
+            [
+                temporal_cli(),
+                "operator",
+                "namespace",
+                "update",
+                "-n",
+                settings.temporal_namespace,
+                "--retention",
+                f"{settings.temporal_retention_hours}h",
+                "--address",
+                address,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
         if res.returncode == 0:
-            log.info("namespace retention set", namespace=settings.temporal_namespace,
-                     hours=settings.temporal_retention_hours)
+            log.info(
+                "namespace retention set",
+                namespace=settings.temporal_namespace,
+                hours=settings.temporal_retention_hours,
+            )
             return
         time.sleep(1)
     raise RuntimeError(f"could not set namespace retention: {res.stderr.strip()}")
 
 
 def _child(args: list[str], log_file: Path | None = None) -> subprocess.Popen[bytes]:
-    out = open(log_file, "ab") if log_file else None  # noqa: SIM115 (lives as long as the child)
+    out = open(log_file, "ab") if log_file else None
     return subprocess.Popen(
-        args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT if out else None,
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT if out else None,
         start_new_session=True,
     )
 
@@ -139,22 +167,35 @@ def up(settings: Settings) -> int:
     try:
         _wait_for_port(settings.dev_server_ip, settings.dev_server_port, server, 60)
         set_retention(settings)
-        env = {**os.environ, "GONGKAI_TEMPORAL_ADDRESS":
-               f"{settings.dev_server_ip}:{settings.dev_server_port}"}
+        env = {
+            **os.environ,
+            "GONGKAI_TEMPORAL_ADDRESS": f"{settings.dev_server_ip}:{settings.dev_server_port}",
+        }
         me = [sys.executable, "-m", "gongkai.cli"]
-        children.append(("worker", subprocess.Popen([*me, "worker"], env=env,
-                                                    stdin=subprocess.DEVNULL,
-                                                    start_new_session=True)))
-        children.append(("api", subprocess.Popen([*me, "api"], env=env,
-                                                 stdin=subprocess.DEVNULL,
-                                                 start_new_session=True)))
+        children.append(
+            (
+                "worker",
+                subprocess.Popen(
+                    [*me, "worker"], env=env, stdin=subprocess.DEVNULL, start_new_session=True
+                ),
+            )
+        )
+        children.append(
+            (
+                "api",
+                subprocess.Popen(
+                    [*me, "api"], env=env, stdin=subprocess.DEVNULL, start_new_session=True
+                ),
+            )
+        )
         api = settings.api_url
         print(
             "\n  Gongkai is up.\n"
             f"    API docs        {api}/docs\n"
             f"    Dashboard       {api}/\n"
             f"    Health          {api}/health\n"
-            f"    Temporal UI     {settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows\n"
+            f"    Temporal UI     {settings.temporal_ui_url}/namespaces/"
+            f"{settings.temporal_namespace}/workflows\n"
             f"    Temporal gRPC   {settings.dev_server_ip}:{settings.dev_server_port}\n"
             f"    Data            {var.resolve()} (server log: {server_log})\n"
             "  Ctrl-C stops everything.\n",
@@ -163,8 +204,9 @@ def up(settings: Settings) -> int:
         while not stopping:
             for name, proc in children:
                 if proc.poll() is not None:
-                    log.error("process exited; stopping everything", process=name,
-                              code=proc.returncode)
+                    log.error(
+                        "process exited; stopping everything", process=name, code=proc.returncode
+                    )
                     stopping, code = True, 1
             time.sleep(0.5)
     except (RuntimeError, TimeoutError) as exc:

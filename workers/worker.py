@@ -55,8 +55,12 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(client, engine, settings.temporal_task_queue, executor)
-        log.info("worker started", task_queue=settings.temporal_task_queue,
-                 namespace=settings.temporal_namespace, address=settings.temporal_address)
+        log.info(
+            "worker started",
+            task_queue=settings.temporal_task_queue,
+            namespace=settings.temporal_namespace,
+            address=settings.temporal_address,
+        )
         run = asyncio.create_task(worker.run())
         await stop.wait()
         log.info("worker stopping")

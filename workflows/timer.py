@@ -17,10 +17,8 @@ with workflow.unsafe.imports_passed_through():
     from schemas.rules import SelectPack
     from schemas.search import GK_DUE_AT, GK_KIND, GK_STATUS
 
-ACTIVITY_OPTS = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=10),
-}
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=10)
 
 
 @workflow.defn
@@ -34,21 +32,30 @@ class StatutoryTimerWorkflow:
         now = workflow.now()
         pack = await workflow.execute_activity(
             select_rule_pack,
-            SelectPack(kind=inp.kind, jurisdiction=inp.jurisdiction, on=local_date(now)),  # type: ignore[arg-type]
-            **ACTIVITY_OPTS,  # type: ignore[arg-type]
+            SelectPack(kind=inp.kind, jurisdiction=inp.jurisdiction, on=local_date(now)),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
         )
         section = getattr(pack, inp.kind)
         period: Period = getattr(section, inp.period)
         clock = start(
-            inp.name, period.unit, period.amount, now,
-            basis=period.basis, rule_pack=pack.ref, policy=pack.policy(period),
+            inp.name,
+            period.unit,
+            period.amount,
+            now,
+            basis=period.basis,
+            rule_pack=pack.ref,
+            policy=pack.policy(period),
         )
-        workflow.upsert_search_attributes([GK_KIND.value_set("timer"), GK_STATUS.value_set("running")])
+        workflow.upsert_search_attributes(
+            [GK_KIND.value_set("timer"), GK_STATUS.value_set("running")]
+        )
         while True:
             reading = await workflow.execute_activity_method(
                 DeadlineActivities.evaluate_clock,
                 EvaluateClock(clock=clock, now=workflow.now(), region=inp.region),
-                **ACTIVITY_OPTS,  # type: ignore[arg-type]
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
             )
             self._reading = reading
             assert reading.due_at is not None  # a fresh clock is never paused

@@ -31,7 +31,9 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
 
 
 def test_deadline_across_national_day_with_explanation(client: TestClient) -> None:
-    res = client.get("/v1/deadlines", params={"start": "2026-09-15", "n": 20, "unit": "working_days"})
+    res = client.get(
+        "/v1/deadlines", params={"start": "2026-09-15", "n": 20, "unit": "working_days"}
+    )
     assert res.status_code == 200, res.text
     body = res.json()
     assert body["due_date"] == "2026-10-19"
@@ -52,9 +54,13 @@ def test_deadline_into_2027_is_provisional(client: TestClient) -> None:
 
 
 def test_calendar_days_and_hours(client: TestClient) -> None:
-    body = client.get("/v1/deadlines", params={"start": "2026-08-02", "n": 60, "unit": "calendar_days"}).json()
+    body = client.get(
+        "/v1/deadlines", params={"start": "2026-08-02", "n": 60, "unit": "calendar_days"}
+    ).json()
     assert body["due_date"] == "2026-10-08"
-    body = client.get("/v1/deadlines", params={"start": "2026-10-01T22:30:00+08:00", "n": 5, "unit": "hours"}).json()
+    body = client.get(
+        "/v1/deadlines", params={"start": "2026-10-01T22:30:00+08:00", "n": 5, "unit": "hours"}
+    ).json()
     assert body["due_at"] == "2026-10-02T03:30:00+08:00"
 
 
@@ -67,7 +73,9 @@ def test_calendar_days_and_hours(client: TestClient) -> None:
         ({"n": 20}, "'start': Field required"),
     ],
 )
-def test_bad_parameters_get_a_clear_422(client: TestClient, params: dict[str, object], fragment: str) -> None:
+def test_bad_parameters_get_a_clear_422(
+    client: TestClient, params: dict[str, object], fragment: str
+) -> None:
     res = client.get("/v1/deadlines", params=params)
     assert res.status_code == 422
     assert res.headers["content-type"].startswith("application/problem+json")

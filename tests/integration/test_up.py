@@ -47,9 +47,14 @@ class Stack:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = open(self.var / "up.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "up"], env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log = open(self.var / "up.log", "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gongkai.cli", "up"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, (self.var / "up.log").read_text()
@@ -60,7 +65,9 @@ class Stack:
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        raise AssertionError("gongkai up did not become healthy:\n" + (self.var / "up.log").read_text())
+        raise AssertionError(
+            "gongkai up did not become healthy:\n" + (self.var / "up.log").read_text()
+        )
 
     def stop(self) -> int:
         assert self.proc is not None
@@ -106,9 +113,21 @@ async def test_up_serves_everything_and_cases_survive_a_restart(tmp_path: Path) 
         assert after is not None and after.due_date == before.due_date
         # retention was raised from the dev server's 1 day
         out = subprocess.run(
-            [str(Path(sys.executable).parent / "temporal"), "operator", "namespace", "describe",
-             "-n", "default", "--address", f"127.0.0.1:{stack.grpc}", "-o", "json"],
-            capture_output=True, text=True, check=True,
+            [
+                str(Path(sys.executable).parent / "temporal"),
+                "operator",
+                "namespace",
+                "describe",
+                "-n",
+                "default",
+                "--address",
+                f"127.0.0.1:{stack.grpc}",
+                "-o",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         assert '"workflowExecutionRetentionTtl": "31622400s"' in out  # 366 days, not 1
     finally:
@@ -116,7 +135,9 @@ async def test_up_serves_everything_and_cases_survive_a_restart(tmp_path: Path) 
 
 
 async def test_dev_server_search_attributes_and_visibility(
-    local_env: WorkflowEnvironment, engine, task_queue: str  # type: ignore[no-untyped-def]
+    local_env: WorkflowEnvironment,
+    engine,
+    task_queue: str,  # type: ignore[no-untyped-def]
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -124,8 +145,13 @@ async def test_dev_server_search_attributes_and_visibility(
 
     from workers.worker import WORKFLOWS, activities
 
-    async with Worker(local_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=activities(engine), activity_executor=ThreadPoolExecutor(2)):
+    async with Worker(
+        local_env.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities(engine),
+        activity_executor=ThreadPoolExecutor(2),
+    ):
         handle = await local_env.client.start_workflow(
             StatutoryTimerWorkflow.run,
             StatutoryTimerInput(name="reply", kind="disclosure", period="reply"),
@@ -138,8 +164,13 @@ async def test_dev_server_search_attributes_and_visibility(
             await asyncio.sleep(0.1)
         found: list[str] = []
         for _ in range(50):
-            found = [w.id async for w in local_env.client.list_workflows(
-                f"GkKind = 'timer' AND WorkflowId = '{handle.id}' AND GkDueAt > '2026-01-01T00:00:00Z'")]
+            found = [
+                w.id
+                async for w in local_env.client.list_workflows(
+                    f"GkKind = 'timer' AND WorkflowId = '{handle.id}' "
+                    "AND GkDueAt > '2026-01-01T00:00:00Z'"
+                )
+            ]
             if found:
                 break
             await asyncio.sleep(0.2)

@@ -107,15 +107,27 @@ def test_override_wins_over_seed_and_latest_override_wins() -> None:
     from datetime import UTC, datetime
 
     storm = CalendarEntry(
-        date(2026, 7, 15), DayKind.HOLIDAY, "台风停工", Origin.OVERRIDE, "市政府通告", "typhoon",
-        "admin", datetime(2026, 7, 14, tzinfo=UTC),
+        date(2026, 7, 15),
+        DayKind.HOLIDAY,
+        "台风停工",
+        Origin.OVERRIDE,
+        "市政府通告",
+        "typhoon",
+        "admin",
+        datetime(2026, 7, 14, tzinfo=UTC),
     )
     cal = build_calendar([storm])
     assert not cal.is_working_day(date(2026, 7, 15))
     assert cal.revision != CAL.revision
     undo = CalendarEntry(
-        date(2026, 7, 15), DayKind.MAKEUP_WORKDAY, "恢复上班", Origin.OVERRIDE, "市政府通告",
-        "cancelled", "admin", datetime(2026, 7, 14, 12, tzinfo=UTC),
+        date(2026, 7, 15),
+        DayKind.MAKEUP_WORKDAY,
+        "恢复上班",
+        Origin.OVERRIDE,
+        "市政府通告",
+        "cancelled",
+        "admin",
+        datetime(2026, 7, 14, 12, tzinfo=UTC),
     )
     assert build_calendar([undo, storm]).is_working_day(date(2026, 7, 15))
 
@@ -160,7 +172,9 @@ def test_counting_back_gives_n(start: date, n: int) -> None:
     pause_at=st.integers(min_value=0, max_value=40),
     pause_len=st.integers(min_value=0, max_value=30),
 )
-def test_pauses_never_shorten_a_deadline(start: date, n: int, pause_at: int, pause_len: int) -> None:
+def test_pauses_never_shorten_a_deadline(
+    start: date, n: int, pause_at: int, pause_len: int
+) -> None:
     first = start + timedelta(days=pause_at + 1)
     excluded = frozenset(first + timedelta(days=i) for i in range(pause_len))
     assert CAL.nth_working_day(start, n, excluded).end >= CAL.nth_working_day(start, n).end
@@ -171,7 +185,8 @@ def test_pauses_never_shorten_a_deadline(start: date, n: int, pause_at: int, pau
 def test_provisional_flag_travels_with_dates_in_unofficial_years(start: date, n: int) -> None:
     result = CAL.nth_working_day(start, n)
     touches_unofficial = any(
-        y not in CAL.official_years for y in range(start.year, result.end.year + 1)
+        y not in CAL.official_years
+        for y in range(start.year, result.end.year + 1)
         if date(y, 12, 31) > start
     )
     assert result.provisional == touches_unofficial

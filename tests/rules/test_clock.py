@@ -34,8 +34,15 @@ def at(day: str, hour: int = 10) -> datetime:
 
 
 def reply_clock(receipt: str = "2026-09-15") -> Clock:
-    return start("reply", Unit.WORKING_DAYS, 20, at(receipt), basis="GIDR Art. 33", policy=GIDR,
-                 rule_pack="cn-national-2019@2019.1")
+    return start(
+        "reply",
+        Unit.WORKING_DAYS,
+        20,
+        at(receipt),
+        basis="GIDR Art. 33",
+        policy=GIDR,
+        rule_pack="cn-national-2019@2019.1",
+    )
 
 
 def test_art33_reply_due_and_instant() -> None:
@@ -113,7 +120,9 @@ def test_extension_not_allowed_without_policy() -> None:
 
 
 def test_art35_override_fixes_a_later_date() -> None:
-    c = override(reply_clock(), date(2026, 12, 31), "申请数量明显超过合理范围", "主任", at("2026-10-01"))
+    c = override(
+        reply_clock(), date(2026, 12, 31), "申请数量明显超过合理范围", "主任", at("2026-10-01")
+    )
     r = evaluate(c, CAL, at("2026-10-02"))
     assert r.due_date == date(2026, 12, 31)
     assert any("答复日期确定为2026-12-31" in line for line in r.explanation.lines)
@@ -135,7 +144,9 @@ def test_expired_and_stopped_states() -> None:
 
 def test_calendar_days_roll_over_a_holiday() -> None:
     # Remedy window: 60 days from 2026-08-02 ends 2026-10-01 (National Day) → rolls to 10-08.
-    c = start("reconsideration", Unit.CALENDAR_DAYS, 60, at("2026-08-02"), basis="行政复议法第二十条")
+    c = start(
+        "reconsideration", Unit.CALENDAR_DAYS, 60, at("2026-08-02"), basis="行政复议法第二十条"
+    )
     r = evaluate(c, CAL, at("2026-08-03"))
     assert r.due_date == date(2026, 10, 8)
     assert r.explanation.rolled_over[0].day == date(2026, 10, 1)
@@ -181,7 +192,7 @@ def test_provisional_deadline_keeps_internal_margin() -> None:
 
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ClockError, match="timezone-aware"):
-        start("reply", Unit.WORKING_DAYS, 20, datetime(2026, 9, 15))  # noqa: DTZ001
+        start("reply", Unit.WORKING_DAYS, 20, datetime(2026, 9, 15))
 
 
 def test_clock_round_trips_as_json() -> None:

@@ -31,7 +31,10 @@ def test_national_2019_values_match_law_md() -> None:
     assert d.correction_notice_window is not None and d.correction_notice_window.amount == 7
     assert d.third_party_consultation is not None and d.third_party_consultation.amount == 15
     assert d.co_producer_consultation is not None and d.co_producer_consultation.amount == 15
-    assert (d.remedy_reconsideration.amount, d.remedy_reconsideration.unit) == (60, Unit.CALENDAR_DAYS)
+    assert (d.remedy_reconsideration.amount, d.remedy_reconsideration.unit) == (
+        60,
+        Unit.CALENDAR_DAYS,
+    )
     assert (d.remedy_litigation.amount, d.remedy_litigation.unit) == (6, Unit.MONTHS)
     assert d.reconsideration_first_since == date(2024, 1, 1)
     rungs = {r.name: r for r in d.escalation.rungs}
@@ -40,7 +43,10 @@ def test_national_2019_values_match_law_md() -> None:
     c = select_pack("consultation", "CN", date(2026, 9, 15)).consultation
     assert c is not None and c.comment_period.amount == 30 and c.legality_review.amount == 7
     e = select_pack("emergency", "CN", date(2026, 9, 15)).emergency
-    assert e is not None and (e.authoritative_release.amount, e.authoritative_release.unit) == (5, Unit.HOURS)
+    assert e is not None and (e.authoritative_release.amount, e.authoritative_release.unit) == (
+        5,
+        Unit.HOURS,
+    )
     assert (e.press_conference.amount, e.other_concern.amount) == (24, 48)
     i = select_pack("inquiry", "CN", date(2026, 9, 15)).inquiry
     assert i is not None and i.consultation_reply.amount == 10

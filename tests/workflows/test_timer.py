@@ -21,8 +21,13 @@ def _worker(env: WorkflowEnvironment, engine: Engine, task_queue: str):  # type:
 
     from temporalio.worker import Worker
 
-    return Worker(env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                  activities=activities(engine), activity_executor=ThreadPoolExecutor(4))
+    return Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities(engine),
+        activity_executor=ThreadPoolExecutor(4),
+    )
 
 
 async def test_art33_twenty_working_day_timer_fires_at_due_instant(
@@ -69,12 +74,20 @@ async def test_calendar_change_moves_a_running_timer(
         assert first.due_date is not None
         # An administrator closes the office on the first working day of the period.
         closed = load_calendar(fresh_engine).nth_working_day(first.explanation.anchor_date, 1).end
-        set_day(fresh_engine, closed, DayKind.HOLIDAY, source="市政府通告", reason="台风停工",
-                edited_by="admin", at=datetime.now(UTC))
+        set_day(
+            fresh_engine,
+            closed,
+            DayKind.HOLIDAY,
+            source="市政府通告",
+            reason="台风停工",
+            edited_by="admin",
+            at=datetime.now(UTC),
+        )
         await handle.signal(StatutoryTimerWorkflow.calendar_changed)
         result = await handle.result()
-    assert result.reading.due_date == load_calendar(fresh_engine).nth_working_day(
-        first.explanation.anchor_date, 20
-    ).end
+    assert (
+        result.reading.due_date
+        == load_calendar(fresh_engine).nth_working_day(first.explanation.anchor_date, 20).end
+    )
     assert result.reading.due_date > first.due_date
     assert any(s.day == closed for s in result.reading.explanation.skipped)
