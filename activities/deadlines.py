@@ -3,12 +3,15 @@ recorded in the workflow history (replay stays deterministic)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
-from rules.clock import Reading, evaluate
+from rules.calendar import SHANGHAI, local_date
+from rules.clock import Milestone, Reading, evaluate, milestone_at
 from rules.packs import RulePack, select_pack
-from schemas.deadlines import EvaluateClock
+from schemas.deadlines import ClockPlan, ClockPlanRequest, EvaluateClock
 from schemas.rules import SelectPack
 from store.calendar import load_calendar
 
@@ -21,6 +24,41 @@ class DeadlineActivities:
     def evaluate_clock(self, req: EvaluateClock) -> Reading:
         calendar = load_calendar(self.engine, req.region)
         return evaluate(req.clock, calendar, req.now)
+
+    @activity.defn
+    def plan_clocks(self, req: ClockPlanRequest) -> ClockPlan:
+        """Due dates and escalation instants for every clock of a case, on one calendar."""
+        calendar = load_calendar(self.engine, req.region)
+        readings = {name: evaluate(c, calendar, req.now) for name, c in req.clocks.items()}
+        milestones = {
+            name: [
+                Milestone(
+                    rung=r.name,
+                    at=milestone_at(
+                        req.clocks[name],
+                        calendar,
+                        req.now,
+                        at_consumed=r.at_consumed,
+                        after_due=r.after_due,
+                    ),
+                )
+                for r in rungs
+            ]
+            for name, rungs in req.rungs.items()
+            if name in req.clocks
+        }
+        inactivity_at = None
+        if req.last_action_at is not None and req.inactivity_working_days:
+            day = calendar.nth_working_day(
+                local_date(req.last_action_at), req.inactivity_working_days
+            ).end
+            inactivity_at = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
+        return ClockPlan(
+            readings=readings,
+            milestones=milestones,
+            inactivity_at=inactivity_at,
+            calendar_revision=calendar.revision,
+        )
 
 
 @activity.defn

@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     jurisdiction: str = "CN"
     calendar_region: str = "CN"
 
+    # Notifications: kept in the outbox table; delivered by SMTP when a host is configured.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "gongkai@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+
     # Logging
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"

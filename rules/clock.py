@@ -189,8 +189,8 @@ def start(
     policy: ClockPolicy | None = None,
 ) -> Clock:
     _aware(at)
-    if limit <= 0:
-        raise ClockError(f"{name}: a statutory period must be positive, got {limit}")
+    if limit < 0:
+        raise ClockError(f"{name}: a statutory period cannot be negative, got {limit}")
     return Clock(
         name=name,
         unit=unit,
@@ -246,9 +246,10 @@ def extend(
     approver: str,
     reason: str,
     at: datetime,
-    calendar: WorkCalendar,
+    due_at: datetime | None,
 ) -> Clock:
-    """Extend once, within the cap, before expiry (GIDR Art. 33 para 2)."""
+    """Extend once, within the cap, before expiry (GIDR Art. 33 para 2). ``due_at`` is the
+    current due instant (from :func:`evaluate`); None while paused (not expired)."""
     _aware(at)
     _not_stopped(clock, "extended")
     policy = clock.policy
@@ -268,10 +269,9 @@ def extend(
         )
     if not approver.strip() or not reason.strip():
         raise ClockError("Extension refused: it needs the approver and a reason.")
-    reading = evaluate(clock, calendar, at)
-    if reading.due_at is not None and at > reading.due_at:
+    if due_at is not None and at > due_at:
         raise ClockError(
-            f"Extension refused: the {clock.name} deadline ({reading.due_date}) has already "
+            f"Extension refused: the {clock.name} deadline ({local_date(due_at)}) has already "
             f"passed; {clock.basis} allows extension only before it."
         )
     ext = Extension(amount=amount, approver=approver, reason=reason, at=at)
@@ -561,3 +561,49 @@ def _not_stopped(clock: Clock, verb: str) -> None:
             f"The {clock.name} clock stopped on {local_date(clock.stopped_at)} "
             f"({clock.stop_reason}) and cannot be {verb}."
         )
+
+
+class Milestone(BaseModel):
+    """When an escalation rung of a clock falls due (None while the clock is paused)."""
+
+    rung: str
+    at: datetime | None
+
+
+def milestone_at(
+    clock: Clock,
+    calendar: WorkCalendar,
+    now: datetime,
+    *,
+    at_consumed: int | None = None,
+    after_due: int | None = None,
+) -> datetime | None:
+    """The instant a threshold is crossed: the start (00:00 Beijing time) of the k-th counted
+    day, or k units after the due date (0 = the second after the due instant)."""
+    reading = evaluate(clock, calendar, now)
+    if reading.due_at is None or reading.due_date is None:
+        return None
+    if after_due is not None:
+        if after_due == 0:
+            return reading.due_at + timedelta(seconds=1)
+        if clock.unit is Unit.HOURS:
+            return reading.due_at + timedelta(hours=after_due)
+        if clock.unit is Unit.WORKING_DAYS:
+            day = calendar.nth_working_day(reading.due_date, after_due).end
+        else:
+            day = reading.due_date + timedelta(days=after_due)
+        return _start_of(day)
+    assert at_consumed is not None
+    if clock.unit is Unit.HOURS:
+        paused = sum(((p.until or now) - p.since for p in clock.pauses), timedelta())
+        return clock.anchor_at + timedelta(hours=at_consumed) + paused
+    excluded = _excluded_days(clock, local_date(now), resume_day_counts=True)
+    if clock.unit is Unit.WORKING_DAYS:
+        day = calendar.nth_working_day(clock.anchor_date, at_consumed, excluded).end
+    else:
+        day = _nth_counted_day(clock.anchor_date, at_consumed, excluded)
+    return _start_of(day)
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from rules.clock import Clock, Reading
+from rules.clock import Clock, Milestone, Reading
+from rules.packs import Rung
 
 
 class EvaluateClock(BaseModel):
@@ -15,6 +16,25 @@ class EvaluateClock(BaseModel):
     clock: Clock
     now: datetime
     region: str = "CN"
+
+
+class ClockPlanRequest(BaseModel):
+    """Every clock of a case, with the escalation rungs still to watch."""
+
+    clocks: dict[str, Clock]
+    rungs: dict[str, list[Rung]] = Field(default_factory=dict)
+    now: datetime
+    region: str = "CN"
+    # Inactivity rule: the instant of the last officer action and the quiet period in WD.
+    last_action_at: datetime | None = None
+    inactivity_working_days: int | None = None
+
+
+class ClockPlan(BaseModel):
+    readings: dict[str, Reading]
+    milestones: dict[str, list[Milestone]]
+    inactivity_at: datetime | None = None
+    calendar_revision: str
 
 
 class StatutoryTimerInput(BaseModel):

@@ -42,3 +42,117 @@ class CalendarDay(SQLModel, table=True):
     reason: str = Field(default="", max_length=1000)
     edited_by: str = Field(max_length=100)
     edited_at: datetime
+
+
+class Agency(SQLModel, table=True):
+    """An agency handling cases; its reconsideration organ goes into every remedy clause."""
+
+    __tablename__ = "agency"
+
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    reconsideration_organ: str = Field(max_length=200)
+    court: str = Field(max_length=200)
+    address: str = Field(default="", max_length=300)
+    phone: str = Field(default="", max_length=50)
+    officer_email: str = Field(default="", max_length=200)
+    supervisor_email: str = Field(default="", max_length=200)
+    head_email: str = Field(default="", max_length=200)
+    jurisdiction: str = Field(default="CN", max_length=16)
+    region: str = Field(default="CN", max_length=16)
+
+
+class CaseNumber(SQLModel, table=True):
+    """Case numbers are handed out per agency and year (GK-2026-000123); idempotency keys of
+    start requests map to the number they produced."""
+
+    __tablename__ = "case_number"
+    __table_args__ = (UniqueConstraint("agency", "year", "serial"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency: str = Field(max_length=32)
+    year: int
+    serial: int
+    case_no: str = Field(unique=True, max_length=64)
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
+    created_at: datetime
+
+
+class CaseRow(SQLModel, table=True):
+    """The projection of one case for lists, boards and reports (no personal data)."""
+
+    __tablename__ = "case"
+
+    case_no: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(index=True, max_length=16)
+    agency: str = Field(index=True, max_length=32)
+    officer: str = Field(index=True, max_length=100)
+    status: str = Field(index=True, max_length=32)
+    light: str = Field(index=True, max_length=8)
+    t0: date | None = None
+    due_at: datetime | None = Field(default=None, index=True)
+    provisional: bool = False
+    outcome: str | None = Field(default=None, max_length=64)
+    summary: str = Field(default="", max_length=500)
+    last_seq: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class CaseEventRow(SQLModel, table=True):
+    __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("case_no", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(index=True, max_length=64)
+    seq: int
+    at: datetime
+    kind: str = Field(max_length=64)
+    actor_id: str = Field(max_length=100)
+    actor_name: str = Field(max_length=100)
+    status: str = Field(max_length=32)
+    summary: str = Field(max_length=2000)
+    data: str = Field(default="{}")
+
+
+class DocumentRow(SQLModel, table=True):
+    __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("case_no", "name", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(index=True, max_length=64)
+    name: str = Field(max_length=64)
+    seq: int
+    title: str = Field(max_length=200)
+    html: str
+    created_at: datetime
+
+
+class OutboxRow(SQLModel, table=True):
+    """Notifications to send; the key makes a retried activity a no-op."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=300)
+    case_no: str = Field(index=True, max_length=64)
+    recipient_role: str = Field(max_length=32)
+    recipient: str = Field(default="", max_length=200)
+    subject: str = Field(max_length=300)
+    body: str
+    status: str = Field(default="pending", max_length=16)  # pending | sent | no_address | error
+    attempts: int = 0
+    error: str = Field(default="", max_length=1000)
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class ArchiveRow(SQLModel, table=True):
+    """The case file exported at archiving: it outlives Temporal's retention."""
+
+    __tablename__ = "archive"
+
+    case_no: str = Field(primary_key=True, max_length=64)
+    archived_at: datetime
+    history_json: str
+    view_json: str

@@ -12,30 +12,43 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
+from activities.cases import CaseActivities
 from activities.deadlines import DeadlineActivities, select_rule_pack
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from gongkai.temporal import connect_with_retry
+from workflows.disclosure import DisclosureRequestWorkflow
 from workflows.timer import StatutoryTimerWorkflow
 
 log = get_logger(__name__)
 
-WORKFLOWS: list[type] = [StatutoryTimerWorkflow]
+WORKFLOWS: list[type] = [DisclosureRequestWorkflow, StatutoryTimerWorkflow]
 
 
-def activities(engine: Engine) -> list[Any]:
+def activities(
+    engine: Engine, settings: Settings | None = None, client: Client | None = None
+) -> list[Any]:
     deadlines = DeadlineActivities(engine)
-    return [deadlines.evaluate_clock, select_rule_pack]
+    cases = CaseActivities(engine, settings or Settings(), client)
+    return [
+        deadlines.evaluate_clock,
+        deadlines.plan_clocks,
+        select_rule_pack,
+        cases.project_case,
+        cases.render_document,
+        cases.notify,
+        cases.archive_case,
+    ]
 
 
 def build_worker(
-    client: Client, engine: Engine, task_queue: str, executor: ThreadPoolExecutor
+    client: Client, engine: Engine, settings: Settings, executor: ThreadPoolExecutor
 ) -> Worker:
     return Worker(
         client,
-        task_queue=task_queue,
+        task_queue=settings.temporal_task_queue,
         workflows=WORKFLOWS,
-        activities=activities(engine),
+        activities=activities(engine, settings, client),
         activity_executor=executor,
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
         activity_task_poller_behavior=PollerBehaviorAutoscaling(),
@@ -54,7 +67,7 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     with ThreadPoolExecutor(max_workers=16) as executor:
-        worker = build_worker(client, engine, settings.temporal_task_queue, executor)
+        worker = build_worker(client, engine, settings, executor)
         log.info(
             "worker started",
             task_queue=settings.temporal_task_queue,

@@ -33,6 +33,10 @@ def at(day: str, hour: int = 10) -> datetime:
     )
 
 
+def due(clock: Clock) -> datetime | None:
+    return evaluate(clock, CAL, clock.anchor_at).due_at
+
+
 def reply_clock(receipt: str = "2026-09-15") -> Clock:
     return start(
         "reply",
@@ -99,24 +103,26 @@ def test_art30_correction_restarts_reply_clock() -> None:
 
 
 def test_art33_extension_once_capped_and_before_expiry() -> None:
-    c = extend(reply_clock(), 20, "信息公开办主任", "需跨部门检索", at("2026-10-12"), CAL)
+    c = extend(
+        reply_clock(), 20, "信息公开办主任", "需跨部门检索", at("2026-10-12"), due(reply_clock())
+    )
     r = evaluate(c, CAL, at("2026-10-12"))
     assert r.due_date == date(2026, 11, 16)
     assert r.explanation.extensions[0].approver == "信息公开办主任"
     with pytest.raises(ClockError, match="already extended"):
-        extend(c, 5, "主任", "again", at("2026-10-13"), CAL)
+        extend(c, 5, "主任", "again", at("2026-10-13"), due(c))
     with pytest.raises(ClockError, match="at most 20"):
-        extend(reply_clock(), 21, "主任", "too long", at("2026-10-12"), CAL)
+        extend(reply_clock(), 21, "主任", "too long", at("2026-10-12"), due(reply_clock()))
     with pytest.raises(ClockError, match=r"already passed; GIDR Art\. 33"):
-        extend(reply_clock(), 10, "主任", "late", at("2026-10-20"), CAL)
+        extend(reply_clock(), 10, "主任", "late", at("2026-10-20"), due(reply_clock()))
     with pytest.raises(ClockError, match="approver and a reason"):
-        extend(reply_clock(), 10, " ", "", at("2026-10-12"), CAL)
+        extend(reply_clock(), 10, " ", "", at("2026-10-12"), due(reply_clock()))
 
 
 def test_extension_not_allowed_without_policy() -> None:
     c = start("window", Unit.WORKING_DAYS, 7, at("2026-09-15"))
     with pytest.raises(ClockError, match="cannot be extended"):
-        extend(c, 1, "x", "y", at("2026-09-16"), CAL)
+        extend(c, 1, "x", "y", at("2026-09-16"), due(c))
 
 
 def test_art35_override_fixes_a_later_date() -> None:
@@ -197,7 +203,7 @@ def test_naive_times_are_refused() -> None:
 
 def test_clock_round_trips_as_json() -> None:
     c = resume(pause(reply_clock(), "征求意见", at("2026-09-16")), at("2026-09-18"))
-    c = extend(c, 20, "主任", "检索", at("2026-09-18"), CAL)
+    c = extend(c, 20, "主任", "检索", at("2026-09-18"), due(c))
     again = Clock.model_validate_json(c.model_dump_json())
     assert again == c
     assert evaluate(again, CAL, at("2026-09-18")) == evaluate(c, CAL, at("2026-09-18"))

@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 04:38:45.015487
 """
 
 from alembic import op

@@ -1,0 +1,249 @@
+"""Side effects of casework: the read-model projection, documents, notifications, the archive.
+
+Every activity is idempotent: a retried attempt finds its row already written (keys: case +
+sequence, case + document + sequence, the notification key) and does nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio import activity
+from temporalio.client import Client
+
+from gongkai.logs import get_logger
+from gongkai.settings import Settings
+from schemas.disclosure import CaseEvent, DocumentRef
+from store.db import session_scope
+from store.models import ArchiveRow, CaseEventRow, CaseRow, DocumentRow, OutboxRow
+
+log = get_logger(__name__)
+TEMPLATES = Path(__file__).parent / "templates"
+
+DOCUMENT_TITLES = {
+    "receipt": "政府信息公开申请登记回执",
+    "correction_notice": "补正告知书",
+    "extension_notice": "延期答复告知书",
+    "consultation_letter": "征求意见书",
+    "reply": "政府信息公开申请答复书",
+    "urging_notice": "催办通知书",
+}
+
+
+class CaseRowData(BaseModel):
+    case_no: str
+    kind: str
+    agency: str
+    officer: str
+    status: str
+    light: str
+    t0: Any = None
+    due_at: datetime | None = None
+    provisional: bool = False
+    outcome: str | None = None
+    summary: str = ""
+
+
+class ProjectCase(BaseModel):
+    row: CaseRowData
+    events: list[CaseEvent] = Field(default_factory=list)
+    at: datetime
+
+
+class RenderDocument(BaseModel):
+    case_no: str
+    name: str
+    seq: int
+    context: dict[str, Any]
+    at: datetime
+
+
+class Notify(BaseModel):
+    key: str
+    case_no: str
+    recipient_role: str
+    recipient: str
+    subject: str
+    body: str
+    at: datetime
+
+
+class ArchiveCase(BaseModel):
+    case_no: str
+    view_json: str
+    at: datetime
+
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+)
+
+
+def render(name: str, context: dict[str, Any]) -> str:
+    return _env.get_template(f"{name}.html").render(title=DOCUMENT_TITLES[name], **context)
+
+
+class CaseActivities:
+    def __init__(self, engine: Engine, settings: Settings, client: Client | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.client = client
+
+    @activity.defn
+    def project_case(self, req: ProjectCase) -> None:
+        """Upsert the case row and append its new events (idempotent by case + seq)."""
+        with session_scope(self.engine) as s:
+            row = s.get(CaseRow, req.row.case_no)
+            data = req.row.model_dump()
+            if row is None:
+                row = CaseRow(**data, created_at=req.at, updated_at=req.at)
+            else:
+                for k, v in data.items():
+                    setattr(row, k, v)
+                row.updated_at = req.at
+            known = set(
+                s.exec(select(CaseEventRow.seq).where(CaseEventRow.case_no == req.row.case_no))
+            )
+            for e in req.events:
+                if e.seq in known:
+                    continue
+                s.add(
+                    CaseEventRow(
+                        case_no=req.row.case_no,
+                        seq=e.seq,
+                        at=e.at,
+                        kind=e.kind,
+                        actor_id=e.actor_id,
+                        actor_name=e.actor_name,
+                        status=e.status.value,
+                        summary=e.summary,
+                        data=json.dumps(e.data, ensure_ascii=False, default=str),
+                    )
+                )
+                row.last_seq = max(row.last_seq, e.seq)
+            s.add(row)
+
+    @activity.defn
+    def render_document(self, req: RenderDocument) -> DocumentRef:
+        title = DOCUMENT_TITLES[req.name]
+        with session_scope(self.engine) as s:
+            existing = s.exec(
+                select(DocumentRow).where(
+                    DocumentRow.case_no == req.case_no,
+                    DocumentRow.name == req.name,
+                    DocumentRow.seq == req.seq,
+                )
+            ).first()
+            if existing is None:
+                html = render(req.name, {"case_no": req.case_no, **req.context})
+                s.add(
+                    DocumentRow(
+                        case_no=req.case_no,
+                        name=req.name,
+                        seq=req.seq,
+                        title=title,
+                        html=html,
+                        created_at=req.at,
+                    )
+                )
+        return DocumentRef(name=req.name, title=title, seq=req.seq)
+
+    @activity.defn
+    async def notify(self, req: Notify) -> str:
+        """Write the notification to the outbox once, then deliver it by SMTP if configured."""
+        row_id, status = await asyncio.to_thread(self._outbox_insert, req)
+        if status != "pending":
+            return status
+        if not req.recipient:
+            await asyncio.to_thread(self._outbox_mark, row_id, "no_address", "")
+            return "no_address"
+        if not self.settings.smtp_host:
+            return "pending"  # kept in the outbox; nothing configured to send it
+        try:
+            await self._send(req)
+        except Exception as exc:
+            await asyncio.to_thread(self._outbox_mark, row_id, "pending", str(exc)[:900])
+            raise  # retried by Temporal with backoff
+        await asyncio.to_thread(self._outbox_mark, row_id, "sent", "")
+        return "sent"
+
+    def _outbox_insert(self, req: Notify) -> tuple[int, str]:
+        with session_scope(self.engine) as s:
+            row = s.exec(select(OutboxRow).where(OutboxRow.key == req.key)).first()
+            if row is None:
+                row = OutboxRow(
+                    key=req.key,
+                    case_no=req.case_no,
+                    recipient_role=req.recipient_role,
+                    recipient=req.recipient,
+                    subject=req.subject,
+                    body=req.body,
+                    created_at=req.at,
+                )
+                s.add(row)
+                s.flush()
+            row.attempts += 1
+            assert row.id is not None
+            return row.id, row.status
+
+    def _outbox_mark(self, row_id: int, status: str, error: str) -> None:
+        with session_scope(self.engine) as s:
+            row = s.get(OutboxRow, row_id)
+            assert row is not None
+            row.status, row.error = status, error
+            if status == "sent":
+                row.sent_at = datetime.now(UTC)
+
+    async def _send(self, req: Notify) -> None:
+        import aiosmtplib
+
+        msg = EmailMessage()
+        msg["From"] = self.settings.smtp_from
+        msg["To"] = req.recipient
+        msg["Subject"] = req.subject
+        msg["X-Gongkai-Key"] = req.key
+        msg.set_content(req.body)
+        await aiosmtplib.send(
+            msg,
+            hostname=self.settings.smtp_host,
+            port=self.settings.smtp_port,
+            username=self.settings.smtp_username or None,
+            password=self.settings.smtp_password or None,
+            start_tls=self.settings.smtp_starttls,
+            timeout=20,
+        )
+
+    @activity.defn
+    async def archive_case(self, req: ArchiveCase) -> int:
+        """Export the case's full Temporal history with its live view (documents stay in the
+        document table), so the file outlives Temporal's retention."""
+        if self.client is None:
+            raise RuntimeError("archive_case needs a Temporal client")
+        history = await self.client.get_workflow_handle(req.case_no).fetch_history()
+        history_json = history.to_json()
+        await asyncio.to_thread(self._archive_write, req, history_json)
+        return len(history.events)
+
+    def _archive_write(self, req: ArchiveCase, history_json: str) -> None:
+        with session_scope(self.engine) as s:
+            row = s.get(ArchiveRow, req.case_no) or ArchiveRow(
+                case_no=req.case_no, archived_at=req.at, history_json="", view_json=""
+            )
+            row.history_json, row.view_json, row.archived_at = history_json, req.view_json, req.at
+            s.add(row)
+
+
+def archived(engine: Engine, case_no: str) -> ArchiveRow | None:
+    with Session(engine) as s:
+        return s.get(ArchiveRow, case_no)

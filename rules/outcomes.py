@@ -1,0 +1,221 @@
+"""Reply outcomes of an on-request disclosure case (LAW.md §1.3): the national annual-report
+categories (国办公开办函〔2021〕30号), the article each rests on, what the reply must contain,
+and the remedy clause it must carry.
+
+Pure data and checks: the workflow's validators call :func:`missing_content` before a draft may go
+to review, and the reply letter is rendered from :func:`legal_basis` and :func:`remedy_clause`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Outcome(StrEnum):
+    GRANTED = "GRANTED"
+    PARTIAL = "PARTIAL"
+    REFUSED_STATE_SECRET = "REFUSED.state_secret"
+    REFUSED_LAW_FORBIDS = "REFUSED.law_forbids"
+    REFUSED_SECURITY_STABILITY = "REFUSED.security_stability"
+    REFUSED_THIRD_PARTY = "REFUSED.third_party"
+    REFUSED_INTERNAL_AFFAIRS = "REFUSED.internal_affairs"
+    REFUSED_PROCESS_INFO = "REFUSED.process_info"
+    REFUSED_ENFORCEMENT_FILE = "REFUSED.enforcement_file"
+    REFUSED_ADMIN_QUERY = "REFUSED.admin_query"
+    UNABLE_NOT_HELD = "UNABLE.not_held"
+    UNABLE_NEEDS_CREATION = "UNABLE.needs_creation"
+    UNABLE_STILL_UNCLEAR = "UNABLE.still_unclear"
+    NOT_PROCESSED_PETITION = "NOT_PROCESSED.petition"
+    NOT_PROCESSED_REPEAT = "NOT_PROCESSED.repeat"
+    NOT_PROCESSED_PUBLICATION = "NOT_PROCESSED.publication"
+    NOT_PROCESSED_EXCESSIVE = "NOT_PROCESSED.excessive"
+    NOT_PROCESSED_CONFIRM_REISSUE = "NOT_PROCESSED.confirm_reissue"
+    OTHER_NO_CORRECTION = "OTHER.no_correction"
+    OTHER_FEE_UNPAID = "OTHER.fee_unpaid"
+    OTHER_OTHER = "OTHER.other"
+
+    @property
+    def is_refusal(self) -> bool:
+        return self.value.startswith("REFUSED.")
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    category: str  # the annual-report row
+    basis: tuple[str, ...]  # articles cited in the reply
+    needs: tuple[str, ...]  # fields of ReplyContent that must be filled
+
+
+_ACCESS = ("access_method", "access_place", "access_time")
+GIDR = "《中华人民共和国政府信息公开条例》"
+
+SPECS: dict[Outcome, OutcomeSpec] = {
+    Outcome.GRANTED: OutcomeSpec("（一）予以公开", ("第三十六条第（二）项",), _ACCESS),
+    Outcome.PARTIAL: OutcomeSpec(
+        "（二）部分公开", ("第三十七条",), (*_ACCESS, "withheld_reasons", "refusal_article")
+    ),
+    Outcome.REFUSED_STATE_SECRET: OutcomeSpec(
+        "（三）不予公开 1.属于国家秘密", ("第十四条", "第三十六条第（三）项"), ("reasons",)
+    ),
+    Outcome.REFUSED_LAW_FORBIDS: OutcomeSpec(
+        "（三）不予公开 2.其他法律行政法规禁止公开",
+        ("第十四条", "第三十六条第（三）项"),
+        ("reasons", "forbidding_law"),
+    ),
+    Outcome.REFUSED_SECURITY_STABILITY: OutcomeSpec(
+        "（三）不予公开 3.危及“三安全一稳定”", ("第十四条", "第三十六条第（三）项"), ("reasons",)
+    ),
+    Outcome.REFUSED_THIRD_PARTY: OutcomeSpec(
+        "（三）不予公开 4.保护第三方合法权益",
+        ("第十五条", "第三十二条", "第三十六条第（三）项"),
+        ("reasons", "third_party_consultation_note"),
+    ),
+    Outcome.REFUSED_INTERNAL_AFFAIRS: OutcomeSpec(
+        "（三）不予公开 5.属于三类内部事务信息",
+        ("第十六条第一款", "第三十六条第（三）项"),
+        ("reasons",),
+    ),
+    Outcome.REFUSED_PROCESS_INFO: OutcomeSpec(
+        "（三）不予公开 6.属于四类过程性信息",
+        ("第十六条第二款", "第三十六条第（三）项"),
+        ("reasons",),
+    ),
+    Outcome.REFUSED_ENFORCEMENT_FILE: OutcomeSpec(
+        "（三）不予公开 7.属于行政执法案卷",
+        ("第十六条第二款", "第三十六条第（三）项"),
+        ("reasons",),
+    ),
+    Outcome.REFUSED_ADMIN_QUERY: OutcomeSpec(
+        "（三）不予公开 8.属于行政查询事项",
+        ("第三十六条第（七）项",),
+        ("reasons", "special_procedure"),
+    ),
+    Outcome.UNABLE_NOT_HELD: OutcomeSpec(
+        "（四）无法提供 1.本机关不掌握相关政府信息", ("第三十六条第（四）项",), ("reasons",)
+    ),
+    Outcome.UNABLE_NEEDS_CREATION: OutcomeSpec(
+        "（四）无法提供 2.没有现成信息需要另行制作", ("第三十八条",), ("reasons",)
+    ),
+    Outcome.UNABLE_STILL_UNCLEAR: OutcomeSpec(
+        "（四）无法提供 3.补正后申请内容仍不明确", ("第三十条",), ("reasons",)
+    ),
+    Outcome.NOT_PROCESSED_PETITION: OutcomeSpec(
+        "（五）不予处理 1.信访举报投诉类申请", ("第三十九条第一款",), ("reasons", "proper_channel")
+    ),
+    Outcome.NOT_PROCESSED_REPEAT: OutcomeSpec(
+        "（五）不予处理 2.重复申请", ("第三十六条第（六）项",), ("reasons", "previous_case")
+    ),
+    Outcome.NOT_PROCESSED_PUBLICATION: OutcomeSpec(
+        "（五）不予处理 3.要求提供公开出版物", ("第三十九条第二款",), ("reasons", "access_place")
+    ),
+    Outcome.NOT_PROCESSED_EXCESSIVE: OutcomeSpec(
+        "（五）不予处理 4.无正当理由大量反复申请", ("第三十五条",), ("reasons",)
+    ),
+    Outcome.NOT_PROCESSED_CONFIRM_REISSUE: OutcomeSpec(
+        "（五）不予处理 5.要求行政机关确认或重新出具已获取信息", (), ("reasons",)
+    ),
+    Outcome.OTHER_NO_CORRECTION: OutcomeSpec(
+        "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        ("第三十条",),
+        (),
+    ),
+    Outcome.OTHER_FEE_UNPAID: OutcomeSpec(
+        "（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        ("第四十二条",),
+        (),
+    ),
+    Outcome.OTHER_OTHER: OutcomeSpec("（六）其他处理 3.其他", (), ("reasons",)),
+}
+
+FIELD_LABELS = {
+    "access_method": "获取信息的方式（条例第三十六条第（二）项）",
+    "access_place": "获取信息的途径或地点",
+    "access_time": "获取信息的时间",
+    "withheld_reasons": "不予公开部分的理由（条例第三十七条）",
+    "refusal_article": "不予公开部分所依据的条款",
+    "reasons": "理由（条例第三十六条要求说明理由）",
+    "forbidding_law": "禁止公开的法律、行政法规名称及条款",
+    "third_party_consultation_note": "征求第三方意见的情况（条例第三十二条）",
+    "special_procedure": "应当依照的有关法律、行政法规规定的办理途径",
+    "proper_channel": "应当通过的渠道（如信访、投诉举报渠道）",
+    "previous_case": "此前已作答复的案件编号",
+    "responsible_agency_name": "负责公开该政府信息的行政机关名称（条例第三十六条第（五）项）",
+    "responsible_agency_contact": "该行政机关的联系方式（条例第三十六条第（五）项）",
+}
+
+
+class ReplyContent(BaseModel):
+    """The substance of a reply (答复书) drafted by the business unit (拟办)."""
+
+    outcome: Outcome
+    facts: str = Field(default="", description="the information requested and what was found")
+    reasons: str = ""
+    access_method: str = ""
+    access_place: str = ""
+    access_time: str = ""
+    withheld_reasons: str = ""
+    refusal_article: str = ""
+    forbidding_law: str = ""
+    third_party_consultation_note: str = ""
+    special_procedure: str = ""
+    proper_channel: str = ""
+    previous_case: str = ""
+    # Art. 36(5): the information is not this agency's to disclose
+    not_this_agency: bool = False
+    responsible_agency_name: str = ""
+    responsible_agency_contact: str = ""
+    responsible_agency_unknown: bool = False
+
+
+def missing_content(reply: ReplyContent) -> list[str]:
+    """What the law requires in this reply and the draft lacks (empty when complete)."""
+    spec = SPECS[reply.outcome]
+    missing = [FIELD_LABELS[f] for f in spec.needs if not str(getattr(reply, f)).strip()]
+    if reply.not_this_agency:
+        if reply.outcome is not Outcome.UNABLE_NOT_HELD:
+            missing.append(
+                "“非本机关负责公开”只能以“无法提供—本机关不掌握”答复（条例第三十六条第（五）项）"
+            )
+        if not reply.responsible_agency_unknown:
+            for f in ("responsible_agency_name", "responsible_agency_contact"):
+                if not getattr(reply, f).strip():
+                    missing.append(FIELD_LABELS[f])
+    return missing
+
+
+def legal_basis(outcome: Outcome, not_this_agency: bool = False) -> list[str]:
+    articles = list(SPECS[outcome].basis)
+    if not_this_agency:
+        articles = ["第三十六条第（五）项"]
+    return [f"{GIDR}{a}" for a in articles]
+
+
+def remedy_clause(
+    outcome: Outcome,
+    reply_date: date,
+    organ: str,
+    court: str,
+    reconsideration_days: int,
+    litigation_months: int,
+    reconsideration_first_since: date | None,
+) -> str:
+    """The remedy notice (行政复议法 2023 Art. 23: refusals go to reconsideration first since
+    2024-01-01); omitting it would extend the applicant's windows to a year (A11)."""
+    if (
+        outcome.is_refusal
+        and reconsideration_first_since is not None
+        and reply_date >= reconsideration_first_since
+    ):
+        return (
+            f"如对本答复不服，可以自收到本答复之日起{reconsideration_days}日内向{organ}申请"
+            "行政复议；依照《中华人民共和国行政复议法》第二十三条的规定，对不予公开决定应当先申请"
+            "行政复议，对行政复议决定不服的，可以依法向人民法院提起行政诉讼。"
+        )
+    return (
+        f"如对本答复不服，可以自收到本答复之日起{reconsideration_days}日内向{organ}申请行政复议，"
+        f"或者自收到本答复之日起{litigation_months}个月内向{court}提起行政诉讼。"
+    )

@@ -1,0 +1,343 @@
+"""Inputs, officer actions, events and the live view of an on-request disclosure case
+(依申请公开, GIDR 2019 Arts. 29–45; LAW.md §1 and §5)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from rules.clock import Clock, Reading
+from rules.outcomes import Outcome, ReplyContent
+from rules.packs import Light
+
+
+class Channel(StrEnum):
+    """How the application arrived; fixes T0 under GIDR Art. 31."""
+
+    IN_PERSON = "in_person"  # 当面提交: T0 = the day of submission
+    REGISTERED_MAIL = "registered_mail"  # 挂号/EMS: T0 = the day the agency signed for it
+    ORDINARY_MAIL = "ordinary_mail"  # 平常信函: T0 = the day of confirmation, same day required
+    ONLINE = "online"  # 互联网渠道: T0 = the day both sides confirm
+    FAX = "fax"  # 信息公开工作机构的传真: T0 = the day both sides confirm
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self in (Channel.ORDINARY_MAIL, Channel.ONLINE, Channel.FAX)
+
+
+class Status(StrEnum):
+    """States of LAW.md §5, in the statute's words."""
+
+    RECEIVED = "received"
+    REGISTERED = "registered"  # 登记
+    AWAITING_CORRECTION = "awaiting_correction"  # 补正 (Art. 30)
+    ACCEPTED = "accepted"  # 受理
+    ASSIGNED = "assigned"  # 拟办
+    CONSULTING = "consulting"  # 征求意见 (Arts. 32–34)
+    FEE_PENDING = "fee_pending"  # 信息处理费 (Art. 42)
+    EXPLANATION_PENDING = "explanation_pending"  # 说明理由 (Art. 35)
+    REVIEW = "review"  # 审核 (incl. Art. 17 confidentiality review)
+    SIGN_OFF = "sign_off"  # 签发
+    REPLIED = "replied"  # 答复
+    REMEDY_WINDOW = "remedy_window"  # served; applicant's remedies running (A11)
+    ARCHIVED = "archived"  # 归档 (Art. 45)
+    WITHDRAWN = "withdrawn"  # 撤回
+    DEEMED_ABANDONED = "deemed_abandoned"  # 视为放弃申请 (Art. 30)
+    PROCESSING_STOPPED = "processing_stopped"  # fee unpaid: 不再处理 (109号)
+
+    @property
+    def zh(self) -> str:
+        return STATUS_ZH[self]
+
+
+STATUS_ZH = {
+    Status.RECEIVED: "已收到（待确认）",
+    Status.REGISTERED: "已登记",
+    Status.AWAITING_CORRECTION: "待补正",
+    Status.ACCEPTED: "已受理",
+    Status.ASSIGNED: "拟办中",
+    Status.CONSULTING: "征求意见中",
+    Status.FEE_PENDING: "待缴费",
+    Status.EXPLANATION_PENDING: "待说明理由",
+    Status.REVIEW: "审核中",
+    Status.SIGN_OFF: "待签发",
+    Status.REPLIED: "已答复（待送达）",
+    Status.REMEDY_WINDOW: "已送达（救济期内）",
+    Status.ARCHIVED: "已归档",
+    Status.WITHDRAWN: "已撤回",
+    Status.DEEMED_ABANDONED: "视为放弃申请",
+    Status.PROCESSING_STOPPED: "不再处理",
+}
+
+OPEN_FOR_REPLY = frozenset(
+    {
+        Status.REGISTERED,
+        Status.AWAITING_CORRECTION,
+        Status.ACCEPTED,
+        Status.ASSIGNED,
+        Status.CONSULTING,
+        Status.FEE_PENDING,
+        Status.EXPLANATION_PENDING,
+        Status.REVIEW,
+        Status.SIGN_OFF,
+    }
+)
+CLOSED_WITHOUT_REPLY = frozenset(
+    {Status.WITHDRAWN, Status.DEEMED_ABANDONED, Status.PROCESSING_STOPPED}
+)
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class Actor(BaseModel):
+    id: str
+    name: str
+    role: Role
+    agency: str
+
+
+SYSTEM = Actor(id="system", name="系统", role=Role.SYSTEM, agency="")
+
+
+class Applicant(BaseModel):
+    """Personal data (Art. 29 para 2 item 1): never in search attributes or logs."""
+
+    name: str = Field(min_length=1)
+    id_type: str = "居民身份证"
+    id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    organisation: str = ""
+
+
+class AgencyInfo(BaseModel):
+    """The agency as of T0; the reconsideration organ goes into every remedy clause."""
+
+    code: str
+    name: str
+    reconsideration_organ: str
+    court: str
+    address: str = ""
+    phone: str = ""
+    officer_email: str = ""
+    supervisor_email: str = ""
+    head_email: str = ""
+    jurisdiction: str = "CN"
+    region: str = "CN"
+
+
+class DisclosureRequestInput(BaseModel):
+    case_no: str
+    agency: AgencyInfo
+    channel: Channel
+    received_at: datetime
+    # Registered mail: the day the agency signed for it (not the postmark), Art. 31(2).
+    signed_for_at: datetime | None = None
+    applicant: Applicant
+    description: str = Field(min_length=1, description="the information requested")
+    form: str = Field(default="纸质", description="form of provision, Art. 29 para 2 item 3")
+    delivery: str = Field(default="邮寄", description="how it should be delivered")
+    officer: Actor
+
+
+# -- officer actions (Temporal Updates) --------------------------------------------------
+
+
+class ActionBase(BaseModel):
+    actor: Actor
+    note: str = ""
+
+
+class ConfirmReceipt(ActionBase):
+    """Art. 31(3)/(4): ordinary mail confirmed with the applicant, or online/fax confirmed by both
+    sides; T0 is the confirmation day."""
+
+
+class RequestCorrection(ActionBase):
+    """补正告知 (Art. 30): one notice, within 7 WD of T0, listing every item."""
+
+    items: list[str] = Field(min_length=1)
+    period_working_days: int | None = Field(default=None, ge=1, le=60)
+
+
+class SubmitCorrection(ActionBase):
+    """The corrected application arrived: the reply period restarts (Art. 30)."""
+
+
+class Accept(ActionBase):
+    """受理: the application is complete and clear."""
+
+
+class Assign(ActionBase):
+    """拟办: route to the business unit that drafts the handling opinion."""
+
+    unit: str = Field(min_length=1)
+
+
+class ConsultKind(StrEnum):
+    THIRD_PARTY = "third_party"  # Art. 32
+    CO_PRODUCER = "co_producer"  # Art. 34
+    OTHER_AGENCY = "other_agency"  # Art. 33 para 3 (incl. Art. 17 confidentiality referral)
+
+
+class StartConsultation(ActionBase):
+    kind: ConsultKind
+    party: str = Field(min_length=1)
+    matters: str = Field(min_length=1, description="what is asked")
+
+
+class ConsultationAnswer(StrEnum):
+    CONSENT = "consent"
+    OBJECTION = "objection"
+    OPINION = "opinion"
+
+
+class RecordConsultationAnswer(ActionBase):
+    answer: ConsultationAnswer
+    reasons: str = ""
+
+
+class RequestFee(ActionBase):
+    """Art. 42 / 109号: only for quantity or frequency clearly beyond a reasonable range."""
+
+    amount_yuan: int = Field(gt=0)
+    basis: str = Field(min_length=1)
+
+
+class RecordPayment(ActionBase):
+    pass
+
+
+class RequestExplanation(ActionBase):
+    """Art. 35: ask the applicant to explain an excessive request."""
+
+    reason: str = Field(min_length=1)
+
+
+class ExplanationDecision(StrEnum):
+    REASONABLE = "reasonable"
+    UNREASONABLE = "unreasonable"
+
+
+class RecordExplanation(ActionBase):
+    decision: ExplanationDecision
+    # Art. 35: a reasonable request that cannot be answered in time gets a fixed later date.
+    fixed_reply_date: date | None = None
+    approver: str = ""
+
+
+class Extend(ActionBase):
+    """Art. 33 para 2: one extension of at most 20 WD, approved by the head of the GI office."""
+
+    working_days: int = Field(ge=1)
+    reason: str = Field(min_length=1)
+
+
+class SubmitForReview(ActionBase):
+    reply: ReplyContent
+
+
+class Review(ActionBase):
+    """审核, including the confidentiality review before any disclosure (Art. 17)."""
+
+    approve: bool
+    confidentiality_reviewed: bool = False
+    comments: str = ""
+
+
+class SignOff(ActionBase):
+    """签发 by the responsible leader; the reply is issued."""
+
+    approve: bool
+    comments: str = ""
+
+
+class Serve(ActionBase):
+    """送达 (A10): starts the applicant's remedy windows (A11)."""
+
+    method: str = Field(min_length=1)
+    served_on: date | None = None
+
+
+class Archive(ActionBase):
+    """归档 (Art. 45, A12)."""
+
+
+class Withdraw(ActionBase):
+    reason: str = Field(min_length=1)
+
+
+class AddNote(ActionBase):
+    text: str = Field(min_length=1)
+
+
+class ActionResult(BaseModel):
+    status: Status
+    seq: int
+    message: str
+
+
+# -- events and the live view -----------------------------------------------------------
+
+
+class CaseEvent(BaseModel):
+    """One business event, as it appears in the timeline and the read model."""
+
+    seq: int
+    at: datetime
+    kind: str
+    actor_id: str
+    actor_name: str
+    status: Status
+    summary: str
+    data: dict[str, object] = Field(default_factory=dict)
+
+
+class Rung(BaseModel):
+    clock: str
+    rung: str
+    light: Light
+    fired_at: datetime
+
+
+class DocumentRef(BaseModel):
+    name: str
+    title: str
+    seq: int
+
+
+class CaseView(BaseModel):
+    """What a query returns: the whole live state of the case."""
+
+    case_no: str
+    kind: Literal["disclosure"] = "disclosure"
+    agency: str
+    officer: str
+    status: Status
+    status_zh: str
+    light: Light
+    channel: Channel
+    t0: date | None
+    rule_pack: str
+    due_at: datetime | None
+    provisional: bool
+    outcome: Outcome | None
+    readings: dict[str, Reading]
+    clocks: dict[str, Clock]
+    fired: list[Rung]
+    documents: list[DocumentRef]
+    events: list[CaseEvent]
+    correction_requested: bool
+    extended: bool
+    replied_at: datetime | None
+    served_on: date | None
+    archived_at: datetime | None

@@ -1,0 +1,1160 @@
+"""On-request disclosure (依申请公开): one durable workflow per application, following GIDR 2019
+(LAW.md §1 timer table A0–A14 and the state machine of §5).
+
+Every statutory number comes from the rule pack selected by the receipt date; every due date is
+computed by the ``plan_clocks`` activity on the working-day calendar; officer actions are Updates
+whose validators reject illegal or incomplete actions before anything reaches the history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.cases import (
+        ArchiveCase,
+        CaseActivities,
+        CaseRowData,
+        Notify,
+        ProjectCase,
+        RenderDocument,
+    )
+    from activities.deadlines import DeadlineActivities, select_rule_pack
+    from rules import clock as clk
+    from rules.calendar import SHANGHAI, local_date
+    from rules.clock import Clock, ClockError, Milestone, Reading, Unit
+    from rules.outcomes import (
+        SPECS,
+        Outcome,
+        ReplyContent,
+        legal_basis,
+        missing_content,
+        remedy_clause,
+    )
+    from rules.packs import Action, DisclosureRules, Light, Period, RulePack
+    from rules.packs import Rung as RungSpec
+    from schemas import disclosure as s
+    from schemas.deadlines import ClockPlanRequest
+    from schemas.rules import SelectPack
+    from schemas.search import GK_AGENCY, GK_DUE_AT, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
+
+ACTIVITY_TIMEOUT = timedelta(seconds=60)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
+LIGHT_ORDER = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
+CLOCK_ZH = {
+    "reply": "答复期限",
+    "confirmation": "申请确认期限",
+    "correction_notice": "补正告知期限",
+    "correction_period": "补正期限",
+    "consultation": "征求意见期限",
+    "fee": "缴费期限",
+    "remedy_reconsideration": "行政复议申请期限",
+    "remedy_litigation": "行政诉讼起诉期限",
+}
+LAPSE = "lapse"
+
+
+class IllegalAction(ApplicationError):
+    """Not allowed in the case's current state or by this person (→ HTTP 409)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, type="IllegalAction", non_retryable=True)
+
+
+class IncompleteAction(ApplicationError):
+    """Allowed, but missing what the law requires (→ HTTP 422)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, type="IncompleteAction", non_retryable=True)
+
+
+@workflow.defn
+class DisclosureRequestWorkflow:
+    @workflow.init
+    def __init__(self, inp: s.DisclosureRequestInput) -> None:
+        self.inp = inp
+        self.status = s.Status.RECEIVED
+        self.pack: RulePack | None = None
+        self.clocks: dict[str, Clock] = {}
+        self.rungs: dict[str, list[RungSpec]] = {}
+        self.readings: dict[str, Reading] = {}
+        self.milestones: dict[str, list[Milestone]] = {}
+        self.inactivity_at: datetime | None = None
+        self.fired: list[s.Rung] = []
+        self.fired_keys: set[str] = set()
+        self.events: list[s.CaseEvent] = []
+        self.projected = 0
+        self.documents: list[s.DocumentRef] = []
+        self.t0: date | None = None
+        self.correction_requested = False
+        self.corrected = False
+        self.consultation: s.StartConsultation | None = None
+        self.reply: ReplyContent | None = None
+        self.outcome: Outcome | None = None
+        self.replied_at: datetime | None = None
+        self.served_on: date | None = None
+        self.archived_at: datetime | None = None
+        self.last_action_at: datetime = inp.received_at
+        self.last_action_seq = 0
+        self.assigned_unit = ""
+        self.lock = asyncio.Lock()
+        self.woken = False
+        self.calendar_dirty = False
+        self.done = False
+
+    # -- the main loop ------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
+        async with self.lock:
+            self.pack = await workflow.execute_activity(
+                select_rule_pack,
+                SelectPack(
+                    kind="disclosure",
+                    jurisdiction=inp.agency.jurisdiction,
+                    on=local_date(inp.received_at),
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+            self._event(
+                "received",
+                inp.officer,
+                f"收到申请（{_CHANNEL_ZH[inp.channel]}）：{inp.description}",
+                channel=inp.channel.value,
+            )
+            if inp.channel.needs_confirmation:
+                self._start_confirmation_clock()
+                await self._refresh()
+            else:
+                # Art. 31(1)/(2): in person → the day of submission; registered mail → the day
+                # the agency signed for it.
+                await self._register(inp.signed_for_at or inp.received_at, inp.officer)
+        while not self.done:
+            wake = self._next_wake()
+            now = workflow.now()
+            if wake is None or wake > now:
+                self.woken = False
+                try:
+                    await workflow.wait_condition(
+                        lambda: self.woken or self.done,
+                        timeout=(wake - now) if wake else None,
+                        timeout_summary=f"next statutory moment {wake.isoformat()}"
+                        if wake
+                        else None,
+                    )
+                except TimeoutError:
+                    pass
+            async with self.lock:
+                await self._on_time()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.view()
+
+    def _next_wake(self) -> datetime | None:
+        times = [
+            m.at
+            for name, ms in self.milestones.items()
+            if self._watching(name)
+            for m in ms
+            if m.at is not None and self._key(name, m.rung) not in self.fired_keys
+        ]
+        if self.inactivity_at is not None and self._inactivity_key() not in self.fired_keys:
+            times.append(self.inactivity_at)
+        return min(times) if times else None
+
+    async def _on_time(self) -> None:
+        now = workflow.now()
+        changed, self.calendar_dirty = self.calendar_dirty, False
+        for name, ms in list(self.milestones.items()):
+            for m in ms:
+                if (
+                    m.at is not None
+                    and m.at <= now
+                    and self._watching(name)
+                    and self._key(name, m.rung) not in self.fired_keys
+                ):
+                    await self._fire(name, m.rung)
+                    changed = True
+        if (
+            self.inactivity_at is not None
+            and self.inactivity_at <= now
+            and self._inactivity_key() not in self.fired_keys
+            and self.status in s.OPEN_FOR_REPLY
+        ):
+            self.fired_keys.add(self._inactivity_key())
+            assert self.pack and self.pack.disclosure and self.pack.disclosure.escalation.inactivity
+            inactivity = self.pack.disclosure.escalation.inactivity
+            seq = self._event(
+                "inactivity",
+                s.SYSTEM,
+                f"经办人已{inactivity.working_days}个工作日未办理本案，已提醒。",
+            )
+            await self._actions(inactivity.actions, "inactivity", seq, "reply")
+            changed = True
+        if changed:
+            await self._refresh()
+
+    def _watching(self, name: str) -> bool:
+        c = self.clocks.get(name)
+        return c is not None and c.stopped_at is None
+
+    def _key(self, clock: str, rung: str) -> str:
+        c = self.clocks.get(clock)
+        restarts = len(c.restarts) if c else 0
+        return f"{self.inp.case_no}:{clock}:{restarts}:{rung}"
+
+    def _inactivity_key(self) -> str:
+        return f"{self.inp.case_no}:inactivity:{self.last_action_seq}"
+
+    async def _fire(self, clock_name: str, rung_name: str) -> None:
+        self.fired_keys.add(self._key(clock_name, rung_name))
+        if rung_name == LAPSE:
+            await self._lapse(clock_name)
+            return
+        spec = next(r for r in self.rungs[clock_name] if r.name == rung_name)
+        self.fired.append(
+            s.Rung(clock=clock_name, rung=rung_name, light=spec.light, fired_at=workflow.now())
+        )
+        reading = self.readings.get(clock_name)
+        due = reading.due_date.isoformat() if reading and reading.due_date else "—"
+        seq = self._event(
+            "escalation",
+            s.SYSTEM,
+            f"{CLOCK_ZH.get(clock_name, clock_name)}（{due}届满）督办："
+            f"{_RUNG_ZH.get(rung_name, rung_name)}",
+            clock=clock_name,
+            rung=rung_name,
+            light=spec.light.value,
+        )
+        await self._actions(spec.actions, rung_name, seq, clock_name)
+
+    async def _actions(self, actions: list[Action], rung: str, seq: int, clock_name: str) -> None:
+        reading = self.readings.get(clock_name)
+        due = reading.due_date.isoformat() if reading and reading.due_date else "—"
+        agency = self.inp.agency
+        what = CLOCK_ZH.get(clock_name, clock_name)
+        subject = f"【{_RUNG_ZH.get(rung, rung)}】{self.inp.case_no} {what}{due}"
+        body = (
+            f"案件{self.inp.case_no}（经办人{self.inp.officer.name}，状态：{self.status.zh}）"
+            f"{CLOCK_ZH.get(clock_name, clock_name)}于{due}届满。请及时办理。"
+        )
+        recipients = {
+            Action.NOTIFY_OFFICER: ("officer", agency.officer_email),
+            Action.NOTIFY_SUPERVISOR: ("supervisor", agency.supervisor_email),
+            Action.NOTIFY_HEAD: ("head", agency.head_email),
+        }
+        for action in actions:
+            key = f"{self.inp.case_no}:{seq}:{action.value}"
+            if action is Action.URGING_NOTICE:
+                await self._document(
+                    "urging_notice",
+                    seq,
+                    {
+                        "unit": self.assigned_unit or self.inp.agency.name,
+                        "t0": str(self.t0),
+                        "officer": self.inp.officer.name,
+                        "clock_zh": CLOCK_ZH.get(clock_name, clock_name),
+                        "due": due,
+                        "status_zh": self.status.zh,
+                        "overdue": reading is not None
+                        and reading.due_at is not None
+                        and workflow.now() > reading.due_at,
+                        "rung": _RUNG_ZH.get(rung, rung),
+                    },
+                )
+                await self._notify(
+                    key,
+                    "supervisor",
+                    agency.supervisor_email,
+                    f"催办通知书 {self.inp.case_no}",
+                    body,
+                )
+            else:
+                role, address = recipients[action]
+                await self._notify(key, role, address, subject, body)
+
+    async def _lapse(self, clock_name: str) -> None:
+        """A statutory window ran out (LAW.md §1.2 'On expiry')."""
+        now = workflow.now()
+        if clock_name == "correction_period":
+            # A2: no correction → deemed abandoned (视为放弃申请), closed as OTHER.no_correction.
+            self._stop("correction_period", "补正期限届满")
+            self._stop("reply", "视为放弃申请")
+            self.status = s.Status.DEEMED_ABANDONED
+            self.outcome = Outcome.OTHER_NO_CORRECTION
+            self._event(
+                "deemed_abandoned",
+                s.SYSTEM,
+                "申请人逾期未补正，视为放弃申请（条例第三十条），本机关不再处理。",
+            )
+        elif clock_name == "consultation" and self.consultation is not None:
+            kind = self.consultation.kind
+            if kind is s.ConsultKind.OTHER_AGENCY:
+                seq = self._event(
+                    "consultation_overdue",
+                    s.SYSTEM,
+                    f"{self.consultation.party}未在催办期限内回复，已提醒催办。",
+                )
+                await self._actions(
+                    [Action.NOTIFY_OFFICER, Action.NOTIFY_SUPERVISOR],
+                    "overdue",
+                    seq,
+                    "consultation",
+                )
+                return
+            self._stop("consultation", "征求意见期限届满")
+            self.clocks["reply"] = clk.resume(self.clocks["reply"], now)
+            self.status = s.Status.ASSIGNED
+            if kind is s.ConsultKind.THIRD_PARTY:
+                summary = (
+                    f"第三方{self.consultation.party}逾期未提出意见，由本机关依照条例规定"
+                    "决定是否公开（条例第三十二条）；答复期限恢复计算。"
+                )
+            else:
+                summary = (
+                    f"共同制作机关{self.consultation.party}逾期未提出意见，视为同意公开"
+                    "（条例第三十四条）；答复期限恢复计算。"
+                )
+            self._event("consultation_lapsed", s.SYSTEM, summary, consultation=kind.value)
+        elif clock_name == "fee":
+            self._stop("fee", "缴费期限届满")
+            self._stop("reply", "不再处理")
+            self.status = s.Status.PROCESSING_STOPPED
+            self.outcome = Outcome.OTHER_FEE_UNPAID
+            self._event(
+                "processing_stopped",
+                s.SYSTEM,
+                "申请人逾期未按收费通知要求缴纳费用，本机关不再处理该申请（国办函〔2020〕109号）。",
+            )
+        elif clock_name == "remedy_litigation":
+            self._stop("remedy_reconsideration", "救济期限届满")
+            self._stop("remedy_litigation", "救济期限届满")
+            self._event(
+                "remedy_window_closed", s.SYSTEM, "申请人申请行政复议、提起行政诉讼的期限均已届满。"
+            )
+            self.done = True
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _rules(self) -> DisclosureRules:
+        assert self.pack is not None and self.pack.disclosure is not None
+        return self.pack.disclosure
+
+    def _start(
+        self,
+        name: str,
+        period: Period,
+        at: datetime,
+        *,
+        extension: Period | None = None,
+        rungs: list[RungSpec] | None = None,
+        limit: int | None = None,
+    ) -> None:
+        assert self.pack is not None
+        self.clocks[name] = clk.start(
+            name,
+            period.unit,
+            period.amount if limit is None else limit,
+            at,
+            basis=period.basis,
+            rule_pack=self.pack.ref,
+            policy=self.pack.policy(period, extension=extension),
+        )
+        self.rungs[name] = rungs or []
+
+    def _stop(self, name: str, reason: str) -> None:
+        c = self.clocks.get(name)
+        if c is not None and c.stopped_at is None:
+            self.clocks[name] = clk.stop(c, workflow.now(), reason)
+
+    def _lapse_rung(self) -> RungSpec:
+        return RungSpec(name=LAPSE, light=Light.GREEN, after_due=0)
+
+    def _start_confirmation_clock(self) -> None:
+        rules = self._rules()
+        overdue = RungSpec(
+            name="overdue",
+            light=Light.RED,
+            after_due=0,
+            actions=[Action.NOTIFY_OFFICER, Action.NOTIFY_SUPERVISOR],
+        )
+        if self.inp.channel is s.Channel.ORDINARY_MAIL:
+            # Art. 31(2): confirm with the applicant on the day the letter arrives.
+            same_day = Period(
+                amount=0, unit=Unit.CALENDAR_DAYS, basis="《政府信息公开条例》第三十一条第二项"
+            )
+            self._start("confirmation", same_day, self.inp.received_at, rungs=[overdue])
+        else:
+            self._start(
+                "confirmation", rules.online_confirmation, self.inp.received_at, rungs=[overdue]
+            )
+
+    async def _register(self, t0_at: datetime, actor: s.Actor) -> None:
+        rules = self._rules()
+        self._stop("confirmation", "已确认收到申请")
+        self.t0 = local_date(t0_at)
+        self.status = s.Status.REGISTERED
+        self._start(
+            "reply",
+            rules.reply,
+            t0_at,
+            extension=rules.extension,
+            rungs=list(rules.escalation.rungs),
+        )
+        if rules.correction_notice_window is not None:
+            warning = []
+            if rules.correction_notice_warning_day:
+                warning = [
+                    RungSpec(
+                        name="warning",
+                        light=Light.GREEN,
+                        at_consumed=rules.correction_notice_warning_day,
+                        actions=[Action.NOTIFY_OFFICER],
+                    )
+                ]
+            self._start("correction_notice", rules.correction_notice_window, t0_at, rungs=warning)
+        seq = self._event(
+            "registered", actor, f"登记，收到申请之日（T0）为{self.t0}。", t0=self.t0.isoformat()
+        )
+        await self._refresh()
+        reply = self.readings["reply"]
+        await self._document(
+            "receipt",
+            seq,
+            {
+                "applicant_name": self.inp.applicant.name,
+                "channel_zh": _CHANNEL_ZH[self.inp.channel],
+                "t0": str(self.t0),
+                "description": self.inp.description,
+                "reply_due": str(reply.due_date),
+                "reply_basis": rules.reply.basis,
+                "provisional": reply.provisional,
+                "provisional_note": "；".join(reply.explanation.lines[-2:-1]),
+            },
+        )
+
+    def _event(self, kind: str, actor: s.Actor, summary: str, **data: Any) -> int:
+        seq = len(self.events) + 1
+        self.events.append(
+            s.CaseEvent(
+                seq=seq,
+                at=workflow.now(),
+                kind=kind,
+                actor_id=actor.id,
+                actor_name=actor.name,
+                status=self.status,
+                summary=summary,
+                data=data,
+            )
+        )
+        if actor.role is not s.Role.SYSTEM:
+            self.last_action_at = workflow.now()
+            self.last_action_seq = seq
+        return seq
+
+    async def _document(self, name: str, seq: int, context: dict[str, Any]) -> None:
+        ref = await workflow.execute_activity_method(
+            CaseActivities.render_document,
+            RenderDocument(
+                case_no=self.inp.case_no,
+                name=name,
+                seq=seq,
+                at=workflow.now(),
+                context={
+                    "agency": self.inp.agency.model_dump(),
+                    "issued_on": local_date(workflow.now()).isoformat(),
+                    **context,
+                },
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self.documents.append(ref)
+
+    async def _notify(self, key: str, role: str, recipient: str, subject: str, body: str) -> None:
+        await workflow.execute_activity_method(
+            CaseActivities.notify,
+            Notify(
+                key=key,
+                case_no=self.inp.case_no,
+                recipient_role=role,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+
+    def light(self) -> Light:
+        light = Light.GREEN
+        for r in self.fired:
+            if self._watching(r.clock) and LIGHT_ORDER[r.light] > LIGHT_ORDER[light]:
+                light = r.light
+        return light
+
+    def due_at(self) -> datetime | None:
+        for name in ("reply", "confirmation"):
+            if self._watching(name) and name in self.readings:
+                return self.readings[name].due_at
+        return None
+
+    async def _refresh(self) -> None:
+        """Recompute every due date on the calendar, then project and index the case."""
+        rules = self._rules()
+        inactivity = rules.escalation.inactivity
+        live = {n: c for n, c in self.clocks.items() if c.stopped_at is None}
+        plan = await workflow.execute_activity_method(
+            DeadlineActivities.plan_clocks,
+            ClockPlanRequest(
+                clocks=live,
+                rungs={n: self.rungs.get(n, []) for n in live},
+                now=workflow.now(),
+                region=self.inp.agency.region,
+                last_action_at=self.last_action_at if self.status in s.OPEN_FOR_REPLY else None,
+                inactivity_working_days=inactivity.working_days if inactivity else None,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self.readings.update(plan.readings)
+        self.milestones = plan.milestones
+        self.inactivity_at = plan.inactivity_at
+        due = self.due_at()
+        workflow.upsert_search_attributes(
+            [
+                GK_KIND.value_set("disclosure"),
+                GK_AGENCY.value_set(self.inp.agency.code),
+                GK_OFFICER.value_set(self.inp.officer.id),
+                GK_STATUS.value_set(self.status.value),
+                GK_LIGHT.value_set(self.light().value),
+                GK_DUE_AT.value_set(due) if due else GK_DUE_AT.value_unset(),
+            ]
+        )
+        new = [e for e in self.events if e.seq > self.projected]
+        reply = self.readings.get("reply")
+        await workflow.execute_activity_method(
+            CaseActivities.project_case,
+            ProjectCase(
+                row=CaseRowData(
+                    case_no=self.inp.case_no,
+                    kind="disclosure",
+                    agency=self.inp.agency.code,
+                    officer=self.inp.officer.id,
+                    status=self.status.value,
+                    light=self.light().value,
+                    t0=self.t0,
+                    due_at=due,
+                    provisional=bool(reply and reply.provisional),
+                    outcome=self.outcome.value if self.outcome else None,
+                    summary=self.inp.description[:200],
+                ),
+                events=new,
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self.projected = max([self.projected, *(e.seq for e in new)])
+
+    async def _act(self, kind: str, actor: s.Actor, summary: str, **data: Any) -> s.ActionResult:
+        seq = self._event(kind, actor, summary, **data)
+        await self._refresh()
+        self.woken = True
+        return s.ActionResult(status=self.status, seq=seq, message=summary)
+
+    def _require(self, ok: bool, message: str) -> None:
+        if not ok:
+            raise IllegalAction(message)
+
+    def _in(self, action: str, *allowed: s.Status) -> None:
+        if self.status not in allowed:
+            names = "、".join(a.zh for a in allowed)
+            raise IllegalAction(
+                f"“{action}”不能在案件状态“{self.status.zh}”下进行；只能在以下状态进行：{names}。"
+            )
+
+    def _same_agency(self, actor: s.Actor) -> None:
+        if actor.role is not s.Role.ADMIN and actor.agency != self.inp.agency.code:
+            raise IllegalAction("只能办理本机关的案件。")
+
+    def _supervisor(self, actor: s.Actor, what: str) -> None:
+        self._same_agency(actor)
+        if actor.role not in (s.Role.SUPERVISOR, s.Role.ADMIN):
+            raise IllegalAction(f"{what}须由负责人（supervisor）批准。")
+
+    # -- queries -------------------------------------------------------------------------
+
+    @workflow.query
+    def view(self) -> s.CaseView:
+        reply = self.readings.get("reply")
+        return s.CaseView(
+            case_no=self.inp.case_no,
+            agency=self.inp.agency.code,
+            officer=self.inp.officer.id,
+            status=self.status,
+            status_zh=self.status.zh,
+            light=self.light(),
+            channel=self.inp.channel,
+            t0=self.t0,
+            rule_pack=self.pack.ref if self.pack else "",
+            due_at=self.due_at(),
+            provisional=bool(reply and reply.provisional),
+            outcome=self.outcome,
+            readings=self.readings,
+            clocks=self.clocks,
+            fired=self.fired,
+            documents=self.documents,
+            events=self.events,
+            correction_requested=self.correction_requested,
+            extended=bool(self.clocks.get("reply") and self.clocks["reply"].extensions),
+            replied_at=self.replied_at,
+            served_on=self.served_on,
+            archived_at=self.archived_at,
+        )
+
+    # -- officer actions: each update sits right above its validator ----------------------
+
+    @workflow.update
+    async def confirm_receipt(self, a: s.ConfirmReceipt) -> s.ActionResult:
+        async with self.lock:
+            await self._register(workflow.now(), a.actor)
+            self.woken = True
+            return s.ActionResult(
+                status=self.status, seq=len(self.events), message=f"已确认收到申请，T0为{self.t0}。"
+            )
+
+    @confirm_receipt.validator
+    def _v_confirm_receipt(self, a: s.ConfirmReceipt) -> None:
+        self._same_agency(a.actor)
+        self._in("确认收到申请", s.Status.RECEIVED)
+
+    @workflow.update
+    async def request_correction(self, a: s.RequestCorrection) -> s.ActionResult:
+        async with self.lock:
+            rules = self._rules()
+            now = workflow.now()
+            self.correction_requested = True
+            self._stop("correction_notice", "已发出补正告知")
+            self.clocks["reply"] = clk.pause(
+                self.clocks["reply"], "等待申请人补正", now, a.actor.id
+            )
+            period = rules.correction_period_default
+            self._start(
+                "correction_period",
+                period,
+                now,
+                rungs=[self._lapse_rung()],
+                limit=a.period_working_days or period.amount,
+            )
+            self.status = s.Status.AWAITING_CORRECTION
+            result = await self._act(
+                "correction_requested",
+                a.actor,
+                f"发出补正告知书，需补正{len(a.items)}项。",
+                items=a.items,
+            )
+            await self._document(
+                "correction_notice",
+                result.seq,
+                {
+                    "applicant_name": self.inp.applicant.name,
+                    "t0": str(self.t0),
+                    "items": a.items,
+                    "period": f"{self.clocks['correction_period'].limit}个工作日",
+                    "correction_due": str(self.readings["correction_period"].due_date),
+                },
+            )
+            return result
+
+    @request_correction.validator
+    def _v_request_correction(self, a: s.RequestCorrection) -> None:
+        self._same_agency(a.actor)
+        self._in("补正告知", s.Status.REGISTERED)
+        self._require(
+            not self.correction_requested,
+            "补正告知只能发出一次，并应一次性告知需要补正的全部事项（条例第三十条）。",
+        )
+        window = self.readings.get("correction_notice")
+        if window is None or window.due_at is None:
+            raise IllegalAction("本案适用的规则没有补正告知程序。")
+        self._require(
+            workflow.now() <= window.due_at,
+            f"补正告知已超过期限：应当自收到申请之日起7个工作日内（{window.due_date}前）"
+            "一次性告知（条例第三十条）。",
+        )
+        if any(not item.strip() for item in a.items):
+            raise IncompleteAction("补正事项不能为空。")
+
+    @workflow.update
+    async def submit_correction(self, a: s.SubmitCorrection) -> s.ActionResult:
+        async with self.lock:
+            now = workflow.now()
+            self._stop("correction_period", "已收到补正")
+            self.clocks["reply"] = clk.restart(
+                self.clocks["reply"], now, "收到补正后的申请（条例第三十条）"
+            )
+            self.corrected = True
+            self.status = s.Status.REGISTERED
+            return await self._act(
+                "correction_received",
+                a.actor,
+                f"收到补正后的申请，答复期限自{local_date(now)}起重新计算。",
+            )
+
+    @submit_correction.validator
+    def _v_submit_correction(self, a: s.SubmitCorrection) -> None:
+        self._same_agency(a.actor)
+        self._in("收到补正", s.Status.AWAITING_CORRECTION)
+
+    @workflow.update
+    async def accept(self, a: s.Accept) -> s.ActionResult:
+        async with self.lock:
+            self._stop("correction_notice", "已受理")
+            self.status = s.Status.ACCEPTED
+            return await self._act("accepted", a.actor, "受理。")
+
+    @accept.validator
+    def _v_accept(self, a: s.Accept) -> None:
+        self._same_agency(a.actor)
+        self._in("受理", s.Status.REGISTERED)
+
+    @workflow.update
+    async def assign(self, a: s.Assign) -> s.ActionResult:
+        async with self.lock:
+            self.assigned_unit = a.unit
+            self.status = s.Status.ASSIGNED
+            return await self._act("assigned", a.actor, f"交{a.unit}拟办。", unit=a.unit)
+
+    @assign.validator
+    def _v_assign(self, a: s.Assign) -> None:
+        self._same_agency(a.actor)
+        self._in("拟办", s.Status.ACCEPTED)
+
+    @workflow.update
+    async def start_consultation(self, a: s.StartConsultation) -> s.ActionResult:
+        async with self.lock:
+            rules = self._rules()
+            now = workflow.now()
+            period = {
+                s.ConsultKind.THIRD_PARTY: rules.third_party_consultation,
+                s.ConsultKind.CO_PRODUCER: rules.co_producer_consultation,
+            }.get(a.kind) or rules.other_agency_chase
+            self.consultation = a
+            self.clocks["reply"] = clk.pause(
+                self.clocks["reply"], f"征求{a.party}意见", now, a.actor.id
+            )
+            self._start("consultation", period, now, rungs=[self._lapse_rung()])
+            self.status = s.Status.CONSULTING
+            result = await self._act(
+                "consultation_started",
+                a.actor,
+                f"书面征求{a.party}意见（{period.basis}），答复期限暂停计算。",
+                consultation=a.kind.value,
+                party=a.party,
+            )
+            await self._document(
+                "consultation_letter",
+                result.seq,
+                {
+                    "party": a.party,
+                    "matters": a.matters,
+                    "kind": a.kind.value,
+                    "answer_due": str(self.readings["consultation"].due_date),
+                },
+            )
+            return result
+
+    @start_consultation.validator
+    def _v_start_consultation(self, a: s.StartConsultation) -> None:
+        self._same_agency(a.actor)
+        self._in("征求意见", s.Status.ASSIGNED)
+
+    @workflow.update
+    async def record_consultation_answer(self, a: s.RecordConsultationAnswer) -> s.ActionResult:
+        async with self.lock:
+            assert self.consultation is not None
+            self._stop("consultation", "已收到意见")
+            self.clocks["reply"] = clk.resume(self.clocks["reply"], workflow.now())
+            self.status = s.Status.ASSIGNED
+            return await self._act(
+                "consultation_answered",
+                a.actor,
+                f"收到{self.consultation.party}的意见（{_ANSWER_ZH[a.answer]}），答复期限恢复计算。",
+                answer=a.answer.value,
+                reasons=a.reasons,
+            )
+
+    @record_consultation_answer.validator
+    def _v_record_consultation_answer(self, a: s.RecordConsultationAnswer) -> None:
+        self._same_agency(a.actor)
+        self._in("记录征求意见结果", s.Status.CONSULTING)
+        if a.answer is s.ConsultationAnswer.OBJECTION and not a.reasons.strip():
+            raise IncompleteAction("第三方不同意公开的，应记录其理由（条例第三十二条）。")
+
+    @workflow.update
+    async def request_fee(self, a: s.RequestFee) -> s.ActionResult:
+        async with self.lock:
+            now = workflow.now()
+            self.clocks["reply"] = clk.pause(
+                self.clocks["reply"], "信息处理费缴纳期间", now, a.actor.id
+            )
+            self._start("fee", self._rules().fee_payment, now, rungs=[self._lapse_rung()])
+            self.status = s.Status.FEE_PENDING
+            return await self._act(
+                "fee_requested",
+                a.actor,
+                f"发出收费通知，金额{a.amount_yuan}元（{a.basis}）。",
+                amount_yuan=a.amount_yuan,
+            )
+
+    @request_fee.validator
+    def _v_request_fee(self, a: s.RequestFee) -> None:
+        self._same_agency(a.actor)
+        self._in("收费通知", s.Status.ASSIGNED)
+
+    @workflow.update
+    async def record_payment(self, a: s.RecordPayment) -> s.ActionResult:
+        async with self.lock:
+            self._stop("fee", "已缴费")
+            self.clocks["reply"] = clk.resume(self.clocks["reply"], workflow.now())
+            self.status = s.Status.ASSIGNED
+            return await self._act("fee_paid", a.actor, "申请人已缴费，答复期限恢复计算。")
+
+    @record_payment.validator
+    def _v_record_payment(self, a: s.RecordPayment) -> None:
+        self._same_agency(a.actor)
+        self._in("记录缴费", s.Status.FEE_PENDING)
+
+    @workflow.update
+    async def request_explanation(self, a: s.RequestExplanation) -> s.ActionResult:
+        async with self.lock:
+            if self._rules().explanation_excludes_clock:
+                self.clocks["reply"] = clk.pause(
+                    self.clocks["reply"], "等待申请人说明理由", workflow.now(), a.actor.id
+                )
+            self.status = s.Status.EXPLANATION_PENDING
+            return await self._act(
+                "explanation_requested",
+                a.actor,
+                f"要求申请人说明理由（条例第三十五条）：{a.reason}",
+            )
+
+    @request_explanation.validator
+    def _v_request_explanation(self, a: s.RequestExplanation) -> None:
+        self._same_agency(a.actor)
+        self._in("要求说明理由", s.Status.ASSIGNED)
+
+    @workflow.update
+    async def record_explanation(self, a: s.RecordExplanation) -> s.ActionResult:
+        async with self.lock:
+            reply = self.clocks["reply"]
+            if reply.open_pause is not None:
+                reply = clk.resume(reply, workflow.now())
+            summary = "申请人说明的理由不合理，拟不予处理（条例第三十五条）。"
+            if a.decision is s.ExplanationDecision.REASONABLE and a.fixed_reply_date:
+                reply = clk.override(
+                    reply,
+                    a.fixed_reply_date,
+                    "申请数量、频次明显超过合理范围",
+                    a.approver,
+                    workflow.now(),
+                )
+                summary = (
+                    f"理由合理，确定延迟答复的合理期限至{a.fixed_reply_date}（条例第三十五条）。"
+                )
+            elif a.decision is s.ExplanationDecision.REASONABLE:
+                summary = "理由合理，继续办理。"
+            self.clocks["reply"] = reply
+            self.status = s.Status.ASSIGNED
+            return await self._act(
+                "explanation_recorded", a.actor, summary, decision=a.decision.value
+            )
+
+    @record_explanation.validator
+    def _v_record_explanation(self, a: s.RecordExplanation) -> None:
+        self._same_agency(a.actor)
+        self._in("记录说明理由", s.Status.EXPLANATION_PENDING)
+        if a.fixed_reply_date is not None:
+            if not a.approver.strip():
+                raise IncompleteAction("确定延迟答复期限须写明批准人（条例第三十五条）。")
+            try:
+                clk.override(
+                    self.clocks["reply"], a.fixed_reply_date, "check", a.approver, workflow.now()
+                )
+            except ClockError as exc:
+                raise IncompleteAction(str(exc)) from exc
+
+    @workflow.update
+    async def extend(self, a: s.Extend) -> s.ActionResult:
+        async with self.lock:
+            before = self.readings["reply"].due_date
+            self.clocks["reply"] = clk.extend(
+                self.clocks["reply"],
+                a.working_days,
+                a.actor.name,
+                a.reason,
+                workflow.now(),
+                self.readings["reply"].due_at,
+            )
+            result = await self._act(
+                "extended",
+                a.actor,
+                f"经{a.actor.name}批准，答复期限延长{a.working_days}个工作日：{a.reason}",
+                working_days=a.working_days,
+            )
+            await self._document(
+                "extension_notice",
+                result.seq,
+                {
+                    "applicant_name": self.inp.applicant.name,
+                    "t0": str(self.t0),
+                    "reason": a.reason,
+                    "original_due": str(before),
+                    "approver": a.actor.name,
+                    "days": a.working_days,
+                    "new_due": str(self.readings["reply"].due_date),
+                },
+            )
+            await self._notify(
+                f"{self.inp.case_no}:{result.seq}:applicant",
+                "applicant",
+                self.inp.applicant.email,
+                f"延期答复告知书 {self.inp.case_no}",
+                f"您的政府信息公开申请{self.inp.case_no}答复期限延长至"
+                f"{self.readings['reply'].due_date}。理由：{a.reason}",
+            )
+            return result
+
+    @extend.validator
+    def _v_extend(self, a: s.Extend) -> None:
+        self._supervisor(a.actor, "延长答复期限")
+        self._in("延长答复期限", *(s.OPEN_FOR_REPLY - {s.Status.AWAITING_CORRECTION}))
+        try:
+            clk.extend(
+                self.clocks["reply"],
+                a.working_days,
+                a.actor.name,
+                a.reason,
+                workflow.now(),
+                self.readings["reply"].due_at,
+            )
+        except ClockError as exc:
+            raise IllegalAction(str(exc)) from exc
+
+    @workflow.update
+    async def submit_for_review(self, a: s.SubmitForReview) -> s.ActionResult:
+        async with self.lock:
+            self.reply = a.reply
+            self.status = s.Status.REVIEW
+            return await self._act(
+                "submitted_for_review",
+                a.actor,
+                f"拟办意见：{SPECS[a.reply.outcome].category}，提交审核。",
+                outcome=a.reply.outcome.value,
+            )
+
+    @submit_for_review.validator
+    def _v_submit_for_review(self, a: s.SubmitForReview) -> None:
+        self._same_agency(a.actor)
+        self._in("提交审核", s.Status.ASSIGNED)
+        if a.reply.outcome in (Outcome.OTHER_NO_CORRECTION, Outcome.OTHER_FEE_UNPAID):
+            raise IllegalAction("该处理结果由系统在期限届满时自动作出，不能拟办。")
+        if a.reply.outcome is Outcome.UNABLE_STILL_UNCLEAR and not self.corrected:
+            raise IllegalAction("“补正后申请内容仍不明确”只适用于已经补正的申请（条例第三十条）。")
+        missing = missing_content(a.reply)
+        if missing:
+            raise IncompleteAction("答复内容不完整，缺少：" + "；".join(missing) + "。")
+
+    @workflow.update
+    async def review(self, a: s.Review) -> s.ActionResult:
+        async with self.lock:
+            if a.approve:
+                self.status = s.Status.SIGN_OFF
+                return await self._act(
+                    "reviewed",
+                    a.actor,
+                    "审核通过（含保密审查），报请签发。",
+                    confidentiality_reviewed=a.confidentiality_reviewed,
+                )
+            self.status = s.Status.ASSIGNED
+            return await self._act("review_returned", a.actor, f"审核退回：{a.comments}")
+
+    @review.validator
+    def _v_review(self, a: s.Review) -> None:
+        self._supervisor(a.actor, "审核")
+        self._in("审核", s.Status.REVIEW)
+        assert self.reply is not None
+        discloses = self.reply.outcome in (Outcome.GRANTED, Outcome.PARTIAL)
+        if a.approve and discloses and not a.confidentiality_reviewed:
+            raise IncompleteAction(
+                "公开前应当依照保密法律法规进行审查（条例第十七条），请确认已完成保密审查。"
+            )
+        if not a.approve and not a.comments.strip():
+            raise IncompleteAction("退回须写明意见。")
+
+    @workflow.update
+    async def sign_off(self, a: s.SignOff) -> s.ActionResult:
+        async with self.lock:
+            if not a.approve:
+                self.status = s.Status.ASSIGNED
+                return await self._act("sign_off_returned", a.actor, f"签发退回：{a.comments}")
+            assert self.reply is not None
+            rules = self._rules()
+            now = workflow.now()
+            self._stop("reply", "已答复")
+            self.outcome = self.reply.outcome
+            self.replied_at = now
+            self.status = s.Status.REPLIED
+            result = await self._act(
+                "replied",
+                a.actor,
+                f"签发，作出答复：{SPECS[self.reply.outcome].category}。",
+                outcome=self.reply.outcome.value,
+            )
+            await self._document("reply", result.seq, self._reply_context(rules, now))
+            return result
+
+    @sign_off.validator
+    def _v_sign_off(self, a: s.SignOff) -> None:
+        self._supervisor(a.actor, "签发")
+        self._in("签发", s.Status.SIGN_OFF)
+
+    def _reply_context(self, rules: DisclosureRules, now: datetime) -> dict[str, Any]:
+        assert self.reply is not None
+        return {
+            "applicant_name": self.inp.applicant.name,
+            "t0": str(self.t0),
+            "description": self.inp.description,
+            "reply": self.reply.model_dump(),
+            "category": SPECS[self.reply.outcome].category,
+            "legal_basis": legal_basis(self.reply.outcome, self.reply.not_this_agency),
+            "remedy": remedy_clause(
+                self.reply.outcome,
+                local_date(now),
+                self.inp.agency.reconsideration_organ,
+                self.inp.agency.court,
+                rules.remedy_reconsideration.amount,
+                rules.remedy_litigation.amount,
+                rules.reconsideration_first_since,
+            ),
+        }
+
+    @workflow.update
+    async def serve(self, a: s.Serve) -> s.ActionResult:
+        async with self.lock:
+            rules = self._rules()
+            served = a.served_on or local_date(workflow.now())
+            self.served_on = served
+            anchor = datetime.combine(served, datetime.min.time(), tzinfo=SHANGHAI).replace(hour=12)
+            self._start("remedy_reconsideration", rules.remedy_reconsideration, anchor)
+            self._start(
+                "remedy_litigation", rules.remedy_litigation, anchor, rungs=[self._lapse_rung()]
+            )
+            self.status = s.Status.REMEDY_WINDOW
+            return await self._act(
+                "served",
+                a.actor,
+                f"{served}以{a.method}方式送达答复书。",
+                method=a.method,
+                served_on=served.isoformat(),
+            )
+
+    @serve.validator
+    def _v_serve(self, a: s.Serve) -> None:
+        self._same_agency(a.actor)
+        self._in("送达", s.Status.REPLIED)
+        if a.served_on is not None:
+            assert self.replied_at is not None
+            if a.served_on < local_date(self.replied_at) or a.served_on > local_date(
+                workflow.now()
+            ):
+                raise IncompleteAction("送达日期不能早于答复日期，也不能晚于今天。")
+
+    @workflow.update
+    async def archive(self, a: s.Archive) -> s.ActionResult:
+        async with self.lock:
+            closing = self.status in s.CLOSED_WITHOUT_REPLY
+            self.status = s.Status.ARCHIVED
+            self.archived_at = workflow.now()
+            result = await self._act("archived", a.actor, "归档（条例第四十五条）。")
+            await workflow.execute_activity_method(
+                CaseActivities.archive_case,
+                ArchiveCase(
+                    case_no=self.inp.case_no,
+                    view_json=self.view().model_dump_json(),
+                    at=workflow.now(),
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+            if closing or not self._watching("remedy_litigation"):
+                self.done = True
+            return result
+
+    @archive.validator
+    def _v_archive(self, a: s.Archive) -> None:
+        self._same_agency(a.actor)
+        if self.status in (s.Status.REPLIED, *s.OPEN_FOR_REPLY, s.Status.RECEIVED):
+            raise IllegalAction(
+                "答复送达前不能归档：归档材料应包括答复书和送达证明（条例第四十五条）。"
+            )
+        self._in("归档", s.Status.REMEDY_WINDOW, *s.CLOSED_WITHOUT_REPLY)
+
+    @workflow.update
+    async def withdraw(self, a: s.Withdraw) -> s.ActionResult:
+        async with self.lock:
+            for name in list(self.clocks):
+                self._stop(name, "申请人撤回申请")
+            self.status = s.Status.WITHDRAWN
+            return await self._act("withdrawn", a.actor, f"申请人撤回申请：{a.reason}")
+
+    @withdraw.validator
+    def _v_withdraw(self, a: s.Withdraw) -> None:
+        self._same_agency(a.actor)
+        self._in("撤回申请", s.Status.RECEIVED, *s.OPEN_FOR_REPLY)
+
+    @workflow.update
+    async def add_note(self, a: s.AddNote) -> s.ActionResult:
+        async with self.lock:
+            return await self._act("note", a.actor, a.text)
+
+    @add_note.validator
+    def _v_add_note(self, a: s.AddNote) -> None:
+        self._same_agency(a.actor)
+        self._require(self.status is not s.Status.ARCHIVED, "案件已归档，不能再添加备注。")
+
+    @workflow.signal
+    def calendar_changed(self) -> None:
+        """The calendar was edited: recompute every due date (DESIGN.md §3)."""
+        self.woken = True
+        self.calendar_dirty = True
+
+
+_CHANNEL_ZH = {
+    s.Channel.IN_PERSON: "当面提交",
+    s.Channel.REGISTERED_MAIL: "邮寄（需签收）",
+    s.Channel.ORDINARY_MAIL: "平常信函",
+    s.Channel.ONLINE: "互联网渠道",
+    s.Channel.FAX: "传真",
+}
+_RUNG_ZH = {
+    "amber": "黄灯预警",
+    "red": "红灯预警",
+    "overdue": "已逾期",
+    "very_overdue": "严重逾期",
+    "warning": "提醒",
+    "inactivity": "久未办理",
+}
+_ANSWER_ZH = {
+    s.ConsultationAnswer.CONSENT: "同意公开",
+    s.ConsultationAnswer.OBJECTION: "不同意公开",
+    s.ConsultationAnswer.OPINION: "提出意见",
+}
