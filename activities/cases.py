@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ class CaseRowData(BaseModel):
     officer: str
     status: str
     light: str
-    t0: Any = None
+    t0: date | None = None
     due_at: datetime | None = None
     provisional: bool = False
     outcome: str | None = None

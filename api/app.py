@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 import gongkai
 from api import errors
-from api.routes import deadlines, health
+from api.routes import cases, deadlines, health
 from gongkai.logs import get_logger
 from gongkai.settings import Settings, get_settings
 from store.db import make_engine, migrate
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     errors.install(app)
     app.include_router(health.router)
     app.include_router(deadlines.router)
+    app.include_router(cases.router)
     return app
 
 

@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 calendar_app = typer.Typer(help="The working-day calendar (工作日).", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
+agencies_app = typer.Typer(help="Agencies handling cases.", no_args_is_help=True)
+app.add_typer(agencies_app, name="agencies")
 
 
 @app.callback()
@@ -162,6 +164,41 @@ def calendar_import(
     typer.echo(f"{notice.year} ({notice.region}) is now official: {n} days from {notice.source}.")
     if notify:
         _notify_calendar_changed()
+
+
+@agencies_app.command("add")
+def agencies_add(
+    code: str,
+    name: Annotated[str, typer.Option(help="the agency's full name")],
+    reconsideration_organ: Annotated[str, typer.Option(help="行政复议机关, named in replies")],
+    court: Annotated[str, typer.Option(help="the court for administrative litigation")],
+    case_prefix: Annotated[str, typer.Option(help="case numbers: PREFIX-YEAR-SERIAL")] = "GK",
+    officer_email: str = "",
+    supervisor_email: str = "",
+    head_email: str = "",
+    jurisdiction: str = "CN",
+    region: str = "CN",
+) -> None:
+    """Add or update an agency."""
+    from store.cases import put_agency
+    from store.models import Agency
+
+    put_agency(
+        _engine(),
+        Agency(
+            code=code,
+            name=name,
+            reconsideration_organ=reconsideration_organ,
+            court=court,
+            case_prefix=case_prefix,
+            officer_email=officer_email,
+            supervisor_email=supervisor_email,
+            head_email=head_email,
+            jurisdiction=jurisdiction,
+            region=region,
+        ),
+    )
+    typer.echo(f"agency {code} ({name}) saved; case numbers {case_prefix}-YYYY-NNNNNN")
 
 
 def _notify_calendar_changed() -> None:

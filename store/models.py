@@ -51,6 +51,8 @@ class Agency(SQLModel, table=True):
 
     code: str = Field(primary_key=True, max_length=32)
     name: str = Field(max_length=200)
+    # Case numbers read <prefix>-<year>-<serial>, e.g. GK-2026-000123; unique per deployment.
+    case_prefix: str = Field(default="GK", unique=True, max_length=16)
     reconsideration_organ: str = Field(max_length=200)
     court: str = Field(max_length=200)
     address: str = Field(default="", max_length=300)

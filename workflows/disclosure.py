@@ -308,8 +308,11 @@ class DisclosureRequestWorkflow:
                     "consultation",
                 )
                 return
+            # The excluded period ends with the window (23:59:59 of its last day), not when
+            # this timer happened to run.
+            window_end = self.readings["consultation"].due_at or now
             self._stop("consultation", "征求意见期限届满")
-            self.clocks["reply"] = clk.resume(self.clocks["reply"], now)
+            self.clocks["reply"] = clk.resume(self.clocks["reply"], min(window_end, now))
             self.status = s.Status.ASSIGNED
             if kind is s.ConsultKind.THIRD_PARTY:
                 summary = (
@@ -535,7 +538,8 @@ class DisclosureRequestWorkflow:
                 GK_OFFICER.value_set(self.inp.officer.id),
                 GK_STATUS.value_set(self.status.value),
                 GK_LIGHT.value_set(self.light().value),
-                GK_DUE_AT.value_set(due) if due else GK_DUE_AT.value_unset(),
+                # A closed case keeps its last due date: the board filters on status.
+                *([GK_DUE_AT.value_set(due)] if due else []),
             ]
         )
         new = [e for e in self.events if e.seq > self.projected]

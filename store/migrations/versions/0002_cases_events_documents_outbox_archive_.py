@@ -20,6 +20,7 @@ def upgrade() -> None:
     op.create_table('agency',
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('case_prefix', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('reconsideration_organ', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('court', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -29,7 +30,8 @@ def upgrade() -> None:
     sa.Column('head_email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('jurisdiction', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.PrimaryKeyConstraint('code')
+    sa.PrimaryKeyConstraint('code'),
+    sa.UniqueConstraint('case_prefix')
     )
     op.create_table('archive',
     sa.Column('case_no', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),

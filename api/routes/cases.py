@@ -1,0 +1,377 @@
+"""Cases: start an on-request disclosure case, act on it, read it.
+
+Thin routes: validate, check the actor's agency, then call Temporal (start / update / query) or
+the read model. A rejected action comes back with the validator's words (409 when the action is
+not allowed now, 422 when it lacks what the law requires) and nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.engine import Engine
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.cases import archived
+from api import deps
+from gongkai.settings import Settings
+from rules.calendar import SHANGHAI
+from schemas import disclosure as s
+from schemas.search import GK_AGENCY, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
+from store.cases import (
+    CaseFilter,
+    allocate_case_no,
+    case_document,
+    case_events,
+    get_agency,
+    get_case,
+    list_cases,
+)
+from workflows.disclosure import DisclosureRequestWorkflow
+
+router = APIRouter(prefix="/v1", tags=["cases"])
+
+
+class DisclosureRequestCreate(BaseModel):
+    """A new application for government information (GIDR Art. 29)."""
+
+    agency: str = Field(description="agency code")
+    channel: s.Channel
+    received_at: datetime | None = Field(default=None, description="default: now")
+    signed_for_at: datetime | None = Field(
+        default=None, description="registered mail: when the agency signed for it (Art. 31(2))"
+    )
+    applicant: s.Applicant
+    description: str = Field(min_length=1)
+    form: str = "纸质"
+    delivery: str = "邮寄"
+
+
+class CaseCreated(BaseModel):
+    case_no: str
+    status: s.Status
+    created: bool
+
+
+class CaseSummary(BaseModel):
+    case_no: str
+    kind: str
+    agency: str
+    officer: str
+    status: str
+    light: str
+    t0: date | None
+    due_at: datetime | None
+    provisional: bool
+    outcome: str | None
+    summary: str
+
+
+class CasePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[CaseSummary]
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: datetime
+    kind: str
+    actor_id: str
+    actor_name: str
+    status: str
+    summary: str
+    data: dict[str, Any]
+
+
+# action name → (update, body model without the actor)
+ACTIONS: dict[str, tuple[Any, type[s.ActionBase]]] = {
+    "confirm-receipt": (DisclosureRequestWorkflow.confirm_receipt, s.ConfirmReceipt),
+    "request-correction": (DisclosureRequestWorkflow.request_correction, s.RequestCorrection),
+    "submit-correction": (DisclosureRequestWorkflow.submit_correction, s.SubmitCorrection),
+    "accept": (DisclosureRequestWorkflow.accept, s.Accept),
+    "assign": (DisclosureRequestWorkflow.assign, s.Assign),
+    "start-consultation": (DisclosureRequestWorkflow.start_consultation, s.StartConsultation),
+    "record-consultation-answer": (
+        DisclosureRequestWorkflow.record_consultation_answer,
+        s.RecordConsultationAnswer,
+    ),
+    "request-fee": (DisclosureRequestWorkflow.request_fee, s.RequestFee),
+    "record-payment": (DisclosureRequestWorkflow.record_payment, s.RecordPayment),
+    "request-explanation": (DisclosureRequestWorkflow.request_explanation, s.RequestExplanation),
+    "record-explanation": (DisclosureRequestWorkflow.record_explanation, s.RecordExplanation),
+    "extend": (DisclosureRequestWorkflow.extend, s.Extend),
+    "submit-for-review": (DisclosureRequestWorkflow.submit_for_review, s.SubmitForReview),
+    "review": (DisclosureRequestWorkflow.review, s.Review),
+    "sign-off": (DisclosureRequestWorkflow.sign_off, s.SignOff),
+    "serve": (DisclosureRequestWorkflow.serve, s.Serve),
+    "archive": (DisclosureRequestWorkflow.archive, s.Archive),
+    "withdraw": (DisclosureRequestWorkflow.withdraw, s.Withdraw),
+    "note": (DisclosureRequestWorkflow.add_note, s.AddNote),
+}
+
+
+@router.post(
+    "/disclosure-requests",
+    response_model=CaseCreated,
+    status_code=201,
+    summary="Register an application for government information (依申请公开)",
+)
+async def create_disclosure_request(
+    body: DisclosureRequestCreate,
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+    client: Client = Depends(deps.temporal),
+    settings: Settings = Depends(deps.settings),
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> CaseCreated:
+    if actor.role is not s.Role.ADMIN and actor.agency != body.agency:
+        raise HTTPException(403, "You can register applications only for your own agency.")
+    agency = get_agency(engine, body.agency)
+    if agency is None:
+        raise HTTPException(422, f"Unknown agency {body.agency!r}: ask an administrator to add it.")
+    now = datetime.now(UTC)
+    received = body.received_at or now
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=SHANGHAI)
+    if received > now:
+        raise HTTPException(422, "'received_at' is in the future.")
+    if body.channel is s.Channel.REGISTERED_MAIL and body.signed_for_at is None:
+        raise HTTPException(
+            422,
+            "Registered mail needs 'signed_for_at': T0 is the day the agency "
+            "signed for it, not the postmark (GIDR Art. 31(2)).",
+        )
+    year = received.astimezone(SHANGHAI).year
+    allocated = allocate_case_no(engine, agency, year, now, idempotency_key)
+    inp = s.DisclosureRequestInput(
+        case_no=allocated.case_no,
+        agency=s.AgencyInfo(**agency.model_dump(exclude={"case_prefix"})),
+        channel=body.channel,
+        received_at=received,
+        signed_for_at=body.signed_for_at,
+        applicant=body.applicant,
+        description=body.description,
+        form=body.form,
+        delivery=body.delivery,
+        officer=actor,
+    )
+    try:
+        await client.start_workflow(
+            DisclosureRequestWorkflow.run,
+            inp,
+            id=allocated.case_no,
+            task_queue=settings.temporal_task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            # A retried request with the same Idempotency-Key finds the case already running.
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
+            if allocated.existing
+            else WorkflowIDConflictPolicy.FAIL,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(GK_KIND, "disclosure"),
+                    SearchAttributePair(GK_AGENCY, agency.code),
+                    SearchAttributePair(GK_STATUS, s.Status.RECEIVED.value),
+                    SearchAttributePair(GK_LIGHT, "green"),
+                    SearchAttributePair(GK_OFFICER, actor.id),
+                ]
+            ),
+        )
+    except WorkflowAlreadyStartedError as exc:
+        raise HTTPException(409, f"Case {allocated.case_no} already exists.") from exc
+    return CaseCreated(
+        case_no=allocated.case_no, status=s.Status.RECEIVED, created=not allocated.existing
+    )
+
+
+def _visible(engine: Engine, case_no: str, actor: s.Actor) -> None:
+    row = get_case(engine, case_no)
+    if row is None:
+        raise HTTPException(404, f"No case {case_no}.")
+    if actor.role is not s.Role.ADMIN and row.agency != actor.agency:
+        raise HTTPException(403, "This case belongs to another agency.")
+
+
+@router.post(
+    "/cases/{case_no}/actions/{action}",
+    response_model=s.ActionResult,
+    summary="Act on a case (an officer's or supervisor's step)",
+)
+async def act(
+    case_no: str,
+    action: str,
+    body: dict[str, Any],
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+    client: Client = Depends(deps.temporal),
+) -> s.ActionResult:
+    if action not in ACTIONS:
+        raise HTTPException(404, f"Unknown action {action!r}; known: {', '.join(ACTIONS)}.")
+    _visible(engine, case_no, actor)
+    update, model = ACTIONS[action]
+    try:
+        arg = model.model_validate({**body, "actor": actor.model_dump()})
+    except ValidationError as exc:
+        errors = "; ".join(
+            f"'{'.'.join(str(p) for p in e['loc'])}': {e['msg']}" for e in exc.errors()
+        )
+        raise HTTPException(422, errors) from exc
+    handle = client.get_workflow_handle(case_no)
+    try:
+        result: s.ActionResult = await handle.execute_update(update, arg)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError):
+            code = 422 if cause.type == "IncompleteAction" else 409
+            raise HTTPException(code, cause.message) from exc
+        raise HTTPException(409, str(cause)) from exc
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise HTTPException(
+                409, f"Case {case_no} is closed; it can no longer be changed."
+            ) from exc
+        raise
+    return result
+
+
+@router.get("/cases", response_model=CasePage, summary="List cases (read model)")
+def cases(
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+    status: str | None = None,
+    light: str | None = None,
+    agency: str | None = None,
+    officer: str | None = None,
+    kind: str | None = None,
+    due_before: datetime | None = None,
+    due_after: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CasePage:
+    if actor.role is not s.Role.ADMIN:
+        if agency is not None and agency != actor.agency:
+            raise HTTPException(403, "You can list only your own agency's cases.")
+        agency = actor.agency
+    total, rows = list_cases(
+        engine,
+        CaseFilter(
+            kind=kind,
+            status=status,
+            light=light,
+            agency=agency,
+            officer=officer,
+            due_before=due_before,
+            due_after=due_after,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+    return CasePage(
+        total=total,
+        limit=limit,
+        offset=offset,
+        items=[CaseSummary.model_validate(r, from_attributes=True) for r in rows],
+    )
+
+
+@router.get("/cases/{case_no}", summary="The live state of a case, with every clock explained")
+async def case(
+    case_no: str,
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+    client: Client = Depends(deps.temporal),
+) -> dict[str, Any]:
+    _visible(engine, case_no, actor)
+    try:
+        view: s.CaseView = await client.get_workflow_handle(case_no).query(
+            DisclosureRequestWorkflow.view
+        )
+        return {"source": "workflow", **view.model_dump(mode="json")}
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+    row = archived(engine, case_no)
+    if row is None:
+        raise HTTPException(404, f"Case {case_no} is no longer in Temporal and was not archived.")
+    return {"source": "archive", **json.loads(row.view_json)}
+
+
+@router.get(
+    "/cases/{case_no}/events",
+    response_model=list[EventOut],
+    summary="The business events of a case (timeline)",
+)
+def events(
+    case_no: str,
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+) -> list[EventOut]:
+    _visible(engine, case_no, actor)
+    return [
+        EventOut(
+            seq=e.seq,
+            at=e.at,
+            kind=e.kind,
+            actor_id=e.actor_id,
+            actor_name=e.actor_name,
+            status=e.status,
+            summary=e.summary,
+            data=json.loads(e.data),
+        )
+        for e in case_events(engine, case_no)
+    ]
+
+
+@router.get(
+    "/cases/{case_no}/documents/{name}",
+    response_class=HTMLResponse,
+    summary="A document of the case (HTML), the latest of that name unless seq is given",
+)
+def document(
+    case_no: str,
+    name: str,
+    seq: int | None = None,
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+) -> HTMLResponse:
+    _visible(engine, case_no, actor)
+    doc = case_document(engine, case_no, name, seq)
+    if doc is None:
+        raise HTTPException(404, f"Case {case_no} has no document {name!r}.")
+    return HTMLResponse(doc.html)
+
+
+@router.get("/cases/{case_no}/history", summary="The full Temporal history (archived copy first)")
+async def history(
+    case_no: str,
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+    client: Client = Depends(deps.temporal),
+) -> dict[str, Any]:
+    _visible(engine, case_no, actor)
+    row = archived(engine, case_no)
+    if row is not None:
+        return {
+            "source": "archive",
+            "archived_at": row.archived_at.isoformat(),
+            "history": json.loads(row.history_json),
+        }
+    try:
+        hist = await client.get_workflow_handle(case_no).fetch_history()
+    except RPCError as exc:
+        raise HTTPException(404, f"No history for {case_no}.") from exc
+    return {"source": "workflow", "history": json.loads(hist.to_json())}

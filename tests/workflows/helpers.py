@@ -1,0 +1,144 @@
+"""Building blocks for disclosure-workflow tests on the time-skipping server."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateStage
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from gongkai.settings import Settings
+from rules.outcomes import Outcome, ReplyContent
+from schemas import disclosure as s
+from workers.worker import WORKFLOWS, activities
+from workflows.disclosure import DisclosureRequestWorkflow
+
+AGENCY = s.AgencyInfo(
+    code="SZ-GT",
+    name="某市规划和自然资源局",
+    reconsideration_organ="某市人民政府",
+    court="某市某区人民法院",
+    officer_email="officer@agency.test",
+    supervisor_email="supervisor@agency.test",
+    head_email="head@agency.test",
+)
+OFFICER = s.Actor(id="li.officer", name="李经办", role=s.Role.OFFICER, agency="SZ-GT")
+SUPERVISOR = s.Actor(id="wang.chief", name="王主任", role=s.Role.SUPERVISOR, agency="SZ-GT")
+STRANGER = s.Actor(id="zhao", name="赵某", role=s.Role.OFFICER, agency="OTHER")
+APPLICANT = s.Applicant(
+    name="张三",
+    id_number="110101199003071234",
+    phone="13800138000",
+    email="zhangsan@example.test",
+    address="某市某路1号",
+)
+
+GRANTED = ReplyContent(
+    outcome=Outcome.GRANTED,
+    facts="经检索，找到该规划许可文件。",
+    access_method="电子邮件发送",
+    access_place="申请人预留邮箱",
+    access_time="答复之日起5个工作日内",
+)
+
+
+def worker(
+    env: WorkflowEnvironment, engine: Engine, task_queue: str, settings: Settings | None = None
+) -> Worker:
+    return Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities(engine, settings or Settings(), env.client),
+        activity_executor=ThreadPoolExecutor(4),
+    )
+
+
+def case_input(
+    received_at: datetime, channel: s.Channel = s.Channel.IN_PERSON, **kw: Any
+) -> s.DisclosureRequestInput:
+    return s.DisclosureRequestInput(
+        case_no=f"GK-2026-{uuid.uuid4().hex[:8]}",
+        agency=AGENCY,
+        channel=channel,
+        received_at=received_at,
+        applicant=APPLICANT,
+        description="2025年某地块建设工程规划许可证及附图",
+        officer=OFFICER,
+        **kw,
+    )
+
+
+async def start_case(
+    client: Client, task_queue: str, inp: s.DisclosureRequestInput
+) -> WorkflowHandle[Any, s.CaseView]:
+    return await client.start_workflow(
+        DisclosureRequestWorkflow.run, inp, id=inp.case_no, task_queue=task_queue
+    )
+
+
+async def view(handle: WorkflowHandle[Any, Any]) -> s.CaseView:
+    for _ in range(200):
+        v: s.CaseView = await handle.query(DisclosureRequestWorkflow.view)
+        if v.readings and (v.status is s.Status.RECEIVED or v.documents):
+            return v
+    raise AssertionError("the case never computed its deadlines")
+
+
+async def act(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> s.ActionResult:
+    # Start the update, then wait: updates that wait on activities complete normally.
+    uh = await handle.start_update(update, arg, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
+    result: s.ActionResult = await uh.result()
+    return result
+
+
+async def skip(env: WorkflowEnvironment, days: float) -> None:
+    await env.sleep(timedelta(days=days))
+
+
+class CaseEnv:
+    """A fresh time-skipping server (its clock starts at today's date), a database whose
+    calendar carries the 2027 example notice, and a worker."""
+
+    def __init__(self, env: WorkflowEnvironment, engine: Engine, task_queue: str) -> None:
+        self.env, self.engine, self.tq = env, engine, task_queue
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    async def now(self) -> datetime:
+        return await self.env.get_current_time()
+
+    async def skip_to(self, when: datetime) -> None:
+        now = await self.now()
+        if when > now:
+            await self.env.sleep(when - now)
+
+    async def start(
+        self,
+        received_at: datetime | None = None,
+        channel: s.Channel = s.Channel.IN_PERSON,
+        **kw: Any,
+    ) -> WorkflowHandle[Any, s.CaseView]:
+        inp = case_input(received_at or await self.now(), channel, **kw)
+        return await start_case(self.client, self.tq, inp)
+
+    async def written(self, handle: WorkflowHandle[Any, Any]) -> tuple[int, int]:
+        """(update events in the Temporal history, business events of the case). A rejected
+        update leaves both unchanged: the test server still records the workflow task that ran
+        the validator, which the real server keeps speculative."""
+        history = await handle.fetch_history()
+        updates = sum(
+            1
+            for e in history.events
+            if e.HasField("workflow_execution_update_accepted_event_attributes")
+            or e.HasField("workflow_execution_update_completed_event_attributes")
+        )
+        v: s.CaseView = await handle.query(DisclosureRequestWorkflow.view)
+        return updates, len(v.events)

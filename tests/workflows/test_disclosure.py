@@ -1,0 +1,463 @@
+"""On-request disclosure under time skipping: each row of LAW.md §1.2 (A1–A12) moves virtual time
+for real across holidays and make-up days (New Year and Spring Festival 2027 of the example
+notice in tests/fixtures) and checks the due dates and what fired."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
+
+from rules.calendar import SHANGHAI, local_date
+from rules.outcomes import Outcome, ReplyContent
+from schemas import disclosure as s
+from store.calendar import load_calendar
+from store.models import CaseEventRow, CaseRow, DocumentRow, OutboxRow
+from tests.workflows.helpers import GRANTED, OFFICER, STRANGER, SUPERVISOR, CaseEnv, act, view
+from workflows.disclosure import DisclosureRequestWorkflow as W
+
+# Christmas Eve 2026: a 20-WD reply period from here crosses New Year 2027 (Jan 1–3 off).
+CHRISTMAS_EVE = datetime(2026, 12, 24, 10, 0, tzinfo=SHANGHAI)
+# 2027-01-25: a period from here crosses the Spring Festival (Feb 6–13 off, 14 and 20 worked).
+LATE_JANUARY = datetime(2027, 1, 25, 10, 0, tzinfo=SHANGHAI)
+
+
+async def _register(ce: CaseEnv, when: datetime = CHRISTMAS_EVE):  # type: ignore[no-untyped-def]
+    await ce.skip_to(when)
+    handle = await ce.start()
+    return handle, await view(handle)
+
+
+async def _to_assigned(handle) -> None:  # type: ignore[no-untyped-def]
+    await act(handle, W.accept, s.Accept(actor=OFFICER))
+    await act(handle, W.assign, s.Assign(actor=OFFICER, unit="规划处"))
+
+
+async def _rejected(ce: CaseEnv, handle, update, arg, fragment: str) -> None:  # type: ignore[no-untyped-def]
+    before = await ce.written(handle)
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await act(handle, update, arg)
+    assert fragment in str(info.value.cause)
+    assert await ce.written(handle) == before  # the validator rejected it: nothing written
+
+
+async def test_art33_reply_due_counts_the_calendar_across_new_year(case_env: CaseEnv) -> None:
+    handle, v = await _register(case_env)
+    cal = load_calendar(case_env.engine)
+    t0 = local_date(await case_env.now())
+    reply = v.readings["reply"]
+    assert v.status is s.Status.REGISTERED and v.t0 == t0
+    assert reply.due_date == cal.nth_working_day(t0, 20).end
+    assert reply.due_date == datetime(2027, 1, 22).date()  # Jan 1 (Fri) off: one day later
+    assert any(d.name == "元旦" for d in reply.explanation.skipped)
+    assert reply.due_at == datetime(2027, 1, 22, 23, 59, 59, tzinfo=SHANGHAI)
+    assert [d.name for d in v.documents] == ["receipt"]
+
+
+async def test_art33_escalation_ladder_fires_each_rung_once(case_env: CaseEnv) -> None:
+    handle, v = await _register(case_env)
+    cal = load_calendar(case_env.engine)
+    t0 = v.t0
+    assert t0 is not None
+    amber_day = cal.nth_working_day(t0, 15).end
+    await case_env.skip_to(
+        datetime.combine(amber_day, datetime.min.time(), SHANGHAI) + timedelta(hours=1)
+    )
+    v = await handle.query(W.view)
+    assert [r.rung for r in v.fired if r.clock == "reply"] == ["amber"]
+    assert v.light.value == "yellow"
+    red_day = cal.nth_working_day(t0, 18).end
+    await case_env.skip_to(
+        datetime.combine(red_day, datetime.min.time(), SHANGHAI) + timedelta(hours=1)
+    )
+    v = await handle.query(W.view)
+    assert [r.rung for r in v.fired if r.clock == "reply"] == ["amber", "red"]
+    assert v.light.value == "red"
+    due = v.readings["reply"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=2))
+    v = await handle.query(W.view)
+    assert [r.rung for r in v.fired if r.clock == "reply"] == ["amber", "red", "overdue"]
+    assert "urging_notice" in [d.name for d in v.documents]
+    very = cal.nth_working_day(due.date(), 10).end
+    await case_env.skip_to(
+        datetime.combine(very, datetime.min.time(), SHANGHAI) + timedelta(hours=1)
+    )
+    v = await handle.query(W.view)
+    reply_rungs = [r for r in v.fired if r.clock == "reply"]
+    assert [r.rung for r in reply_rungs] == ["amber", "red", "overdue", "very_overdue"]
+    fired_at = {r.rung: local_date(r.fired_at) for r in reply_rungs}
+    assert fired_at == {
+        "amber": amber_day,
+        "red": red_day,
+        "overdue": due.date() + timedelta(days=1),
+        "very_overdue": very,
+    }
+    with Session(case_env.engine) as db:
+        keys = [o.key for o in db.exec(select(OutboxRow).where(OutboxRow.case_no == handle.id))]
+        row = db.get(CaseRow, handle.id)
+    assert len(keys) == len(set(keys)) >= 6  # each rung's notifications exactly once
+    assert row is not None and row.light == "red"
+    await handle.terminate("test done")
+
+
+async def test_art30_correction_notice_only_within_7_working_days(case_env: CaseEnv) -> None:
+    handle, v = await _register(case_env)
+    window = v.readings["correction_notice"]
+    cal = load_calendar(case_env.engine)
+    assert window.due_date == cal.nth_working_day(v.t0, 7).end  # type: ignore[arg-type]
+    # day 5: the officer is warned
+    day5 = cal.nth_working_day(v.t0, 5).end  # type: ignore[arg-type]
+    await case_env.skip_to(
+        datetime.combine(day5, datetime.min.time(), SHANGHAI) + timedelta(hours=1)
+    )
+    assert [r.rung for r in (await handle.query(W.view)).fired] == ["warning"]
+    assert window.due_at is not None
+    await case_env.skip_to(window.due_at + timedelta(hours=1))
+    await _rejected(
+        case_env,
+        handle,
+        W.request_correction,
+        s.RequestCorrection(actor=OFFICER, items=["请写明文件名称"]),
+        "7个工作日内",
+    )
+    await handle.terminate("test done")
+
+
+async def test_art30_correction_restarts_reply_clock(case_env: CaseEnv) -> None:
+    handle, v = await _register(case_env)
+    await act(
+        handle,
+        W.request_correction,
+        s.RequestCorrection(
+            actor=OFFICER, items=["请写明地块名称", "请提供身份证明"], period_working_days=10
+        ),
+    )
+    v = await handle.query(W.view)
+    assert v.status is s.Status.AWAITING_CORRECTION
+    assert v.readings["reply"].state.value == "paused"
+    await _rejected(
+        case_env,
+        handle,
+        W.request_correction,
+        s.RequestCorrection(actor=OFFICER, items=["again"]),
+        "待补正",
+    )
+    await case_env.skip_to(datetime(2027, 1, 4, 10, tzinfo=SHANGHAI))
+    await act(handle, W.submit_correction, s.SubmitCorrection(actor=OFFICER))
+    await _rejected(
+        case_env,
+        handle,
+        W.request_correction,
+        s.RequestCorrection(actor=OFFICER, items=["again"]),
+        "只能发出一次",
+    )
+    v = await handle.query(W.view)
+    cal = load_calendar(case_env.engine)
+    assert v.status is s.Status.REGISTERED
+    assert v.readings["reply"].due_date == cal.nth_working_day(datetime(2027, 1, 4).date(), 20).end
+    assert v.clocks["reply"].restarts[0].reason.startswith("收到补正")
+    assert "correction_notice" in [d.name for d in v.documents]
+    await handle.terminate("test done")
+
+
+async def test_art30_no_correction_is_deemed_abandoned(case_env: CaseEnv) -> None:
+    handle, _ = await _register(case_env)
+    await act(
+        handle,
+        W.request_correction,
+        s.RequestCorrection(actor=OFFICER, items=["请写明地块名称"], period_working_days=5),
+    )
+    v = await handle.query(W.view)
+    due = v.readings["correction_period"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    v = await handle.query(W.view)
+    assert v.status is s.Status.DEEMED_ABANDONED
+    assert v.outcome is Outcome.OTHER_NO_CORRECTION
+    await act(handle, W.archive, s.Archive(actor=OFFICER))
+    assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+
+
+async def test_art33_extension_once_and_before_expiry(case_env: CaseEnv) -> None:
+    handle, v = await _register(case_env, LATE_JANUARY)
+    await _to_assigned(handle)
+    await _rejected(
+        case_env,
+        handle,
+        W.extend,
+        s.Extend(actor=OFFICER, working_days=20, reason="检索"),
+        "负责人",
+    )
+    await _rejected(
+        case_env,
+        handle,
+        W.extend,
+        s.Extend(actor=SUPERVISOR, working_days=21, reason="检索"),
+        "at most 20",
+    )
+    original = v.readings["reply"].due_date
+    await act(
+        handle, W.extend, s.Extend(actor=SUPERVISOR, working_days=20, reason="需跨部门检索档案")
+    )
+    v = await handle.query(W.view)
+    cal = load_calendar(case_env.engine)
+    assert original is not None
+    assert v.readings["reply"].due_date == cal.nth_working_day(original, 20).end
+    assert "extension_notice" in [d.name for d in v.documents]
+    await _rejected(
+        case_env,
+        handle,
+        W.extend,
+        s.Extend(actor=SUPERVISOR, working_days=5, reason="again"),
+        "already extended",
+    )
+    await handle.terminate("test done")
+
+
+async def test_art33_no_extension_after_expiry(case_env: CaseEnv) -> None:
+    handle, v = await _register(case_env)
+    due = v.readings["reply"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    await _rejected(
+        case_env,
+        handle,
+        W.extend,
+        s.Extend(actor=SUPERVISOR, working_days=20, reason="late"),
+        "already passed",
+    )
+    await handle.terminate("test done")
+
+
+async def test_art32_third_party_silence_agency_decides_and_time_is_excluded(
+    case_env: CaseEnv,
+) -> None:
+    handle, v = await _register(case_env, LATE_JANUARY)
+    await _to_assigned(handle)
+    before = (await handle.query(W.view)).readings["reply"].due_date
+    await act(
+        handle,
+        W.start_consultation,
+        s.StartConsultation(
+            actor=OFFICER,
+            kind=s.ConsultKind.THIRD_PARTY,
+            party="某房地产开发有限公司",
+            matters="涉及该公司商业秘密的规划附图",
+        ),
+    )
+    v = await handle.query(W.view)
+    window = v.readings["consultation"]
+    cal = load_calendar(case_env.engine)
+    sent = local_date(await case_env.now())
+    assert window.due_date == cal.nth_working_day(sent, 15).end  # across the Spring Festival
+    assert window.due_at is not None
+    await case_env.skip_to(window.due_at + timedelta(hours=1))
+    v = await handle.query(W.view)
+    assert v.status is s.Status.ASSIGNED
+    assert v.events[-1].kind == "consultation_lapsed" and "第三十二条" in v.events[-1].summary
+    after = v.readings["reply"].due_date
+    assert before is not None and after is not None
+    excluded = cal.working_days_between(sent, window.due_date)  # type: ignore[arg-type]
+    assert cal.working_days_between(before, after) == excluded
+    await handle.terminate("test done")
+
+
+async def test_art34_co_producer_silence_is_deemed_consent(case_env: CaseEnv) -> None:
+    handle, _ = await _register(case_env)
+    await _to_assigned(handle)
+    await act(
+        handle,
+        W.start_consultation,
+        s.StartConsultation(
+            actor=OFFICER,
+            kind=s.ConsultKind.CO_PRODUCER,
+            party="某市住房和城乡建设局",
+            matters="联合制发的文件",
+        ),
+    )
+    due = (await handle.query(W.view)).readings["consultation"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    v = await handle.query(W.view)
+    assert v.status is s.Status.ASSIGNED and "视为同意公开" in v.events[-1].summary
+    await handle.terminate("test done")
+
+
+async def test_art33_other_agency_consultation_is_chased_and_stays_paused(
+    case_env: CaseEnv,
+) -> None:
+    handle, _ = await _register(case_env)
+    await _to_assigned(handle)
+    await act(
+        handle,
+        W.start_consultation,
+        s.StartConsultation(
+            actor=OFFICER, kind=s.ConsultKind.OTHER_AGENCY, party="某市保密局", matters="是否涉密"
+        ),
+    )
+    due = (await handle.query(W.view)).readings["consultation"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    v = await handle.query(W.view)
+    assert v.status is s.Status.CONSULTING and v.readings["reply"].state.value == "paused"
+    assert v.events[-1].kind == "consultation_overdue"
+    await act(
+        handle,
+        W.record_consultation_answer,
+        s.RecordConsultationAnswer(
+            actor=OFFICER, answer=s.ConsultationAnswer.OPINION, reasons="不涉密"
+        ),
+    )
+    assert (await handle.query(W.view)).readings["reply"].state.value == "running"
+    await handle.terminate("test done")
+
+
+async def test_art42_fee_unpaid_stops_processing(case_env: CaseEnv) -> None:
+    handle, _ = await _register(case_env)
+    await _to_assigned(handle)
+    await act(
+        handle,
+        W.request_fee,
+        s.RequestFee(actor=OFFICER, amount_yuan=200, basis="国办函〔2020〕109号第四条，本月第35件"),
+    )
+    v = await handle.query(W.view)
+    assert v.readings["reply"].state.value == "paused"
+    due = v.readings["fee"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    v = await handle.query(W.view)
+    assert v.status is s.Status.PROCESSING_STOPPED and v.outcome is Outcome.OTHER_FEE_UNPAID
+    await handle.terminate("test done")
+
+
+async def test_art35_excessive_request_gets_a_fixed_reply_date(case_env: CaseEnv) -> None:
+    handle, _ = await _register(case_env)
+    await _to_assigned(handle)
+    await act(
+        handle,
+        W.request_explanation,
+        s.RequestExplanation(actor=OFFICER, reason="一个月内申请120件"),
+    )
+    await _rejected(
+        case_env,
+        handle,
+        W.record_explanation,
+        s.RecordExplanation(
+            actor=OFFICER,
+            decision=s.ExplanationDecision.REASONABLE,
+            fixed_reply_date=datetime(2027, 3, 31).date(),
+        ),
+        "批准人",
+    )
+    await act(
+        handle,
+        W.record_explanation,
+        s.RecordExplanation(
+            actor=OFFICER,
+            decision=s.ExplanationDecision.REASONABLE,
+            fixed_reply_date=datetime(2027, 3, 31).date(),
+            approver="王主任",
+        ),
+    )
+    v = await handle.query(W.view)
+    assert v.readings["reply"].due_date == datetime(2027, 3, 31).date()
+    assert any("2027-03-31" in line for line in v.readings["reply"].explanation.lines)
+    await handle.terminate("test done")
+
+
+async def test_art31_ordinary_mail_must_be_confirmed_the_same_day(case_env: CaseEnv) -> None:
+    await case_env.skip_to(CHRISTMAS_EVE)
+    handle = await case_env.start(channel=s.Channel.ORDINARY_MAIL)
+    v = await view(handle)
+    assert v.status is s.Status.RECEIVED and v.t0 is None
+    assert v.readings["confirmation"].due_date == local_date(CHRISTMAS_EVE)
+    await case_env.skip_to(CHRISTMAS_EVE + timedelta(days=1))
+    v = await handle.query(W.view)
+    assert [r.rung for r in v.fired] == ["overdue"] and v.light.value == "red"
+    await act(handle, W.confirm_receipt, s.ConfirmReceipt(actor=OFFICER))
+    v = await handle.query(W.view)
+    assert v.t0 == local_date(await case_env.now()) and v.light.value == "green"
+    await handle.terminate("test done")
+
+
+async def test_art31_online_t0_is_the_confirmation_day(case_env: CaseEnv) -> None:
+    await case_env.skip_to(datetime(2026, 12, 31, 16, tzinfo=SHANGHAI))
+    handle = await case_env.start(channel=s.Channel.ONLINE)
+    await view(handle)
+    await case_env.skip_to(datetime(2027, 1, 4, 9, tzinfo=SHANGHAI))
+    await act(handle, W.confirm_receipt, s.ConfirmReceipt(actor=OFFICER))
+    v = await handle.query(W.view)
+    assert v.t0 == datetime(2027, 1, 4).date()
+    cal = load_calendar(case_env.engine)
+    assert v.readings["reply"].due_date == cal.nth_working_day(v.t0, 20).end
+    await handle.terminate("test done")
+
+
+async def _reply_and_serve(handle, reply: ReplyContent = GRANTED) -> None:  # type: ignore[no-untyped-def]
+    await _to_assigned(handle)
+    await act(handle, W.submit_for_review, s.SubmitForReview(actor=OFFICER, reply=reply))
+    await act(
+        handle, W.review, s.Review(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True)
+    )
+    await act(handle, W.sign_off, s.SignOff(actor=SUPERVISOR, approve=True))
+
+
+async def test_art45_archive_only_after_service_then_remedy_windows_run_out(
+    case_env: CaseEnv,
+) -> None:
+    handle, _ = await _register(case_env)
+    await _reply_and_serve(handle)
+    await _rejected(case_env, handle, W.archive, s.Archive(actor=OFFICER), "送达前不能归档")
+    await act(handle, W.serve, s.Serve(actor=OFFICER, method="邮寄"))
+    v = await handle.query(W.view)
+    served = v.served_on
+    assert served is not None and v.status is s.Status.REMEDY_WINDOW
+    cal = load_calendar(case_env.engine)
+    recon = v.readings["remedy_reconsideration"].due_date
+    raw = served + timedelta(days=60)
+    assert recon == cal.next_working_day_on_or_after(raw)[0]  # 行政复议法 Art. 20, rolled
+    assert v.readings["remedy_litigation"].explanation.unit.value == "months"
+    await act(handle, W.archive, s.Archive(actor=OFFICER))
+    with Session(case_env.engine) as db:
+        from store.models import ArchiveRow
+
+        row = db.get(ArchiveRow, handle.id)
+        docs = db.exec(select(DocumentRow.name).where(DocumentRow.case_no == handle.id)).all()
+    assert row is not None and "WORKFLOW_EXECUTION_STARTED" in row.history_json
+    assert set(docs) >= {"receipt", "reply"}
+    # A11: the case stays on hold until the 6-month litigation window has run out.
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+    lit = v.readings["remedy_litigation"].due_at
+    assert lit is not None
+    await case_env.skip_to(lit + timedelta(days=1))
+    result = await handle.result()
+    assert result.status is s.Status.ARCHIVED
+    assert result.events[-1].kind == "remedy_window_closed"
+
+
+async def test_actions_from_another_agency_are_refused(case_env: CaseEnv) -> None:
+    handle, _ = await _register(case_env)
+    await _rejected(case_env, handle, W.accept, s.Accept(actor=STRANGER), "本机关")
+    await handle.terminate("test done")
+
+
+async def test_every_action_is_in_the_case_history_with_its_actor(case_env: CaseEnv) -> None:
+    handle, _ = await _register(case_env)
+    await _reply_and_serve(handle)
+    v = await handle.query(W.view)
+    actors = {e.kind: e.actor_id for e in v.events}
+    assert actors["accepted"] == OFFICER.id and actors["replied"] == SUPERVISOR.id
+    with Session(case_env.engine) as db:
+        rows = db.exec(select(CaseEventRow).where(CaseEventRow.case_no == handle.id)).all()
+    assert [r.seq for r in rows] == [e.seq for e in v.events]
+    history = await handle.fetch_history()
+    updates = [
+        e
+        for e in history.events
+        if e.HasField("workflow_execution_update_accepted_event_attributes")
+    ]
+    assert len(updates) == 5
+    await handle.terminate("test done")
