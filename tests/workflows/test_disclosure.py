@@ -54,6 +54,7 @@ async def test_art33_reply_due_counts_the_calendar_across_new_year(case_env: Cas
     assert any(d.name == "元旦" for d in reply.explanation.skipped)
     assert reply.due_at == datetime(2027, 1, 22, 23, 59, 59, tzinfo=SHANGHAI)
     assert [d.name for d in v.documents] == ["receipt"]
+    await handle.terminate("test done")
 
 
 async def test_art33_escalation_ladder_fires_each_rung_once(case_env: CaseEnv) -> None:
