@@ -130,3 +130,11 @@ def case_document(
         if seq is not None:
             q = q.where(DocumentRow.seq == seq)
         return s.exec(q.order_by(col(DocumentRow.seq).desc())).first()
+
+
+def ensure_case_row(engine: Engine, row: CaseRow) -> None:
+    """The case is visible in lists from the moment it is registered; the workflow's projection
+    fills in the rest."""
+    with session_scope(engine) as s:
+        if s.get(CaseRow, row.case_no) is None:
+            s.add(row)

@@ -36,10 +36,12 @@ from store.cases import (
     allocate_case_no,
     case_document,
     case_events,
+    ensure_case_row,
     get_agency,
     get_case,
     list_cases,
 )
+from store.models import CaseRow
 from workflows.disclosure import DisclosureRequestWorkflow
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -169,6 +171,20 @@ async def create_disclosure_request(
         form=body.form,
         delivery=body.delivery,
         officer=actor,
+    )
+    ensure_case_row(
+        engine,
+        CaseRow(
+            case_no=allocated.case_no,
+            kind="disclosure",
+            agency=agency.code,
+            officer=actor.id,
+            status=s.Status.RECEIVED.value,
+            light="green",
+            summary=body.description[:200],
+            created_at=now,
+            updated_at=now,
+        ),
     )
     try:
         await client.start_workflow(

@@ -4,12 +4,8 @@ stop is still there after the next start (SQLite persistence, retention raised).
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -20,59 +16,10 @@ from temporalio.testing import WorkflowEnvironment
 from gongkai.temporal import data_converter
 from schemas.deadlines import StatutoryTimerInput
 from schemas.search import GK_KIND
+from tests.integration.stack import Stack
 from workflows.timer import StatutoryTimerWorkflow
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Stack:
-    def __init__(self, var: Path) -> None:
-        self.var = var
-        self.grpc, self.ui, self.http = _free_port(), _free_port(), _free_port()
-        self.env = {
-            **os.environ,
-            "GONGKAI_VAR_DIR": str(var),
-            "GONGKAI_DEV_SERVER_PORT": str(self.grpc),
-            "GONGKAI_DEV_SERVER_UI_PORT": str(self.ui),
-            "GONGKAI_API_PORT": str(self.http),
-            "GONGKAI_TEMPORAL_ADDRESS": f"127.0.0.1:{self.grpc}",
-        }
-        self.env.pop("GONGKAI_DATABASE_URL", None)
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        log = open(self.var / "up.log", "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gongkai.cli", "up"],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, (self.var / "up.log").read_text()
-            try:
-                body = httpx.get(f"http://127.0.0.1:{self.http}/health", timeout=2).json()
-                if body.get("temporal") == "ok":
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise AssertionError(
-            "gongkai up did not become healthy:\n" + (self.var / "up.log").read_text()
-        )
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGINT)  # what Ctrl-C does
-        return self.proc.wait(60)
 
 
 async def test_up_serves_everything_and_cases_survive_a_restart(tmp_path: Path) -> None:

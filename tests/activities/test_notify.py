@@ -1,0 +1,97 @@
+"""Notifications: written to the outbox once, delivered through a real local SMTP server."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio.testing import ActivityEnvironment
+
+from activities.cases import CaseActivities, Notify
+from gongkai.settings import Settings
+from store.models import OutboxRow
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def _notify(key: str, recipient: str = "supervisor@agency.test") -> Notify:
+    return Notify(
+        key=key,
+        case_no="GK-2026-000001",
+        recipient_role="supervisor",
+        recipient=recipient,
+        subject="【红灯预警】GK-2026-000001 答复期限2026-10-19",
+        body="案件GK-2026-000001答复期限于2026-10-19届满。请及时办理。",
+        at=datetime.now(UTC),
+    )
+
+
+async def test_notification_is_delivered_once(
+    fresh_engine: Engine, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    acts = CaseActivities(
+        fresh_engine,
+        Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="gongkai@agency.test"),
+    )
+    env = ActivityEnvironment()
+    assert await env.run(acts.notify, _notify("GK-2026-000001:7:notify_supervisor")) == "sent"
+    # a retried activity (same key) neither duplicates the row nor sends again
+    assert await env.run(acts.notify, _notify("GK-2026-000001:7:notify_supervisor")) == "sent"
+    assert len(inbox.messages) == 1
+    msg = inbox.messages[0]
+    assert msg["To"] == "supervisor@agency.test"
+    assert msg["X-Gongkai-Key"] == "GK-2026-000001:7:notify_supervisor"
+    assert msg["Subject"] == "【红灯预警】GK-2026-000001 答复期限2026-10-19"
+    assert "请及时办理" in msg.get_content()
+    with Session(fresh_engine) as s:
+        rows = s.exec(select(OutboxRow)).all()
+    assert len(rows) == 1 and rows[0].status == "sent" and rows[0].attempts == 2
+
+
+async def test_without_smtp_the_notification_waits_in_the_outbox(fresh_engine: Engine) -> None:
+    acts = CaseActivities(fresh_engine, Settings(smtp_host=None))
+    env = ActivityEnvironment()
+    assert await env.run(acts.notify, _notify("k1")) == "pending"
+    assert await env.run(acts.notify, _notify("k2", recipient="")) == "no_address"
+    with Session(fresh_engine) as s:
+        statuses = {r.key: r.status for r in s.exec(select(OutboxRow)).all()}
+    assert statuses == {"k1": "pending", "k2": "no_address"}
+
+
+async def test_smtp_failure_is_retried_and_recorded(fresh_engine: Engine) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead_port = int(sock.getsockname()[1])  # nothing listens here
+    acts = CaseActivities(fresh_engine, Settings(smtp_host="127.0.0.1", smtp_port=dead_port))
+    with pytest.raises(Exception):  # noqa: B017  (Temporal retries the activity)
+        await ActivityEnvironment().run(acts.notify, _notify("k3"))
+    with Session(fresh_engine) as s:
+        row = s.exec(select(OutboxRow)).one()
+    assert row.status == "pending" and row.error
