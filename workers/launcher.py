@@ -135,6 +135,32 @@ def _stop(name: str, proc: subprocess.Popen[bytes], timeout: float = 20) -> None
         proc.wait()
 
 
+def _ensure_an_agency(engine: object) -> None:
+    """A fresh local install gets one demonstration agency so cases can be registered at once;
+    real agencies are added with `gongkai agencies add`."""
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session, select
+
+    from store.cases import put_agency
+    from store.models import Agency
+
+    assert isinstance(engine, Engine)
+    with Session(engine) as s:
+        if s.exec(select(Agency)).first() is not None:
+            return
+    put_agency(
+        engine,
+        Agency(
+            code="DEMO",
+            name="示例市人民政府办公室（演示）",
+            reconsideration_organ="示例市人民政府",
+            court="示例市中级人民法院",
+            case_prefix="GK",
+        ),
+    )
+    log.info("added a demonstration agency; add real ones with `gongkai agencies add`", code="DEMO")
+
+
 def up(settings: Settings) -> int:
     var = settings.var_dir
     (var / "log").mkdir(parents=True, exist_ok=True)
@@ -158,7 +184,9 @@ def up(settings: Settings) -> int:
 
     from store.db import make_engine, migrate
 
-    migrate(make_engine(settings.db_url))
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    _ensure_an_agency(engine)
 
     server_log = var / "log" / "temporal.log"
     server = _child(dev_server_command(settings, var / "temporal.db"), server_log)

@@ -462,3 +462,52 @@ async def test_every_action_is_in_the_case_history_with_its_actor(case_env: Case
     ]
     assert len(updates) == 5
     await handle.terminate("test done")
+
+
+async def test_inactivity_reminds_the_officer_once_per_quiet_spell(case_env: CaseEnv) -> None:
+    handle, v = await _register(case_env, LATE_JANUARY)
+    await act(handle, W.accept, s.Accept(actor=OFFICER))
+    cal = load_calendar(case_env.engine)
+    quiet_day = cal.nth_working_day(local_date(await case_env.now()), 5).end
+    await case_env.skip_to(
+        datetime.combine(quiet_day, datetime.min.time(), SHANGHAI) + timedelta(hours=1)
+    )
+    v = await handle.query(W.view)
+    assert [e.kind for e in v.events].count("inactivity") == 1
+    await act(handle, W.add_note, s.AddNote(actor=OFFICER, text="已电话联系业务处室"))
+    await case_env.skip_to(
+        datetime.combine(quiet_day, datetime.min.time(), SHANGHAI) + timedelta(days=2)
+    )
+    v = await handle.query(W.view)
+    assert [e.kind for e in v.events].count("inactivity") == 1  # the note restarted the spell
+    await handle.terminate("test done")
+
+
+async def test_calendar_change_moves_an_open_reply_deadline(case_env: CaseEnv) -> None:
+    from datetime import UTC
+
+    from rules.calendar import DayKind
+    from store.calendar import set_day
+
+    handle, v = await _register(case_env)
+    before = v.readings["reply"].due_date
+    assert before is not None and v.t0 is not None
+    closed = load_calendar(case_env.engine).nth_working_day(v.t0, 3).end
+    set_day(
+        case_env.engine,
+        closed,
+        DayKind.HOLIDAY,
+        source="市政府通告",
+        reason="寒潮停工",
+        edited_by="admin",
+        at=datetime.now(UTC),
+    )
+    await handle.signal(W.calendar_changed)
+    for _ in range(100):
+        v = await handle.query(W.view)
+        if v.readings["reply"].due_date != before:
+            break
+    after = v.readings["reply"].due_date
+    assert after == load_calendar(case_env.engine).nth_working_day(v.t0, 20).end
+    assert after is not None and after > before
+    await handle.terminate("test done")
