@@ -13,6 +13,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from rules.calendar import SHANGHAI, local_date
 from rules.outcomes import Outcome, ReplyContent
 from schemas import disclosure as s
+from schemas.search import GK_LIGHT
 from store.calendar import load_calendar
 from store.models import CaseEventRow, CaseRow, DocumentRow, OutboxRow
 from tests.workflows.helpers import GRANTED, OFFICER, STRANGER, SUPERVISOR, CaseEnv, act, view
@@ -101,6 +102,7 @@ async def test_art33_escalation_ladder_fires_each_rung_once(case_env: CaseEnv) -
         row = db.get(CaseRow, handle.id)
     assert len(keys) == len(set(keys)) >= 6  # each rung's notifications exactly once
     assert row is not None and row.light == "red"
+    assert (await handle.describe()).typed_search_attributes.get(GK_LIGHT) == "red"
     await handle.terminate("test done")
 
 
@@ -254,6 +256,9 @@ async def test_art32_third_party_silence_agency_decides_and_time_is_excluded(
     cal = load_calendar(case_env.engine)
     sent = local_date(await case_env.now())
     assert window.due_date == cal.nth_working_day(sent, 15).end  # across the Spring Festival
+    assert any(d.name == "春节" for d in window.explanation.skipped)
+    # Sunday 2027-02-14 is a make-up working day of the notice and counts.
+    assert [d.day.isoformat() for d in window.explanation.makeup_days_counted] == ["2027-02-14"]
     assert window.due_at is not None
     await case_env.skip_to(window.due_at + timedelta(hours=1))
     v = await handle.query(W.view)
