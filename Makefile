@@ -34,8 +34,8 @@ bench: $(BIN)/.dev
 # Regenerate the lock files after editing requirements*.in (needs network to PyPI).
 lock: $(BIN)/.runtime
 	$(PY) -m pip install --quiet uv
-	$(BIN)/uv pip compile requirements.in --python-version 3.11 --generate-hashes -o requirements.lock
-	$(BIN)/uv pip compile requirements-dev.in --python-version 3.11 --generate-hashes -o requirements-dev.lock
+	$(BIN)/uv pip compile requirements.in --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile requirements-dev.in --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements-dev.lock
 
 clean-venv:
 	rm -rf $(VENV)

@@ -8,13 +8,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
 import gongkai
 from api import errors
-from api.routes import cases, deadlines, health
+from api.routes import cases, codec, deadlines, health
 from gongkai.logs import get_logger
 from gongkai.settings import Settings, get_settings
+from gongkai.temporal import codec as temporal_codec
 from store.db import make_engine, migrate
 
 log = get_logger(__name__)
@@ -48,10 +50,20 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     )
     app.state.settings = settings
     app.state.temporal = temporal
+    app.state.codec = temporal_codec(settings)
+    # Only the Temporal UI may call the codec endpoint from a browser.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.ui_origins,
+        allow_methods=["POST"],
+        allow_headers=["content-type", "x-namespace", "authorization"],
+        allow_credentials=True,
+    )
     errors.install(app)
     app.include_router(health.router)
     app.include_router(deadlines.router)
     app.include_router(cases.router)
+    app.include_router(codec.router)
     return app
 
 

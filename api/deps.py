@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
@@ -12,6 +12,7 @@ from gongkai.settings import Settings
 from rules.calendar import WorkCalendar
 from schemas.disclosure import Actor, Role
 from store.calendar import load_calendar
+from store.users import user_for_token
 
 
 def settings(request: Request) -> Settings:
@@ -36,20 +37,37 @@ def temporal(request: Request) -> Client:
     return client
 
 
+SESSION_COOKIE = "gk_session"
+
+
 def actor(
-    x_actor_id: Annotated[str | None, Header()] = None,
-    x_actor_name: Annotated[str | None, Header()] = None,
-    x_actor_role: Annotated[str | None, Header()] = None,
-    x_actor_agency: Annotated[str | None, Header()] = None,
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> Actor:
-    """Who is acting. Interim: identity headers set by the agency's gateway; bearer tokens with
-    hashed storage replace this dependency (issue 4) without changing any route."""
-    if not (x_actor_id and x_actor_role and x_actor_agency):
-        raise HTTPException(401, "Not authenticated: the request does not say who is acting.")
-    try:
-        role = Role(x_actor_role)
-    except ValueError:
-        raise HTTPException(401, f"Unknown role {x_actor_role!r}.") from None
-    if role is Role.SYSTEM:
-        raise HTTPException(403, "The system role cannot be used through the API.")
-    return Actor(id=x_actor_id, name=x_actor_name or x_actor_id, role=role, agency=x_actor_agency)
+    """Who is acting: a bearer token (API) or the dashboard's session cookie holding one."""
+    token = None
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise HTTPException(401, "Use 'Authorization: Bearer <token>'.")
+        token = value.strip()
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise HTTPException(401, "Not authenticated: send 'Authorization: Bearer <token>'.")
+    user = user_for_token(request.app.state.engine, token)
+    if user is None:
+        raise HTTPException(401, "This token is not valid (unknown, rotated or disabled).")
+    return Actor(id=user.username, name=user.name, role=Role(user.role), agency=user.agency)
+
+
+def supervisor(who: Annotated[Actor, Depends(actor)]) -> Actor:
+    if who.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise HTTPException(403, "Only supervisors may do this.")
+    return who
+
+
+def admin(who: Annotated[Actor, Depends(actor)]) -> Actor:
+    if who.role is not Role.ADMIN:
+        raise HTTPException(403, "Only administrators may do this.")
+    return who

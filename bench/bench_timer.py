@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
+from gongkai.codec import new_key_spec
+from gongkai.settings import Settings
 from gongkai.temporal import (
     data_converter,
     ensure_search_attributes,
@@ -33,6 +35,7 @@ from store.db import make_engine, migrate
 from workers.worker import WORKFLOWS, activities
 from workflows.timer import StatutoryTimerWorkflow
 
+BENCH_SETTINGS = Settings(codec_keys=new_key_spec("bench"))
 SEQUENTIAL = 30
 STARTS = 300
 INPUT = StatutoryTimerInput(name="reply", kind="disclosure", period="reply")
@@ -53,7 +56,8 @@ def _worker(env: WorkflowEnvironment, engine: Engine, tq: str) -> Worker:
 async def time_skipping(engine: Engine) -> None:
     t = time.perf_counter()
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=data_converter()
+        test_server_existing_path=temporal_test_server(),
+        data_converter=data_converter(BENCH_SETTINGS),
     )
     print(f"time-skipping server start: {time.perf_counter() - t:.2f} s")
     await ensure_search_attributes(env.client)
@@ -76,7 +80,7 @@ async def time_skipping(engine: Engine) -> None:
 async def dev_server(engine: Engine, tmp: Path) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
-        data_converter=data_converter(),
+        data_converter=data_converter(BENCH_SETTINGS),
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_database_filename=str(tmp / "t.db"),
         dev_server_extra_args=[

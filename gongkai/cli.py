@@ -26,6 +26,8 @@ calendar_app = typer.Typer(help="The working-day calendar (工作日).", no_args
 app.add_typer(calendar_app, name="calendar")
 agencies_app = typer.Typer(help="Agencies handling cases.", no_args_is_help=True)
 app.add_typer(agencies_app, name="agencies")
+users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 
 @app.callback()
@@ -199,6 +201,59 @@ def agencies_add(
         ),
     )
     typer.echo(f"agency {code} ({name}) saved; case numbers {case_prefix}-YYYY-NNNNNN")
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    agency: Annotated[str, typer.Option(help="agency code")],
+    role: Annotated[str, typer.Option(help="officer | supervisor | admin")],
+    name: Annotated[str, typer.Option(help="display name")] = "",
+    by: Annotated[str, typer.Option(help="who creates the user")] = os.environ.get("USER", "admin"),
+) -> None:
+    """Create a user and print its bearer token (shown once; only its hash is stored)."""
+    from store.cases import get_agency
+    from store.users import add_user
+
+    engine = _engine()
+    if get_agency(engine, agency) is None:
+        raise typer.BadParameter(f"unknown agency {agency!r}; add it with `gongkai agencies add`")
+    try:
+        _, token = add_user(engine, username, name or username, agency, role, datetime.now(UTC), by)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(f"user {username} ({role}, {agency}) created. Token (shown once):")
+    typer.echo(token)
+
+
+@users_app.command("token")
+def users_token(username: str) -> None:
+    """Issue a new token for a user; the old one stops working."""
+    from store.users import rotate_token
+
+    try:
+        typer.echo(rotate_token(_engine(), username))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable a user: its token stops working at once."""
+    from store.users import set_disabled
+
+    set_disabled(_engine(), username, True)
+    typer.echo(f"user {username} disabled")
+
+
+@users_app.command("list")
+def users_list(agency: str | None = None) -> None:
+    """List users (token hints only)."""
+    from store.users import list_users
+
+    for u in list_users(_engine(), agency):
+        state = "disabled" if u.disabled else "active"
+        typer.echo(f"{u.agency:10} {u.username:20} {u.role:10} {u.name} [{u.token_hint}…] {state}")
 
 
 def _notify_calendar_changed() -> None:

@@ -40,10 +40,16 @@ class Settings(BaseSettings):
     dev_server_port: int = 7233
     dev_server_ui_port: int = 8233
 
+    temporal_ui_origins: str | None = None
+
     # HTTP API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_url: str | None = None
+
+    # Payload encryption (AES-GCM): "id:base64key,..."; default: var/codec.keys (created once)
+    codec_keys: str | None = None
+    codec_current_key: str | None = None
 
     # Statutory rules
     jurisdiction: str = "CN"
@@ -70,6 +76,14 @@ class Settings(BaseSettings):
     @property
     def api_url(self) -> str:
         return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def ui_origins(self) -> list[str]:
+        """Browser origins allowed to call the codec endpoint (the Temporal UI)."""
+        if self.temporal_ui_origins:
+            return [o.strip() for o in self.temporal_ui_origins.split(",") if o.strip()]
+        port = self.dev_server_ui_port
+        return [f"http://{self.dev_server_ip}:{port}", f"http://localhost:{port}"]
 
     @property
     def temporal_ui_url(self) -> str:

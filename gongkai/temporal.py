@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import sys
@@ -13,6 +14,7 @@ from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 
+from gongkai.codec import EncryptionCodec, build_codec, local_key_spec
 from gongkai.settings import Settings
 
 
@@ -40,9 +42,15 @@ def temporal_test_server() -> str:
     return _find("temporal-test-server", "TEMPORAL_TEST_SERVER_PATH")
 
 
-def data_converter(settings: Settings | None = None) -> DataConverter:
-    """Pydantic payloads (the encryption codec is added here when configured)."""
-    return pydantic_data_converter
+def codec(settings: Settings) -> EncryptionCodec:
+    spec = settings.codec_keys or local_key_spec(settings.var_dir)
+    return build_codec(spec, settings.codec_current_key)
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """Pydantic payloads, encrypted by the AES-GCM codec: every client, worker, replayer and
+    archive reader of Gongkai uses this converter."""
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec(settings))
 
 
 async def connect(settings: Settings) -> Client:

@@ -158,3 +158,20 @@ class ArchiveRow(SQLModel, table=True):
     archived_at: datetime
     history_json: str
     view_json: str
+
+
+class User(SQLModel, table=True):
+    """A person who acts through the API or the dashboard. Only a hash of the token is kept."""
+
+    __tablename__ = "user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=100)
+    name: str = Field(max_length=100)
+    agency: str = Field(index=True, max_length=32)
+    role: str = Field(max_length=16)  # officer | supervisor | admin
+    token_hash: str = Field(unique=True, max_length=64)
+    token_hint: str = Field(max_length=12)
+    disabled: bool = False
+    created_at: datetime
+    created_by: str = Field(max_length=100)

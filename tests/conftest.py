@@ -14,6 +14,8 @@ import pytest_asyncio
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from gongkai.codec import new_key_spec
+from gongkai.settings import Settings
 from gongkai.temporal import (
     data_converter,
     ensure_search_attributes,
@@ -23,6 +25,9 @@ from gongkai.temporal import (
 from rules.calendar import WorkCalendar, build_calendar
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.db import make_engine, migrate
+
+# One encryption key ring for the whole test session (generated, never stored).
+TEST_SETTINGS = Settings(codec_keys=new_key_spec("test1"))
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +61,7 @@ def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(),
-        data_converter=data_converter(),
+        data_converter=data_converter(TEST_SETTINGS),
     )
     await ensure_search_attributes(env.client)
     yield env
@@ -67,7 +72,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
 async def local_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
-        data_converter=data_converter(),
+        data_converter=data_converter(TEST_SETTINGS),
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
     )
@@ -96,7 +101,8 @@ async def case_env(tmp_path: Path) -> AsyncIterator[Any]:
     notice = parse_notice(Path(__file__).parent / "fixtures" / "notice-2027-example.toml")
     import_notice(eng, notice, "test", datetime(2026, 11, 10, tzinfo=UTC))
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=data_converter()
+        test_server_existing_path=temporal_test_server(),
+        data_converter=data_converter(TEST_SETTINGS),
     )
     await ensure_search_attributes(env.client)
     tq = f"tq-{uuid.uuid4()}"

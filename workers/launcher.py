@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from gongkai.codec import local_key_spec
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from gongkai.temporal import temporal_cli
@@ -47,6 +48,9 @@ def dev_server_command(settings: Settings, db_file: Path) -> list[str]:
         "busy_timeout=5000",
         "--log-level",
         "warn",
+        # The UI decrypts payloads through the API's codec endpoint (supervisors only).
+        "--ui-codec-endpoint",
+        f"{settings.api_url}/codec",
     ]
     if settings.temporal_namespace != "default":
         cmd += ["--namespace", settings.temporal_namespace]
@@ -187,6 +191,8 @@ def up(settings: Settings) -> int:
     engine = make_engine(settings.db_url)
     migrate(engine)
     _ensure_an_agency(engine)
+    if not settings.codec_keys:
+        local_key_spec(var)  # the local key ring, before any child reads it
 
     server_log = var / "log" / "temporal.log"
     server = _child(dev_server_command(settings, var / "temporal.db"), server_log)

@@ -11,6 +11,10 @@ import time
 from pathlib import Path
 
 import httpx
+from temporalio.converter import DataConverter
+
+from gongkai.settings import Settings
+from gongkai.temporal import data_converter
 
 
 def _free_port() -> int:
@@ -33,6 +37,10 @@ class Stack:
         }
         self.env.pop("GONGKAI_DATABASE_URL", None)
         self.proc: subprocess.Popen[bytes] | None = None
+
+    def converter(self) -> DataConverter:
+        """The stack's own converter: its key ring is var/codec.keys, made by `gongkai up`."""
+        return data_converter(Settings(var_dir=self.var))
 
     def start(self) -> None:
         log = open(self.var / "up.log", "ab")
@@ -63,33 +71,53 @@ class Stack:
         return self.proc.wait(60)
 
 
-def officer_headers(
-    role: str = "officer", agency: str = "SZ-GT", who: str = "li.officer", name: str = "Li Jingban"
-) -> dict[str, str]:
-    return {"X-Actor-Id": who, "X-Actor-Name": name, "X-Actor-Role": role, "X-Actor-Agency": agency}
-
-
-def add_agency(stack: Stack) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gongkai.cli",
-            "agencies",
-            "add",
-            "SZ-GT",
-            "--name",
-            "某市规划和自然资源局",
-            "--reconsideration-organ",
-            "某市人民政府",
-            "--court",
-            "某市某区人民法院",
-            "--case-prefix",
-            "GK",
-            "--supervisor-email",
-            "supervisor@agency.test",
-        ],
+def cli(stack: Stack, *args: str) -> str:
+    res = subprocess.run(
+        [sys.executable, "-m", "gongkai.cli", *args],
         env=stack.env,
-        check=True,
         capture_output=True,
+        text=True,
+        check=False,
     )
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res.stdout
+
+
+def add_agency(stack: Stack, code: str = "SZ-GT", prefix: str = "GK") -> None:
+    cli(
+        stack,
+        "agencies",
+        "add",
+        code,
+        "--name",
+        "某市规划和自然资源局",
+        "--reconsideration-organ",
+        "某市人民政府",
+        "--court",
+        "某市某区人民法院",
+        "--case-prefix",
+        prefix,
+        "--supervisor-email",
+        "supervisor@agency.test",
+    )
+
+
+def bearer(
+    stack: Stack, username: str, role: str = "officer", agency: str = "SZ-GT", name: str = ""
+) -> dict[str, str]:
+    """Create a user with `gongkai users add` and return its Authorization header."""
+    out = cli(
+        stack,
+        "users",
+        "add",
+        username,
+        "--agency",
+        agency,
+        "--role",
+        role,
+        "--name",
+        name or username,
+    )
+    token = out.strip().splitlines()[-1]
+    assert token.startswith("gk_")
+    return {"Authorization": f"Bearer {token}"}

@@ -14,14 +14,11 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client
 
-from gongkai.temporal import data_converter
-from tests.integration.stack import Stack, add_agency, officer_headers
+from tests.integration.stack import Stack, add_agency, bearer
 
 pytestmark = pytest.mark.integration
 
-OFFICER = officer_headers()
-SUPERVISOR = officer_headers("supervisor", who="wang.chief", name="Wang Zhuren")
-STRANGER = officer_headers(agency="OTHER", who="zhao")
+HEADERS: dict[str, dict[str, str]] = {}
 
 APPLICATION = {
     "agency": "SZ-GT",
@@ -45,15 +42,16 @@ class Api:
         case: str,
         action: str,
         body: dict[str, Any] | None = None,
-        headers: dict[str, str] = OFFICER,
+        headers: dict[str, str] | None = None,
         expect: int = 200,
     ) -> dict[str, Any]:
+        headers = headers or HEADERS["officer"]
         res = self.http.post(f"/v1/cases/{case}/actions/{action}", json=body or {}, headers=headers)
         assert res.status_code == expect, (action, res.status_code, res.text)
         return res.json()  # type: ignore[no-any-return]
 
     def case(self, case: str) -> dict[str, Any]:
-        res = self.http.get(f"/v1/cases/{case}", headers=OFFICER)
+        res = self.http.get(f"/v1/cases/{case}", headers=HEADERS["officer"])
         assert res.status_code == 200, res.text
         return res.json()  # type: ignore[no-any-return]
 
@@ -61,6 +59,11 @@ class Api:
 async def test_case_through_the_api_end_to_end(tmp_path: Path) -> None:
     stack = Stack(tmp_path)
     add_agency(stack)
+    add_agency(stack, "OTHER", prefix="OT")
+    HEADERS["officer"] = bearer(stack, "li.officer", name="李经办")
+    HEADERS["supervisor"] = bearer(stack, "wang.chief", "supervisor", name="王主任")
+    HEADERS["stranger"] = bearer(stack, "zhao", agency="OTHER")
+    OFFICER, SUPERVISOR, STRANGER = HEADERS["officer"], HEADERS["supervisor"], HEADERS["stranger"]
     stack.start()
     try:
         api = Api(stack.http)
@@ -180,7 +183,7 @@ async def test_case_through_the_api_end_to_end(tmp_path: Path) -> None:
         assert [c["case_no"] for c in listed["items"]] == [case]
 
         # the archive outlives Temporal: delete the execution and read the case file again
-        client = await Client.connect(f"127.0.0.1:{stack.grpc}", data_converter=data_converter())
+        client = await Client.connect(f"127.0.0.1:{stack.grpc}", data_converter=stack.converter())
         desc = await client.get_workflow_handle(case).describe()
         await client.workflow_service.delete_workflow_execution(
             DeleteWorkflowExecutionRequest(

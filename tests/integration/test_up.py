@@ -13,7 +13,6 @@ import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from gongkai.temporal import data_converter
 from schemas.deadlines import StatutoryTimerInput
 from schemas.search import GK_KIND
 from tests.integration.stack import Stack
@@ -29,7 +28,7 @@ async def test_up_serves_everything_and_cases_survive_a_restart(tmp_path: Path) 
         assert httpx.get(f"http://127.0.0.1:{stack.http}/docs").status_code == 200
         assert httpx.get(f"http://127.0.0.1:{stack.ui}/").status_code == 200  # Temporal UI
         assert (tmp_path / "temporal.db").exists() and (tmp_path / "gongkai.db").exists()
-        client = await Client.connect(f"127.0.0.1:{stack.grpc}", data_converter=data_converter())
+        client = await Client.connect(f"127.0.0.1:{stack.grpc}", data_converter=stack.converter())
         handle = await client.start_workflow(
             StatutoryTimerWorkflow.run,
             StatutoryTimerInput(name="proactive_disclosure", kind="disclosure", period="reply"),
@@ -52,7 +51,7 @@ async def test_up_serves_everything_and_cases_survive_a_restart(tmp_path: Path) 
 
     stack.start()
     try:
-        client = await Client.connect(f"127.0.0.1:{stack.grpc}", data_converter=data_converter())
+        client = await Client.connect(f"127.0.0.1:{stack.grpc}", data_converter=stack.converter())
         handle = client.get_workflow_handle("persist-1")
         desc = await handle.describe()
         assert desc.status == WorkflowExecutionStatus.RUNNING
