@@ -227,7 +227,7 @@ class DisclosureRequestWorkflow:
             "escalation",
             s.SYSTEM,
             f"{CLOCK_ZH.get(clock_name, clock_name)}（{due}届满）督办："
-            f"{_RUNG_ZH.get(rung_name, rung_name)}",
+            f"{RUNG_ZH.get(rung_name, rung_name)}",
             clock=clock_name,
             rung=rung_name,
             light=spec.light.value,
@@ -239,7 +239,7 @@ class DisclosureRequestWorkflow:
         due = reading.due_date.isoformat() if reading and reading.due_date else "—"
         agency = self.inp.agency
         what = CLOCK_ZH.get(clock_name, clock_name)
-        subject = f"【{_RUNG_ZH.get(rung, rung)}】{self.inp.case_no} {what}{due}"
+        subject = f"【{RUNG_ZH.get(rung, rung)}】{self.inp.case_no} {what}{due}"
         body = (
             f"案件{self.inp.case_no}（经办人{self.inp.officer.name}，状态：{self.status.zh}）"
             f"{CLOCK_ZH.get(clock_name, clock_name)}于{due}届满。请及时办理。"
@@ -265,7 +265,7 @@ class DisclosureRequestWorkflow:
                         "overdue": reading is not None
                         and reading.due_at is not None
                         and workflow.now() > reading.due_at,
-                        "rung": _RUNG_ZH.get(rung, rung),
+                        "rung": RUNG_ZH.get(rung, rung),
                     },
                 )
                 await self._notify(
@@ -1149,7 +1149,7 @@ _CHANNEL_ZH = {
     s.Channel.ONLINE: "互联网渠道",
     s.Channel.FAX: "传真",
 }
-_RUNG_ZH = {
+RUNG_ZH = {
     "amber": "黄灯预警",
     "red": "红灯预警",
     "overdue": "已逾期",

@@ -91,6 +91,19 @@ def test_every_endpoint_refuses_outsiders_and_changes_nothing(stack: Any) -> Non
             res = http.request(method, path, json=body, headers=headers)
             if res.status_code not in allowed_here:
                 failures.append((who, method, path, res.status_code, res.text[:120]))
+    pages = ["/", "/board/fragment", f"/cases/{case}", "/calendar"]
+    for who, (headers, _) in callers.items():
+        for path in pages:
+            res = http.get(path, headers=headers, follow_redirects=False)
+            if who.startswith("other agency"):
+                expected = 403 if path.startswith("/cases/") else 200  # own (empty) board
+            else:
+                expected = 303  # to the login page
+            if res.status_code != expected or (
+                expected == 303 and res.headers["location"] != "/login"
+            ):
+                failures.append((who, "GET", path, res.status_code, res.text[:120]))
+    assert case not in http.get("/", headers=stack.tokens["stranger"]).text
     assert failures == []
     after = http.get(f"/v1/cases/{case}/events", headers=stack.tokens["officer"]).json()
     assert after == before

@@ -1,0 +1,287 @@
+"""The supervisors' dashboard: server-rendered pages (Jinja2), no front-end build step."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.cases import archived
+from api import deps
+from gongkai.settings import Settings
+from rules.calendar import SHANGHAI
+from schemas.disclosure import STATUS_ZH, Actor, CaseView, Role, Status
+from store.calendar import load_calendar, overrides
+from store.models import CaseRow
+from store.users import user_for_token
+from workflows.disclosure import CLOCK_ZH, RUNG_ZH, DisclosureRequestWorkflow
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+
+
+def _beijing(value: datetime | None) -> str:
+    """Instants are shown in Beijing time, to the second."""
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if value else "—"
+
+
+templates.env.filters["bj"] = _beijing
+
+KINDS = {
+    "disclosure": "依申请公开",
+    "consultation": "重大决策预公开",
+    "emergency": "突发事件",
+    "inquiry": "网络问政",
+}
+OPEN = [
+    s.value
+    for s in Status
+    if s
+    not in {
+        Status.REPLIED,
+        Status.REMEDY_WINDOW,
+        Status.ARCHIVED,
+        Status.WITHDRAWN,
+        Status.DEEMED_ABANDONED,
+        Status.PROCESSING_STOPPED,
+    }
+]
+STATUS_NAMES = {s.value: zh for s, zh in STATUS_ZH.items()}
+
+
+class LoginRequired(Exception):
+    pass
+
+
+def page_actor(request: Request) -> Actor:
+    try:
+        return deps.actor(request, request.headers.get("authorization"))
+    except HTTPException as exc:
+        raise LoginRequired from exc
+
+
+def install(app: Any) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(_: Request, __: LoginRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    return templates.TemplateResponse(request, "login.html", {"actor": None, "error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, token: Annotated[str, Form()]) -> Response:
+    user = user_for_token(request.app.state.engine, token.strip())
+    if user is None:
+        return templates.TemplateResponse(
+            request, "login.html", {"actor": None, "error": "令牌无效或已停用。"}, status_code=401
+        )
+    res = RedirectResponse("/", status_code=303)
+    settings: Settings = request.app.state.settings
+    res.set_cookie(
+        deps.SESSION_COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=settings.api_url.startswith("https"),
+        max_age=12 * 3600,
+    )
+    return res
+
+
+@router.get("/logout")
+def logout() -> Response:
+    res = RedirectResponse("/login", status_code=303)
+    res.delete_cookie(deps.SESSION_COOKIE)
+    return res
+
+
+def _board(
+    engine: Engine, actor: Actor, agency: str | None, officer: str | None, kind: str | None
+) -> dict[str, Any]:
+    if actor.role is not Role.ADMIN:
+        agency = actor.agency
+    q = select(CaseRow).where(col(CaseRow.status).in_(OPEN))
+    if agency:
+        q = q.where(CaseRow.agency == agency)
+    if officer:
+        q = q.where(CaseRow.officer == officer)
+    if kind:
+        q = q.where(CaseRow.kind == kind)
+    with Session(engine) as s:
+        rows = list(s.exec(q.limit(2000)).all())
+    now = datetime.now(UTC)
+    today = now.astimezone(SHANGHAI).date()
+    items = []
+    for r in rows:
+        due_local = r.due_at.astimezone(SHANGHAI) if r.due_at else None
+        items.append(
+            {
+                **r.model_dump(),
+                "due_local": due_local.strftime("%Y-%m-%d %H:%M") if due_local else None,
+                "due_day": due_local.date() if due_local else None,
+            }
+        )
+    by_due = sorted((i for i in items if i["due_day"]), key=lambda i: i["due_local"])
+    return {
+        "counts": Counter(i["light"] for i in items),
+        "by_kind": Counter(i["kind"] for i in items),
+        "red": [i for i in by_due if i["light"] == "red"],
+        "due_today": [i for i in by_due if i["due_day"] == today],
+        "due_week": [i for i in by_due if today <= i["due_day"] <= today + timedelta(days=7)],
+        "overdue": [i for i in by_due if i["due_at"] and i["due_at"] < now],
+        "oldest": sorted(items, key=lambda i: (i["t0"] or date.max, i["case_no"]))[:10],
+        "chart": _chart(items, today),
+        "now": now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+        "kinds": KINDS,
+        "status_zh": STATUS_NAMES,
+    }
+
+
+def _chart(items: list[dict[str, Any]], today: date) -> str:
+    """Open cases by week of receipt (last 8 weeks) and light, as a small stacked SVG chart."""
+    monday = today - timedelta(days=today.weekday())
+    weeks = [monday - timedelta(weeks=w) for w in range(7, -1, -1)]
+    counts: dict[date, Counter[str]] = {w: Counter() for w in weeks}
+    for i in items:
+        t0 = i["t0"]
+        if t0 is None:
+            continue
+        week = t0 - timedelta(days=t0.weekday())
+        if week < weeks[0]:
+            week = weeks[0]  # older cases pile up in the first column
+        if week in counts:
+            counts[week][i["light"]] += 1
+    peak = max([sum(c.values()) for c in counts.values()] + [1])
+    colors = {"green": "#1a7f37", "yellow": "#b58105", "red": "#c62828"}
+    bar_w, height, parts = 60, 120, []
+    for n, week in enumerate(weeks):
+        y = float(height)
+        for light in ("green", "yellow", "red"):
+            h = counts[week][light] * (height - 10) / peak
+            if h:
+                y -= h
+                parts.append(
+                    f'<rect x="{n * (bar_w + 10) + 10}" y="{y:.1f}" width="{bar_w}" '
+                    f'height="{h:.1f}" fill="{colors[light]}"><title>{week} {light} '
+                    f"{counts[week][light]}</title></rect>"
+                )
+        label = f"{'≤' if n == 0 else ''}{week:%m-%d}"
+        parts.append(
+            f'<text x="{n * (bar_w + 10) + 10}" y="{height + 14}" font-size="10">{label}</text>'
+        )
+    width = len(weeks) * (bar_w + 10) + 10
+    return (
+        f'<figure><svg role="img" aria-label="按周统计的办理中案件" width="{width}" '
+        f'height="{height + 20}">{"".join(parts)}</svg><figcaption class="muted">'
+        "办理中案件：按收到申请所在周和灯色 (open cases by week of receipt)</figcaption></figure>"
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def board(
+    request: Request,
+    actor: Actor = Depends(page_actor),
+    agency: str | None = None,
+    officer: str | None = None,
+    kind: str | None = None,
+) -> Response:
+    f = {"agency": agency, "officer": officer or None, "kind": kind or None}
+    data = _board(request.app.state.engine, actor, agency, f["officer"], f["kind"])
+    query = urlencode({k: v for k, v in f.items() if v})
+    return templates.TemplateResponse(
+        request, "board.html", {"actor": actor, "f": f, "query": query, **data}
+    )
+
+
+@router.get("/board/fragment", response_class=HTMLResponse)
+def board_fragment(
+    request: Request,
+    actor: Actor = Depends(page_actor),
+    agency: str | None = None,
+    officer: str | None = None,
+    kind: str | None = None,
+) -> Response:
+    data = _board(request.app.state.engine, actor, agency, officer or None, kind or None)
+    return templates.TemplateResponse(request, "board_fragment.html", {"actor": actor, **data})
+
+
+@router.get("/cases/{case_no}", response_class=HTMLResponse)
+async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_actor)) -> Response:
+    engine: Engine = request.app.state.engine
+    with Session(engine) as s:
+        row = s.get(CaseRow, case_no)
+    if row is None:
+        raise HTTPException(404, f"No case {case_no}.")
+    if actor.role is not Role.ADMIN and row.agency != actor.agency:
+        raise HTTPException(403, "This case belongs to another agency.")
+    settings: Settings = request.app.state.settings
+    client: Client | None = request.app.state.temporal
+    view: CaseView | None = None
+    source = "workflow"
+    if client is not None:
+        try:
+            view = await client.get_workflow_handle(case_no).query(DisclosureRequestWorkflow.view)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+    if view is None:
+        stored = archived(engine, case_no)
+        if stored is None:
+            raise HTTPException(503, "The case cannot be read right now; retry shortly.")
+        view, source = CaseView.model_validate(json.loads(stored.view_json)), "archive"
+    temporal_url = (
+        f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{case_no}"
+    )
+    return templates.TemplateResponse(
+        request,
+        "case.html",
+        {
+            "actor": actor,
+            "v": view,
+            "source": source,
+            "temporal_url": temporal_url,
+            "clock_zh": CLOCK_ZH,
+            "rung_zh": RUNG_ZH,
+            "status_zh": STATUS_NAMES,
+        },
+    )
+
+
+@router.get("/calendar", response_class=HTMLResponse)
+def calendar_page(
+    request: Request, actor: Actor = Depends(page_actor), year: int | None = None
+) -> Response:
+    settings: Settings = request.app.state.settings
+    engine: Engine = request.app.state.engine
+    cal = load_calendar(engine, settings.calendar_region)
+    this_year = datetime.now(UTC).astimezone(SHANGHAI).year
+    year = year or this_year
+    shown = sorted({*cal.official_years, this_year, this_year + 1, year})[-6:]
+    return templates.TemplateResponse(
+        request,
+        "calendar.html",
+        {
+            "actor": actor,
+            "revision": cal.revision,
+            "year": year,
+            "official": year in cal.official_years,
+            "source": cal.official_years.get(year, ""),
+            "years": [{"year": y, "official": y in cal.official_years} for y in shown],
+            "days": [d for d in cal.year_days(year) if d.kind != "weekend"],
+            "overrides": overrides(engine, settings.calendar_region, year),
+        },
+    )
