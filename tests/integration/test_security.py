@@ -31,6 +31,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
         "supervisor": bearer(st, "wang.chief", "supervisor"),
         "stranger": bearer(st, "zhao", agency="OTHER"),
         "stranger_chief": bearer(st, "qian", "supervisor", agency="OTHER"),
+        "admin": bearer(st, "root", "admin"),
     }
     st.start()
     yield st
@@ -63,6 +64,16 @@ def test_every_endpoint_refuses_outsiders_and_changes_nothing(stack: Any) -> Non
         ("GET", f"/v1/cases/{case}/history", None),
         ("POST", "/codec/decode", {"payloads": []}),
         ("POST", "/codec/encode", {"payloads": []}),
+        (
+            "POST",
+            "/v1/users",
+            {"username": "mallory", "name": "M", "agency": "SZ-GT", "role": "admin"},
+        ),
+        (
+            "POST",
+            "/v1/calendar/days",
+            {"day": "2026-12-01", "kind": "holiday", "source": "伪造通知", "reason": "test"},
+        ),
     ]
     for action in ("accept", "request-correction", "withdraw", "extend", "note", "archive"):
         endpoints.append(
@@ -84,7 +95,9 @@ def test_every_endpoint_refuses_outsiders_and_changes_nothing(stack: Any) -> Non
         for method, path, body in endpoints:
             if who == "other agency's supervisor" and path.startswith("/codec"):
                 continue  # a supervisor may use the codec; it holds no case by itself
-            if who == "other agency" and path.startswith("/codec"):
+            if who == "other agency" and path.startswith(("/codec", "/v1/users", "/v1/calendar")):
+                allowed_here = {403}
+            elif who == "other agency's supervisor" and path.startswith("/v1/"):
                 allowed_here = {403}
             else:
                 allowed_here = allowed
@@ -104,6 +117,9 @@ def test_every_endpoint_refuses_outsiders_and_changes_nothing(stack: Any) -> Non
             ):
                 failures.append((who, "GET", path, res.status_code, res.text[:120]))
     assert case not in http.get("/", headers=stack.tokens["stranger"]).text
+    # nothing was created by the refused requests
+    cal = http.get("/v1/calendar/2026", headers=stack.tokens["officer"]).json()
+    assert "2026-12-01" not in {d["day"] for d in cal["days"]}
     assert failures == []
     after = http.get(f"/v1/cases/{case}/events", headers=stack.tokens["officer"]).json()
     assert after == before
@@ -189,3 +205,39 @@ async def test_replayer_uses_the_same_converter(stack: Any) -> None:
         history, raise_on_replay_failure=False
     )
     assert plain.replay_failure is not None  # without the key the history cannot be read
+
+
+def test_admins_manage_users_and_the_calendar(stack: Any) -> None:
+    case = _case(stack)
+    http = httpx.Client(base_url=f"http://127.0.0.1:{stack.http}", timeout=30)
+    res = http.post(
+        "/v1/users",
+        headers=stack.tokens["admin"],
+        json={"username": "sun.officer", "name": "孙经办", "agency": "SZ-GT", "role": "officer"},
+    )
+    assert res.status_code == 201, res.text
+    token = res.json()["token"]
+    mine = http.get("/v1/cases", headers={"Authorization": f"Bearer {token}"}).json()
+    assert case in [c["case_no"] for c in mine["items"]]
+    dup = http.post(
+        "/v1/users",
+        headers=stack.tokens["admin"],
+        json={"username": "sun.officer", "name": "x", "agency": "SZ-GT", "role": "officer"},
+    )
+    assert dup.status_code == 409
+    before = http.get(f"/v1/cases/{case}", headers=stack.tokens["officer"]).json()
+    due = before["readings"]["reply"]["due_date"]
+    first_day = before["readings"]["reply"]["explanation"]["anchor_date"]
+    res = http.post(
+        "/v1/calendar/days",
+        headers=stack.tokens["admin"],
+        json={"day": due, "kind": "holiday", "source": "市政府通告第1号", "reason": "寒潮停工"},
+    )
+    assert res.status_code == 201 and res.json()["signalled"] >= 1
+    for _ in range(50):
+        after = http.get(f"/v1/cases/{case}", headers=stack.tokens["officer"]).json()
+        if after["readings"]["reply"]["due_date"] != due:
+            break
+        time.sleep(0.2)
+    assert after["readings"]["reply"]["due_date"] > due  # the closed day pushed the deadline
+    assert first_day == after["readings"]["reply"]["explanation"]["anchor_date"]

@@ -1,0 +1,121 @@
+"""Administration over the API: users and the working-day calendar (admins only)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+
+from api import deps
+from gongkai.logs import get_logger
+from gongkai.settings import Settings
+from rules.calendar import DayKind, WorkCalendar
+from schemas.disclosure import Actor
+from store.calendar import set_day
+from store.cases import get_agency
+from store.users import add_user
+
+router = APIRouter(prefix="/v1", tags=["administration"])
+log = get_logger(__name__)
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=2, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=100)
+    agency: str
+    role: Literal["officer", "supervisor", "admin"]
+
+
+class UserCreated(BaseModel):
+    username: str
+    role: str
+    agency: str
+    token: str = Field(description="shown once; only its hash is stored")
+
+
+@router.post("/users", response_model=UserCreated, status_code=201, summary="Create a user")
+def create_user(
+    body: UserCreate, who: Actor = Depends(deps.admin), engine: Engine = Depends(deps.engine)
+) -> UserCreated:
+    if get_agency(engine, body.agency) is None:
+        raise HTTPException(422, f"Unknown agency {body.agency!r}.")
+    try:
+        user, token = add_user(
+            engine, body.username, body.name, body.agency, body.role, datetime.now(UTC), who.id
+        )
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    log.info("user created", username=user.username, role=user.role, by=who.id)
+    return UserCreated(username=user.username, role=user.role, agency=user.agency, token=token)
+
+
+class DayOut(BaseModel):
+    day: date
+    kind: str
+    name: str
+    working: bool
+
+
+class YearOut(BaseModel):
+    year: int
+    status: str
+    source: str
+    revision: str
+    days: list[DayOut]
+
+
+@router.get("/calendar/{year}", response_model=YearOut, summary="A year of the calendar")
+def calendar_year(
+    year: int, _: Actor = Depends(deps.actor), cal: WorkCalendar = Depends(deps.calendar)
+) -> YearOut:
+    return YearOut(
+        year=year,
+        status=cal.year_status(year).value,
+        source=cal.official_years.get(year, ""),
+        revision=cal.revision,
+        days=[
+            DayOut(day=d.day, kind=d.kind, name=d.name, working=d.working)
+            for d in cal.year_days(year)
+            if d.kind != "weekend"
+        ],
+    )
+
+
+class DayChange(BaseModel):
+    day: date
+    kind: Literal["holiday", "workday"]
+    source: str = Field(min_length=2, description="the notice or decision behind the change")
+    reason: str = Field(min_length=2)
+    name: str = ""
+
+
+@router.post("/calendar/days", status_code=201, summary="Override one day (admins)")
+async def change_day(
+    request: Request,
+    body: DayChange,
+    who: Actor = Depends(deps.admin),
+    engine: Engine = Depends(deps.engine),
+    settings: Settings = Depends(deps.settings),
+) -> dict[str, object]:
+    kind = DayKind.HOLIDAY if body.kind == "holiday" else DayKind.MAKEUP_WORKDAY
+    set_day(
+        engine,
+        body.day,
+        kind,
+        source=body.source,
+        reason=body.reason,
+        edited_by=who.id,
+        at=datetime.now(UTC),
+        name=body.name,
+        region=settings.calendar_region,
+    )
+    signalled = 0
+    client = request.app.state.temporal
+    if client is not None:  # running cases recompute their deadlines
+        async for wf in client.list_workflows("ExecutionStatus = 'Running'"):
+            await client.get_workflow_handle(wf.id, run_id=wf.run_id).signal("calendar_changed")
+            signalled += 1
+    return {"day": body.day.isoformat(), "kind": body.kind, "signalled": signalled}
