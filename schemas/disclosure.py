@@ -142,6 +142,10 @@ class DisclosureRequestInput(BaseModel):
     received_at: datetime
     # Registered mail: the day the agency signed for it (not the postmark), Art. 31(2).
     signed_for_at: datetime | None = None
+    # Online/fax already confirmed by both sides (e.g. an inquiry converted into a GI request):
+    # T0 is the confirmation day, Art. 31(3).
+    confirmed_at: datetime | None = None
+    converted_from: str | None = None
     applicant: Applicant
     description: str = Field(min_length=1, description="the information requested")
     form: str = Field(default="纸质", description="form of provision, Art. 29 para 2 item 3")
@@ -281,7 +285,7 @@ class AddNote(ActionBase):
 
 
 class ActionResult(BaseModel):
-    status: Status
+    status: str
     seq: int
     message: str
 
@@ -315,27 +319,35 @@ class DocumentRef(BaseModel):
     seq: int
 
 
-class CaseView(BaseModel):
-    """What a query returns: the whole live state of the case."""
+class CaseViewBase(BaseModel):
+    """What every case kind's ``view`` query returns, at least."""
 
     case_no: str
-    kind: Literal["disclosure"] = "disclosure"
+    kind: str
     agency: str
     officer: str
-    status: Status
+    status: str
     status_zh: str
     light: Light
-    channel: Channel
     t0: date | None
     rule_pack: str
     due_at: datetime | None
     provisional: bool
-    outcome: Outcome | None
+    outcome: str | None
     readings: dict[str, Reading]
     clocks: dict[str, Clock]
     fired: list[Rung]
     documents: list[DocumentRef]
     events: list[CaseEvent]
+
+
+class CaseView(CaseViewBase):
+    """The live state of an on-request disclosure case."""
+
+    kind: Literal["disclosure"] = "disclosure"
+    status: Status
+    outcome: Outcome | None
+    channel: Channel
     correction_requested: bool
     extended: bool
     replied_at: datetime | None

@@ -8,27 +8,16 @@ whose validators reject illegal or incomplete actions before anything reaches th
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cases import (
-        ArchiveCase,
-        CaseActivities,
-        CaseRowData,
-        Notify,
-        ProjectCase,
-        RenderDocument,
-    )
-    from activities.deadlines import DeadlineActivities, select_rule_pack
+    from activities.cases import ArchiveCase, CaseActivities
     from rules import clock as clk
     from rules.calendar import SHANGHAI, local_date
-    from rules.clock import Clock, ClockError, Milestone, Reading, Unit
+    from rules.clock import ClockError, Unit
     from rules.outcomes import (
         SPECS,
         Outcome,
@@ -37,16 +26,20 @@ with workflow.unsafe.imports_passed_through():
         missing_content,
         remedy_clause,
     )
-    from rules.packs import Action, DisclosureRules, Light, Period, RulePack
+    from rules.packs import Action, DisclosureRules, Light, Period
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
-    from schemas.deadlines import ClockPlanRequest
-    from schemas.rules import SelectPack
-    from schemas.search import GK_AGENCY, GK_DUE_AT, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
+    from workflows.casework import (
+        ACTIVITY_TIMEOUT,
+        RETRY,
+        RUNG_ZH,
+        CaseWorkflow,
+        IllegalAction,
+        IncompleteAction,
+    )
 
-ACTIVITY_TIMEOUT = timedelta(seconds=60)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
-LIGHT_ORDER = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
+__all__ = ["CLOCK_ZH", "RUNG_ZH", "DisclosureRequestWorkflow", "IllegalAction", "IncompleteAction"]
+
 CLOCK_ZH = {
     "reply": "答复期限",
     "confirmation": "申请确认期限",
@@ -57,227 +50,57 @@ CLOCK_ZH = {
     "remedy_reconsideration": "行政复议申请期限",
     "remedy_litigation": "行政诉讼起诉期限",
 }
-LAPSE = "lapse"
-
-
-class IllegalAction(ApplicationError):
-    """Not allowed in the case's current state or by this person (→ HTTP 409)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, type="IllegalAction", non_retryable=True)
-
-
-class IncompleteAction(ApplicationError):
-    """Allowed, but missing what the law requires (→ HTTP 422)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, type="IncompleteAction", non_retryable=True)
 
 
 @workflow.defn
-class DisclosureRequestWorkflow:
+class DisclosureRequestWorkflow(CaseWorkflow):
+    KIND = "disclosure"
+    KIND_ZH = "政府信息公开申请"
+    CLOCK_ZH = CLOCK_ZH
+    DUE_CLOCKS = ("reply", "confirmation")
+
     @workflow.init
     def __init__(self, inp: s.DisclosureRequestInput) -> None:
         self.inp = inp
-        self.status = s.Status.RECEIVED
-        self.pack: RulePack | None = None
-        self.clocks: dict[str, Clock] = {}
-        self.rungs: dict[str, list[RungSpec]] = {}
-        self.readings: dict[str, Reading] = {}
-        self.milestones: dict[str, list[Milestone]] = {}
-        self.inactivity_at: datetime | None = None
-        self.fired: list[s.Rung] = []
-        self.fired_keys: set[str] = set()
-        self.events: list[s.CaseEvent] = []
-        self.projected = 0
-        self.documents: list[s.DocumentRef] = []
-        self.t0: date | None = None
+        self._setup(
+            inp.case_no,
+            inp.agency,
+            inp.officer,
+            inp.received_at,
+            s.Status.RECEIVED,
+            inp.description,
+        )
         self.correction_requested = False
         self.corrected = False
         self.consultation: s.StartConsultation | None = None
         self.reply: ReplyContent | None = None
-        self.outcome: Outcome | None = None
         self.replied_at: datetime | None = None
         self.served_on: date | None = None
         self.archived_at: datetime | None = None
-        self.last_action_at: datetime = inp.received_at
-        self.last_action_seq = 0
-        self.assigned_unit = ""
-        self.lock = asyncio.Lock()
-        self.woken = False
-        self.calendar_dirty = False
-        self.done = False
-
-    # -- the main loop ------------------------------------------------------------------
 
     @workflow.run
     async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
         async with self.lock:
-            self.pack = await workflow.execute_activity(
-                select_rule_pack,
-                SelectPack(
-                    kind="disclosure",
-                    jurisdiction=inp.agency.jurisdiction,
-                    on=local_date(inp.received_at),
-                ),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY,
-            )
+            await self._load_pack(inp.received_at)
             self._event(
                 "received",
                 inp.officer,
                 f"收到申请（{_CHANNEL_ZH[inp.channel]}）：{inp.description}",
                 channel=inp.channel.value,
             )
-            if inp.channel.needs_confirmation:
+            if inp.channel.needs_confirmation and inp.confirmed_at is None:
                 self._start_confirmation_clock()
                 await self._refresh()
             else:
-                # Art. 31(1)/(2): in person → the day of submission; registered mail → the day
-                # the agency signed for it.
-                await self._register(inp.signed_for_at or inp.received_at, inp.officer)
-        while not self.done:
-            wake = self._next_wake()
-            now = workflow.now()
-            if wake is None or wake > now:
-                self.woken = False
-                try:
-                    await workflow.wait_condition(
-                        lambda: self.woken or self.done,
-                        timeout=(wake - now) if wake else None,
-                        timeout_summary=f"next statutory moment {wake.isoformat()}"
-                        if wake
-                        else None,
-                    )
-                except TimeoutError:
-                    pass
-            async with self.lock:
-                await self._on_time()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+                # Art. 31: in person → the day of submission; registered mail → the day the
+                # agency signed for it; online/fax confirmed at conversion → the confirmation day.
+                t0_at = inp.confirmed_at or inp.signed_for_at or inp.received_at
+                await self._register(t0_at, inp.officer)
+        await self._loop()
         return self.view()
 
-    def _next_wake(self) -> datetime | None:
-        times = [
-            m.at
-            for name, ms in self.milestones.items()
-            if self._watching(name)
-            for m in ms
-            if m.at is not None and self._key(name, m.rung) not in self.fired_keys
-        ]
-        if self.inactivity_at is not None and self._inactivity_key() not in self.fired_keys:
-            times.append(self.inactivity_at)
-        return min(times) if times else None
-
-    async def _on_time(self) -> None:
-        now = workflow.now()
-        changed, self.calendar_dirty = self.calendar_dirty, False
-        for name, ms in list(self.milestones.items()):
-            for m in ms:
-                if (
-                    m.at is not None
-                    and m.at <= now
-                    and self._watching(name)
-                    and self._key(name, m.rung) not in self.fired_keys
-                ):
-                    await self._fire(name, m.rung)
-                    changed = True
-        if (
-            self.inactivity_at is not None
-            and self.inactivity_at <= now
-            and self._inactivity_key() not in self.fired_keys
-            and self.status in s.OPEN_FOR_REPLY
-        ):
-            self.fired_keys.add(self._inactivity_key())
-            assert self.pack and self.pack.disclosure and self.pack.disclosure.escalation.inactivity
-            inactivity = self.pack.disclosure.escalation.inactivity
-            seq = self._event(
-                "inactivity",
-                s.SYSTEM,
-                f"经办人已{inactivity.working_days}个工作日未办理本案，已提醒。",
-            )
-            await self._actions(inactivity.actions, "inactivity", seq, "reply")
-            changed = True
-        if changed:
-            await self._refresh()
-
-    def _watching(self, name: str) -> bool:
-        c = self.clocks.get(name)
-        return c is not None and c.stopped_at is None
-
-    def _key(self, clock: str, rung: str) -> str:
-        c = self.clocks.get(clock)
-        restarts = len(c.restarts) if c else 0
-        return f"{self.inp.case_no}:{clock}:{restarts}:{rung}"
-
-    def _inactivity_key(self) -> str:
-        return f"{self.inp.case_no}:inactivity:{self.last_action_seq}"
-
-    async def _fire(self, clock_name: str, rung_name: str) -> None:
-        self.fired_keys.add(self._key(clock_name, rung_name))
-        if rung_name == LAPSE:
-            await self._lapse(clock_name)
-            return
-        spec = next(r for r in self.rungs[clock_name] if r.name == rung_name)
-        self.fired.append(
-            s.Rung(clock=clock_name, rung=rung_name, light=spec.light, fired_at=workflow.now())
-        )
-        reading = self.readings.get(clock_name)
-        due = reading.due_date.isoformat() if reading and reading.due_date else "—"
-        seq = self._event(
-            "escalation",
-            s.SYSTEM,
-            f"{CLOCK_ZH.get(clock_name, clock_name)}（{due}届满）督办："
-            f"{RUNG_ZH.get(rung_name, rung_name)}",
-            clock=clock_name,
-            rung=rung_name,
-            light=spec.light.value,
-        )
-        await self._actions(spec.actions, rung_name, seq, clock_name)
-
-    async def _actions(self, actions: list[Action], rung: str, seq: int, clock_name: str) -> None:
-        reading = self.readings.get(clock_name)
-        due = reading.due_date.isoformat() if reading and reading.due_date else "—"
-        agency = self.inp.agency
-        what = CLOCK_ZH.get(clock_name, clock_name)
-        subject = f"【{RUNG_ZH.get(rung, rung)}】{self.inp.case_no} {what}{due}"
-        body = (
-            f"案件{self.inp.case_no}（经办人{self.inp.officer.name}，状态：{self.status.zh}）"
-            f"{CLOCK_ZH.get(clock_name, clock_name)}于{due}届满。请及时办理。"
-        )
-        recipients = {
-            Action.NOTIFY_OFFICER: ("officer", agency.officer_email),
-            Action.NOTIFY_SUPERVISOR: ("supervisor", agency.supervisor_email),
-            Action.NOTIFY_HEAD: ("head", agency.head_email),
-        }
-        for action in actions:
-            key = f"{self.inp.case_no}:{seq}:{action.value}"
-            if action is Action.URGING_NOTICE:
-                await self._document(
-                    "urging_notice",
-                    seq,
-                    {
-                        "unit": self.assigned_unit or self.inp.agency.name,
-                        "t0": str(self.t0),
-                        "officer": self.inp.officer.name,
-                        "clock_zh": CLOCK_ZH.get(clock_name, clock_name),
-                        "due": due,
-                        "status_zh": self.status.zh,
-                        "overdue": reading is not None
-                        and reading.due_at is not None
-                        and workflow.now() > reading.due_at,
-                        "rung": RUNG_ZH.get(rung, rung),
-                    },
-                )
-                await self._notify(
-                    key,
-                    "supervisor",
-                    agency.supervisor_email,
-                    f"催办通知书 {self.inp.case_no}",
-                    body,
-                )
-            else:
-                role, address = recipients[action]
-                await self._notify(key, role, address, subject, body)
+    def _is_open(self) -> bool:
+        return self.status in s.OPEN_FOR_REPLY
 
     async def _lapse(self, clock_name: str) -> None:
         """A statutory window ran out (LAW.md §1.2 'On expiry')."""
@@ -349,36 +172,6 @@ class DisclosureRequestWorkflow:
         assert self.pack is not None and self.pack.disclosure is not None
         return self.pack.disclosure
 
-    def _start(
-        self,
-        name: str,
-        period: Period,
-        at: datetime,
-        *,
-        extension: Period | None = None,
-        rungs: list[RungSpec] | None = None,
-        limit: int | None = None,
-    ) -> None:
-        assert self.pack is not None
-        self.clocks[name] = clk.start(
-            name,
-            period.unit,
-            period.amount if limit is None else limit,
-            at,
-            basis=period.basis,
-            rule_pack=self.pack.ref,
-            policy=self.pack.policy(period, extension=extension),
-        )
-        self.rungs[name] = rungs or []
-
-    def _stop(self, name: str, reason: str) -> None:
-        c = self.clocks.get(name)
-        if c is not None and c.stopped_at is None:
-            self.clocks[name] = clk.stop(c, workflow.now(), reason)
-
-    def _lapse_rung(self) -> RungSpec:
-        return RungSpec(name=LAPSE, light=Light.GREEN, after_due=0)
-
     def _start_confirmation_clock(self) -> None:
         rules = self._rules()
         overdue = RungSpec(
@@ -442,181 +235,13 @@ class DisclosureRequestWorkflow:
             },
         )
 
-    def _event(self, kind: str, actor: s.Actor, summary: str, **data: Any) -> int:
-        seq = len(self.events) + 1
-        self.events.append(
-            s.CaseEvent(
-                seq=seq,
-                at=workflow.now(),
-                kind=kind,
-                actor_id=actor.id,
-                actor_name=actor.name,
-                status=self.status,
-                summary=summary,
-                data=data,
-            )
-        )
-        if actor.role is not s.Role.SYSTEM:
-            self.last_action_at = workflow.now()
-            self.last_action_seq = seq
-        return seq
-
-    async def _document(self, name: str, seq: int, context: dict[str, Any]) -> None:
-        ref = await workflow.execute_activity_method(
-            CaseActivities.render_document,
-            RenderDocument(
-                case_no=self.inp.case_no,
-                name=name,
-                seq=seq,
-                at=workflow.now(),
-                context={
-                    "agency": self.inp.agency.model_dump(),
-                    "issued_on": local_date(workflow.now()).isoformat(),
-                    **context,
-                },
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
-        self.documents.append(ref)
-
-    async def _notify(self, key: str, role: str, recipient: str, subject: str, body: str) -> None:
-        await workflow.execute_activity_method(
-            CaseActivities.notify,
-            Notify(
-                key=key,
-                case_no=self.inp.case_no,
-                recipient_role=role,
-                recipient=recipient,
-                subject=subject,
-                body=body,
-                at=workflow.now(),
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
-
-    def light(self) -> Light:
-        light = Light.GREEN
-        for r in self.fired:
-            if self._watching(r.clock) and LIGHT_ORDER[r.light] > LIGHT_ORDER[light]:
-                light = r.light
-        return light
-
-    def due_at(self) -> datetime | None:
-        for name in ("reply", "confirmation"):
-            if self._watching(name) and name in self.readings:
-                return self.readings[name].due_at
-        return None
-
-    async def _refresh(self) -> None:
-        """Recompute every due date on the calendar, then project and index the case."""
-        rules = self._rules()
-        inactivity = rules.escalation.inactivity
-        live = {n: c for n, c in self.clocks.items() if c.stopped_at is None}
-        plan = await workflow.execute_activity_method(
-            DeadlineActivities.plan_clocks,
-            ClockPlanRequest(
-                clocks=live,
-                rungs={n: self.rungs.get(n, []) for n in live},
-                now=workflow.now(),
-                region=self.inp.agency.region,
-                last_action_at=self.last_action_at if self.status in s.OPEN_FOR_REPLY else None,
-                inactivity_working_days=inactivity.working_days if inactivity else None,
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
-        self.readings.update(plan.readings)
-        self.milestones = plan.milestones
-        self.inactivity_at = plan.inactivity_at
-        due = self.due_at()
-        workflow.upsert_search_attributes(
-            [
-                GK_KIND.value_set("disclosure"),
-                GK_AGENCY.value_set(self.inp.agency.code),
-                GK_OFFICER.value_set(self.inp.officer.id),
-                GK_STATUS.value_set(self.status.value),
-                GK_LIGHT.value_set(self.light().value),
-                # A closed case keeps its last due date: the board filters on status.
-                *([GK_DUE_AT.value_set(due)] if due else []),
-            ]
-        )
-        new = [e for e in self.events if e.seq > self.projected]
-        reply = self.readings.get("reply")
-        await workflow.execute_activity_method(
-            CaseActivities.project_case,
-            ProjectCase(
-                row=CaseRowData(
-                    case_no=self.inp.case_no,
-                    kind="disclosure",
-                    agency=self.inp.agency.code,
-                    officer=self.inp.officer.id,
-                    status=self.status.value,
-                    light=self.light().value,
-                    t0=self.t0,
-                    due_at=due,
-                    provisional=bool(reply and reply.provisional),
-                    outcome=self.outcome.value if self.outcome else None,
-                    summary=self.inp.description[:200],
-                ),
-                events=new,
-                at=workflow.now(),
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )
-        self.projected = max([self.projected, *(e.seq for e in new)])
-
-    async def _act(self, kind: str, actor: s.Actor, summary: str, **data: Any) -> s.ActionResult:
-        seq = self._event(kind, actor, summary, **data)
-        await self._refresh()
-        self.woken = True
-        return s.ActionResult(status=self.status, seq=seq, message=summary)
-
-    def _require(self, ok: bool, message: str) -> None:
-        if not ok:
-            raise IllegalAction(message)
-
-    def _in(self, action: str, *allowed: s.Status) -> None:
-        if self.status not in allowed:
-            names = "、".join(a.zh for a in allowed)
-            raise IllegalAction(
-                f"“{action}”不能在案件状态“{self.status.zh}”下进行；只能在以下状态进行：{names}。"
-            )
-
-    def _same_agency(self, actor: s.Actor) -> None:
-        if actor.role is not s.Role.ADMIN and actor.agency != self.inp.agency.code:
-            raise IllegalAction("只能办理本机关的案件。")
-
-    def _supervisor(self, actor: s.Actor, what: str) -> None:
-        self._same_agency(actor)
-        if actor.role not in (s.Role.SUPERVISOR, s.Role.ADMIN):
-            raise IllegalAction(f"{what}须由负责人（supervisor）批准。")
-
     # -- queries -------------------------------------------------------------------------
 
     @workflow.query
     def view(self) -> s.CaseView:
-        reply = self.readings.get("reply")
         return s.CaseView(
-            case_no=self.inp.case_no,
-            agency=self.inp.agency.code,
-            officer=self.inp.officer.id,
-            status=self.status,
-            status_zh=self.status.zh,
-            light=self.light(),
+            **self._common_view(),
             channel=self.inp.channel,
-            t0=self.t0,
-            rule_pack=self.pack.ref if self.pack else "",
-            due_at=self.due_at(),
-            provisional=bool(reply and reply.provisional),
-            outcome=self.outcome,
-            readings=self.readings,
-            clocks=self.clocks,
-            fired=self.fired,
-            documents=self.documents,
-            events=self.events,
             correction_requested=self.correction_requested,
             extended=bool(self.clocks.get("reply") and self.clocks["reply"].extensions),
             replied_at=self.replied_at,
@@ -733,7 +358,7 @@ class DisclosureRequestWorkflow:
     @workflow.update
     async def assign(self, a: s.Assign) -> s.ActionResult:
         async with self.lock:
-            self.assigned_unit = a.unit
+            self.unit = a.unit
             self.status = s.Status.ASSIGNED
             return await self._act("assigned", a.actor, f"交{a.unit}拟办。", unit=a.unit)
 
@@ -1135,12 +760,6 @@ class DisclosureRequestWorkflow:
         self._same_agency(a.actor)
         self._require(self.status is not s.Status.ARCHIVED, "案件已归档，不能再添加备注。")
 
-    @workflow.signal
-    def calendar_changed(self) -> None:
-        """The calendar was edited: recompute every due date (DESIGN.md §3)."""
-        self.woken = True
-        self.calendar_dirty = True
-
 
 _CHANNEL_ZH = {
     s.Channel.IN_PERSON: "当面提交",
@@ -1148,14 +767,6 @@ _CHANNEL_ZH = {
     s.Channel.ORDINARY_MAIL: "平常信函",
     s.Channel.ONLINE: "互联网渠道",
     s.Channel.FAX: "传真",
-}
-RUNG_ZH = {
-    "amber": "黄灯预警",
-    "red": "红灯预警",
-    "overdue": "已逾期",
-    "very_overdue": "严重逾期",
-    "warning": "提醒",
-    "inactivity": "久未办理",
 }
 _ANSWER_ZH = {
     s.ConsultationAnswer.CONSENT: "同意公开",

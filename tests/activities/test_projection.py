@@ -75,6 +75,8 @@ def test_retried_document_is_rendered_once(fresh_engine: Engine) -> None:
             "status_zh": "拟办中",
             "overdue": True,
             "rung": "已逾期",
+            "kind_zh": "政府信息公开申请",
+            "basis": "《政府信息公开条例》第三十三条",
         },
     )
     env = ActivityEnvironment()

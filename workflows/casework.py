@@ -1,0 +1,518 @@
+"""The machinery every case kind shares: statutory clocks planned on the calendar, the escalation
+loop (each rung once, lights, notifications, urging notices), the business-event log and its
+projection, documents, and the guards used by update validators.
+
+A case workflow subclasses :class:`CaseWorkflow`, sets its kind, starts its clocks and implements
+:meth:`_lapse` (what happens when a window runs out). Nothing here knows a statutory number: the
+periods and ladders come from the rule pack the case was started with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.cases import CaseActivities, CaseRowData, Notify, ProjectCase, RenderDocument
+    from activities.deadlines import DeadlineActivities, select_rule_pack
+    from rules import clock as clk
+    from rules.calendar import local_date
+    from rules.clock import Clock, Milestone, Reading
+    from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack
+    from rules.packs import Rung as RungSpec
+    from schemas import disclosure as s
+    from schemas.deadlines import ClockPlanRequest
+    from schemas.rules import SelectPack
+    from schemas.search import GK_AGENCY, GK_DUE_AT, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
+
+ACTIVITY_TIMEOUT = timedelta(seconds=60)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
+LIGHT_ORDER = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
+LAPSE = "lapse"
+
+RUNG_ZH = {
+    "amber": "黄灯预警",
+    "yellow": "黄灯预警",
+    "red": "红灯预警",
+    "overdue": "已逾期",
+    "very_overdue": "严重逾期",
+    "warning": "提醒",
+    "inactivity": "久未办理",
+    "on_duty": "值班提醒",
+    "leadership": "报告领导",
+}
+
+
+class IllegalAction(ApplicationError):
+    """Not allowed in the case's current state or by this person (→ HTTP 409)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, type="IllegalAction", non_retryable=True)
+
+
+class IncompleteAction(ApplicationError):
+    """Allowed, but missing what the law requires (→ HTTP 422)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, type="IncompleteAction", non_retryable=True)
+
+
+class CaseWorkflow:
+    """Base of every case workflow (not a workflow itself)."""
+
+    KIND: ClassVar[CaseKind]
+    KIND_ZH: ClassVar[str]
+    CLOCK_ZH: ClassVar[dict[str, str]]
+    # Clocks whose due instant is "the" due date of the case, in order of preference.
+    DUE_CLOCKS: ClassVar[tuple[str, ...]]
+
+    def _setup(
+        self,
+        case_no: str,
+        agency: s.AgencyInfo,
+        officer: s.Actor,
+        received_at: datetime,
+        status: StrEnum,
+        summary: str,
+    ) -> None:
+        self.case_no = case_no
+        self.agency = agency
+        self.officer = officer
+        self.status: Any = status
+        self.summary = summary
+        self.pack: RulePack | None = None
+        self.clocks: dict[str, Clock] = {}
+        self.rungs: dict[str, list[RungSpec]] = {}
+        self.readings: dict[str, Reading] = {}
+        self.milestones: dict[str, list[Milestone]] = {}
+        self.inactivity_at: datetime | None = None
+        self.fired: list[s.Rung] = []
+        self.fired_keys: set[str] = set()
+        self.events: list[s.CaseEvent] = []
+        self.projected = 0
+        self.documents: list[s.DocumentRef] = []
+        self.t0: date | None = None
+        self.outcome: Any = None
+        self.unit = ""
+        self.last_action_at: datetime = received_at
+        self.last_action_seq = 0
+        self.lock = asyncio.Lock()
+        self.woken = False
+        self.calendar_dirty = False
+        self.done = False
+
+    # -- what each kind decides ------------------------------------------------------------
+
+    def _escalation(self) -> Escalation | None:
+        section = getattr(self.pack, self.KIND, None)
+        return section.escalation if section is not None else None
+
+    def _is_open(self) -> bool:
+        """Is the case still waiting for the agency (inactivity reminders run)?"""
+        raise NotImplementedError
+
+    async def _lapse(self, clock_name: str) -> None:
+        """A window ran out (its ``lapse`` rung fired)."""
+        raise NotImplementedError
+
+    # -- rule pack --------------------------------------------------------------------------
+
+    async def _load_pack(self, on: datetime) -> None:
+        self.pack = await workflow.execute_activity(
+            select_rule_pack,
+            SelectPack(kind=self.KIND, jurisdiction=self.agency.jurisdiction, on=local_date(on)),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        """Sleep until the next statutory moment (or an action / calendar change), handle it,
+        repeat until the case is done."""
+        while not self.done:
+            wake = self._next_wake()
+            now = workflow.now()
+            if wake is None or wake > now:
+                self.woken = False
+                try:
+                    await workflow.wait_condition(
+                        lambda: self.woken or self.done,
+                        timeout=(wake - now) if wake else None,
+                        timeout_summary=f"next statutory moment {wake.isoformat()}"
+                        if wake
+                        else None,
+                    )
+                except TimeoutError:
+                    pass
+            async with self.lock:
+                await self._on_time()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+
+    def _next_wake(self) -> datetime | None:
+        times = [
+            m.at
+            for name, ms in self.milestones.items()
+            if self._watching(name)
+            for m in ms
+            if m.at is not None and self._key(name, m.rung) not in self.fired_keys
+        ]
+        if self.inactivity_at is not None and self._inactivity_key() not in self.fired_keys:
+            times.append(self.inactivity_at)
+        return min(times) if times else None
+
+    async def _on_time(self) -> None:
+        now = workflow.now()
+        changed, self.calendar_dirty = self.calendar_dirty, False
+        for name, ms in list(self.milestones.items()):
+            for m in ms:
+                if (
+                    m.at is not None
+                    and m.at <= now
+                    and self._watching(name)
+                    and self._key(name, m.rung) not in self.fired_keys
+                ):
+                    await self._fire(name, m.rung)
+                    changed = True
+        escalation = self._escalation()
+        inactivity = escalation.inactivity if escalation else None
+        if (
+            inactivity is not None
+            and self.inactivity_at is not None
+            and self.inactivity_at <= now
+            and self._inactivity_key() not in self.fired_keys
+            and self._is_open()
+        ):
+            self.fired_keys.add(self._inactivity_key())
+            seq = self._event(
+                "inactivity",
+                s.SYSTEM,
+                f"经办人已{inactivity.working_days}个工作日未办理本案，已提醒。",
+            )
+            await self._actions(inactivity.actions, "inactivity", seq, self.DUE_CLOCKS[0])
+            changed = True
+        if changed:
+            await self._refresh()
+
+    def _watching(self, name: str) -> bool:
+        c = self.clocks.get(name)
+        return c is not None and c.stopped_at is None
+
+    def _key(self, clock: str, rung: str) -> str:
+        c = self.clocks.get(clock)
+        restarts = len(c.restarts) if c else 0
+        return f"{self.case_no}:{clock}:{restarts}:{rung}"
+
+    def _inactivity_key(self) -> str:
+        return f"{self.case_no}:inactivity:{self.last_action_seq}"
+
+    async def _fire(self, clock_name: str, rung_name: str) -> None:
+        self.fired_keys.add(self._key(clock_name, rung_name))
+        if rung_name == LAPSE:
+            await self._lapse(clock_name)
+            return
+        spec = next(r for r in self.rungs[clock_name] if r.name == rung_name)
+        self.fired.append(
+            s.Rung(clock=clock_name, rung=rung_name, light=spec.light, fired_at=workflow.now())
+        )
+        seq = self._event(
+            "escalation",
+            s.SYSTEM,
+            f"{self._clock_zh(clock_name)}（{self._due_text(clock_name)}届满）督办："
+            f"{RUNG_ZH.get(rung_name, rung_name)}",
+            clock=clock_name,
+            rung=rung_name,
+            light=spec.light.value,
+        )
+        await self._actions(spec.actions, rung_name, seq, clock_name)
+
+    def _clock_zh(self, name: str) -> str:
+        return self.CLOCK_ZH.get(name, name)
+
+    def _due_text(self, clock_name: str) -> str:
+        reading = self.readings.get(clock_name)
+        if reading is None or reading.due_at is None:
+            return "—"
+        if reading.unit.value == "hours":
+            return reading.due_at.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M")
+        return str(reading.due_date)
+
+    async def _actions(self, actions: list[Action], rung: str, seq: int, clock_name: str) -> None:
+        reading = self.readings.get(clock_name)
+        due = self._due_text(clock_name)
+        what = self._clock_zh(clock_name)
+        subject = f"【{RUNG_ZH.get(rung, rung)}】{self.case_no} {what}{due}"
+        body = (
+            f"{self.KIND_ZH}{self.case_no}（经办人{self.officer.name}，状态：{self.status.zh}）"
+            f"{what}于{due}届满。请及时办理。"
+        )
+        recipients = {
+            Action.NOTIFY_OFFICER: ("officer", self.agency.officer_email),
+            Action.NOTIFY_SUPERVISOR: ("supervisor", self.agency.supervisor_email),
+            Action.NOTIFY_HEAD: ("head", self.agency.head_email),
+        }
+        for action in actions:
+            key = f"{self.case_no}:{seq}:{action.value}"
+            if action is Action.URGING_NOTICE:
+                overdue = (
+                    reading is not None
+                    and reading.due_at is not None
+                    and workflow.now() > reading.due_at
+                )
+                await self._document(
+                    "urging_notice",
+                    seq,
+                    {
+                        "kind_zh": self.KIND_ZH,
+                        "unit": self.unit or self.agency.name,
+                        "t0": str(self.t0 or "—"),
+                        "officer": self.officer.name,
+                        "clock_zh": what,
+                        "due": due,
+                        "status_zh": self.status.zh,
+                        "overdue": overdue,
+                        "rung": RUNG_ZH.get(rung, rung),
+                        "basis": self.clocks[clock_name].basis if clock_name in self.clocks else "",
+                    },
+                )
+                await self._notify(
+                    key,
+                    "supervisor",
+                    self.agency.supervisor_email,
+                    f"催办通知书 {self.case_no}",
+                    body,
+                )
+            else:
+                role, address = recipients[action]
+                await self._notify(key, role, address, subject, body)
+
+    # -- clocks -----------------------------------------------------------------------------
+
+    def _start(
+        self,
+        name: str,
+        period: Period,
+        at: datetime,
+        *,
+        extension: Period | None = None,
+        rungs: list[RungSpec] | None = None,
+        limit: int | None = None,
+    ) -> None:
+        assert self.pack is not None
+        self.clocks[name] = clk.start(
+            name,
+            period.unit,
+            period.amount if limit is None else limit,
+            at,
+            basis=period.basis,
+            rule_pack=self.pack.ref,
+            policy=self.pack.policy(period, extension=extension),
+        )
+        self.rungs[name] = rungs or []
+
+    def _stop(self, name: str, reason: str) -> None:
+        c = self.clocks.get(name)
+        if c is not None and c.stopped_at is None:
+            self.clocks[name] = clk.stop(c, workflow.now(), reason)
+
+    @staticmethod
+    def _lapse_rung() -> RungSpec:
+        return RungSpec(name=LAPSE, light=Light.GREEN, after_due=0)
+
+    def light(self) -> Light:
+        light = Light.GREEN
+        for r in self.fired:
+            if self._watching(r.clock) and LIGHT_ORDER[r.light] > LIGHT_ORDER[light]:
+                light = r.light
+        return light
+
+    def due_at(self) -> datetime | None:
+        for name in self.DUE_CLOCKS:
+            if self._watching(name) and name in self.readings:
+                return self.readings[name].due_at
+        return None
+
+    # -- events, documents, notifications, projection ---------------------------------------
+
+    def _event(self, kind: str, actor: s.Actor, summary: str, **data: Any) -> int:
+        seq = len(self.events) + 1
+        self.events.append(
+            s.CaseEvent(
+                seq=seq,
+                at=workflow.now(),
+                kind=kind,
+                actor_id=actor.id,
+                actor_name=actor.name,
+                status=self.status,
+                summary=summary,
+                data=data,
+            )
+        )
+        if actor.role is not s.Role.SYSTEM:
+            self.last_action_at = workflow.now()
+            self.last_action_seq = seq
+        return seq
+
+    async def _document(self, name: str, seq: int, context: dict[str, Any]) -> None:
+        ref = await workflow.execute_activity_method(
+            CaseActivities.render_document,
+            RenderDocument(
+                case_no=self.case_no,
+                name=name,
+                seq=seq,
+                at=workflow.now(),
+                context={
+                    "agency": self.agency.model_dump(),
+                    "issued_on": local_date(workflow.now()).isoformat(),
+                    **context,
+                },
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self.documents.append(ref)
+
+    async def _notify(self, key: str, role: str, recipient: str, subject: str, body: str) -> None:
+        await workflow.execute_activity_method(
+            CaseActivities.notify,
+            Notify(
+                key=key,
+                case_no=self.case_no,
+                recipient_role=role,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+
+    def _provisional(self) -> bool:
+        return any(self.readings[n].provisional for n in self.DUE_CLOCKS if n in self.readings)
+
+    async def _refresh(self) -> None:
+        """Recompute every due date on the calendar, then index and project the case."""
+        escalation = self._escalation()
+        inactivity = escalation.inactivity if escalation else None
+        live = {n: c for n, c in self.clocks.items() if c.stopped_at is None}
+        plan = await workflow.execute_activity_method(
+            DeadlineActivities.plan_clocks,
+            ClockPlanRequest(
+                clocks=live,
+                rungs={n: self.rungs.get(n, []) for n in live},
+                now=workflow.now(),
+                region=self.agency.region,
+                last_action_at=self.last_action_at if self._is_open() else None,
+                inactivity_working_days=inactivity.working_days if inactivity else None,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self.readings.update(plan.readings)
+        self.milestones = plan.milestones
+        self.inactivity_at = plan.inactivity_at
+        due = self.due_at()
+        workflow.upsert_search_attributes(
+            [
+                GK_KIND.value_set(self.KIND),
+                GK_AGENCY.value_set(self.agency.code),
+                GK_OFFICER.value_set(self.officer.id),
+                GK_STATUS.value_set(self.status.value),
+                GK_LIGHT.value_set(self.light().value),
+                # A closed case keeps its last due date: the board filters on status.
+                *([GK_DUE_AT.value_set(due)] if due else []),
+            ]
+        )
+        new = [e for e in self.events if e.seq > self.projected]
+        await workflow.execute_activity_method(
+            CaseActivities.project_case,
+            ProjectCase(
+                row=CaseRowData(
+                    case_no=self.case_no,
+                    kind=self.KIND,
+                    agency=self.agency.code,
+                    officer=self.officer.id,
+                    status=self.status.value,
+                    light=self.light().value,
+                    t0=self.t0,
+                    due_at=due,
+                    provisional=self._provisional(),
+                    outcome=str(self.outcome.value) if self.outcome is not None else None,
+                    summary=self.summary[:200],
+                ),
+                events=new,
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self.projected = max([self.projected, *(e.seq for e in new)])
+
+    async def _act(self, kind: str, actor: s.Actor, summary: str, **data: Any) -> s.ActionResult:
+        seq = self._event(kind, actor, summary, **data)
+        await self._refresh()
+        self.woken = True
+        return s.ActionResult(status=self.status.value, seq=seq, message=summary)
+
+    # -- guards for validators --------------------------------------------------------------
+
+    @staticmethod
+    def _require(ok: bool, message: str) -> None:
+        if not ok:
+            raise IllegalAction(message)
+
+    def _in(self, action: str, *allowed: Any) -> None:
+        if self.status not in allowed:
+            names = "、".join(a.zh for a in allowed)
+            raise IllegalAction(
+                f"“{action}”不能在案件状态“{self.status.zh}”下进行；只能在以下状态进行：{names}。"
+            )
+
+    def _same_agency(self, actor: s.Actor) -> None:
+        if actor.role is not s.Role.ADMIN and actor.agency != self.agency.code:
+            raise IllegalAction("只能办理本机关的案件。")
+
+    def _supervisor(self, actor: s.Actor, what: str) -> None:
+        self._same_agency(actor)
+        if actor.role not in (s.Role.SUPERVISOR, s.Role.ADMIN):
+            raise IllegalAction(f"{what}须由负责人（supervisor）批准。")
+
+    def _common_view(self) -> dict[str, Any]:
+        return {
+            "case_no": self.case_no,
+            "kind": self.KIND,
+            "agency": self.agency.code,
+            "officer": self.officer.id,
+            "status": self.status.value,
+            "status_zh": self.status.zh,
+            "light": self.light(),
+            "t0": self.t0,
+            "rule_pack": self.pack.ref if self.pack else "",
+            "due_at": self.due_at(),
+            "provisional": self._provisional(),
+            "outcome": self.outcome.value if self.outcome is not None else None,
+            "readings": self.readings,
+            "clocks": self.clocks,
+            "fired": self.fired,
+            "documents": self.documents,
+            "events": self.events,
+        }
+
+    @workflow.signal
+    def calendar_changed(self) -> None:
+        """The calendar was edited: recompute every due date (DESIGN.md §3)."""
+        self.woken = True
+        self.calendar_dirty = True
+
+
+def local_tz() -> Any:
+    from rules.calendar import SHANGHAI
+
+    return SHANGHAI
