@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
@@ -36,6 +37,11 @@ DOCUMENT_TITLES = {
     "consultation_letter": "征求意见书",
     "reply": "政府信息公开申请答复书",
     "urging_notice": "催办通知书",
+    "inquiry_reply": "网民留言答复",
+    "release": "信息发布稿",
+    "comment_notice": "公开征求意见公告",
+    "adoption_report": "公众意见采纳情况说明",
+    "decision_notice": "重大行政决策公布",
 }
 
 
@@ -75,6 +81,12 @@ class Notify(BaseModel):
     subject: str
     body: str
     at: datetime
+
+
+class NewCaseNumber(BaseModel):
+    agency: str
+    at: datetime
+    key: str
 
 
 class ArchiveCase(BaseModel):
@@ -126,7 +138,7 @@ class CaseActivities:
                         kind=e.kind,
                         actor_id=e.actor_id,
                         actor_name=e.actor_name,
-                        status=e.status.value,
+                        status=e.status,
                         summary=e.summary,
                         data=json.dumps(e.data, ensure_ascii=False, default=str),
                     )
@@ -223,6 +235,31 @@ class CaseActivities:
             start_tls=self.settings.smtp_starttls,
             timeout=20,
         )
+
+    @activity.defn
+    def new_case_number(self, req: NewCaseNumber) -> str:
+        """A case number for a case opened by another case (idempotent by key)."""
+        from rules.calendar import local_date
+        from store.cases import allocate_case_no, ensure_case_row, get_agency
+
+        agency = get_agency(self.engine, req.agency)
+        if agency is None:
+            raise ApplicationError(f"unknown agency {req.agency!r}", non_retryable=True)
+        allocated = allocate_case_no(self.engine, agency, local_date(req.at).year, req.at, req.key)
+        ensure_case_row(
+            self.engine,
+            CaseRow(
+                case_no=allocated.case_no,
+                kind="disclosure",
+                agency=agency.code,
+                officer="",
+                status="received",
+                light="green",
+                created_at=req.at,
+                updated_at=req.at,
+            ),
+        )
+        return allocated.case_no
 
     @activity.defn
     async def archive_case(self, req: ArchiveCase) -> int:

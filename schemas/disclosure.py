@@ -301,7 +301,7 @@ class CaseEvent(BaseModel):
     kind: str
     actor_id: str
     actor_name: str
-    status: Status
+    status: str
     summary: str
     data: dict[str, object] = Field(default_factory=dict)
 

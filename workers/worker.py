@@ -18,11 +18,12 @@ from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from gongkai.temporal import connect_with_retry
 from workflows.disclosure import DisclosureRequestWorkflow
+from workflows.inquiry import InquiryWorkflow
 from workflows.timer import StatutoryTimerWorkflow
 
 log = get_logger(__name__)
 
-WORKFLOWS: list[type] = [DisclosureRequestWorkflow, StatutoryTimerWorkflow]
+WORKFLOWS: list[type] = [DisclosureRequestWorkflow, InquiryWorkflow, StatutoryTimerWorkflow]
 
 
 def activities(
@@ -38,6 +39,7 @@ def activities(
         cases.render_document,
         cases.notify,
         cases.archive_case,
+        cases.new_case_number,
     ]
 
 

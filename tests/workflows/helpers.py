@@ -142,3 +142,20 @@ class CaseEnv:
         )
         v: s.CaseView = await handle.query(DisclosureRequestWorkflow.view)
         return updates, len(v.events)
+
+
+def inquiry_input(received_at: datetime, category: Any = None, **kw: Any) -> Any:
+    from schemas import inquiry as q
+
+    return q.InquiryInput(
+        case_no=f"WZ-2026-{uuid.uuid4().hex[:8]}",
+        agency=AGENCY,
+        officer=OFFICER,
+        received_at=received_at,
+        category=category or q.InquiryCategory.CONSULTATION,
+        person=q.Person(name="王五", phone="13900139000"),
+        subject="小区旁道路何时修缮",
+        message="请问某路段破损何时修缮？",
+        unit="市交通运输局",
+        **kw,
+    )

@@ -1,0 +1,99 @@
+"""Online inquiries (网络问政 / 政府网站留言): LAW.md §4; every number is local configuration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.disclosure import ActionBase, Actor, AgencyInfo, CaseViewBase
+
+
+class InquiryCategory(StrEnum):
+    CONSULTATION = "consultation"  # 咨询: D1, 10 WD
+    SUGGESTION = "suggestion"  # 建议: D2, 7 WD
+    SUGGESTION_COMPLEX = "suggestion_complex"  # 复杂建议: D2, 15 WD
+    ERROR_REPORT = "error_report"  # 纠错: D3, 3 WD
+
+
+class InquiryStatus(StrEnum):
+    HANDLING = "handling"
+    ANSWERED = "answered"
+    CONVERTED = "converted"
+    CLOSED = "closed"
+
+    @property
+    def zh(self) -> str:
+        return {
+            "handling": "办理中",
+            "answered": "已答复",
+            "converted": "已转为依申请公开",
+            "closed": "已办结归档",
+        }[self.value]
+
+
+class Person(BaseModel):
+    """The person who left the message (personal data: never in search attributes)."""
+
+    name: str = Field(min_length=1)
+    phone: str = ""
+    email: str = ""
+
+
+class InquiryInput(BaseModel):
+    case_no: str
+    agency: AgencyInfo
+    officer: Actor
+    received_at: datetime
+    category: InquiryCategory
+    person: Person
+    subject: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+    unit: str = Field(min_length=1, description="the unit that must answer")
+
+
+class Transfer(ActionBase):
+    """转办: the matter belongs to another unit, whose own clock starts now."""
+
+    to_unit: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class InformDelay(ActionBase):
+    """The lead unit tells the person a complex, multi-unit matter cannot be answered at once."""
+
+    text: str = Field(min_length=1)
+
+
+class Answer(ActionBase):
+    text: str = Field(min_length=1)
+
+
+class ConvertToDisclosure(ActionBase):
+    """The message is in substance a GI request (LAW.md §4 D6): open a disclosure case whose T0
+    is the confirmation day (GIDR Art. 31(3))."""
+
+    description: str = Field(min_length=1, description="the information requested")
+
+
+class Close(ActionBase):
+    pass
+
+
+class TransferRecord(BaseModel):
+    from_unit: str
+    to_unit: str
+    at: datetime
+    by: str
+    reason: str
+
+
+class InquiryView(CaseViewBase):
+    kind: Literal["inquiry"] = "inquiry"
+    status: InquiryStatus
+    category: InquiryCategory
+    unit: str
+    transfers: list[TransferRecord]
+    converted_to: str | None

@@ -1,0 +1,219 @@
+"""Online inquiries (网络问政): answer within the local period (10 WD for a consultation),
+yellow light after it, red 10 WD later, an urging notice to the late unit; transfers start the
+receiving unit's own clock; a message that is really a GI request becomes a disclosure case."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.cases import CaseActivities, NewCaseNumber
+    from rules import clock as clk
+    from rules.calendar import local_date
+    from rules.packs import InquiryRules, Period
+    from schemas import disclosure as d
+    from schemas import inquiry as s
+    from workflows.casework import ACTIVITY_TIMEOUT, RETRY, CaseWorkflow
+    from workflows.disclosure import DisclosureRequestWorkflow
+
+_CLOCK_ZH = {"reply": "留言答复期限"}
+PERIODS = {
+    s.InquiryCategory.CONSULTATION: "consultation_reply",
+    s.InquiryCategory.SUGGESTION: "suggestion_reply",
+    s.InquiryCategory.SUGGESTION_COMPLEX: "suggestion_complex_reply",
+    s.InquiryCategory.ERROR_REPORT: "error_report_reply",
+}
+
+
+@workflow.defn
+class InquiryWorkflow(CaseWorkflow):
+    KIND = "inquiry"
+    KIND_ZH = "网民留言"
+    CLOCK_ZH = _CLOCK_ZH
+    DUE_CLOCKS = ("reply",)
+
+    @workflow.init
+    def __init__(self, inp: s.InquiryInput) -> None:
+        self.inp = inp
+        self._setup(
+            inp.case_no,
+            inp.agency,
+            inp.officer,
+            inp.received_at,
+            s.InquiryStatus.HANDLING,
+            inp.subject,
+        )
+        self.unit = inp.unit
+        self.transfers: list[s.TransferRecord] = []
+        self.converted_to: str | None = None
+
+    @workflow.run
+    async def run(self, inp: s.InquiryInput) -> s.InquiryView:
+        async with self.lock:
+            await self._load_pack(inp.received_at)
+            self.t0 = local_date(inp.received_at)
+            self._start(
+                "reply", self._period(), inp.received_at, rungs=list(self._rules().escalation.rungs)
+            )
+            self._event(
+                "received",
+                inp.officer,
+                f"收到留言（{inp.category.value}）：{inp.subject}，交{inp.unit}办理。",
+                unit=inp.unit,
+            )
+            await self._refresh()
+        await self._loop()
+        return self.view()
+
+    def _rules(self) -> InquiryRules:
+        assert self.pack is not None and self.pack.inquiry is not None
+        return self.pack.inquiry
+
+    def _period(self) -> Period:
+        period: Period = getattr(self._rules(), PERIODS[self.inp.category])
+        return period
+
+    def _is_open(self) -> bool:
+        return self.status is s.InquiryStatus.HANDLING
+
+    async def _lapse(self, clock_name: str) -> None:  # no window closes an inquiry by itself
+        return None
+
+    @workflow.query
+    def view(self) -> s.InquiryView:
+        return s.InquiryView(
+            **self._common_view(),
+            category=self.inp.category,
+            unit=self.unit,
+            transfers=self.transfers,
+            converted_to=self.converted_to,
+        )
+
+    # -- actions ----------------------------------------------------------------------------
+
+    @workflow.update
+    async def transfer(self, a: s.Transfer) -> d.ActionResult:
+        async with self.lock:
+            now = workflow.now()
+            self.transfers.append(
+                s.TransferRecord(
+                    from_unit=self.unit, to_unit=a.to_unit, at=now, by=a.actor.id, reason=a.reason
+                )
+            )
+            previous, self.unit = self.unit, a.to_unit
+            # The receiving unit answers within its own full period, counted from the transfer.
+            self.clocks["reply"] = clk.restart(
+                self.clocks["reply"], now, f"由{previous}转办{a.to_unit}"
+            )
+            return await self._act(
+                "transferred",
+                a.actor,
+                f"由{previous}转办{a.to_unit}：{a.reason}",
+                from_unit=previous,
+                to_unit=a.to_unit,
+            )
+
+    @transfer.validator
+    def _v_transfer(self, a: s.Transfer) -> None:
+        self._same_agency(a.actor)
+        self._in("转办", s.InquiryStatus.HANDLING)
+        self._require(a.to_unit != self.unit, f"留言已由{self.unit}办理。")
+
+    @workflow.update
+    async def inform_delay(self, a: s.InformDelay) -> d.ActionResult:
+        async with self.lock:
+            return await self._act(
+                "delay_informed", a.actor, f"已告知留言人：{a.text}", text=a.text
+            )
+
+    @inform_delay.validator
+    def _v_inform_delay(self, a: s.InformDelay) -> None:
+        self._same_agency(a.actor)
+        self._in("告知延期", s.InquiryStatus.HANDLING)
+
+    @workflow.update
+    async def answer(self, a: s.Answer) -> d.ActionResult:
+        async with self.lock:
+            self._stop("reply", "已答复")
+            self.status = s.InquiryStatus.ANSWERED
+            result = await self._act("answered", a.actor, f"{self.unit}答复留言。")
+            await self._document(
+                "inquiry_reply",
+                result.seq,
+                {
+                    "person": self.inp.person.name,
+                    "subject": self.inp.subject,
+                    "message": self.inp.message,
+                    "answer": a.text,
+                    "unit": self.unit,
+                    "received": str(self.t0),
+                },
+            )
+            return result
+
+    @answer.validator
+    def _v_answer(self, a: s.Answer) -> None:
+        self._same_agency(a.actor)
+        self._in("答复", s.InquiryStatus.HANDLING)
+
+    @workflow.update
+    async def convert_to_disclosure(self, a: s.ConvertToDisclosure) -> d.ActionResult:
+        async with self.lock:
+            now = workflow.now()
+            case_no = await workflow.execute_activity_method(
+                CaseActivities.new_case_number,
+                NewCaseNumber(agency=self.agency.code, at=now, key=f"convert:{self.case_no}"),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+            await workflow.start_child_workflow(
+                DisclosureRequestWorkflow.run,
+                d.DisclosureRequestInput(
+                    case_no=case_no,
+                    agency=self.agency,
+                    channel=d.Channel.ONLINE,
+                    received_at=self.inp.received_at,
+                    confirmed_at=now,
+                    applicant=d.Applicant(
+                        name=self.inp.person.name,
+                        phone=self.inp.person.phone,
+                        email=self.inp.person.email,
+                    ),
+                    description=a.description,
+                    officer=a.actor,
+                    converted_from=self.case_no,
+                ),
+                id=case_no,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                execution_timeout=None,
+                task_timeout=timedelta(seconds=10),
+            )
+            self.converted_to = case_no
+            self._stop("reply", "已转为依申请公开")
+            self.status = s.InquiryStatus.CONVERTED
+            return await self._act(
+                "converted",
+                a.actor,
+                f"留言实为政府信息公开申请，已转为{case_no}办理（T0为确认之日）。",
+                disclosure_case=case_no,
+            )
+
+    @convert_to_disclosure.validator
+    def _v_convert_to_disclosure(self, a: s.ConvertToDisclosure) -> None:
+        self._same_agency(a.actor)
+        self._in("转为依申请公开", s.InquiryStatus.HANDLING)
+
+    @workflow.update
+    async def close(self, a: s.Close) -> d.ActionResult:
+        async with self.lock:
+            self.status = s.InquiryStatus.CLOSED
+            self.done = True
+            return await self._act("closed", a.actor, "办结归档。")
+
+    @close.validator
+    def _v_close(self, a: s.Close) -> None:
+        self._same_agency(a.actor)
+        self._in("办结", s.InquiryStatus.ANSWERED, s.InquiryStatus.CONVERTED)
