@@ -103,7 +103,7 @@ _env = Environment(
 
 
 def render(name: str, context: dict[str, Any]) -> str:
-    return _env.get_template(f"{name}.html").render(title=DOCUMENT_TITLES[name], **context)
+    return _env.get_template(f"{name}.html").render(doc_title=DOCUMENT_TITLES[name], **context)
 
 
 class CaseActivities:

@@ -39,6 +39,7 @@ class DeadlineActivities:
                         calendar,
                         req.now,
                         at_consumed=r.at_consumed,
+                        at_fraction=r.at_fraction,
                         after_due=r.after_due,
                     ),
                 )

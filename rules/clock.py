@@ -576,13 +576,20 @@ def milestone_at(
     now: datetime,
     *,
     at_consumed: int | None = None,
+    at_fraction: float | None = None,
     after_due: int | None = None,
 ) -> datetime | None:
     """The instant a threshold is crossed: the start (00:00 Beijing time) of the k-th counted
-    day, or k units after the due date (0 = the second after the due instant)."""
+    day, a fraction of the period (exact for hours), or k units after the due date (0 = the
+    second after the due instant)."""
     reading = evaluate(clock, calendar, now)
     if reading.due_at is None or reading.due_date is None:
         return None
+    if at_fraction is not None:
+        if clock.unit is Unit.HOURS:
+            paused = sum(((p.until or now) - p.since for p in clock.pauses), timedelta())
+            return clock.anchor_at + timedelta(hours=clock.total_limit * at_fraction) + paused
+        at_consumed = max(1, round(clock.total_limit * at_fraction))
     if after_due is not None:
         if after_due == 0:
             return reading.due_at + timedelta(seconds=1)

@@ -57,16 +57,20 @@ class Rung(_Strict):
 
     name: str
     light: Light
-    # Exactly one trigger: a number of units consumed, or units after the due date
-    # (0 = as soon as the due instant has passed).
+    # Exactly one trigger: a number of units consumed, a fraction of the period elapsed, or
+    # units after the due date (0 = as soon as the due instant has passed).
     at_consumed: int | None = Field(default=None, ge=1)
+    at_fraction: float | None = Field(default=None, gt=0, lt=1)
     after_due: int | None = Field(default=None, ge=0)
     actions: list[Action] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_trigger(self) -> Rung:
-        if (self.at_consumed is None) == (self.after_due is None):
-            raise ValueError(f"rung {self.name!r}: give exactly one of at_consumed / after_due")
+        given = [x for x in (self.at_consumed, self.at_fraction, self.after_due) if x is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"rung {self.name!r}: give exactly one of at_consumed / at_fraction / after_due"
+            )
         return self
 
 

@@ -18,12 +18,18 @@ from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from gongkai.temporal import connect_with_retry
 from workflows.disclosure import DisclosureRequestWorkflow
+from workflows.emergency import EmergencyReleaseWorkflow
 from workflows.inquiry import InquiryWorkflow
 from workflows.timer import StatutoryTimerWorkflow
 
 log = get_logger(__name__)
 
-WORKFLOWS: list[type] = [DisclosureRequestWorkflow, InquiryWorkflow, StatutoryTimerWorkflow]
+WORKFLOWS: list[type] = [
+    DisclosureRequestWorkflow,
+    InquiryWorkflow,
+    EmergencyReleaseWorkflow,
+    StatutoryTimerWorkflow,
+]
 
 
 def activities(

@@ -159,3 +159,17 @@ def inquiry_input(received_at: datetime, category: Any = None, **kw: Any) -> Any
         unit="市交通运输局",
         **kw,
     )
+
+
+def emergency_input(detected_at: datetime, grade: Any) -> Any:
+    from schemas import emergency as e
+
+    return e.EmergencyInput(
+        case_no=f"TF-2026-{uuid.uuid4().hex[:8]}",
+        agency=AGENCY,
+        officer=OFFICER,
+        detected_at=detected_at,
+        grade=grade,
+        title="某化工园区火灾",
+        summary="网传多人伤亡",
+    )

@@ -1,0 +1,98 @@
+"""Emergency releases and responses to public concerns (突发事件 / 政务舆情回应): LAW.md §3.
+Hours run 24×7 and ignore the working-day calendar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.disclosure import ActionBase, Actor, AgencyInfo, CaseViewBase
+
+
+class Grade(StrEnum):
+    """突发事件应对法 Art. 3: 特别重大 / 重大 / 较大 / 一般; or a public concern (政务舆情)."""
+
+    ESPECIALLY_MAJOR = "especially_major"
+    MAJOR = "major"
+    LARGER = "larger"
+    GENERAL = "general"
+    PUBLIC_CONCERN = "public_concern"
+
+    @property
+    def needs_release_and_press(self) -> bool:
+        """80号 / 61号: authoritative information ≤5 h and a press conference ≤24 h."""
+        return self in (Grade.ESPECIALLY_MAJOR, Grade.MAJOR)
+
+
+class EmergencyStatus(StrEnum):
+    DRAFTING = "drafting"
+    AWAITING_APPROVAL = "awaiting_approval"
+    RELEASED = "released"  # following up
+    CLOSED = "closed"
+
+    @property
+    def zh(self) -> str:
+        return {
+            "drafting": "拟稿中",
+            "awaiting_approval": "待审核发布",
+            "released": "已发布（持续发布中）",
+            "closed": "已结束",
+        }[self.value]
+
+
+class ReleaseKind(StrEnum):
+    AUTHORITATIVE = "authoritative"  # 权威信息 / 回应
+    FOLLOW_UP = "follow_up"  # 持续发布
+    CORRECTION = "correction"  # 澄清不实信息 (突发事件应对法 Art. 7; GIDR Art. 6)
+
+
+class EmergencyInput(BaseModel):
+    case_no: str
+    agency: AgencyInfo
+    officer: Actor
+    detected_at: datetime = Field(description="opinion detected or event confirmed (T_detect)")
+    grade: Grade
+    title: str = Field(min_length=1)
+    summary: str = ""
+
+
+class SubmitDraft(ActionBase):
+    kind: ReleaseKind
+    text: str = Field(min_length=1)
+
+
+class ApproveRelease(ActionBase):
+    """谁发布谁审查: the releasing organ's leader approves the text, and it is published."""
+
+    approve: bool
+    channel: str = "政府网站、政务新媒体"
+    comments: str = ""
+
+
+class HoldPressConference(ActionBase):
+    place: str = Field(min_length=1)
+    speaker: str = Field(min_length=1)
+
+
+class CloseEmergency(ActionBase):
+    reason: str = Field(min_length=1)
+
+
+class Release(BaseModel):
+    seq: int
+    kind: ReleaseKind
+    text: str
+    at: datetime
+    approved_by: str
+
+
+class EmergencyView(CaseViewBase):
+    kind: Literal["emergency"] = "emergency"
+    status: EmergencyStatus
+    grade: Grade
+    releases: list[Release]
+    draft: SubmitDraft | None
+    press_conference_at: datetime | None
