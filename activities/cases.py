@@ -83,6 +83,10 @@ class Notify(BaseModel):
     at: datetime
 
 
+class CountComments(BaseModel):
+    case_no: str
+
+
 class NewCaseNumber(BaseModel):
     agency: str
     at: datetime
@@ -235,6 +239,17 @@ class CaseActivities:
             start_tls=self.settings.smtp_starttls,
             timeout=20,
         )
+
+    @activity.defn
+    def count_comments(self, req: CountComments) -> int:
+        """Public comments on a draft decision: the workflow learns the count, not each one."""
+        from sqlalchemy import func
+
+        from store.models import PublicComment
+
+        with Session(self.engine) as s:
+            n = s.exec(select(func.count()).where(PublicComment.case_no == req.case_no)).one()
+        return int(n)
 
     @activity.defn
     def new_case_number(self, req: NewCaseNumber) -> str:

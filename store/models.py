@@ -175,3 +175,17 @@ class User(SQLModel, table=True):
     disabled: bool = False
     created_at: datetime
     created_by: str = Field(max_length=100)
+
+
+class PublicComment(SQLModel, table=True):
+    """A comment on a published draft decision (Decree 713 Art. 15), from the public endpoint.
+    Comments stay here; the workflow only ever sees their count."""
+
+    __tablename__ = "public_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(index=True, max_length=64)
+    at: datetime
+    name: str = Field(default="", max_length=100)
+    contact: str = Field(default="", max_length=200)
+    text: str = Field(max_length=5000)

@@ -17,6 +17,7 @@ from activities.deadlines import DeadlineActivities, select_rule_pack
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from gongkai.temporal import connect_with_retry
+from workflows.consultation import ConsultationWorkflow
 from workflows.disclosure import DisclosureRequestWorkflow
 from workflows.emergency import EmergencyReleaseWorkflow
 from workflows.inquiry import InquiryWorkflow
@@ -28,6 +29,7 @@ WORKFLOWS: list[type] = [
     DisclosureRequestWorkflow,
     InquiryWorkflow,
     EmergencyReleaseWorkflow,
+    ConsultationWorkflow,
     StatutoryTimerWorkflow,
 ]
 
@@ -46,6 +48,7 @@ def activities(
         cases.notify,
         cases.archive_case,
         cases.new_case_number,
+        cases.count_comments,
     ]
 
 

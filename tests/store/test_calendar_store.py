@@ -64,7 +64,7 @@ def test_import_makes_year_official(fresh_engine: Engine) -> None:
     notice = parse_notice(FIXTURES / "notice-2027-example.toml")
     assert load_calendar(fresh_engine).year_status(2027) is YearStatus.PROVISIONAL
     n = import_notice(fresh_engine, notice, "admin", datetime(2026, 11, 10, tzinfo=UTC))
-    assert n == 3 + 8 + 2
+    assert n == 3 + 8 + 2 + 7 + 2
     cal = load_calendar(fresh_engine)
     assert cal.year_status(2027) is YearStatus.OFFICIAL
     assert not cal.is_working_day(date(2027, 2, 8))

@@ -173,3 +173,16 @@ def emergency_input(detected_at: datetime, grade: Any) -> Any:
         title="某化工园区火灾",
         summary="网传多人伤亡",
     )
+
+
+def consultation_input(started_at: datetime, **kw: Any) -> Any:
+    from schemas import consultation as c
+
+    return c.ConsultationInput(
+        case_no=f"JC-2027-{uuid.uuid4().hex[:8]}",
+        agency=AGENCY,
+        officer=OFFICER,
+        started_at=started_at,
+        title="某市城市停车收费管理办法",
+        **kw,
+    )

@@ -1,0 +1,118 @@
+"""Major administrative decisions, pre-publication (重大行政决策预公开, Decree 713): LAW.md §2."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.disclosure import ActionBase, Actor, AgencyInfo, CaseViewBase
+
+
+class Stage(StrEnum):
+    DRAFTING = "drafting"  # B1–B3
+    COMMENT_OPEN = "comment_open"  # B5 (Art. 15)
+    PROCESSING = "processing"  # B6–B9: hearing, comments, experts, risk
+    LEGALITY_REVIEW = "legality_review"  # B10 (Arts. 25–28)
+    REVIEWED = "reviewed"  # lawful: may go to collective discussion
+    DECIDED = "decided"  # B12 (Art. 30)
+    REPORTED = "reported"  # B13 (Art. 31)
+    PUBLISHED = "published"  # B14 (Art. 32)
+    ARCHIVED = "archived"  # B15 (Art. 33)
+
+    @property
+    def zh(self) -> str:
+        return {
+            "drafting": "起草中",
+            "comment_open": "公开征求意见中",
+            "processing": "意见处理与论证",
+            "legality_review": "合法性审查中",
+            "reviewed": "已通过合法性审查",
+            "decided": "已集体讨论决定",
+            "reported": "已报告党委",
+            "published": "已公布",
+            "archived": "已归档",
+        }[self.value]
+
+
+class ConsultationInput(BaseModel):
+    case_no: str
+    agency: AgencyInfo
+    officer: Actor
+    started_at: datetime
+    title: str = Field(min_length=1)
+    expert_review_required: bool = False  # 专业性、技术性较强 (Art. 19)
+    risk_assessment_required: bool = False  # may affect stability or public safety (Art. 22)
+
+
+class PublishDraft(ActionBase):
+    """Art. 15: comment period generally ≥30 days; shorter only for urgency, reason published."""
+
+    period_days: int | None = Field(default=None, ge=1, le=365)
+    urgency_reason: str = ""
+    channels: str = "政府网站、政务新媒体"
+
+
+class ScheduleHearing(ActionBase):
+    """Art. 16: materials reach participants ≥7 days before the hearing."""
+
+    hearing_at: datetime
+    materials_sent_at: datetime
+    place: str = Field(min_length=1)
+
+
+class RecordStep(ActionBase):
+    """Hearing record, expert opinions (Arts. 19–21) or the risk report (Arts. 22–24)."""
+
+    step: Literal["hearing", "expert_review", "risk_assessment"]
+    summary: str = Field(min_length=1)
+    controllable: bool = True
+
+
+class RecordAdoption(ActionBase):
+    """Art. 18 / Art. 32: how the comments were studied and adopted."""
+
+    adopted: str = Field(min_length=1)
+    not_adopted_reasons: str = Field(min_length=1, description="concentrated opinions not adopted")
+
+
+class SubmitLegalityReview(ActionBase):
+    pass
+
+
+class RecordLegalityOpinion(ActionBase):
+    lawful: bool
+    opinion: str = Field(min_length=1)
+
+
+class RecordDecision(ActionBase):
+    """Art. 30: collective discussion, the head speaks last; dissent recorded."""
+
+    decision: str = Field(min_length=1)
+    minutes: str = Field(min_length=1)
+    dissent: list[str] = Field(default_factory=list)
+
+
+class ReportToCommittee(ActionBase):
+    pass
+
+
+class PublishDecision(ActionBase):
+    text: str = Field(min_length=1)
+
+
+class ArchiveConsultation(ActionBase):
+    pass
+
+
+class ConsultationView(CaseViewBase):
+    kind: Literal["consultation"] = "consultation"
+    status: Stage
+    title: str
+    comment_count: int
+    steps: dict[str, str]
+    adoption: RecordAdoption | None
+    legality_lawful: bool | None
+    decision: str | None

@@ -1,0 +1,210 @@
+"""Major-decision pre-publication (Decree 713, LAW.md §2) under time skipping: a 30-day comment
+period whose last day falls in the National Day holiday, a hearing refused at 6 days' notice,
+the legality review as a hard gate, publication with the adoption of comments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from rules.calendar import SHANGHAI, local_date
+from schemas import consultation as c
+from store.calendar import load_calendar
+from store.db import session_scope
+from store.models import PublicComment
+from tests.workflows.helpers import OFFICER, SUPERVISOR, CaseEnv, act, consultation_input
+from workflows.consultation import ConsultationWorkflow as W
+
+# 2027-09-02 (Thu): 30 days later is 2027-10-02, inside the National Day holiday of the example
+# notice (Oct 1–7), so the period ends on the first working day after it (民法典 Art. 203).
+SEPTEMBER = datetime(2027, 9, 2, 10, tzinfo=SHANGHAI)
+
+
+async def _start(ce: CaseEnv, **kw):  # type: ignore[no-untyped-def]
+    await ce.skip_to(SEPTEMBER)
+    inp = consultation_input(await ce.now(), **kw)
+    handle = await ce.client.start_workflow(W.run, inp, id=inp.case_no, task_queue=ce.tq)
+    for _ in range(200):
+        v = await handle.query(W.view)
+        if v.events:
+            return handle
+    raise AssertionError("not started")
+
+
+async def _refused(handle, update, arg, fragment: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await act(handle, update, arg)
+    assert fragment in str(info.value.cause)
+
+
+async def test_art15_comment_period_ending_in_national_day_rolls_forward(case_env: CaseEnv) -> None:
+    handle = await _start(case_env)
+    await _refused(
+        handle, W.publish_draft, c.PublishDraft(actor=OFFICER, period_days=20), "不少于30日"
+    )
+    await act(handle, W.publish_draft, c.PublishDraft(actor=OFFICER))
+    v = await handle.query(W.view)
+    comment = v.readings["comment"]
+    assert local_date(SEPTEMBER) + timedelta(days=30) == datetime(2027, 10, 2).date()
+    assert comment.due_date == datetime(2027, 10, 8).date()
+    assert comment.explanation.rolled_over[0].day == datetime(2027, 10, 2).date()
+    assert "comment_notice" in [doc.name for doc in v.documents]
+    with session_scope(case_env.engine) as db:
+        for i in range(3):
+            db.add(PublicComment(case_no=handle.id, at=datetime.now(UTC), text=f"意见{i}"))
+    assert comment.due_at is not None
+    await case_env.skip_to(comment.due_at - timedelta(hours=1))
+    assert (await handle.query(W.view)).status is c.Stage.COMMENT_OPEN
+    await case_env.skip_to(comment.due_at + timedelta(hours=1))
+    v = await handle.query(W.view)
+    assert v.status is c.Stage.PROCESSING and v.comment_count == 3
+    await handle.terminate("test done")
+
+
+async def test_art15_shorter_period_needs_a_published_urgency_reason(case_env: CaseEnv) -> None:
+    handle = await _start(case_env)
+    await act(
+        handle,
+        W.publish_draft,
+        c.PublishDraft(actor=OFFICER, period_days=15, urgency_reason="汛期临近，需尽快出台"),
+    )
+    v = await handle.query(W.view)
+    assert v.readings["comment"].due_date == local_date(SEPTEMBER) + timedelta(days=15)
+    await handle.terminate("test done")
+
+
+async def test_art16_hearing_refused_at_six_days_notice(case_env: CaseEnv) -> None:
+    handle = await _start(case_env)
+    await act(handle, W.publish_draft, c.PublishDraft(actor=OFFICER))
+    hearing = SEPTEMBER + timedelta(days=10)
+    await _refused(
+        handle,
+        W.schedule_hearing,
+        c.ScheduleHearing(
+            actor=OFFICER,
+            hearing_at=hearing,
+            materials_sent_at=hearing - timedelta(days=6),
+            place="市政府听证室",
+        ),
+        "现仅提前6日",
+    )
+    await act(
+        handle,
+        W.schedule_hearing,
+        c.ScheduleHearing(
+            actor=OFFICER,
+            hearing_at=hearing,
+            materials_sent_at=hearing - timedelta(days=7),
+            place="市政府听证室",
+        ),
+    )
+    await handle.terminate("test done")
+
+
+async def test_art25_no_collective_decision_before_legality_review(case_env: CaseEnv) -> None:
+    handle = await _start(case_env, expert_review_required=True)
+    await act(
+        handle,
+        W.publish_draft,
+        c.PublishDraft(actor=OFFICER, period_days=10, urgency_reason="紧急"),
+    )
+    await _refused(
+        handle,
+        W.record_decision,
+        c.RecordDecision(actor=SUPERVISOR, decision="通过", minutes="常务会议纪要"),
+        "不得提交集体讨论",
+    )
+    due = (await handle.query(W.view)).readings["comment"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    await act(
+        handle,
+        W.record_adoption,
+        c.RecordAdoption(
+            actor=OFFICER,
+            adopted="采纳关于夜间免费停车的意见",
+            not_adopted_reasons="取消收费的意见与上位法不符",
+        ),
+    )
+    await _refused(
+        handle, W.submit_legality_review, c.SubmitLegalityReview(actor=OFFICER), "专家论证"
+    )
+    await act(
+        handle,
+        W.record_step,
+        c.RecordStep(actor=OFFICER, step="expert_review", summary="五位专家书面论证"),
+    )
+    await act(handle, W.submit_legality_review, c.SubmitLegalityReview(actor=OFFICER))
+    v = await handle.query(W.view)
+    cal = load_calendar(case_env.engine)
+    assert (
+        v.readings["legality_review"].due_date
+        == cal.nth_working_day(local_date(await case_env.now()), 7).end
+    )
+    await _refused(
+        handle,
+        W.record_decision,
+        c.RecordDecision(actor=SUPERVISOR, decision="通过", minutes="纪要"),
+        "合法性审查中",
+    )
+    await act(
+        handle,
+        W.record_legality_opinion,
+        c.RecordLegalityOpinion(actor=OFFICER, lawful=True, opinion="符合法定权限和程序"),
+    )
+    await _refused(
+        handle,
+        W.record_decision,
+        c.RecordDecision(actor=OFFICER, decision="通过", minutes="纪要"),
+        "负责人",
+    )
+    await act(
+        handle,
+        W.record_decision,
+        c.RecordDecision(
+            actor=SUPERVISOR,
+            decision="原则通过",
+            minutes="市政府第12次常务会议纪要",
+            dissent=["某委员建议暂缓实施"],
+        ),
+    )
+    v = await handle.query(W.view)
+    assert (
+        v.readings["publication"].due_date
+        == cal.nth_working_day(local_date(await case_env.now()), 20).end
+    )
+    await act(handle, W.report_to_committee, c.ReportToCommittee(actor=OFFICER))
+    await act(
+        handle,
+        W.publish_decision,
+        c.PublishDecision(actor=OFFICER, text="《某市城市停车收费管理办法》"),
+    )
+    await act(handle, W.archive, c.ArchiveConsultation(actor=OFFICER))
+    result = await handle.result()
+    assert result.status is c.Stage.ARCHIVED
+    assert {"decision_notice", "adoption_report"} <= {doc.name for doc in result.documents}
+    from sqlmodel import Session, select
+
+    from store.models import DocumentRow
+
+    with Session(case_env.engine) as db:
+        report = db.exec(
+            select(DocumentRow).where(
+                DocumentRow.case_no == handle.id, DocumentRow.name == "adoption_report"
+            )
+        ).one()
+    assert "取消收费的意见与上位法不符" in report.html
+
+
+async def test_inactivity_escalates_a_stalled_decision(case_env: CaseEnv) -> None:
+    handle = await _start(case_env)
+    cal = load_calendar(case_env.engine)
+    quiet = cal.nth_working_day(local_date(SEPTEMBER), 10).end
+    await case_env.skip_to(
+        datetime.combine(quiet, datetime.min.time(), SHANGHAI) + timedelta(hours=1)
+    )
+    v = await handle.query(W.view)
+    assert [e.kind for e in v.events].count("inactivity") == 1  # 久拖不决
+    await handle.terminate("test done")
