@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 import gongkai
 from api import errors
-from api.routes import admin, cases, codec, dashboard, deadlines, health
+from api.routes import admin, cases, codec, dashboard, deadlines, health, kinds
 from gongkai.logs import get_logger
 from gongkai.settings import Settings, get_settings
 from gongkai.temporal import codec as temporal_codec
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(health.router)
     app.include_router(deadlines.router)
     app.include_router(cases.router)
+    app.include_router(kinds.router)
     app.include_router(admin.router)
     app.include_router(codec.router)
     app.include_router(dashboard.router)

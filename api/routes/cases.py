@@ -8,6 +8,8 @@ not allowed now, 422 when it lacks what the law requires) and nothing is written
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -29,7 +31,10 @@ from activities.cases import archived
 from api import deps
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
+from schemas import consultation as c
 from schemas import disclosure as s
+from schemas import emergency as e
+from schemas import inquiry as q
 from schemas.search import GK_AGENCY, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
 from store.cases import (
     CaseFilter,
@@ -42,7 +47,10 @@ from store.cases import (
     list_cases,
 )
 from store.models import CaseRow
+from workflows.consultation import ConsultationWorkflow
 from workflows.disclosure import DisclosureRequestWorkflow
+from workflows.emergency import EmergencyReleaseWorkflow
+from workflows.inquiry import InquiryWorkflow
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -64,7 +72,7 @@ class DisclosureRequestCreate(BaseModel):
 
 class CaseCreated(BaseModel):
     case_no: str
-    status: s.Status
+    status: str
     created: bool
 
 
@@ -100,7 +108,7 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
-# action name → (update, body model without the actor)
+# kind → action name → (update, body model without the actor)
 ACTIONS: dict[str, tuple[Any, type[s.ActionBase]]] = {
     "confirm-receipt": (DisclosureRequestWorkflow.confirm_receipt, s.ConfirmReceipt),
     "request-correction": (DisclosureRequestWorkflow.request_correction, s.RequestCorrection),
@@ -126,6 +134,44 @@ ACTIONS: dict[str, tuple[Any, type[s.ActionBase]]] = {
     "note": (DisclosureRequestWorkflow.add_note, s.AddNote),
 }
 
+ACTIONS_BY_KIND: dict[str, dict[str, tuple[Any, type[s.ActionBase]]]] = {
+    "disclosure": ACTIONS,
+    "inquiry": {
+        "transfer": (InquiryWorkflow.transfer, q.Transfer),
+        "inform-delay": (InquiryWorkflow.inform_delay, q.InformDelay),
+        "answer": (InquiryWorkflow.answer, q.Answer),
+        "convert-to-disclosure": (InquiryWorkflow.convert_to_disclosure, q.ConvertToDisclosure),
+        "close": (InquiryWorkflow.close, q.Close),
+    },
+    "emergency": {
+        "submit-draft": (EmergencyReleaseWorkflow.submit_draft, e.SubmitDraft),
+        "approve-release": (EmergencyReleaseWorkflow.approve_release, e.ApproveRelease),
+        "hold-press-conference": (
+            EmergencyReleaseWorkflow.hold_press_conference,
+            e.HoldPressConference,
+        ),
+        "close": (EmergencyReleaseWorkflow.close, e.CloseEmergency),
+    },
+    "consultation": {
+        "publish-draft": (ConsultationWorkflow.publish_draft, c.PublishDraft),
+        "schedule-hearing": (ConsultationWorkflow.schedule_hearing, c.ScheduleHearing),
+        "record-step": (ConsultationWorkflow.record_step, c.RecordStep),
+        "record-adoption": (ConsultationWorkflow.record_adoption, c.RecordAdoption),
+        "submit-legality-review": (
+            ConsultationWorkflow.submit_legality_review,
+            c.SubmitLegalityReview,
+        ),
+        "record-legality-opinion": (
+            ConsultationWorkflow.record_legality_opinion,
+            c.RecordLegalityOpinion,
+        ),
+        "record-decision": (ConsultationWorkflow.record_decision, c.RecordDecision),
+        "report-to-committee": (ConsultationWorkflow.report_to_committee, c.ReportToCommittee),
+        "publish-decision": (ConsultationWorkflow.publish_decision, c.PublishDecision),
+        "archive": (ConsultationWorkflow.archive, c.ArchiveConsultation),
+    },
+}
+
 
 @router.post(
     "/disclosure-requests",
@@ -141,54 +187,101 @@ async def create_disclosure_request(
     settings: Settings = Depends(deps.settings),
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CaseCreated:
-    if actor.role is not s.Role.ADMIN and actor.agency != body.agency:
-        raise HTTPException(403, "You can register applications only for your own agency.")
-    agency = get_agency(engine, body.agency)
-    if agency is None:
-        raise HTTPException(422, f"Unknown agency {body.agency!r}: ask an administrator to add it.")
-    now = datetime.now(UTC)
-    received = body.received_at or now
-    if received.tzinfo is None:
-        received = received.replace(tzinfo=SHANGHAI)
-    if received > now:
-        raise HTTPException(422, "'received_at' is in the future.")
     if body.channel is s.Channel.REGISTERED_MAIL and body.signed_for_at is None:
         raise HTTPException(
             422,
             "Registered mail needs 'signed_for_at': T0 is the day the agency "
             "signed for it, not the postmark (GIDR Art. 31(2)).",
         )
-    year = received.astimezone(SHANGHAI).year
-    allocated = allocate_case_no(engine, agency, year, now, idempotency_key)
-    inp = s.DisclosureRequestInput(
-        case_no=allocated.case_no,
-        agency=s.AgencyInfo(**agency.model_dump(exclude={"case_prefix"})),
-        channel=body.channel,
-        received_at=received,
-        signed_for_at=body.signed_for_at,
-        applicant=body.applicant,
-        description=body.description,
-        form=body.form,
-        delivery=body.delivery,
-        officer=actor,
+
+    def build(case_no: str, agency: s.AgencyInfo, received: datetime) -> s.DisclosureRequestInput:
+        return s.DisclosureRequestInput(
+            case_no=case_no,
+            agency=agency,
+            channel=body.channel,
+            received_at=received,
+            signed_for_at=body.signed_for_at,
+            applicant=body.applicant,
+            description=body.description,
+            form=body.form,
+            delivery=body.delivery,
+            officer=actor,
+        )
+
+    return await start_case(
+        NewCase(
+            kind="disclosure",
+            agency=body.agency,
+            received_at=body.received_at,
+            summary=body.description,
+            status=s.Status.RECEIVED.value,
+        ),
+        build,
+        DisclosureRequestWorkflow.run,
+        actor,
+        engine,
+        client,
+        settings,
+        idempotency_key,
+    )
+
+
+@dataclass
+class NewCase:
+    kind: str
+    agency: str
+    received_at: datetime | None
+    summary: str
+    status: str
+
+
+async def start_case(
+    new: NewCase,
+    build: Callable[[str, s.AgencyInfo, datetime], BaseModel],
+    run: Any,
+    actor: s.Actor,
+    engine: Engine,
+    client: Client,
+    settings: Settings,
+    idempotency_key: str | None,
+) -> CaseCreated:
+    """Every kind starts the same way: the actor's own agency, a case number per agency and
+    year (the same Idempotency-Key always gets the same one), a visible read-model row, then
+    the workflow with the case number as its ID (duplicates rejected)."""
+    if actor.role is not s.Role.ADMIN and actor.agency != new.agency:
+        raise HTTPException(403, "You can open cases only for your own agency.")
+    agency = get_agency(engine, new.agency)
+    if agency is None:
+        raise HTTPException(422, f"Unknown agency {new.agency!r}: ask an administrator to add it.")
+    now = datetime.now(UTC)
+    received = new.received_at or now
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=SHANGHAI)
+    if received > now:
+        raise HTTPException(422, "'received_at' is in the future.")
+    allocated = allocate_case_no(
+        engine, agency, received.astimezone(SHANGHAI).year, now, idempotency_key
+    )
+    inp = build(
+        allocated.case_no, s.AgencyInfo(**agency.model_dump(exclude={"case_prefix"})), received
     )
     ensure_case_row(
         engine,
         CaseRow(
             case_no=allocated.case_no,
-            kind="disclosure",
+            kind=new.kind,
             agency=agency.code,
             officer=actor.id,
-            status=s.Status.RECEIVED.value,
+            status=new.status,
             light="green",
-            summary=body.description[:200],
+            summary=new.summary[:200],
             created_at=now,
             updated_at=now,
         ),
     )
     try:
         await client.start_workflow(
-            DisclosureRequestWorkflow.run,
+            run,
             inp,
             id=allocated.case_no,
             task_queue=settings.temporal_task_queue,
@@ -199,9 +292,9 @@ async def create_disclosure_request(
             else WorkflowIDConflictPolicy.FAIL,
             search_attributes=TypedSearchAttributes(
                 [
-                    SearchAttributePair(GK_KIND, "disclosure"),
+                    SearchAttributePair(GK_KIND, new.kind),
                     SearchAttributePair(GK_AGENCY, agency.code),
-                    SearchAttributePair(GK_STATUS, s.Status.RECEIVED.value),
+                    SearchAttributePair(GK_STATUS, new.status),
                     SearchAttributePair(GK_LIGHT, "green"),
                     SearchAttributePair(GK_OFFICER, actor.id),
                 ]
@@ -209,17 +302,16 @@ async def create_disclosure_request(
         )
     except WorkflowAlreadyStartedError as exc:
         raise HTTPException(409, f"Case {allocated.case_no} already exists.") from exc
-    return CaseCreated(
-        case_no=allocated.case_no, status=s.Status.RECEIVED, created=not allocated.existing
-    )
+    return CaseCreated(case_no=allocated.case_no, status=new.status, created=not allocated.existing)
 
 
-def _visible(engine: Engine, case_no: str, actor: s.Actor) -> None:
+def _visible(engine: Engine, case_no: str, actor: s.Actor) -> CaseRow:
     row = get_case(engine, case_no)
     if row is None:
         raise HTTPException(404, f"No case {case_no}.")
     if actor.role is not s.Role.ADMIN and row.agency != actor.agency:
         raise HTTPException(403, "This case belongs to another agency.")
+    return row
 
 
 @router.post(
@@ -235,10 +327,13 @@ async def act(
     engine: Engine = Depends(deps.engine),
     client: Client = Depends(deps.temporal),
 ) -> s.ActionResult:
-    if action not in ACTIONS:
-        raise HTTPException(404, f"Unknown action {action!r}; known: {', '.join(ACTIONS)}.")
-    _visible(engine, case_no, actor)
-    update, model = ACTIONS[action]
+    row = _visible(engine, case_no, actor)
+    table = ACTIONS_BY_KIND.get(row.kind, {})
+    if action not in table:
+        raise HTTPException(
+            404, f"Unknown action {action!r} for a {row.kind} case; known: {', '.join(table)}."
+        )
+    update, model = table[action]
     try:
         arg = model.model_validate({**body, "actor": actor.model_dump()})
     except ValidationError as exc:
@@ -313,10 +408,9 @@ async def case(
 ) -> dict[str, Any]:
     _visible(engine, case_no, actor)
     try:
-        view: s.CaseView = await client.get_workflow_handle(case_no).query(
-            DisclosureRequestWorkflow.view
-        )
-        return {"source": "workflow", **view.model_dump(mode="json")}
+        # Every kind answers the same "view" query; the JSON is returned as it comes.
+        view: dict[str, Any] = await client.get_workflow_handle(case_no).query("view")
+        return {"source": "workflow", **view}
     except RPCError as exc:
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise

@@ -21,11 +21,18 @@ from activities.cases import archived
 from api import deps
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
-from schemas.disclosure import STATUS_ZH, Actor, CaseView, Role, Status
+from schemas.consultation import Stage
+from schemas.disclosure import STATUS_ZH, Actor, CaseViewBase, Role, Status
+from schemas.emergency import EmergencyStatus
+from schemas.inquiry import InquiryStatus
 from store.calendar import load_calendar, overrides
 from store.models import CaseRow
 from store.users import user_for_token
-from workflows.disclosure import CLOCK_ZH, RUNG_ZH, DisclosureRequestWorkflow
+from workflows.casework import RUNG_ZH
+from workflows.consultation import _CLOCK_ZH as CONSULTATION_CLOCKS
+from workflows.disclosure import CLOCK_ZH
+from workflows.emergency import _CLOCK_ZH as EMERGENCY_CLOCKS
+from workflows.inquiry import _CLOCK_ZH as INQUIRY_CLOCKS
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
@@ -44,20 +51,25 @@ KINDS = {
     "emergency": "突发事件",
     "inquiry": "网络问政",
 }
-OPEN = [
-    s.value
-    for s in Status
-    if s
-    not in {
-        Status.REPLIED,
-        Status.REMEDY_WINDOW,
-        Status.ARCHIVED,
-        Status.WITHDRAWN,
-        Status.DEEMED_ABANDONED,
-        Status.PROCESSING_STOPPED,
-    }
-]
-STATUS_NAMES = {s.value: zh for s, zh in STATUS_ZH.items()}
+# Statuses in which a case no longer waits for the agency, for every kind.
+CLOSED = {
+    Status.REPLIED,
+    Status.REMEDY_WINDOW,
+    Status.ARCHIVED,
+    Status.WITHDRAWN,
+    Status.DEEMED_ABANDONED,
+    Status.PROCESSING_STOPPED,
+    InquiryStatus.ANSWERED,
+    InquiryStatus.CONVERTED,
+    InquiryStatus.CLOSED,
+    EmergencyStatus.CLOSED,
+    Stage.PUBLISHED,
+    Stage.ARCHIVED,
+}
+STATUS_NAMES = {
+    **{st.value: st.zh for kind in (InquiryStatus, EmergencyStatus, Stage) for st in kind},
+    **{st.value: zh for st, zh in STATUS_ZH.items()},
+}
 
 
 class LoginRequired(Exception):
@@ -114,7 +126,7 @@ def _board(
 ) -> dict[str, Any]:
     if actor.role is not Role.ADMIN:
         agency = actor.agency
-    q = select(CaseRow).where(col(CaseRow.status).in_(OPEN))
+    q = select(CaseRow).where(col(CaseRow.status).not_in([st.value for st in CLOSED]))
     if agency:
         q = q.where(CaseRow.agency == agency)
     if officer:
@@ -230,11 +242,12 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
         raise HTTPException(403, "This case belongs to another agency.")
     settings: Settings = request.app.state.settings
     client: Client | None = request.app.state.temporal
-    view: CaseView | None = None
+    view: CaseViewBase | None = None
     source = "workflow"
     if client is not None:
         try:
-            view = await client.get_workflow_handle(case_no).query(DisclosureRequestWorkflow.view)
+            raw = await client.get_workflow_handle(case_no).query("view")
+            view = CaseViewBase.model_validate(raw)
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -242,7 +255,7 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
         stored = archived(engine, case_no)
         if stored is None:
             raise HTTPException(503, "The case cannot be read right now; retry shortly.")
-        view, source = CaseView.model_validate(json.loads(stored.view_json)), "archive"
+        view, source = CaseViewBase.model_validate(json.loads(stored.view_json)), "archive"
     temporal_url = (
         f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{case_no}"
     )
@@ -254,7 +267,7 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
             "v": view,
             "source": source,
             "temporal_url": temporal_url,
-            "clock_zh": CLOCK_ZH,
+            "clock_zh": {**CLOCK_ZH, **INQUIRY_CLOCKS, **EMERGENCY_CLOCKS, **CONSULTATION_CLOCKS},
             "rung_zh": RUNG_ZH,
             "status_zh": STATUS_NAMES,
         },

@@ -1,0 +1,181 @@
+"""Opening the other case kinds — consultations, emergencies, inquiries — and the public comment
+endpoint; their actions go through ``/v1/cases/{id}/actions/{action}`` like every case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from api import deps
+from api.routes.cases import CaseCreated, NewCase, start_case
+from gongkai.settings import Settings
+from schemas import consultation as c
+from schemas import disclosure as s
+from schemas import emergency as e
+from schemas import inquiry as q
+from store.cases import get_case
+from store.db import session_scope
+from store.models import PublicComment
+from workflows.consultation import ConsultationWorkflow
+from workflows.emergency import EmergencyReleaseWorkflow
+from workflows.inquiry import InquiryWorkflow
+
+router = APIRouter(prefix="/v1", tags=["cases"])
+Key = Annotated[str | None, Header(max_length=200)]
+
+
+class ConsultationCreate(BaseModel):
+    agency: str
+    title: str = Field(min_length=1, max_length=300)
+    expert_review_required: bool = False
+    risk_assessment_required: bool = False
+
+
+@router.post(
+    "/consultations",
+    response_model=CaseCreated,
+    status_code=201,
+    summary="Open a major-decision pre-publication case (重大行政决策预公开)",
+)
+async def create_consultation(
+    body: ConsultationCreate,
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+    client: Client = Depends(deps.temporal),
+    settings: Settings = Depends(deps.settings),
+    idempotency_key: Key = None,
+) -> CaseCreated:
+    def build(case_no: str, agency: s.AgencyInfo, at: datetime) -> c.ConsultationInput:
+        return c.ConsultationInput(
+            case_no=case_no,
+            agency=agency,
+            officer=actor,
+            started_at=at,
+            title=body.title,
+            expert_review_required=body.expert_review_required,
+            risk_assessment_required=body.risk_assessment_required,
+        )
+
+    new = NewCase("consultation", body.agency, None, body.title, c.Stage.DRAFTING.value)
+    return await start_case(
+        new, build, ConsultationWorkflow.run, actor, engine, client, settings, idempotency_key
+    )
+
+
+class EmergencyCreate(BaseModel):
+    agency: str
+    grade: e.Grade
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = ""
+    detected_at: datetime | None = None
+
+
+@router.post(
+    "/emergencies",
+    response_model=CaseCreated,
+    status_code=201,
+    summary="Open an emergency release / public-concern response (突发事件, 政务舆情)",
+)
+async def create_emergency(
+    body: EmergencyCreate,
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+    client: Client = Depends(deps.temporal),
+    settings: Settings = Depends(deps.settings),
+    idempotency_key: Key = None,
+) -> CaseCreated:
+    def build(case_no: str, agency: s.AgencyInfo, at: datetime) -> e.EmergencyInput:
+        return e.EmergencyInput(
+            case_no=case_no,
+            agency=agency,
+            officer=actor,
+            detected_at=at,
+            grade=body.grade,
+            title=body.title,
+            summary=body.summary,
+        )
+
+    new = NewCase(
+        "emergency", body.agency, body.detected_at, body.title, e.EmergencyStatus.DRAFTING.value
+    )
+    return await start_case(
+        new, build, EmergencyReleaseWorkflow.run, actor, engine, client, settings, idempotency_key
+    )
+
+
+class InquiryCreate(BaseModel):
+    agency: str
+    category: q.InquiryCategory
+    person: q.Person
+    subject: str = Field(min_length=1, max_length=300)
+    message: str = Field(min_length=1, max_length=5000)
+    unit: str = Field(min_length=1)
+    received_at: datetime | None = None
+
+
+@router.post(
+    "/inquiries",
+    response_model=CaseCreated,
+    status_code=201,
+    summary="Register an online inquiry (网民留言)",
+)
+async def create_inquiry(
+    body: InquiryCreate,
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+    client: Client = Depends(deps.temporal),
+    settings: Settings = Depends(deps.settings),
+    idempotency_key: Key = None,
+) -> CaseCreated:
+    def build(case_no: str, agency: s.AgencyInfo, at: datetime) -> q.InquiryInput:
+        return q.InquiryInput(
+            case_no=case_no,
+            agency=agency,
+            officer=actor,
+            received_at=at,
+            category=body.category,
+            person=body.person,
+            subject=body.subject,
+            message=body.message,
+            unit=body.unit,
+        )
+
+    new = NewCase(
+        "inquiry", body.agency, body.received_at, body.subject, q.InquiryStatus.HANDLING.value
+    )
+    return await start_case(
+        new, build, InquiryWorkflow.run, actor, engine, client, settings, idempotency_key
+    )
+
+
+class CommentIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+    name: str = Field(default="", max_length=100)
+    contact: str = Field(default="", max_length=200)
+
+
+@router.post(
+    "/consultations/{case_no}/comments",
+    status_code=201,
+    tags=["public"],
+    summary="Comment on a published draft decision (public, no login)",
+)
+def comment(case_no: str, body: CommentIn, engine: Engine = Depends(deps.engine)) -> dict[str, Any]:
+    row = get_case(engine, case_no)
+    if row is None or row.kind != "consultation":
+        raise HTTPException(404, f"No draft decision {case_no} open for comment.")
+    now = datetime.now(UTC)
+    if row.status != c.Stage.COMMENT_OPEN.value or (row.due_at and row.due_at < now):
+        raise HTTPException(409, "The public comment period of this draft is not open.")
+    with session_scope(engine) as db:
+        db.add(
+            PublicComment(
+                case_no=case_no, at=now, name=body.name, contact=body.contact, text=body.text
+            )
+        )
+    return {"case_no": case_no, "received": True}
