@@ -127,6 +127,7 @@ class EmergencyRules(_Strict):
     press_conference: Period
     other_concern: Period
     follow_up_interval: Period
+    press_conference_quarter: Period | None = None
     escalation: Escalation
 
 
@@ -137,6 +138,9 @@ class InquiryRules(_Strict):
     suggestion_reply: Period
     suggestion_complex_reply: Period
     error_report_reply: Period
+    reprint_target: Period | None = None
+    reprint_reply: Period | None = None
+    petition_notice: Period | None = None
     escalation: Escalation
 
 

@@ -16,12 +16,14 @@ class InquiryCategory(StrEnum):
     SUGGESTION = "suggestion"  # 建议: D2, 7 WD
     SUGGESTION_COMPLEX = "suggestion_complex"  # 复杂建议: D2, 15 WD
     ERROR_REPORT = "error_report"  # 纠错: D3, 3 WD
+    REPRINT = "reprint"  # 转载上级政策文件: D4, 1 h target, ≤1 WD
 
 
 class InquiryStatus(StrEnum):
     HANDLING = "handling"
     ANSWERED = "answered"
     CONVERTED = "converted"
+    PETITION = "petition"
     CLOSED = "closed"
 
     @property
@@ -30,6 +32,7 @@ class InquiryStatus(StrEnum):
             "handling": "办理中",
             "answered": "已答复",
             "converted": "已转为依申请公开",
+            "petition": "已按信访事项办理",
             "closed": "已办结归档",
         }[self.value]
 
@@ -76,6 +79,18 @@ class ConvertToDisclosure(ActionBase):
     is the confirmation day (GIDR Art. 31(3))."""
 
     description: str = Field(min_length=1, description="the information requested")
+
+
+class ConvertToPetition(ActionBase):
+    """The message is in substance a 信访 matter (LAW.md §4 D5): the organ must tell the
+    petitioner in writing within 15 days whether it accepts it (信访工作条例 Art. 23)."""
+
+    reason: str = Field(min_length=1)
+
+
+class NotifyPetitioner(ActionBase):
+    accepted: bool
+    text: str = Field(min_length=1)
 
 
 class Close(ActionBase):

@@ -13,18 +13,24 @@ with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities, NewCaseNumber
     from rules import clock as clk
     from rules.calendar import local_date
-    from rules.packs import InquiryRules, Period
+    from rules.packs import Action, InquiryRules, Light, Period
+    from rules.packs import Rung as RungSpec
     from schemas import disclosure as d
     from schemas import inquiry as s
     from workflows.casework import ACTIVITY_TIMEOUT, RETRY, CaseWorkflow
     from workflows.disclosure import DisclosureRequestWorkflow
 
-_CLOCK_ZH = {"reply": "留言答复期限"}
+_CLOCK_ZH = {
+    "reply": "留言答复期限",
+    "reprint_target": "转载目标时限",
+    "petition_notice": "信访受理告知期限",
+}
 PERIODS = {
     s.InquiryCategory.CONSULTATION: "consultation_reply",
     s.InquiryCategory.SUGGESTION: "suggestion_reply",
     s.InquiryCategory.SUGGESTION_COMPLEX: "suggestion_complex_reply",
     s.InquiryCategory.ERROR_REPORT: "error_report_reply",
+    s.InquiryCategory.REPRINT: "reprint_reply",
 }
 
 
@@ -33,7 +39,7 @@ class InquiryWorkflow(CaseWorkflow):
     KIND = "inquiry"
     KIND_ZH = "网民留言"
     CLOCK_ZH = _CLOCK_ZH
-    DUE_CLOCKS = ("reply",)
+    DUE_CLOCKS = ("reply", "petition_notice")
 
     @workflow.init
     def __init__(self, inp: s.InquiryInput) -> None:
@@ -58,6 +64,22 @@ class InquiryWorkflow(CaseWorkflow):
             self._start(
                 "reply", self._period(), inp.received_at, rungs=list(self._rules().escalation.rungs)
             )
+            target = self._rules().reprint_target
+            if inp.category is s.InquiryCategory.REPRINT and target is not None:
+                # D4: reprint within the hour if possible, within a working day at the latest.
+                self._start(
+                    "reprint_target",
+                    target,
+                    inp.received_at,
+                    rungs=[
+                        RungSpec(
+                            name="overdue",
+                            light=Light.YELLOW,
+                            after_due=0,
+                            actions=[Action.NOTIFY_OFFICER],
+                        )
+                    ],
+                )
             self._event(
                 "received",
                 inp.officer,
@@ -77,7 +99,7 @@ class InquiryWorkflow(CaseWorkflow):
         return period
 
     def _is_open(self) -> bool:
-        return self.status is s.InquiryStatus.HANDLING
+        return self.status in (s.InquiryStatus.HANDLING, s.InquiryStatus.PETITION)
 
     async def _lapse(self, clock_name: str) -> None:  # no window closes an inquiry by itself
         return None
@@ -138,6 +160,7 @@ class InquiryWorkflow(CaseWorkflow):
     async def answer(self, a: s.Answer) -> d.ActionResult:
         async with self.lock:
             self._stop("reply", "已答复")
+            self._stop("reprint_target", "已转载")
             self.status = s.InquiryStatus.ANSWERED
             result = await self._act("answered", a.actor, f"{self.unit}答复留言。")
             await self._document(
@@ -205,6 +228,53 @@ class InquiryWorkflow(CaseWorkflow):
     def _v_convert_to_disclosure(self, a: s.ConvertToDisclosure) -> None:
         self._same_agency(a.actor)
         self._in("转为依申请公开", s.InquiryStatus.HANDLING)
+
+    @workflow.update
+    async def convert_to_petition(self, a: s.ConvertToPetition) -> d.ActionResult:
+        async with self.lock:
+            period = self._rules().petition_notice
+            assert period is not None
+            self._stop("reply", "按信访事项办理")
+            self._start(
+                "petition_notice",
+                period,
+                workflow.now(),
+                rungs=[
+                    RungSpec(
+                        name="overdue",
+                        light=Light.RED,
+                        after_due=0,
+                        actions=[Action.NOTIFY_OFFICER, Action.NOTIFY_SUPERVISOR],
+                    )
+                ],
+            )
+            self.status = s.InquiryStatus.PETITION
+            return await self._act(
+                "converted_to_petition",
+                a.actor,
+                f"留言属信访事项，按《信访工作条例》办理：{a.reason}",
+            )
+
+    @convert_to_petition.validator
+    def _v_convert_to_petition(self, a: s.ConvertToPetition) -> None:
+        self._same_agency(a.actor)
+        self._in("转信访办理", s.InquiryStatus.HANDLING)
+        self._require(self._rules().petition_notice is not None, "本地规则未配置信访办理期限。")
+
+    @workflow.update
+    async def notify_petitioner(self, a: s.NotifyPetitioner) -> d.ActionResult:
+        async with self.lock:
+            self._stop("petition_notice", "已书面告知")
+            self.status = s.InquiryStatus.ANSWERED
+            verdict = "受理" if a.accepted else "不予受理"
+            return await self._act(
+                "petitioner_notified", a.actor, f"已书面告知信访人{verdict}：{a.text}"
+            )
+
+    @notify_petitioner.validator
+    def _v_notify_petitioner(self, a: s.NotifyPetitioner) -> None:
+        self._same_agency(a.actor)
+        self._in("告知信访人", s.InquiryStatus.PETITION)
 
     @workflow.update
     async def close(self, a: s.Close) -> d.ActionResult:

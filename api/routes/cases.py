@@ -141,6 +141,8 @@ ACTIONS_BY_KIND: dict[str, dict[str, tuple[Any, type[s.ActionBase]]]] = {
         "inform-delay": (InquiryWorkflow.inform_delay, q.InformDelay),
         "answer": (InquiryWorkflow.answer, q.Answer),
         "convert-to-disclosure": (InquiryWorkflow.convert_to_disclosure, q.ConvertToDisclosure),
+        "convert-to-petition": (InquiryWorkflow.convert_to_petition, q.ConvertToPetition),
+        "notify-petitioner": (InquiryWorkflow.notify_petitioner, q.NotifyPetitioner),
         "close": (InquiryWorkflow.close, q.Close),
     },
     "emergency": {

@@ -114,3 +114,45 @@ async def test_a_gi_request_in_disguise_becomes_a_disclosure_case(case_env: Case
     assert cv.events[0].kind == "received"
     await child.terminate("test done")
     await handle.terminate("test done")
+
+
+async def test_d4_reprint_within_the_hour_at_most_one_working_day(case_env: CaseEnv) -> None:
+    handle, v = await _start(case_env, category=q.InquiryCategory.REPRINT)
+    t = v.clocks["reprint_target"].anchor_at  # the message's arrival
+    cal = load_calendar(case_env.engine)
+    assert v.readings["reprint_target"].due_at == t + timedelta(hours=1)
+    assert v.readings["reply"].due_date == cal.nth_working_day(local_date(t), 1).end
+    await case_env.skip_to(t + timedelta(hours=1, minutes=5))
+    v = await handle.query(W.view)
+    assert [(r.clock, r.rung) for r in v.fired] == [("reprint_target", "overdue")]
+    await act(handle, W.answer, q.Answer(actor=OFFICER, text="已转载至本网站政策文件栏目"))
+    assert (await handle.query(W.view)).light.value == "green"
+    await handle.terminate("test done")
+
+
+async def test_d5_petition_matter_must_be_answered_within_15_days(case_env: CaseEnv) -> None:
+    handle, _ = await _start(case_env)
+    await act(
+        handle,
+        W.convert_to_petition,
+        q.ConvertToPetition(actor=OFFICER, reason="反映邻里纠纷，属信访事项"),
+    )
+    v = await handle.query(W.view)
+    t = local_date(await case_env.now())
+    cal = load_calendar(case_env.engine)
+    expected, _ = cal.next_working_day_on_or_after(t + timedelta(days=15))
+    assert v.status is q.InquiryStatus.PETITION
+    assert v.readings["petition_notice"].due_date == expected  # 信访工作条例 Art. 23
+    due = v.readings["petition_notice"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    v = await handle.query(W.view)
+    assert ("petition_notice", "overdue") in [(r.clock, r.rung) for r in v.fired]
+    assert v.light.value == "red"
+    await act(
+        handle,
+        W.notify_petitioner,
+        q.NotifyPetitioner(actor=OFFICER, accepted=True, text="依法受理"),
+    )
+    await act(handle, W.close, q.Close(actor=OFFICER))
+    assert (await handle.result()).status is q.InquiryStatus.CLOSED
