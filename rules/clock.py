@@ -334,7 +334,7 @@ def _pause_spans(clock: Clock, excluded: frozenset[date]) -> list[PauseSpan]:
     return spans
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     """民法典 Art. 202: the corresponding day of the last month, or its last day."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -377,7 +377,7 @@ def _evaluate_days(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
                 raw = _nth_counted_day(anchor, total, excluded)
                 raw_internal = _nth_counted_day(anchor, total, conservative)
             else:  # months; pauses extend by the excluded days
-                base = _add_months(anchor, total)
+                base = add_months(anchor, total)
                 extra = sum(1 for d in excluded if anchor < d)
                 raw = base + timedelta(days=extra)
                 raw_internal = base + timedelta(days=sum(1 for d in conservative if anchor < d))

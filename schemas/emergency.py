@@ -96,3 +96,37 @@ class EmergencyView(CaseViewBase):
     releases: list[Release]
     draft: SubmitDraft | None
     press_conference_at: datetime | None
+
+
+class PressPlanStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+
+    @property
+    def zh(self) -> str:
+        return {"running": "执行中", "completed": "年度已结束"}[self.value]
+
+
+class PressPlanInput(BaseModel):
+    """国办发〔2013〕100号 (LAW.md §3 C4): a department holds a press conference at least once a
+    quarter; one workflow per agency and year watches each quarter."""
+
+    case_no: str
+    agency: AgencyInfo
+    officer: Actor
+    year: int = Field(ge=2000, le=2100)
+    started_at: datetime
+
+
+class RecordPressConference(ActionBase):
+    held_on: datetime
+    topic: str = Field(min_length=1)
+    speaker: str = Field(min_length=1)
+
+
+class PressPlanView(CaseViewBase):
+    kind: Literal["emergency"] = "emergency"
+    status: PressPlanStatus
+    year: int
+    quarter: int
+    held: dict[int, int]

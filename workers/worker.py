@@ -21,6 +21,7 @@ from workflows.consultation import ConsultationWorkflow
 from workflows.disclosure import DisclosureRequestWorkflow
 from workflows.emergency import EmergencyReleaseWorkflow
 from workflows.inquiry import InquiryWorkflow
+from workflows.press_plan import PressConferencePlanWorkflow
 from workflows.timer import StatutoryTimerWorkflow
 
 log = get_logger(__name__)
@@ -30,6 +31,7 @@ WORKFLOWS: list[type] = [
     InquiryWorkflow,
     EmergencyReleaseWorkflow,
     ConsultationWorkflow,
+    PressConferencePlanWorkflow,
     StatutoryTimerWorkflow,
 ]
 

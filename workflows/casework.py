@@ -205,9 +205,10 @@ class CaseWorkflow:
         return c is not None and c.stopped_at is None
 
     def _key(self, clock: str, rung: str) -> str:
+        """A rung fires once per run of a clock: a restarted (re-anchored) clock runs anew."""
         c = self.clocks.get(clock)
-        restarts = len(c.restarts) if c else 0
-        return f"{self.case_no}:{clock}:{restarts}:{rung}"
+        anchor = c.anchor_at.isoformat() if c else ""
+        return f"{self.case_no}:{clock}:{anchor}:{rung}"
 
     def _inactivity_key(self) -> str:
         return f"{self.case_no}:inactivity:{self.last_action_seq}"

@@ -51,6 +51,7 @@ from workflows.consultation import ConsultationWorkflow
 from workflows.disclosure import DisclosureRequestWorkflow
 from workflows.emergency import EmergencyReleaseWorkflow
 from workflows.inquiry import InquiryWorkflow
+from workflows.press_plan import PressConferencePlanWorkflow
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -153,6 +154,11 @@ ACTIONS_BY_KIND: dict[str, dict[str, tuple[Any, type[s.ActionBase]]]] = {
             e.HoldPressConference,
         ),
         "close": (EmergencyReleaseWorkflow.close, e.CloseEmergency),
+        # the yearly press-conference plan (国办发〔2013〕100号) is of the same family
+        "record-press-conference": (
+            PressConferencePlanWorkflow.record_press_conference,
+            e.RecordPressConference,
+        ),
     },
     "consultation": {
         "publish-draft": (ConsultationWorkflow.publish_draft, c.PublishDraft),

@@ -24,6 +24,7 @@ from store.models import PublicComment
 from workflows.consultation import ConsultationWorkflow
 from workflows.emergency import EmergencyReleaseWorkflow
 from workflows.inquiry import InquiryWorkflow
+from workflows.press_plan import PressConferencePlanWorkflow
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 Key = Annotated[str | None, Header(max_length=200)]
@@ -105,6 +106,45 @@ async def create_emergency(
     )
     return await start_case(
         new, build, EmergencyReleaseWorkflow.run, actor, engine, client, settings, idempotency_key
+    )
+
+
+class PressPlanCreate(BaseModel):
+    agency: str
+    year: int = Field(ge=2000, le=2100)
+
+
+@router.post(
+    "/press-conference-plans",
+    response_model=CaseCreated,
+    status_code=201,
+    summary="Watch a year's quarterly press conferences (国办发〔2013〕100号)",
+)
+async def create_press_plan(
+    body: PressPlanCreate,
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+    client: Client = Depends(deps.temporal),
+    settings: Settings = Depends(deps.settings),
+    idempotency_key: Key = None,
+) -> CaseCreated:
+    def build(case_no: str, agency: s.AgencyInfo, at: datetime) -> e.PressPlanInput:
+        return e.PressPlanInput(
+            case_no=case_no, agency=agency, officer=actor, year=body.year, started_at=at
+        )
+
+    new = NewCase(
+        "emergency", body.agency, None, f"{body.year}年新闻发布会", e.PressPlanStatus.RUNNING.value
+    )
+    return await start_case(
+        new,
+        build,
+        PressConferencePlanWorkflow.run,
+        actor,
+        engine,
+        client,
+        settings,
+        idempotency_key or f"press-plan:{body.agency}:{body.year}",
     )
 
 

@@ -120,3 +120,22 @@ def test_consultation_through_the_api(api: Any) -> None:
     assert api.get(f"/v1/cases/{case}/documents/comment_notice").status_code == 200
     board = api.get("/", kind="consultation").text
     assert case in board
+
+
+def test_press_conference_plan_through_the_api(api: Any) -> None:
+    from datetime import UTC, datetime
+
+    year = datetime.now(UTC).year
+    case = api.post("/v1/press-conference-plans", {"agency": "SZ-GT", "year": year}, expect=201)[
+        "case_no"
+    ]
+    again = api.post("/v1/press-conference-plans", {"agency": "SZ-GT", "year": year}, expect=201)
+    assert again["case_no"] == case and again["created"] is False  # one plan per agency and year
+    v = api.view(case)
+    assert v["readings"]["conference"]["unit"] == "calendar_days"
+    api.act(
+        case,
+        "record-press-conference",
+        {"held_on": datetime.now(UTC).isoformat(), "topic": "年度工作", "speaker": "发言人"},
+    )
+    assert sum(api.view(case)["held"].values()) == 1
