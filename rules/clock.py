@@ -614,3 +614,10 @@ def milestone_at(
 
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
+
+
+def quarter_period(year: int, quarter: int, months: int) -> tuple[date, int]:
+    """A quarter as a calendar-day period: anchored on the last day of the previous quarter
+    (excluded, 民法典 Art. 201) and lasting until the last day of this one."""
+    first = date(year, 3 * (quarter - 1) + 1, 1)
+    return first - timedelta(days=1), (add_months(first, months) - first).days

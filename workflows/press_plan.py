@@ -4,13 +4,13 @@ of the agency with an urging notice."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from rules.calendar import SHANGHAI, local_date
-    from rules.clock import Unit, add_months
+    from rules.clock import Unit, quarter_period
     from rules.packs import Action, EmergencyRules, Light, Period
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as d
@@ -67,10 +67,9 @@ class PressConferencePlanWorkflow(CaseWorkflow):
         period: Period | None = self._rules().press_conference_quarter
         assert period is not None
         self.quarter = q
-        first = date(self.inp.year, 3 * (q - 1) + 1, 1)
-        days = (add_months(first, period.amount) - first).days
+        last_of_previous, days = quarter_period(self.inp.year, q, period.amount)
         quarter = Period(amount=days, unit=Unit.CALENDAR_DAYS, basis=period.basis)
-        anchor = datetime.combine(first - timedelta(days=1), time(12), tzinfo=SHANGHAI)
+        anchor = datetime.combine(last_of_previous, time(12), tzinfo=SHANGHAI)
         missed = RungSpec(
             name="overdue",
             light=Light.RED,
