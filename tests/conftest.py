@@ -88,18 +88,17 @@ def task_queue() -> str:
 @pytest_asyncio.fixture
 async def case_env(tmp_path: Path) -> AsyncIterator[Any]:
     """A time-skipping server of its own (tests cannot share a skipping clock), a database with
-    the 2027 example notice imported (so virtual time crosses holidays and make-up days), and a
-    worker for every workflow and activity."""
+    the scenario year's example notice imported (so virtual time crosses holidays and make-up
+    days), and a worker for every workflow and activity."""
     from datetime import UTC, datetime
 
-    from rules.notice import parse_notice
     from store.calendar import import_notice
+    from tests.fixtures.scenario import example_notice
     from tests.workflows.helpers import CaseEnv, worker
 
     eng = make_engine(f"sqlite:///{tmp_path / 'cases.db'}")
     migrate(eng)
-    notice = parse_notice(Path(__file__).parent / "fixtures" / "notice-2027-example.toml")
-    import_notice(eng, notice, "test", datetime(2026, 11, 10, tzinfo=UTC))
+    import_notice(eng, example_notice(), "test", datetime.now(UTC))
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(),
         data_converter=data_converter(TEST_SETTINGS),

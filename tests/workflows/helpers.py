@@ -103,7 +103,7 @@ async def skip(env: WorkflowEnvironment, days: float) -> None:
 
 class CaseEnv:
     """A fresh time-skipping server (its clock starts at today's date), a database whose
-    calendar carries the 2027 example notice, and a worker."""
+    calendar carries the scenario year's example notice, and a worker."""
 
     def __init__(self, env: WorkflowEnvironment, engine: Engine, task_queue: str) -> None:
         self.env, self.engine, self.tq = env, engine, task_queue

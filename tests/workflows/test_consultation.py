@@ -4,7 +4,7 @@ the legality review as a hard gate, publication with the adoption of comments.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -14,12 +14,13 @@ from schemas import consultation as c
 from store.calendar import load_calendar
 from store.db import session_scope
 from store.models import PublicComment
+from tests.fixtures.scenario import YEAR, at
 from tests.workflows.helpers import OFFICER, SUPERVISOR, CaseEnv, act, consultation_input
 from workflows.consultation import ConsultationWorkflow as W
 
-# 2027-09-02 (Thu): 30 days later is 2027-10-02, inside the National Day holiday of the example
+# September 2: 30 days later is October 2, inside the National Day holiday of the example
 # notice (Oct 1–7), so the period ends on the first working day after it (民法典 Art. 203).
-SEPTEMBER = datetime(2027, 9, 2, 10, tzinfo=SHANGHAI)
+SEPTEMBER = at(YEAR, 9, 2)
 
 
 async def _start(ce: CaseEnv, **kw):  # type: ignore[no-untyped-def]
@@ -47,9 +48,12 @@ async def test_art15_comment_period_ending_in_national_day_rolls_forward(case_en
     await act(handle, W.publish_draft, c.PublishDraft(actor=OFFICER))
     v = await handle.query(W.view)
     comment = v.readings["comment"]
-    assert local_date(SEPTEMBER) + timedelta(days=30) == datetime(2027, 10, 2).date()
-    assert comment.due_date == datetime(2027, 10, 8).date()
-    assert comment.explanation.rolled_over[0].day == datetime(2027, 10, 2).date()
+    last_day = local_date(SEPTEMBER) + timedelta(days=30)
+    assert last_day == date(YEAR, 10, 2)
+    cal = load_calendar(case_env.engine)
+    assert comment.due_date == cal.next_working_day_on_or_after(last_day)[0]
+    assert comment.due_date is not None and comment.due_date > date(YEAR, 10, 7)
+    assert comment.explanation.rolled_over[0].day == last_day
     assert "comment_notice" in [doc.name for doc in v.documents]
     with session_scope(case_env.engine) as db:
         for i in range(3):

@@ -1,28 +1,29 @@
 """On-request disclosure under time skipping: each row of LAW.md §1.2 (A1–A12) moves virtual time
-for real across holidays and make-up days (New Year and Spring Festival 2027 of the example
-notice in tests/fixtures) and checks the due dates and what fired."""
+for real across holidays and make-up days (New Year and the Spring Festival of the example
+notice in tests/fixtures/scenario.py) and checks the due dates and what fired."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 
-from rules.calendar import SHANGHAI, local_date
+from rules.calendar import SHANGHAI, due_instant, local_date
 from rules.outcomes import Outcome, ReplyContent
 from schemas import disclosure as s
 from schemas.search import GK_LIGHT
 from store.calendar import load_calendar
 from store.models import CaseEventRow, CaseRow, DocumentRow, OutboxRow
+from tests.fixtures.scenario import YEAR, at, spring_festival
 from tests.workflows.helpers import GRANTED, OFFICER, STRANGER, SUPERVISOR, CaseEnv, act, view
 from workflows.disclosure import DisclosureRequestWorkflow as W
 
-# Christmas Eve 2026: a 20-WD reply period from here crosses New Year 2027 (Jan 1–3 off).
-CHRISTMAS_EVE = datetime(2026, 12, 24, 10, 0, tzinfo=SHANGHAI)
-# 2027-01-25: a period from here crosses the Spring Festival (Feb 6–13 off, 14 and 20 worked).
-LATE_JANUARY = datetime(2027, 1, 25, 10, 0, tzinfo=SHANGHAI)
+# Christmas Eve: a 20-WD reply period from here crosses New Year (Jan 1–3 off).
+CHRISTMAS_EVE = at(YEAR - 1, 12, 24)
+# January 25: a period from here crosses the Spring Festival week and its make-up days.
+LATE_JANUARY = at(YEAR, 1, 25)
 
 
 async def _register(ce: CaseEnv, when: datetime = CHRISTMAS_EVE):  # type: ignore[no-untyped-def]
@@ -51,9 +52,8 @@ async def test_art33_reply_due_counts_the_calendar_across_new_year(case_env: Cas
     reply = v.readings["reply"]
     assert v.status is s.Status.REGISTERED and v.t0 == t0
     assert reply.due_date == cal.nth_working_day(t0, 20).end
-    assert reply.due_date == datetime(2027, 1, 22).date()  # Jan 1 (Fri) off: one day later
     assert any(d.name == "元旦" for d in reply.explanation.skipped)
-    assert reply.due_at == datetime(2027, 1, 22, 23, 59, 59, tzinfo=SHANGHAI)
+    assert reply.due_date is not None and reply.due_at == due_instant(reply.due_date)
     assert [d.name for d in v.documents] == ["receipt"]
     await handle.terminate("test done")
 
@@ -148,7 +148,7 @@ async def test_art30_correction_restarts_reply_clock(case_env: CaseEnv) -> None:
         s.RequestCorrection(actor=OFFICER, items=["again"]),
         "待补正",
     )
-    await case_env.skip_to(datetime(2027, 1, 4, 10, tzinfo=SHANGHAI))
+    await case_env.skip_to(at(YEAR, 1, 4))
     await act(handle, W.submit_correction, s.SubmitCorrection(actor=OFFICER))
     await _rejected(
         case_env,
@@ -160,7 +160,7 @@ async def test_art30_correction_restarts_reply_clock(case_env: CaseEnv) -> None:
     v = await handle.query(W.view)
     cal = load_calendar(case_env.engine)
     assert v.status is s.Status.REGISTERED
-    assert v.readings["reply"].due_date == cal.nth_working_day(datetime(2027, 1, 4).date(), 20).end
+    assert v.readings["reply"].due_date == cal.nth_working_day(date(YEAR, 1, 4), 20).end
     assert v.clocks["reply"].restarts[0].reason.startswith("收到补正")
     assert "correction_notice" in [d.name for d in v.documents]
     await handle.terminate("test done")
@@ -257,8 +257,9 @@ async def test_art32_third_party_silence_agency_decides_and_time_is_excluded(
     sent = local_date(await case_env.now())
     assert window.due_date == cal.nth_working_day(sent, 15).end  # across the Spring Festival
     assert any(d.name == "春节" for d in window.explanation.skipped)
-    # Sunday 2027-02-14 is a make-up working day of the notice and counts.
-    assert [d.day.isoformat() for d in window.explanation.makeup_days_counted] == ["2027-02-14"]
+    # The Sunday after the holiday week is a make-up working day of the notice and counts.
+    made_up = [d.day for d in window.explanation.makeup_days_counted]
+    assert made_up and made_up[0] == spring_festival()[1] + timedelta(days=1)
     assert window.due_at is not None
     await case_env.skip_to(window.due_at + timedelta(hours=1))
     v = await handle.query(W.view)
@@ -354,7 +355,7 @@ async def test_art35_excessive_request_gets_a_fixed_reply_date(case_env: CaseEnv
         s.RecordExplanation(
             actor=OFFICER,
             decision=s.ExplanationDecision.REASONABLE,
-            fixed_reply_date=datetime(2027, 3, 31).date(),
+            fixed_reply_date=date(YEAR, 3, 31),
         ),
         "批准人",
     )
@@ -364,23 +365,26 @@ async def test_art35_excessive_request_gets_a_fixed_reply_date(case_env: CaseEnv
         s.RecordExplanation(
             actor=OFFICER,
             decision=s.ExplanationDecision.REASONABLE,
-            fixed_reply_date=datetime(2027, 3, 31).date(),
+            fixed_reply_date=date(YEAR, 3, 31),
             approver="王主任",
         ),
     )
     v = await handle.query(W.view)
-    assert v.readings["reply"].due_date == datetime(2027, 3, 31).date()
-    assert any("2027-03-31" in line for line in v.readings["reply"].explanation.lines)
+    assert v.readings["reply"].due_date == date(YEAR, 3, 31)
+    assert any(f"{YEAR}-03-31" in line for line in v.readings["reply"].explanation.lines)
     await handle.terminate("test done")
 
 
 async def test_art31_ordinary_mail_must_be_confirmed_the_same_day(case_env: CaseEnv) -> None:
-    await case_env.skip_to(CHRISTMAS_EVE)
+    cal = load_calendar(case_env.engine)
+    day, _ = cal.next_working_day_on_or_after(local_date(CHRISTMAS_EVE))  # letters come on workdays
+    arrival = at(day.year, day.month, day.day)
+    await case_env.skip_to(arrival)
     handle = await case_env.start(channel=s.Channel.ORDINARY_MAIL)
     v = await view(handle)
     assert v.status is s.Status.RECEIVED and v.t0 is None
-    assert v.readings["confirmation"].due_date == local_date(CHRISTMAS_EVE)
-    await case_env.skip_to(CHRISTMAS_EVE + timedelta(days=1))
+    assert v.readings["confirmation"].due_date == day
+    await case_env.skip_to(arrival + timedelta(days=1))
     v = await handle.query(W.view)
     assert [r.rung for r in v.fired] == ["overdue"] and v.light.value == "red"
     await act(handle, W.confirm_receipt, s.ConfirmReceipt(actor=OFFICER))
@@ -390,13 +394,13 @@ async def test_art31_ordinary_mail_must_be_confirmed_the_same_day(case_env: Case
 
 
 async def test_art31_online_t0_is_the_confirmation_day(case_env: CaseEnv) -> None:
-    await case_env.skip_to(datetime(2026, 12, 31, 16, tzinfo=SHANGHAI))
+    await case_env.skip_to(at(YEAR - 1, 12, 31, 16))
     handle = await case_env.start(channel=s.Channel.ONLINE)
     await view(handle)
-    await case_env.skip_to(datetime(2027, 1, 4, 9, tzinfo=SHANGHAI))
+    await case_env.skip_to(at(YEAR, 1, 4, 9))
     await act(handle, W.confirm_receipt, s.ConfirmReceipt(actor=OFFICER))
     v = await handle.query(W.view)
-    assert v.t0 == datetime(2027, 1, 4).date()
+    assert v.t0 == date(YEAR, 1, 4)
     cal = load_calendar(case_env.engine)
     assert v.readings["reply"].due_date == cal.nth_working_day(v.t0, 20).end
     await handle.terminate("test done")

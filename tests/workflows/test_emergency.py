@@ -4,18 +4,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from rules.calendar import SHANGHAI
 from schemas import emergency as e
+from tests.fixtures.scenario import YEAR, at
 from tests.workflows.helpers import OFFICER, SUPERVISOR, CaseEnv, act, emergency_input
 from workflows.emergency import EmergencyReleaseWorkflow as W
 
-# 22:00 on New Year's Eve 2026: the clock ignores the holiday and the night.
-NIGHT = datetime(2026, 12, 31, 22, 0, tzinfo=SHANGHAI)
+# 22:00 on New Year's Eve: the clock ignores the holiday and the night.
+NIGHT = at(YEAR - 1, 12, 31, 22)
 
 
 async def _start(ce: CaseEnv, grade: e.Grade):  # type: ignore[no-untyped-def]

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date
 
-from rules.calendar import SHANGHAI
 from schemas import emergency as e
+from store.calendar import load_calendar
+from tests.fixtures.scenario import YEAR, at
 from tests.workflows.helpers import AGENCY, OFFICER, CaseEnv, act
 from workflows.press_plan import PressConferencePlanWorkflow as W
 
 
 async def test_100hao_a_quarter_without_a_press_conference_escalates(case_env: CaseEnv) -> None:
-    await case_env.skip_to(datetime(2027, 1, 5, 9, tzinfo=SHANGHAI))
+    await case_env.skip_to(at(YEAR, 1, 5, 9))
+    cal = load_calendar(case_env.engine)
+
+    def quarter_end(month: int, day: int) -> date:  # a last day on a rest day rolls forward
+        return cal.next_working_day_on_or_after(date(YEAR, month, day))[0]
+
     inp = e.PressPlanInput(
-        case_no=f"XW-2027-{uuid.uuid4().hex[:6]}",
+        case_no=f"XW-{YEAR}-{uuid.uuid4().hex[:6]}",
         agency=AGENCY,
         officer=OFFICER,
-        year=2027,
+        year=YEAR,
         started_at=await case_env.now(),
     )
     handle = await case_env.client.start_workflow(
@@ -28,15 +34,15 @@ async def test_100hao_a_quarter_without_a_press_conference_escalates(case_env: C
         if v.readings:
             break
     assert v.quarter == 1
-    assert v.readings["conference"].due_date == datetime(2027, 3, 31).date()
+    assert v.readings["conference"].due_date == quarter_end(3, 31)
     # Q1 passes without a press conference: the head is told and an urging notice issued.
-    await case_env.skip_to(datetime(2027, 4, 1, 9, tzinfo=SHANGHAI))
+    await case_env.skip_to(at(YEAR, 4, 12, 9))
     v = await handle.query(W.view)
     assert [(r.clock, r.rung) for r in v.fired] == [("conference", "overdue")]
     assert "urging_notice" in [d.name for d in v.documents]
-    assert v.quarter == 2 and v.readings["conference"].due_date == datetime(2027, 6, 30).date()
+    assert v.quarter == 2 and v.readings["conference"].due_date == quarter_end(6, 30)
     # Q2: one held in April, so the quarter ends quietly.
-    await case_env.skip_to(datetime(2027, 4, 20, 15, tzinfo=SHANGHAI))
+    await case_env.skip_to(at(YEAR, 4, 20, 15))
     await act(
         handle,
         W.record_press_conference,
@@ -47,11 +53,11 @@ async def test_100hao_a_quarter_without_a_press_conference_escalates(case_env: C
             speaker="新闻发言人",
         ),
     )
-    await case_env.skip_to(datetime(2027, 7, 1, 9, tzinfo=SHANGHAI))
+    await case_env.skip_to(at(YEAR, 7, 12, 9))
     v = await handle.query(W.view)
     assert len(v.fired) == 1 and v.quarter == 3 and v.held == {2: 1}
-    assert v.readings["conference"].due_date == datetime(2027, 9, 30).date()
-    await case_env.skip_to(datetime(2027, 10, 1, 9, tzinfo=SHANGHAI) + timedelta(days=10))
+    assert v.readings["conference"].due_date == quarter_end(9, 30)
+    await case_env.skip_to(at(YEAR, 10, 20, 9))
     v = await handle.query(W.view)
     assert v.quarter == 4 and [r.rung for r in v.fired] == ["overdue", "overdue"]
     await handle.terminate("test done")
