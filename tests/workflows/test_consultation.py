@@ -179,6 +179,13 @@ async def test_art25_no_collective_decision_before_legality_review(case_env: Cas
         v.readings["publication"].due_date
         == cal.nth_working_day(local_date(await case_env.now()), 20).end
     )
+    # B14: publication is due 20 WD after the decision; amber at 15 WD, overdue after it.
+    publication = v.readings["publication"].due_at
+    assert publication is not None
+    await case_env.skip_to(publication + timedelta(hours=2))
+    v = await handle.query(W.view)
+    assert [r.rung for r in v.fired if r.clock == "publication"] == ["amber", "overdue"]
+    assert "urging_notice" in [doc.name for doc in v.documents]
     await act(handle, W.report_to_committee, c.ReportToCommittee(actor=OFFICER))
     await act(
         handle,
