@@ -3,6 +3,8 @@ binaries (the time-skipping test server and the dev server); nothing is download
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -14,7 +16,6 @@ import pytest_asyncio
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from gongkai.codec import new_key_spec
 from gongkai.settings import Settings
 from gongkai.temporal import (
     data_converter,
@@ -26,8 +27,13 @@ from rules.calendar import WorkCalendar, build_calendar
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.db import make_engine, migrate
 
-# One encryption key ring for the whole test session (generated, never stored).
-TEST_SETTINGS = Settings(codec_keys=new_key_spec("test1"))
+# The tests' encryption key: fixed (derived from a public string) so that the histories recorded
+# under tests/histories/ can be replayed by later runs. It protects nothing; production keys come
+# from GONGKAI_CODEC_KEYS or var/codec.keys.
+TEST_KEY = "test1:" + base64.urlsafe_b64encode(
+    hashlib.sha256(b"gongkai test key, not a secret").digest()
+).decode().rstrip("=")
+TEST_SETTINGS = Settings(codec_keys=TEST_KEY)
 
 
 @pytest.fixture(scope="session")

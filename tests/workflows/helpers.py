@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -17,6 +19,8 @@ from rules.outcomes import Outcome, ReplyContent
 from schemas import disclosure as s
 from workers.worker import WORKFLOWS, activities
 from workflows.disclosure import DisclosureRequestWorkflow
+
+HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 
 AGENCY = s.AgencyInfo(
     code="SZ-GT",
@@ -128,6 +132,14 @@ class CaseEnv:
     ) -> WorkflowHandle[Any, s.CaseView]:
         inp = case_input(received_at or await self.now(), channel, **kw)
         return await start_case(self.client, self.tq, inp)
+
+    async def record(self, handle: WorkflowHandle[Any, Any], name: str) -> None:
+        """With GONGKAI_RECORD_HISTORIES=1, keep this run's history for the replay test."""
+        if os.environ.get("GONGKAI_RECORD_HISTORIES") != "1":
+            return
+        history = await handle.fetch_history()
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
 
     async def written(self, handle: WorkflowHandle[Any, Any]) -> tuple[int, int]:
         """(update events in the Temporal history, business events of the case). A rejected

@@ -194,6 +194,7 @@ async def test_art25_no_collective_decision_before_legality_review(case_env: Cas
     )
     await act(handle, W.archive, c.ArchiveConsultation(actor=OFFICER))
     result = await handle.result()
+    await case_env.record(handle, "consultation-full")
     assert result.status is c.Stage.ARCHIVED
     assert {"decision_notice", "adoption_report"} <= {doc.name for doc in result.documents}
     from sqlmodel import Session, select

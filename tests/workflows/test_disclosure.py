@@ -103,6 +103,7 @@ async def test_art33_escalation_ladder_fires_each_rung_once(case_env: CaseEnv) -
     assert len(keys) == len(set(keys)) >= 6  # each rung's notifications exactly once
     assert row is not None and row.light == "red"
     assert (await handle.describe()).typed_search_attributes.get(GK_LIGHT) == "red"
+    await case_env.record(handle, "disclosure-escalation-ladder")
     await handle.terminate("test done")
 
 
@@ -163,6 +164,7 @@ async def test_art30_correction_restarts_reply_clock(case_env: CaseEnv) -> None:
     assert v.readings["reply"].due_date == cal.nth_working_day(date(YEAR, 1, 4), 20).end
     assert v.clocks["reply"].restarts[0].reason.startswith("收到补正")
     assert "correction_notice" in [d.name for d in v.documents]
+    await case_env.record(handle, "disclosure-correction-restart")
     await handle.terminate("test done")
 
 
@@ -217,6 +219,7 @@ async def test_art33_extension_once_and_before_expiry(case_env: CaseEnv) -> None
         s.Extend(actor=SUPERVISOR, working_days=5, reason="again"),
         "already extended",
     )
+    await case_env.record(handle, "disclosure-extension")
     await handle.terminate("test done")
 
 
@@ -269,6 +272,7 @@ async def test_art32_third_party_silence_agency_decides_and_time_is_excluded(
     assert before is not None and after is not None
     excluded = cal.working_days_between(sent, window.due_date)  # type: ignore[arg-type]
     assert cal.working_days_between(before, after) == excluded
+    await case_env.record(handle, "disclosure-third-party-consultation")
     await handle.terminate("test done")
 
 
@@ -444,6 +448,7 @@ async def test_art45_archive_only_after_service_then_remedy_windows_run_out(
     assert lit is not None
     await case_env.skip_to(lit + timedelta(days=1))
     result = await handle.result()
+    await case_env.record(handle, "disclosure-served-archived-remedy")
     assert result.status is s.Status.ARCHIVED
     assert result.events[-1].kind == "remedy_window_closed"
 

@@ -48,6 +48,7 @@ async def test_80hao_five_hour_release_missed_escalates_at_fractions(case_env: C
     assert fired[("authoritative_release", "overdue")] - t < timedelta(hours=5, minutes=1)
     assert "urging_notice" in [doc.name for doc in v.documents]
     assert v.light.value == "red"
+    await case_env.record(handle, "emergency-release-missed")
     await handle.terminate("test done")
 
 
@@ -97,6 +98,7 @@ async def test_61hao_release_met_and_press_conference_within_24_hours(case_env: 
     await act(handle, W.approve_release, e.ApproveRelease(actor=SUPERVISOR, approve=True))
     await act(handle, W.close, e.CloseEmergency(actor=SUPERVISOR, reason="处置完毕"))
     result = await handle.result()
+    await case_env.record(handle, "emergency-release-met")
     assert [r.kind for r in result.releases] == [
         e.ReleaseKind.AUTHORITATIVE,
         e.ReleaseKind.CORRECTION,

@@ -56,6 +56,7 @@ async def test_zhaoqing_yellow_after_10_and_red_after_20_working_days(case_env: 
     assert v.status is q.InquiryStatus.ANSWERED and v.light.value == "green"
     await act(handle, W.close, q.Close(actor=OFFICER))
     assert (await handle.result()).status is q.InquiryStatus.CLOSED
+    await case_env.record(handle, "inquiry-yellow-red-answered")
 
 
 async def test_suggestions_get_7_or_15_working_days(case_env: CaseEnv) -> None:
@@ -87,6 +88,7 @@ async def test_transfer_starts_the_receiving_units_clock(case_env: CaseEnv) -> N
     assert v.readings["reply"].due_date == cal.nth_working_day(moved, 10).end
     assert v.events[-1].kind == "transferred"
     await act(handle, W.inform_delay, q.InformDelay(actor=OFFICER, text="涉及多个部门，正在会商"))
+    await case_env.record(handle, "inquiry-transfer")
     await handle.terminate("test done")
 
 

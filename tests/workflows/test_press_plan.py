@@ -60,4 +60,5 @@ async def test_100hao_a_quarter_without_a_press_conference_escalates(case_env: C
     await case_env.skip_to(at(YEAR, 10, 20, 9))
     v = await handle.query(W.view)
     assert v.quarter == 4 and [r.rung for r in v.fired] == ["overdue", "overdue"]
+    await case_env.record(handle, "press-plan-quarters")
     await handle.terminate("test done")

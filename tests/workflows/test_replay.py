@@ -1,0 +1,55 @@
+"""Recorded histories of every workflow kind replay against the current code with the production
+data converter (pydantic + AES-GCM codec). A change to workflow logic that would break running
+cases fails here: guard it with ``workflow.patched`` (docs/changing-workflows.md).
+
+Record anew (after an intended, patched change) with:
+    GONGKAI_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from gongkai.temporal import data_converter
+from tests.conftest import TEST_SETTINGS
+from workers.worker import WORKFLOWS
+
+HISTORIES = Path(__file__).resolve().parents[1] / "histories"
+KINDS = {
+    "DisclosureRequestWorkflow",
+    "InquiryWorkflow",
+    "EmergencyReleaseWorkflow",
+    "ConsultationWorkflow",
+    "PressConferencePlanWorkflow",
+}
+
+
+def _files() -> list[Path]:
+    return sorted(HISTORIES.glob("*.json"))
+
+
+async def _histories() -> AsyncIterator[WorkflowHistory]:
+    for path in _files():
+        yield WorkflowHistory.from_json(path.stem, path.read_text())
+
+
+def test_every_kind_has_recorded_histories() -> None:
+    import json
+
+    kinds = set()
+    for path in _files():
+        first = json.loads(path.read_text())["events"][0]
+        attrs = first.get("workflowExecutionStartedEventAttributes", {})
+        kinds.add(attrs.get("workflowType", {}).get("name"))
+    assert kinds >= KINDS
+
+
+async def test_recorded_histories_replay_with_the_production_converter() -> None:
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(TEST_SETTINGS))
+    results = await replayer.replay_workflows(_histories(), raise_on_replay_failure=False)
+    assert results.replay_failures == {}
+    assert len(_files()) >= 10
