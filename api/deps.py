@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -71,3 +72,24 @@ def admin(who: Annotated[Actor, Depends(actor)]) -> Actor:
     if who.role is not Role.ADMIN:
         raise HTTPException(403, "Only administrators may do this.")
     return who
+
+
+@dataclass
+class Opening:
+    """Everything a route needs to open a case."""
+
+    actor: Actor
+    engine: Engine
+    client: Client
+    settings: Settings
+    idempotency_key: str | None
+
+
+def opening(
+    who: Annotated[Actor, Depends(actor)],
+    db: Annotated[Engine, Depends(engine)],
+    client: Annotated[Client, Depends(temporal)],
+    config: Annotated[Settings, Depends(settings)],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Opening:
+    return Opening(who, db, client, config, idempotency_key)

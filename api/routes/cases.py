@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.engine import Engine
@@ -29,7 +29,6 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.cases import archived
 from api import deps
-from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from schemas import consultation as c
 from schemas import disclosure as s
@@ -189,11 +188,7 @@ ACTIONS_BY_KIND: dict[str, dict[str, tuple[Any, type[s.ActionBase]]]] = {
 )
 async def create_disclosure_request(
     body: DisclosureRequestCreate,
-    actor: s.Actor = Depends(deps.actor),
-    engine: Engine = Depends(deps.engine),
-    client: Client = Depends(deps.temporal),
-    settings: Settings = Depends(deps.settings),
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    op: deps.Opening = Depends(deps.opening),
 ) -> CaseCreated:
     if body.channel is s.Channel.REGISTERED_MAIL and body.signed_for_at is None:
         raise HTTPException(
@@ -213,10 +208,11 @@ async def create_disclosure_request(
             description=body.description,
             form=body.form,
             delivery=body.delivery,
-            officer=actor,
+            officer=op.actor,
         )
 
     return await start_case(
+        op,
         NewCase(
             kind="disclosure",
             agency=body.agency,
@@ -226,11 +222,6 @@ async def create_disclosure_request(
         ),
         build,
         DisclosureRequestWorkflow.run,
-        actor,
-        engine,
-        client,
-        settings,
-        idempotency_key,
     )
 
 
@@ -244,18 +235,17 @@ class NewCase:
 
 
 async def start_case(
+    op: deps.Opening,
     new: NewCase,
     build: Callable[[str, s.AgencyInfo, datetime], BaseModel],
     run: Any,
-    actor: s.Actor,
-    engine: Engine,
-    client: Client,
-    settings: Settings,
-    idempotency_key: str | None,
+    idempotency_key: str | None = None,
 ) -> CaseCreated:
     """Every kind starts the same way: the actor's own agency, a case number per agency and
     year (the same Idempotency-Key always gets the same one), a visible read-model row, then
     the workflow with the case number as its ID (duplicates rejected)."""
+    actor, engine, client, settings = op.actor, op.engine, op.client, op.settings
+    idempotency_key = op.idempotency_key or idempotency_key
     if actor.role is not s.Role.ADMIN and actor.agency != new.agency:
         raise HTTPException(403, "You can open cases only for your own agency.")
     agency = get_agency(engine, new.agency)

@@ -9,11 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
 
 from api import deps
 from api.routes.cases import CaseCreated, NewCase, start_case
-from gongkai.settings import Settings
 from schemas import consultation as c
 from schemas import disclosure as s
 from schemas import emergency as e
@@ -45,17 +43,13 @@ class ConsultationCreate(BaseModel):
 )
 async def create_consultation(
     body: ConsultationCreate,
-    actor: s.Actor = Depends(deps.actor),
-    engine: Engine = Depends(deps.engine),
-    client: Client = Depends(deps.temporal),
-    settings: Settings = Depends(deps.settings),
-    idempotency_key: Key = None,
+    op: deps.Opening = Depends(deps.opening),
 ) -> CaseCreated:
     def build(case_no: str, agency: s.AgencyInfo, at: datetime) -> c.ConsultationInput:
         return c.ConsultationInput(
             case_no=case_no,
             agency=agency,
-            officer=actor,
+            officer=op.actor,
             started_at=at,
             title=body.title,
             expert_review_required=body.expert_review_required,
@@ -63,9 +57,7 @@ async def create_consultation(
         )
 
     new = NewCase("consultation", body.agency, None, body.title, c.Stage.DRAFTING.value)
-    return await start_case(
-        new, build, ConsultationWorkflow.run, actor, engine, client, settings, idempotency_key
-    )
+    return await start_case(op, new, build, ConsultationWorkflow.run)
 
 
 class EmergencyCreate(BaseModel):
@@ -84,17 +76,13 @@ class EmergencyCreate(BaseModel):
 )
 async def create_emergency(
     body: EmergencyCreate,
-    actor: s.Actor = Depends(deps.actor),
-    engine: Engine = Depends(deps.engine),
-    client: Client = Depends(deps.temporal),
-    settings: Settings = Depends(deps.settings),
-    idempotency_key: Key = None,
+    op: deps.Opening = Depends(deps.opening),
 ) -> CaseCreated:
     def build(case_no: str, agency: s.AgencyInfo, at: datetime) -> e.EmergencyInput:
         return e.EmergencyInput(
             case_no=case_no,
             agency=agency,
-            officer=actor,
+            officer=op.actor,
             detected_at=at,
             grade=body.grade,
             title=body.title,
@@ -104,9 +92,7 @@ async def create_emergency(
     new = NewCase(
         "emergency", body.agency, body.detected_at, body.title, e.EmergencyStatus.DRAFTING.value
     )
-    return await start_case(
-        new, build, EmergencyReleaseWorkflow.run, actor, engine, client, settings, idempotency_key
-    )
+    return await start_case(op, new, build, EmergencyReleaseWorkflow.run)
 
 
 class PressPlanCreate(BaseModel):
@@ -122,29 +108,19 @@ class PressPlanCreate(BaseModel):
 )
 async def create_press_plan(
     body: PressPlanCreate,
-    actor: s.Actor = Depends(deps.actor),
-    engine: Engine = Depends(deps.engine),
-    client: Client = Depends(deps.temporal),
-    settings: Settings = Depends(deps.settings),
-    idempotency_key: Key = None,
+    op: deps.Opening = Depends(deps.opening),
 ) -> CaseCreated:
     def build(case_no: str, agency: s.AgencyInfo, at: datetime) -> e.PressPlanInput:
         return e.PressPlanInput(
-            case_no=case_no, agency=agency, officer=actor, year=body.year, started_at=at
+            case_no=case_no, agency=agency, officer=op.actor, year=body.year, started_at=at
         )
 
     new = NewCase(
         "emergency", body.agency, None, f"{body.year}年新闻发布会", e.PressPlanStatus.RUNNING.value
     )
+    # One plan per agency and year: a repeated request finds the same case.
     return await start_case(
-        new,
-        build,
-        PressConferencePlanWorkflow.run,
-        actor,
-        engine,
-        client,
-        settings,
-        idempotency_key or f"press-plan:{body.agency}:{body.year}",
+        op, new, build, PressConferencePlanWorkflow.run, f"press-plan:{body.agency}:{body.year}"
     )
 
 
@@ -166,17 +142,13 @@ class InquiryCreate(BaseModel):
 )
 async def create_inquiry(
     body: InquiryCreate,
-    actor: s.Actor = Depends(deps.actor),
-    engine: Engine = Depends(deps.engine),
-    client: Client = Depends(deps.temporal),
-    settings: Settings = Depends(deps.settings),
-    idempotency_key: Key = None,
+    op: deps.Opening = Depends(deps.opening),
 ) -> CaseCreated:
     def build(case_no: str, agency: s.AgencyInfo, at: datetime) -> q.InquiryInput:
         return q.InquiryInput(
             case_no=case_no,
             agency=agency,
-            officer=actor,
+            officer=op.actor,
             received_at=at,
             category=body.category,
             person=body.person,
@@ -188,9 +160,7 @@ async def create_inquiry(
     new = NewCase(
         "inquiry", body.agency, body.received_at, body.subject, q.InquiryStatus.HANDLING.value
     )
-    return await start_case(
-        new, build, InquiryWorkflow.run, actor, engine, client, settings, idempotency_key
-    )
+    return await start_case(op, new, build, InquiryWorkflow.run)
 
 
 class CommentIn(BaseModel):
