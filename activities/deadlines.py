@@ -7,10 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from rules.calendar import SHANGHAI, local_date
 from rules.clock import Milestone, Reading, evaluate, milestone_at
-from rules.packs import RulePack, select_pack
+from rules.packs import RulePack, RulePackError, select_pack
 from schemas.deadlines import ClockPlan, ClockPlanRequest, EvaluateClock
 from schemas.rules import SelectPack
 from store.calendar import load_calendar
@@ -64,4 +65,7 @@ class DeadlineActivities:
 
 @activity.defn
 def select_rule_pack(req: SelectPack) -> RulePack:
-    return select_pack(req.kind, req.jurisdiction, req.on)
+    try:
+        return select_pack(req.kind, req.jurisdiction, req.on)
+    except RulePackError as exc:  # retrying cannot help: the case needs a pack that exists
+        raise ApplicationError(str(exc), type="NoRulePack", non_retryable=True) from exc

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
@@ -20,6 +21,7 @@ from gongkai.temporal import codec as temporal_codec
 from store.db import make_engine, migrate
 
 log = get_logger(__name__)
+MAX_BODY = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
@@ -60,6 +62,16 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         allow_credentials=True,
     )
     errors.install(app)
+
+    @app.middleware("http")
+    async def _limit_body(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return errors.problem(
+                413, "Request too large", f"A request body may be at most {MAX_BODY // 1024} KiB."
+            )
+        return await call_next(request)
+
     app.include_router(health.router)
     app.include_router(deadlines.router)
     app.include_router(cases.router)

@@ -30,6 +30,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.cases import archived
 from api import deps
 from rules.calendar import SHANGHAI
+from rules.packs import RulePackError, select_pack
 from schemas import consultation as c
 from schemas import disclosure as s
 from schemas import emergency as e
@@ -257,6 +258,10 @@ async def start_case(
         received = received.replace(tzinfo=SHANGHAI)
     if received > now:
         raise HTTPException(422, "'received_at' is in the future.")
+    try:  # the law in force on the receipt date must be known (LAW.md §1.5)
+        select_pack(new.kind, agency.jurisdiction, received.astimezone(SHANGHAI).date())  # type: ignore[arg-type]
+    except RulePackError as exc:
+        raise HTTPException(422, f"'received_at': {exc}") from exc
     allocated = allocate_case_no(
         engine, agency, received.astimezone(SHANGHAI).year, now, idempotency_key
     )

@@ -13,6 +13,9 @@ from rules.calendar import SHANGHAI, WorkCalendar
 from rules.clock import ClockPolicy, Explanation, Unit, evaluate, start
 
 router = APIRouter(prefix="/v1", tags=["deadlines"])
+# The working-day calendar covers these years (later ones as provisional); a period of 1000
+# units from the last day still ends inside what Python's dates can hold.
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
 
 
 class DeadlineOut(BaseModel):
@@ -52,6 +55,12 @@ def compute_deadline(
     calendar: WorkCalendar = Depends(deps.calendar),
 ) -> DeadlineOut:
     anchor = _parse_start(start_)
+    if not EARLIEST <= anchor.astimezone(SHANGHAI).date() <= LATEST:
+        raise HTTPException(
+            422,
+            f"'start': {start_!r} is outside the dates Gongkai computes "
+            f"({EARLIEST.isoformat()} … {LATEST.isoformat()}).",
+        )
     clock = start(
         "deadline", unit, n, anchor, basis="期限计算", policy=ClockPolicy(provisional_margin=2)
     )

@@ -139,3 +139,35 @@ def test_press_conference_plan_through_the_api(api: Any) -> None:
         {"held_on": datetime.now(UTC).isoformat(), "topic": "年度工作", "speaker": "发言人"},
     )
     assert sum(api.view(case)["held"].values()) == 1
+
+
+def test_unknown_law_and_unknown_outcome_are_clear_422s(api: Any) -> None:
+    old = api.post(
+        "/v1/inquiries",
+        {
+            "agency": "SZ-GT",
+            "category": "consultation",
+            "person": {"name": "王五"},
+            "subject": "x",
+            "message": "x",
+            "unit": "x",
+            "received_at": "2001-03-01T10:00:00+08:00",
+        },
+        expect=422,
+    )
+    assert "No rule pack covers inquiry cases" in old["detail"]
+    case = api.post(
+        "/v1/disclosure-requests",
+        {
+            "agency": "SZ-GT",
+            "channel": "in_person",
+            "applicant": {"name": "张三"},
+            "description": "某文件",
+        },
+        expect=201,
+    )["case_no"]
+    api.view(case)
+    api.act(case, "accept")
+    api.act(case, "assign", {"unit": "办公室"})
+    bad = api.act(case, "submit-for-review", {"reply": {"outcome": "MAYBE"}}, expect=422)
+    assert "'reply.outcome'" in bad["detail"]
