@@ -435,16 +435,7 @@ def events(
 ) -> list[EventOut]:
     _visible(engine, case_no, actor)
     return [
-        EventOut(
-            seq=e.seq,
-            at=e.at,
-            kind=e.kind,
-            actor_id=e.actor_id,
-            actor_name=e.actor_name,
-            status=e.status,
-            summary=e.summary,
-            data=json.loads(e.data),
-        )
+        EventOut.model_validate({**e.model_dump(), "data": json.loads(e.data)})
         for e in case_events(engine, case_no)
     ]
 
