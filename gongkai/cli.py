@@ -257,22 +257,12 @@ def users_list(agency: str | None = None) -> None:
 
 
 def _notify_calendar_changed() -> None:
-    """Signal every running workflow to recompute its due dates (best effort, logged)."""
-    from gongkai.logs import get_logger
-    from gongkai.temporal import connect
-
-    log = get_logger("gongkai.calendar")
+    """Signal every running workflow to recompute its due dates (best effort)."""
+    from gongkai.temporal import connect, signal_calendar_changed
 
     async def _run() -> int:
         client = await asyncio.wait_for(connect(get_settings()), timeout=5)
-        n = 0
-        async for wf in client.list_workflows("ExecutionStatus = 'Running'"):
-            try:
-                await client.get_workflow_handle(wf.id, run_id=wf.run_id).signal("calendar_changed")
-                n += 1
-            except Exception as exc:
-                log.warning("could not signal", workflow_id=wf.id, error=str(exc))
-        return n
+        return await signal_calendar_changed(client)
 
     try:
         n = asyncio.run(_run())

@@ -132,3 +132,19 @@ async def ensure_search_attributes(client: Client) -> None:
         except RPCError as exc:
             if exc.status != RPCStatusCode.ALREADY_EXISTS:
                 raise
+
+
+async def signal_calendar_changed(client: Client) -> int:
+    """Tell every running case to recompute its due dates (DESIGN.md §3). A case that closes
+    meanwhile is skipped and logged. Returns how many were told."""
+    from gongkai.logs import get_logger
+
+    log = get_logger(__name__)
+    told = 0
+    async for wf in client.list_workflows("ExecutionStatus = 'Running'"):
+        try:
+            await client.get_workflow_handle(wf.id, run_id=wf.run_id).signal("calendar_changed")
+            told += 1
+        except Exception as exc:
+            log.warning("could not signal", workflow_id=wf.id, error=str(exc))
+    return told

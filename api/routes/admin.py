@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from api import deps
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
+from gongkai.temporal import signal_calendar_changed
 from rules.calendar import DayKind, WorkCalendar
 from schemas.disclosure import Actor
 from store.calendar import set_day
@@ -112,10 +113,6 @@ async def change_day(
         name=body.name,
         region=settings.calendar_region,
     )
-    signalled = 0
     client = request.app.state.temporal
-    if client is not None:  # running cases recompute their deadlines
-        async for wf in client.list_workflows("ExecutionStatus = 'Running'"):
-            await client.get_workflow_handle(wf.id, run_id=wf.run_id).signal("calendar_changed")
-            signalled += 1
+    signalled = await signal_calendar_changed(client) if client is not None else 0
     return {"day": body.day.isoformat(), "kind": body.kind, "signalled": signalled}
