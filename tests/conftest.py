@@ -26,6 +26,8 @@ from gongkai.temporal import (
 from rules.calendar import WorkCalendar, build_calendar
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.db import make_engine, migrate
+from tests import pg
+from tests.pg import ThrowawayPostgres
 
 # The tests' encryption key: fixed (derived from a public string) so that the histories recorded
 # under tests/histories/ can be replayed by later runs. It protects nothing; production keys come
@@ -54,10 +56,32 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[ThrowawayPostgres]:
+    """A real PostgreSQL server for the session (the production read model), removed after."""
+    if not pg.available():
+        pytest.fail(
+            "PostgreSQL binaries (initdb, pg_ctl, postgres) not found: install Debian's "
+            "`postgresql` package or set GONGKAI_TEST_PG_BINDIR"
+        )
+    server = ThrowawayPostgres().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of its own on each backend the read model supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.db'}"
+    server: ThrowawayPostgres = request.getfixturevalue("postgres")
+    return server.new_database()
+
+
 @pytest.fixture
-def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
-    """A database of its own, for tests that change the calendar."""
-    eng = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+def fresh_engine(db_url: str) -> Iterator[Engine]:
+    """A database of its own (SQLite and PostgreSQL), for tests that change what they read."""
+    eng = make_engine(db_url)
     migrate(eng)
     yield eng
     eng.dispose()

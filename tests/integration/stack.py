@@ -24,7 +24,7 @@ def _free_port() -> int:
 
 
 class Stack:
-    def __init__(self, var: Path) -> None:
+    def __init__(self, var: Path, database_url: str | None = None) -> None:
         self.var = var
         self.grpc, self.ui, self.http = _free_port(), _free_port(), _free_port()
         self.env = {
@@ -36,6 +36,8 @@ class Stack:
             "GONGKAI_TEMPORAL_ADDRESS": f"127.0.0.1:{self.grpc}",
         }
         self.env.pop("GONGKAI_DATABASE_URL", None)
+        if database_url:  # the read model on PostgreSQL; SQLite under var/ otherwise
+            self.env["GONGKAI_DATABASE_URL"] = database_url
         self.proc: subprocess.Popen[bytes] | None = None
 
     def converter(self) -> DataConverter:

@@ -56,8 +56,9 @@ class Api:
         return res.json()  # type: ignore[no-any-return]
 
 
-async def test_case_through_the_api_end_to_end(tmp_path: Path) -> None:
-    stack = Stack(tmp_path)
+async def test_case_through_the_api_end_to_end(tmp_path: Path, db_url: str) -> None:
+    # Run on both read-model backends: SQLite (one machine) and PostgreSQL (production).
+    stack = Stack(tmp_path, None if db_url.startswith("sqlite") else db_url)
     add_agency(stack)
     add_agency(stack, "OTHER", prefix="OT")
     HEADERS["officer"] = bearer(stack, "li.officer", name="李经办")
