@@ -21,8 +21,10 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
+from gongkai import metrics
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
+from rules.calendar import local_date
 from schemas.disclosure import CaseEvent, DocumentRef
 from store.db import session_scope
 from store.models import ArchiveRow, CaseEventRow, CaseRow, DocumentRow, OutboxRow
@@ -43,6 +45,11 @@ DOCUMENT_TITLES = {
     "adoption_report": "公众意见采纳情况说明",
     "decision_notice": "重大行政决策公布",
 }
+
+
+# Events that conclude a case for the annual report (store/report.py): the reply, or a closing
+# without one (Art. 30 deemed abandoned, 109号 fee unpaid, withdrawal).
+CONCLUDING_EVENTS = frozenset({"replied", "deemed_abandoned", "processing_stopped", "withdrawn"})
 
 
 class CaseRowData(BaseModel):
@@ -78,6 +85,16 @@ class Notify(BaseModel):
     case_no: str
     recipient_role: str
     recipient: str
+    subject: str
+    body: str
+    at: datetime
+
+
+class AlertAdmins(BaseModel):
+    """An operational alert to the administrators (GONGKAI_ADMIN_EMAIL), once per key."""
+
+    key: str
+    topic: str
     subject: str
     body: str
     at: datetime
@@ -148,7 +165,13 @@ class CaseActivities:
                     )
                 )
                 row.last_seq = max(row.last_seq, e.seq)
+                if e.kind in CONCLUDING_EVENTS and row.concluded_on is None:
+                    row.concluded_on = local_date(e.at)  # the annual report's year (Art. 50)
             s.add(row)
+        # After the commit: a failed attempt counts nothing, and its retry finds them known.
+        metrics.escalations_projected_here(
+            req.row.kind, [e for e in req.events if e.seq not in known], req.at
+        )
 
     @activity.defn
     def render_document(self, req: RenderDocument) -> DocumentRef:
@@ -238,6 +261,23 @@ class CaseActivities:
             password=self.settings.smtp_password or None,
             start_tls=self.settings.smtp_starttls,
             timeout=20,
+        )
+
+    @activity.defn
+    async def alert_admins(self, req: AlertAdmins) -> str:
+        """Log the alert and put it in the outbox for the administrators (sent like any
+        notification when SMTP is configured)."""
+        log.warning("administrators alerted", topic=req.topic, subject=req.subject)
+        return await self.notify(
+            Notify(
+                key=req.key,
+                case_no=req.topic,
+                recipient_role="admin",
+                recipient=self.settings.admin_email,
+                subject=req.subject,
+                body=req.body,
+                at=req.at,
+            )
         )
 
     @activity.defn

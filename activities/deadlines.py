@@ -12,7 +12,13 @@ from temporalio.exceptions import ApplicationError
 from rules.calendar import SHANGHAI, local_date
 from rules.clock import Milestone, Reading, evaluate, milestone_at
 from rules.packs import RulePack, RulePackError, select_pack
-from schemas.deadlines import ClockPlan, ClockPlanRequest, EvaluateClock
+from schemas.deadlines import (
+    CheckNextYear,
+    ClockPlan,
+    ClockPlanRequest,
+    EvaluateClock,
+    NextYearStatus,
+)
 from schemas.rules import SelectPack
 from store.calendar import load_calendar
 
@@ -25,6 +31,13 @@ class DeadlineActivities:
     def evaluate_clock(self, req: EvaluateClock) -> Reading:
         calendar = load_calendar(self.engine, req.region)
         return evaluate(req.clock, calendar, req.now)
+
+    @activity.defn
+    def next_year_status(self, req: CheckNextYear) -> NextYearStatus:
+        """Whether the year after ``req.on`` (Asia/Shanghai) is official or still provisional."""
+        year = local_date(req.on).year + 1
+        status = load_calendar(self.engine, req.region).year_status(year)
+        return NextYearStatus(year=year, status=status.value)
 
     @activity.defn
     def plan_clocks(self, req: ClockPlanRequest) -> ClockPlan:

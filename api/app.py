@@ -14,7 +14,9 @@ from temporalio.client import Client
 
 import gongkai
 from api import errors
-from api.routes import admin, cases, codec, dashboard, deadlines, health, kinds
+from api.routes import admin, cases, codec, dashboard, deadlines, health, kinds, reports
+from api.routes import metrics as metrics_route
+from gongkai import metrics
 from gongkai.logs import get_logger
 from gongkai.settings import Settings, get_settings
 from gongkai.temporal import codec as temporal_codec
@@ -72,11 +74,14 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             )
         return await call_next(request)
 
+    metrics.install(app)  # last added: the outermost middleware, so it times everything
     app.include_router(health.router)
+    app.include_router(metrics_route.router)
     app.include_router(deadlines.router)
     app.include_router(cases.router)
     app.include_router(kinds.router)
     app.include_router(admin.router)
+    app.include_router(reports.router)
     app.include_router(codec.router)
     app.include_router(dashboard.router)
     dashboard.install(app)

@@ -17,11 +17,36 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+# Where a validation error sits ("body", "query", ...) goes without saying in the message.
+_PARTS = ("query", "body", "path", "header", "cookie")
+SEND_JSON = "send a JSON object, encoded as UTF-8, with 'Content-Type: application/json'"
+# Starlette's and FastAPI's own words, replaced by ones that say what to do.
+_PLAIN = {
+    (400, "There was an error parsing the body"): (
+        f"The request body could not be read as text (is it UTF-8?): {SEND_JSON}."
+    ),
+    (404, "Not Found"): "There is no such address in this API; see /docs for the ones there are.",
+    (405, "Method Not Allowed"): "This address does not accept that method; see /docs.",
+}
+
+
 def _describe(err: dict[str, Any]) -> str:
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path")]
-    where = ".".join(loc) or "request"
+    loc = tuple(err.get("loc", ()))
+    kind = err.get("type", "")
+    if kind == "json_invalid":
+        reason = err.get("ctx", {}).get("error", "")
+        at = f" at character {loc[-1]}" if len(loc) > 1 else ""
+        return f"The request body is not valid JSON ({reason}{at}): {SEND_JSON}."
+    if loc == ("body",):  # the body as a whole: missing, or not an object
+        if kind == "missing":
+            return f"The request body is missing: {SEND_JSON}."
+        return f"The request body must be a JSON object: {SEND_JSON}."
+    where = ".".join(str(p) for p in loc if p not in _PARTS) or "request"
     given = err.get("input")
-    shown = f" (got {given!r})" if given is not None and not isinstance(given, dict) else ""
+    shown = ""
+    if given is not None and not isinstance(given, dict | bytes):
+        text = repr(given)
+        shown = f" (got {text[:80]}…)" if len(text) > 80 else f" (got {text})"
     return f"'{where}': {err.get('msg', 'invalid value')}{shown}"
 
 
@@ -38,7 +63,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
+        detail = _PLAIN.get((exc.status_code, str(exc.detail)), str(exc.detail))
+        return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), detail)
 
 
 _TITLES = {
@@ -46,6 +72,7 @@ _TITLES = {
     401: "Not authenticated",
     403: "Forbidden",
     404: "Not found",
+    405: "Method not allowed",
     409: "Conflict",
     422: "Invalid request",
     503: "Service unavailable",

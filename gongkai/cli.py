@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,6 +28,8 @@ agencies_app = typer.Typer(help="Agencies handling cases.", no_args_is_help=True
 app.add_typer(agencies_app, name="agencies")
 users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+report_app = typer.Typer(help="Reports from the read model.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 
 @app.callback()
@@ -60,6 +62,45 @@ def api() -> None:
 
     run_api(get_settings())
     _exit(0)
+
+
+@app.command()
+def setup(
+    temporal: Annotated[
+        bool,
+        typer.Option(
+            help="Also create the namespace, set its retention and register the search "
+            "attributes (--no-temporal on Temporal Cloud, where tcld does that)."
+        ),
+    ] = True,
+    wait: Annotated[int, typer.Option(help="seconds to wait for Temporal to answer")] = 120,
+) -> None:
+    """Prepare a deployment: migrations, Temporal namespace, retention, search attributes.
+
+    Run before the workers and the API start: applies the database migrations, creates the
+    Temporal namespace if missing, gives it GONGKAI_TEMPORAL_RETENTION_HOURS of retention and
+    registers Gongkai's search attributes. Safe to repeat (compose.yaml runs it at every start).
+    """
+    from gongkai.temporal import prepare_namespace
+    from schemas.search import ALL
+
+    settings = get_settings()
+    _engine().dispose()
+    typer.echo("read model: migrations applied")
+    if not temporal:
+        return
+    try:
+        created = asyncio.run(prepare_namespace(settings, wait_seconds=wait))
+    except Exception as exc:
+        typer.echo(f"temporal: {exc.__class__.__name__}: {exc}", err=True)
+        _exit(1)
+    typer.echo(
+        f"temporal namespace {settings.temporal_namespace} "
+        f"({'created' if created else 'exists'}): retention "
+        f"{settings.temporal_retention_hours} h; search attributes "
+        f"{', '.join(key.name for key in ALL)}"
+    )
+    _exit(0)  # compose waits for exit code 0, which the SDK's threads can spoil at finalisation
 
 
 def _engine() -> Engine:
@@ -142,7 +183,8 @@ def calendar_set(
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"{day.date()} is now a {kind} ({source}; {reason}; by {by}).")
     if notify:
-        _notify_calendar_changed()
+        zh = "休息日" if kind == "holiday" else "工作日"
+        _recalculate_open_cases(f"{day.date()}调整为{zh}（{source}：{reason}）", [day.year], by)
 
 
 @calendar_app.command("import")
@@ -165,7 +207,9 @@ def calendar_import(
     n = import_notice(_engine(), notice, by, datetime.now(UTC))
     typer.echo(f"{notice.year} ({notice.region}) is now official: {n} days from {notice.source}.")
     if notify:
-        _notify_calendar_changed()
+        _recalculate_open_cases(
+            f"导入{notice.year}年节假日安排（{notice.source}）", [notice.year], by
+        )
 
 
 @agencies_app.command("add")
@@ -256,23 +300,157 @@ def users_list(agency: str | None = None) -> None:
         typer.echo(f"{u.agency:10} {u.username:20} {u.role:10} {u.name} [{u.token_hint}…] {state}")
 
 
-def _notify_calendar_changed() -> None:
-    """Signal every running workflow to recompute its due dates (best effort)."""
-    from gongkai.temporal import connect, signal_calendar_changed
+@report_app.command("annual")
+def report_annual(
+    year: int,
+    agency: Annotated[str, typer.Option(help="agency code")],
+    format: Annotated[str, typer.Option(help="text | csv | html | json")] = "text",
+    output: Annotated[Path | None, typer.Option(help="write to this file, not stdout")] = None,
+) -> None:
+    """The annual report of on-request disclosure (GIDR Art. 50; 30号 format, part 三)."""
+    from rules.calendar import SHANGHAI
+    from store.report import ReportError, annual_report, to_csv
 
-    async def _run() -> int:
+    if format not in ("text", "csv", "html", "json"):
+        raise typer.BadParameter("format must be text, csv, html or json", param_hint="--format")
+    try:
+        report = annual_report(
+            _engine(), agency, year, datetime.now(UTC).astimezone(SHANGHAI).date()
+        )
+    except ReportError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    if format == "csv":
+        text = to_csv(report)
+    elif format == "html":
+        from api.routes.reports import render_html
+
+        text = render_html(report)
+    elif format == "json":
+        text = report.model_dump_json(indent=2)
+    else:
+        head = f"{report.agency_name}（{report.agency}）{year}年 依申请公开情况，截至{report.as_of}"
+        rows = [
+            f"{'  ' * line.level}{line.label}  {line.count if line.count is not None else ''}"
+            for line in report.lines
+        ]
+        text = "\n".join([head, *rows, *(f"注：{n}" for n in report.notes)]) + "\n"
+    if output is None:
+        typer.echo(text.removeprefix("\ufeff"), nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"{output}: annual report {year} of {agency} ({format}).")
+
+
+def _recalculate_open_cases(reason: str, years: list[int], by: str) -> None:
+    """Tell every open case whose clocks touch ``years`` to recompute its deadlines, with a
+    progress bar, then print the deadlines that moved (old → new)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from gongkai.temporal import connect, recalculate_open_cases
+    from schemas.deadlines import CalendarChange
+    from store.calendar import load_calendar
+
+    revision = load_calendar(_engine(), get_settings().calendar_region).revision
+    change = CalendarChange(reason=reason, years=years, revision=revision, by=by)
+    console = Console(stderr=False, highlight=False)
+
+    async def _run() -> Any:
         client = await asyncio.wait_for(connect(get_settings()), timeout=5)
-        return await signal_calendar_changed(client)
+        with Progress(
+            TextColumn("recomputing open deadlines"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("cases", total=None)
+            return await recalculate_open_cases(
+                client,
+                change,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
 
     try:
-        n = asyncio.run(_run())
-        typer.echo(f"{n} running workflows told to recompute their deadlines.")
+        result = asyncio.run(_run())
     except Exception as exc:
         typer.echo(
             f"Temporal not reachable ({exc.__class__.__name__}); running cases will use "
             "the new calendar at their next recomputation.",
             err=True,
         )
+        return
+    moves = [(r.case_no, m) for r in result.moved for m in r.moved]
+    typer.echo(
+        f"{result.told} open cases recomputed; {len(result.moved)} had deadlines moved "
+        f"({len(moves)} clocks); {len(result.failed)} could not be reached."
+    )
+    if moves:
+        table = Table("case", "clock", "old due", "new due")
+        for case_no, m in moves[:50]:
+            table.add_row(case_no, f"{m.clock_zh} ({m.clock})", m.old_text, m.new_text)
+        console.print(table)
+        if len(moves) > 50:
+            typer.echo(f"… and {len(moves) - 50} more (each is in its case's history).")
+    for wf_id, error in result.failed:
+        typer.echo(f"  not recomputed: {wf_id}: {error}", err=True)
+
+
+@app.command()
+def doctor(
+    timeout: Annotated[float, typer.Option(help="seconds to wait for each service")] = 5.0,
+) -> None:
+    """Check this installation: Temporal, read model, search attributes, retention, calendar,
+    codec keys, worker. Exit code 1 when a check fails (docs/operations.md)."""
+    from gongkai.doctor import diagnose, exit_code, summary
+
+    checks = asyncio.run(diagnose(get_settings(), timeout))
+    for check in checks:
+        typer.echo(check.line())
+    typer.echo(summary(checks))
+    _exit(exit_code(checks))
+
+
+@app.command()
+def backup(
+    dest: Annotated[Path, typer.Argument(help="a new directory for the backup")],
+) -> None:
+    """Copy var/temporal.db, the SQLite read model and var/codec.keys into DEST, consistently,
+    while Gongkai runs (docs/operations.md)."""
+    from gongkai.backup import BackupError
+    from gongkai.backup import backup as run_backup
+
+    try:
+        done = run_backup(get_settings(), dest)
+    except BackupError as exc:
+        typer.echo(f"backup refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for line in done:
+        typer.echo(line)
+    typer.echo(f"backup complete: {dest}")
+
+
+@app.command()
+def restore(
+    src: Annotated[Path, typer.Argument(help="a directory made by `gongkai backup`")],
+    force: Annotated[
+        bool, typer.Option(help="replace existing files (kept aside in var/replaced-<time>/)")
+    ] = False,
+) -> None:
+    """Put a backup's files back in place; Gongkai must be stopped (docs/operations.md)."""
+    from gongkai.backup import BackupError
+    from gongkai.backup import restore as run_restore
+
+    try:
+        done = run_restore(get_settings(), src, force=force)
+    except BackupError as exc:
+        typer.echo(f"restore refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for line in done:
+        typer.echo(line)
+    typer.echo("restore complete: start Gongkai with `gongkai up`, then run `gongkai doctor`.")
 
 
 def _exit(code: int) -> None:

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     dev_server_ui_port: int = 8233
 
     temporal_ui_origins: str | None = None
+    # Where people open the Temporal UI (links from the dashboard); default: the dev server's UI.
+    temporal_ui_public_url: str | None = None
 
     # HTTP API
     api_host: str = "127.0.0.1"
@@ -62,6 +64,15 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # Administrators' address: operational alerts (e.g. next year's holiday notice still missing).
+    admin_email: str = ""
+
+    # Metrics (docs/operations.md). The worker serves the Temporal SDK's metrics and its own
+    # escalation metrics on one Prometheus endpoint (0 = off); the API serves GET /metrics to
+    # supervisors/admins or to a scraper holding the metrics token.
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = 9464
+    metrics_token: str | None = None
 
     # Logging
     log_format: Literal["console", "json"] = "console"
@@ -87,6 +98,8 @@ class Settings(BaseSettings):
 
     @property
     def temporal_ui_url(self) -> str:
+        if self.temporal_ui_public_url:
+            return self.temporal_ui_public_url.rstrip("/")
         return f"http://{self.dev_server_ip}:{self.dev_server_ui_port}"
 
 

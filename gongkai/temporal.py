@@ -8,7 +8,11 @@ import os
 import shutil
 import sys
 import sysconfig
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -54,8 +58,10 @@ def data_converter(settings: Settings) -> DataConverter:
 
 
 async def connect(settings: Settings) -> Client:
-    tls: TLSConfig | bool = False
-    if settings.temporal_tls:
+    # None lets the SDK turn TLS on by itself when an API key is set (Temporal Cloud refuses
+    # plaintext); a client certificate means mTLS even if GONGKAI_TEMPORAL_TLS was forgotten.
+    tls: TLSConfig | bool | None = None
+    if settings.temporal_tls or settings.temporal_tls_cert:
         tls = TLSConfig(
             client_cert=settings.temporal_tls_cert.read_bytes()
             if settings.temporal_tls_cert
@@ -98,6 +104,98 @@ async def connect_with_retry(settings: Settings, attempts: int = 60) -> Client:
     raise AssertionError("unreachable")
 
 
+async def ensure_namespace(client: Client, retention_hours: int) -> bool:
+    """Create the client's namespace if it is missing and make it keep closed histories for
+    ``retention_hours`` (a fresh self-hosted server has no namespace for Gongkai, the dev server
+    keeps 1 day). Returns whether it was created. Not for Temporal Cloud, which manages its
+    namespaces itself (tcld, the Cloud UI): there `gongkai setup --no-temporal` skips this."""
+    from datetime import timedelta
+
+    from google.protobuf.duration_pb2 import Duration
+    from temporalio.api.namespace.v1 import NamespaceConfig
+    from temporalio.api.workflowservice.v1 import (
+        DescribeNamespaceRequest,
+        RegisterNamespaceRequest,
+        UpdateNamespaceRequest,
+    )
+    from temporalio.service import RPCError, RPCStatusCode
+
+    retention = Duration()
+    retention.FromTimedelta(timedelta(hours=retention_hours))
+    service = client.workflow_service
+    have: Duration | None = None
+    try:
+        described = await service.describe_namespace(
+            DescribeNamespaceRequest(namespace=client.namespace)
+        )
+        have = described.config.workflow_execution_retention_ttl
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        try:
+            await service.register_namespace(
+                RegisterNamespaceRequest(
+                    namespace=client.namespace, workflow_execution_retention_period=retention
+                )
+            )
+            return True
+        except RPCError as again:  # another setup created it meanwhile
+            if again.status != RPCStatusCode.ALREADY_EXISTS:
+                raise
+    if have != retention:
+        await service.update_namespace(
+            UpdateNamespaceRequest(
+                namespace=client.namespace,
+                config=NamespaceConfig(workflow_execution_retention_ttl=retention),
+            )
+        )
+    return False
+
+
+async def prepare_namespace(settings: Settings, wait_seconds: float = 120) -> bool:
+    """The Temporal half of `gongkai setup`: the namespace with its retention, then Gongkai's
+    search attributes. A namespace just created takes a few seconds to reach every server role,
+    so this waits (up to ``wait_seconds``) until the attributes are listed: workers and API
+    started afterwards find everything in place. Returns whether the namespace was created."""
+    from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from gongkai.logs import get_logger
+    from schemas.search import ALL
+
+    log = get_logger(__name__)
+    client = await connect_with_retry(settings, attempts=max(1, int(wait_seconds)))
+    created = await ensure_namespace(client, settings.temporal_retention_hours)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    transient = (
+        RPCStatusCode.NOT_FOUND,
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+    )
+    while True:
+        try:
+            await ensure_search_attributes(client)
+            listed = await client.operator_service.list_search_attributes(
+                ListSearchAttributesRequest(namespace=client.namespace)
+            )
+            missing = sorted({key.name for key in ALL} - set(listed.custom_attributes))
+            if not missing:
+                return created
+            problem = f"not listed yet: {', '.join(missing)}"
+        except RPCError as exc:
+            if exc.status not in transient:
+                raise
+            problem = str(exc)
+        if loop.time() >= deadline:
+            raise TimeoutError(
+                f"namespace {client.namespace}: search attributes not ready after "
+                f"{wait_seconds:.0f} s ({problem})"
+            )
+        log.info("waiting for the namespace", namespace=client.namespace, problem=problem)
+        await asyncio.sleep(1)
+
+
 async def ensure_search_attributes(client: Client) -> None:
     """Register Gongkai's custom search attributes where they are missing."""
     from temporalio.api.enums.v1 import IndexedValueType
@@ -134,17 +232,84 @@ async def ensure_search_attributes(client: Client) -> None:
                 raise
 
 
-async def signal_calendar_changed(client: Client) -> int:
-    """Tell every running case to recompute its due dates (DESIGN.md §3). A case that closes
-    meanwhile is skipped and logged. Returns how many were told."""
+def open_cases_query(years: list[int] | None = None) -> str:
+    """Visibility query for the running workflows whose clocks may touch the changed years: a
+    clock can only be touched by a year if its due date falls on or after that year's first day
+    (a paused clock has no due date and is always included)."""
+    query = "ExecutionStatus = 'Running'"
+    if years:
+        from rules.calendar import SHANGHAI
+
+        first = datetime(min(years), 1, 1, tzinfo=SHANGHAI).isoformat()
+        query += f" AND (GkDueAt >= '{first}' OR GkDueAt IS NULL)"
+    return query
+
+
+@dataclass
+class CalendarRecalculation:
+    """What a calendar change did to the running cases."""
+
+    told: int = 0
+    moved: list[Any] = field(default_factory=list)  # schemas.deadlines.Recalculation, moved only
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+async def recalculate_open_cases(
+    client: Client,
+    change: Any,
+    *,
+    concurrency: int = 16,
+    answer_within: float = 30,
+    progress: Callable[[int, int], None] | None = None,
+) -> CalendarRecalculation:
+    """Tell every open case whose clocks touch ``change.years`` to recompute its deadlines now
+    (the ``recalculate_deadlines`` Update: each case records old → new due dates and the reason
+    in its history and tells its officer). Statutory timers get the ``calendar_changed`` signal.
+    A case that closes meanwhile is skipped and logged; ``progress(done, total)`` is called as
+    cases answer."""
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.service import RPCError
+
     from gongkai.logs import get_logger
+    from schemas.deadlines import Recalculation
 
     log = get_logger(__name__)
-    told = 0
-    async for wf in client.list_workflows("ExecutionStatus = 'Running'"):
-        try:
-            await client.get_workflow_handle(wf.id, run_id=wf.run_id).signal("calendar_changed")
-            told += 1
-        except Exception as exc:
-            log.warning("could not signal", workflow_id=wf.id, error=str(exc))
-    return told
+    query = open_cases_query(change.years)
+    total = (await client.count_workflows(query)).count
+    result = CalendarRecalculation()
+    done = 0
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(wf_id: str, run_id: str | None, wf_type: str) -> None:
+        nonlocal done
+        handle = client.get_workflow_handle(wf_id, run_id=run_id)
+        async with gate:
+            try:
+                if wf_type == "StatutoryTimerWorkflow":
+                    await handle.signal("calendar_changed")
+                else:
+                    answer = await asyncio.wait_for(
+                        handle.execute_update(
+                            "recalculate_deadlines", change, result_type=Recalculation
+                        ),
+                        timeout=answer_within,
+                    )
+                    if answer.moved:
+                        result.moved.append(answer)
+                result.told += 1
+            except (WorkflowUpdateFailedError, RPCError) as exc:
+                log.warning("could not recalculate", workflow_id=wf_id, error=str(exc))
+                result.failed.append((wf_id, str(exc)))
+            except TimeoutError:  # no worker is serving it: it recomputes when one returns
+                log.warning("no answer from case", workflow_id=wf_id, seconds=answer_within)
+                result.failed.append((wf_id, f"no answer within {answer_within:.0f} s"))
+        done += 1
+        if progress is not None:
+            progress(done, max(total, done))
+
+    tasks = [
+        asyncio.create_task(one(wf.id, wf.run_id, wf.workflow_type))
+        async for wf in client.list_workflows(query)
+    ]
+    await asyncio.gather(*tasks)
+    return result

@@ -52,3 +52,47 @@ class StatutoryTimerResult(BaseModel):
     name: str
     reading: Reading
     fired_at: datetime
+
+
+class CalendarChange(BaseModel):
+    """What changed in the working-day calendar, told to every open case it may touch."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    years: list[int] = Field(default_factory=list)
+    revision: str = ""
+    by: str = ""
+
+
+class DeadlineMove(BaseModel):
+    """One clock whose due date moved because the calendar changed (old → new)."""
+
+    clock: str
+    clock_zh: str
+    old_due_at: datetime | None
+    new_due_at: datetime | None
+    old_text: str
+    new_text: str
+
+
+class Recalculation(BaseModel):
+    """A case's answer to a calendar change: its deadlines that moved (none if unaffected)."""
+
+    case_no: str
+    moved: list[DeadlineMove] = Field(default_factory=list)
+
+
+class CheckNextYear(BaseModel):
+    """Is next year's holiday notice in the calendar yet? (asked daily from 1 November)"""
+
+    on: datetime
+    region: str = "CN"
+
+
+class NextYearStatus(BaseModel):
+    year: int
+    status: str  # official | provisional
+    alerted: bool = False
+
+
+class CalendarWatchInput(BaseModel):
+    region: str = "CN"

@@ -95,6 +95,9 @@ class CaseRow(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, index=True)
     provisional: bool = False
     outcome: str | None = Field(default=None, max_length=64)
+    # The day (Asia/Shanghai) the case was concluded: reply signed off, deemed abandoned,
+    # processing stopped or withdrawn. With t0 it places the case in an annual report (Art. 50).
+    concluded_on: date | None = None
     summary: str = Field(default="", max_length=500)
     last_seq: int = 0
     created_at: datetime

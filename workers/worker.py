@@ -10,13 +10,17 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 from activities.cases import CaseActivities
 from activities.deadlines import DeadlineActivities, select_rule_pack
 from gongkai.logs import get_logger
+from gongkai.metrics import worker_runtime
 from gongkai.settings import Settings
 from gongkai.temporal import connect_with_retry
+from workers.schedules import ensure_schedules
+from workflows.calendar_watch import CalendarWatchWorkflow
 from workflows.consultation import ConsultationWorkflow
 from workflows.disclosure import DisclosureRequestWorkflow
 from workflows.emergency import EmergencyReleaseWorkflow
@@ -33,6 +37,7 @@ WORKFLOWS: list[type] = [
     ConsultationWorkflow,
     PressConferencePlanWorkflow,
     StatutoryTimerWorkflow,
+    CalendarWatchWorkflow,
 ]
 
 
@@ -44,6 +49,7 @@ def activities(
     return [
         deadlines.evaluate_clock,
         deadlines.plan_clocks,
+        deadlines.next_year_status,
         select_rule_pack,
         cases.project_case,
         cases.render_document,
@@ -51,6 +57,7 @@ def activities(
         cases.archive_case,
         cases.new_case_number,
         cases.count_comments,
+        cases.alert_admins,
     ]
 
 
@@ -74,7 +81,14 @@ async def run_worker(settings: Settings) -> None:
 
     engine = make_engine(settings.db_url)
     migrate(engine)
+    # Before the client exists: the client's runtime exports the SDK's metrics and ours.
+    if (runtime := worker_runtime(settings)) is not None:
+        Runtime.set_default(runtime, error_if_already_set=False)
     client = await connect_with_retry(settings)
+    try:
+        await ensure_schedules(client, settings)
+    except Exception as exc:  # the cases do not depend on it: log, and keep serving them
+        log.error("could not create the schedules", error=str(exc))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

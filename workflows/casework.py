@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
-    from schemas.deadlines import ClockPlanRequest
+    from schemas.deadlines import CalendarChange, ClockPlanRequest, DeadlineMove, Recalculation
     from schemas.rules import SelectPack
     from schemas.search import GK_AGENCY, GK_DUE_AT, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
 
@@ -105,6 +105,7 @@ class CaseWorkflow:
         self.lock = asyncio.Lock()
         self.woken = False
         self.calendar_dirty = False
+        self.calendar_change: CalendarChange | None = None
         self.done = False
 
     # -- what each kind decides ------------------------------------------------------------
@@ -170,6 +171,11 @@ class CaseWorkflow:
     async def _on_time(self) -> None:
         now = workflow.now()
         changed, self.calendar_dirty = self.calendar_dirty, False
+        if changed and workflow.patched("calendar-moves-recorded"):
+            change, self.calendar_change = self.calendar_change, None
+            await self._recalculate(change or CalendarChange(reason="工作日历已更新"))
+            now = workflow.now()
+            changed = False
         for name, ms in list(self.milestones.items()):
             for m in ms:
                 if (
@@ -178,7 +184,7 @@ class CaseWorkflow:
                     and self._watching(name)
                     and self._key(name, m.rung) not in self.fired_keys
                 ):
-                    await self._fire(name, m.rung)
+                    await self._fire(name, m.rung, m.at)
                     changed = True
         escalation = self._escalation()
         inactivity = escalation.inactivity if escalation else None
@@ -213,7 +219,7 @@ class CaseWorkflow:
     def _inactivity_key(self) -> str:
         return f"{self.case_no}:inactivity:{self.last_action_seq}"
 
-    async def _fire(self, clock_name: str, rung_name: str) -> None:
+    async def _fire(self, clock_name: str, rung_name: str, statutory_at: datetime) -> None:
         self.fired_keys.add(self._key(clock_name, rung_name))
         if rung_name == LAPSE:
             await self._lapse(clock_name)
@@ -230,6 +236,8 @@ class CaseWorkflow:
             clock=clock_name,
             rung=rung_name,
             light=spec.light.value,
+            # The rung's own instant, for the escalation-lag metric (gongkai/metrics.py).
+            statutory_at=statutory_at.isoformat(),
         )
         await self._actions(spec.actions, rung_name, seq, clock_name)
 
@@ -400,6 +408,11 @@ class CaseWorkflow:
 
     async def _refresh(self) -> None:
         """Recompute every due date on the calendar, then index and project the case."""
+        await self._plan()
+        await self._project()
+
+    async def _plan(self) -> None:
+        """Recompute every due date, milestone and the inactivity reminder on the calendar."""
         escalation = self._escalation()
         inactivity = escalation.inactivity if escalation else None
         live = {n: c for n, c in self.clocks.items() if c.stopped_at is None}
@@ -419,6 +432,9 @@ class CaseWorkflow:
         self.readings.update(plan.readings)
         self.milestones = plan.milestones
         self.inactivity_at = plan.inactivity_at
+
+    async def _project(self) -> None:
+        """Index the case (search attributes) and write its row and new events to the read model."""
         due = self.due_at()
         workflow.upsert_search_attributes(
             [
@@ -507,10 +523,64 @@ class CaseWorkflow:
         }
 
     @workflow.signal
-    def calendar_changed(self) -> None:
+    def calendar_changed(self, change: CalendarChange | None = None) -> None:
         """The calendar was edited: recompute every due date (DESIGN.md §3)."""
         self.woken = True
         self.calendar_dirty = True
+        self.calendar_change = change
+
+    @workflow.update
+    async def recalculate_deadlines(self, change: CalendarChange) -> Recalculation:
+        """The calendar was edited (a State Council notice imported, a day overridden): recompute
+        every due date now and answer which moved, old → new (DESIGN.md §3)."""
+        async with self.lock:
+            moved = await self._recalculate(change)
+        self.woken = True
+        return Recalculation(case_no=self.case_no, moved=moved)
+
+    @recalculate_deadlines.validator
+    def _validate_recalculate_deadlines(self, change: CalendarChange) -> None:
+        self._require(not self.done, f"案件{self.case_no}已办结，期限不再计算。")
+
+    async def _recalculate(self, change: CalendarChange) -> list[DeadlineMove]:
+        """Plan the clocks on the new calendar; record every due date that moved, with the
+        reason, in the case's history and tell the officer."""
+        before = {n: (r.due_at, self._due_text(n)) for n, r in self.readings.items()}
+        await self._plan()
+        moved = [
+            DeadlineMove(
+                clock=name,
+                clock_zh=self._clock_zh(name),
+                old_due_at=old_at,
+                new_due_at=self.readings[name].due_at,
+                old_text=old_text,
+                new_text=self._due_text(name),
+            )
+            for name, (old_at, old_text) in before.items()
+            if self._watching(name)
+            and name in self.readings
+            and self.readings[name].due_at != old_at
+        ]
+        if moved:
+            lines = "；".join(f"{m.clock_zh}由{m.old_text}调整为{m.new_text}" for m in moved)
+            summary = f"工作日历变更（{change.reason}）：{lines}。"
+            seq = self._event(
+                "deadlines_moved",
+                s.SYSTEM,
+                summary,
+                reason=change.reason,
+                revision=change.revision,
+                moved=[m.model_dump(mode="json") for m in moved],
+            )
+            await self._notify(
+                f"{self.case_no}:{seq}:deadlines_moved",
+                "officer",
+                self.agency.officer_email,
+                f"【期限调整】{self.case_no} {moved[0].clock_zh}{moved[0].new_text}",
+                f"{self.KIND_ZH}{self.case_no}（经办人{self.officer.name}）{summary}",
+            )
+        await self._project()
+        return moved
 
 
 def local_tz() -> Any:

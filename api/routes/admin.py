@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
 from api import deps
+from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
-from gongkai.temporal import signal_calendar_changed
+from gongkai.temporal import recalculate_open_cases
 from rules.calendar import DayKind, WorkCalendar
+from schemas.deadlines import CalendarChange
 from schemas.disclosure import Actor
 from store.calendar import set_day
 from store.cases import get_agency
@@ -70,7 +72,9 @@ class YearOut(BaseModel):
 
 @router.get("/calendar/{year}", response_model=YearOut, summary="A year of the calendar")
 def calendar_year(
-    year: int, _: Actor = Depends(deps.actor), cal: WorkCalendar = Depends(deps.calendar)
+    year: Annotated[int, Path(ge=EARLIEST.year, le=LATEST.year)],
+    _: Actor = Depends(deps.actor),
+    cal: WorkCalendar = Depends(deps.calendar),
 ) -> YearOut:
     return YearOut(
         year=year,
@@ -114,5 +118,14 @@ async def change_day(
         region=settings.calendar_region,
     )
     client = request.app.state.temporal
-    signalled = await signal_calendar_changed(client) if client is not None else 0
-    return {"day": body.day.isoformat(), "kind": body.kind, "signalled": signalled}
+    told, moved = 0, []
+    if client is not None:
+        change = CalendarChange(
+            reason=f"{body.day.isoformat()}调整为{'休息日' if body.kind == 'holiday' else '工作日'}"
+            f"（{body.source}：{body.reason}）",
+            years=[body.day.year],
+            by=who.id,
+        )
+        result = await recalculate_open_cases(client, change)
+        told, moved = result.told, [r.model_dump(mode="json") for r in result.moved]
+    return {"day": body.day.isoformat(), "kind": body.kind, "recalculated": told, "moved": moved}

@@ -8,6 +8,7 @@ not allowed now, 422 when it lacks what the law requires) and nothing is written
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -204,7 +205,7 @@ async def create_disclosure_request(
             agency=agency,
             channel=body.channel,
             received_at=received,
-            signed_for_at=body.signed_for_at,
+            signed_for_at=aware(body.signed_for_at) if body.signed_for_at else None,
             applicant=body.applicant,
             description=body.description,
             form=body.form,
@@ -220,6 +221,8 @@ async def create_disclosure_request(
             received_at=body.received_at,
             summary=body.description,
             status=s.Status.RECEIVED.value,
+            # T0 of registered mail (Art. 31(2)): checked like the receipt itself
+            also=(("signed_for_at", body.signed_for_at),) if body.signed_for_at else (),
         ),
         build,
         DisclosureRequestWorkflow.run,
@@ -233,6 +236,37 @@ class NewCase:
     received_at: datetime | None
     summary: str
     status: str
+    field: str = "received_at"  # what the request calls ``received_at``, for messages
+    also: tuple[tuple[str, datetime], ...] = ()  # other moments that may start a clock
+
+
+def aware(moment: datetime) -> datetime:
+    """An instant without offset is Beijing time."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def _moment(new: NewCase, jurisdiction: str, name: str, value: datetime, now: datetime) -> datetime:
+    """A moment the request says has happened: it must have, and under a law Gongkai knows
+    (LAW.md §1.5), or the case's clocks would start from nonsense."""
+    moment = aware(value)
+    try:
+        local = moment.astimezone(SHANGHAI)
+        future = moment > now
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00: before the first instant there is
+        raise HTTPException(
+            422, f"'{name}': {moment.isoformat()} is not a date Gongkai can count from."
+        ) from None
+    if future:
+        raise HTTPException(
+            422,
+            f"'{name}' ({local:%Y-%m-%d %H:%M} Beijing time) is in the future; "
+            "give when it actually happened.",
+        )
+    try:
+        select_pack(new.kind, jurisdiction, local.date())  # type: ignore[arg-type]
+    except RulePackError as exc:
+        raise HTTPException(422, f"'{name}': {exc}") from exc
+    return moment
 
 
 async def start_case(
@@ -253,18 +287,11 @@ async def start_case(
     if agency is None:
         raise HTTPException(422, f"Unknown agency {new.agency!r}: ask an administrator to add it.")
     now = datetime.now(UTC)
-    received = new.received_at or now
-    if received.tzinfo is None:
-        received = received.replace(tzinfo=SHANGHAI)
-    if received > now:
-        raise HTTPException(422, "'received_at' is in the future.")
-    try:  # the law in force on the receipt date must be known (LAW.md §1.5)
-        select_pack(new.kind, agency.jurisdiction, received.astimezone(SHANGHAI).date())  # type: ignore[arg-type]
-    except RulePackError as exc:
-        raise HTTPException(422, f"'received_at': {exc}") from exc
-    allocated = allocate_case_no(
-        engine, agency, received.astimezone(SHANGHAI).year, now, idempotency_key
-    )
+    received = _moment(new, agency.jurisdiction, new.field, new.received_at or now, now)
+    for name, value in new.also:
+        _moment(new, agency.jurisdiction, name, value, now)
+    local = received.astimezone(SHANGHAI)
+    allocated = allocate_case_no(engine, agency, local.year, now, idempotency_key)
     inp = build(
         allocated.case_no, s.AgencyInfo(**agency.model_dump(exclude={"case_prefix"})), received
     )
@@ -308,8 +335,17 @@ async def start_case(
     return CaseCreated(case_no=allocated.case_no, status=new.status, created=not allocated.existing)
 
 
+# How case numbers read (allocate_case_no): <prefix>-<year>-<serial>, e.g. GK-2026-000123.
+CASE_NO = re.compile(r"[A-Za-z0-9]+-\d{4}-\d{6,}")
+
+
 def _visible(engine: Engine, case_no: str, actor: s.Actor) -> CaseRow:
     row = get_case(engine, case_no)
+    if row is None and not CASE_NO.fullmatch(case_no):
+        shown = case_no if len(case_no) <= 40 else f"{case_no[:40]}…"
+        raise HTTPException(
+            404, f"{shown!r} is not a case number; case numbers read like GK-2026-000123."
+        )
     if row is None:
         raise HTTPException(404, f"No case {case_no}.")
     if actor.role is not s.Role.ADMIN and row.agency != actor.agency:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
@@ -19,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.cases import archived
 from api import deps
+from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from schemas.consultation import Stage
@@ -276,7 +277,9 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
 
 @router.get("/calendar", response_class=HTMLResponse)
 def calendar_page(
-    request: Request, actor: Actor = Depends(page_actor), year: int | None = None
+    request: Request,
+    actor: Actor = Depends(page_actor),
+    year: Annotated[int | None, Query(ge=EARLIEST.year, le=LATEST.year)] = None,
 ) -> Response:
     settings: Settings = request.app.state.settings
     engine: Engine = request.app.state.engine

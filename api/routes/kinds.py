@@ -90,7 +90,12 @@ async def create_emergency(
         )
 
     new = NewCase(
-        "emergency", body.agency, body.detected_at, body.title, e.EmergencyStatus.DRAFTING.value
+        "emergency",
+        body.agency,
+        body.detected_at,
+        body.title,
+        e.EmergencyStatus.DRAFTING.value,
+        field="detected_at",
     )
     return await start_case(op, new, build, EmergencyReleaseWorkflow.run)
 

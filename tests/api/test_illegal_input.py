@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
 
 from api.app import create_app
 from gongkai.settings import Settings
+from store.cases import ensure_case_row, put_agency
+from store.models import Agency, CaseEventRow, CaseNumber, CaseRow, PublicComment
+from store.users import add_user
 
 
 @pytest.fixture
@@ -47,3 +56,354 @@ def test_non_utf8_and_wrong_types_are_refused(client: TestClient) -> None:
     assert res.status_code in (400, 401, 422)
     res = client.get("/v1/deadlines", params={"start": "2026-09-15", "n": "twenty"})
     assert res.status_code == 422 and "'n'" in res.json()["detail"]
+
+
+# -- an officer's bad input, on an app whose refusals must never reach Temporal -------------
+
+
+class NoTemporal:
+    """Stands where the Temporal client would: any use of it is a refused input getting
+    through (the route answers 500 and the test fails)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"a refused request reached Temporal ({name})")
+
+
+CASE = "GK-2026-000001"
+APPLICATION = {
+    "agency": "SZ-GT",
+    "channel": "in_person",
+    "applicant": {"name": "张三"},
+    "description": "2025年某地块建设工程规划许可证及附图",
+}
+
+
+@dataclass
+class Officer:
+    http: TestClient
+    engine: Engine
+    headers: dict[str, str]
+
+    def written(self) -> tuple[int, ...]:
+        """How many case numbers, case rows, events and comments there are."""
+        with Session(self.engine) as s:
+            return tuple(
+                s.exec(select(func.count()).select_from(table)).one()
+                for table in (CaseNumber, CaseRow, CaseEventRow, PublicComment)
+            )
+
+    def refused(
+        self,
+        method: str,
+        path: str,
+        status: int | set[int],
+        *words: str,
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> str:
+        """Send it; it must be refused with ``status`` as problem+json whose message holds
+        every one of ``words``, and nothing may have been written."""
+        before = self.written()
+        res = self.http.request(method, path, headers={**self.headers, **(headers or {})}, **kw)
+        allowed = {status} if isinstance(status, int) else status
+        assert res.status_code in allowed, (res.status_code, res.text)
+        assert res.headers["content-type"] == "application/problem+json", res.text
+        detail = str(res.json()["detail"])
+        for word in words:
+            assert word in detail, detail
+        assert self.written() == before
+        return detail
+
+
+@pytest.fixture
+def officer(tmp_path: Path) -> Iterator[Officer]:
+    app = create_app(Settings(var_dir=tmp_path), temporal=NoTemporal())  # type: ignore[arg-type]
+    with TestClient(app, raise_server_exceptions=False) as http:
+        engine = app.state.engine
+        put_agency(
+            engine,
+            Agency(
+                code="SZ-GT",
+                name="某市规划和自然资源局",
+                reconsideration_organ="某市人民政府",
+                court="某市某区人民法院",
+            ),
+        )
+        _, token = add_user(engine, "li.officer", "李经办", "SZ-GT", "officer", NOW, "test")
+        now = datetime.now(UTC)
+        ensure_case_row(
+            engine,
+            CaseRow(
+                case_no=CASE,
+                kind="disclosure",
+                agency="SZ-GT",
+                officer="li.officer",
+                status="registered",
+                light="green",
+                created_at=now,
+                updated_at=now,
+            ),
+        )
+        yield Officer(http, engine, {"authorization": f"Bearer {token}"})
+
+
+NOW = datetime(2026, 11, 2, tzinfo=UTC)
+JSON = {"content-type": "application/json"}
+SEND_JSON = ("JSON object", "UTF-8", "Content-Type: application/json")
+STARTS = [
+    ("/v1/disclosure-requests", APPLICATION),
+    (
+        "/v1/inquiries",
+        {
+            **APPLICATION,
+            "category": "consultation",
+            "person": {"name": "李四"},
+            "subject": "公交",
+            "message": "何时恢复？",
+            "unit": "交通运输局",
+        },
+    ),
+    ("/v1/emergencies", {"agency": "SZ-GT", "grade": "general", "title": "某路段塌陷"}),
+]
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/disclosure-requests", f"/v1/cases/{CASE}/actions/accept", "/v1/emergencies"]
+)
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe", b"\xff\xfe\x00", '{"description": "caf\xe9"}'.encode("latin-1"), b"\xc3\x28"],
+    ids=["utf16-bom", "utf16-truncated", "latin1", "bad-utf8"],
+)
+def test_non_utf8_bodies_are_refused_with_what_to_send(
+    officer: Officer, path: str, body: bytes
+) -> None:
+    officer.refused("POST", path, {400, 422}, *SEND_JSON, content=body, headers=JSON)
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_without_the_json_content_type_is_refused(
+    officer: Officer, content_type: str | None
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    content = json.dumps(APPLICATION).encode()
+    for path in ("/v1/disclosure-requests", f"/v1/cases/{CASE}/actions/accept"):
+        officer.refused(
+            "POST", path, 422, "must be a JSON object", *SEND_JSON, content=content, headers=headers
+        )
+
+
+def test_malformed_json_says_where(officer: Officer) -> None:
+    officer.refused(
+        "POST",
+        "/v1/disclosure-requests",
+        422,
+        "not valid JSON",
+        "character 11",
+        content=b'{"agency": ',
+        headers=JSON,
+    )
+    officer.refused("POST", "/v1/disclosure-requests", 422, "request body is missing", headers=JSON)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"applicant": "张三"}, ["'applicant'", "valid dictionary", "'张三'"]),
+        ({"channel": 5}, ["'channel'", "'in_person'", "got 5"]),
+        ({"description": ["一", "二"]}, ["'description'", "valid string"]),
+        ({"agency": None}, ["'agency'", "valid string"]),
+        ({"received_at": True}, ["'received_at'", "datetime"]),
+        ({"applicant": {"phone": "138"}}, ["'applicant.name'", "Field required"]),
+    ],
+)
+def test_wrong_json_types_name_the_field(
+    officer: Officer, change: dict[str, Any], words: list[str]
+) -> None:
+    officer.refused("POST", "/v1/disclosure-requests", 422, *words, json={**APPLICATION, **change})
+
+
+def test_wrong_types_in_an_action_name_the_field(officer: Officer) -> None:
+    officer.refused(
+        "POST",
+        f"/v1/cases/{CASE}/actions/request-correction",
+        422,
+        "'items'",
+        "valid list",
+        json={"items": "请写明地块编号"},
+    )
+    officer.refused(
+        "POST", f"/v1/cases/{CASE}/actions/accept", 422, "must be a JSON object", json=["accept"]
+    )
+
+
+def test_huge_numbers_are_refused_with_the_limit(officer: Officer) -> None:
+    huge = 10**30
+    officer.refused(
+        "GET", "/v1/deadlines", 422, "'n'", "1000", params={"start": "2026-09-15", "n": huge}
+    )
+    officer.refused("GET", "/v1/cases", 422, "'limit'", "500", params={"limit": huge})
+    officer.refused("GET", "/v1/cases", 422, "'offset'", params={"offset": -huge})
+    officer.refused(
+        "POST",
+        "/v1/press-conference-plans",
+        422,
+        "'year'",
+        "2100",
+        json={"agency": "SZ-GT", "year": huge},
+    )
+    officer.refused(
+        "POST",
+        f"/v1/cases/{CASE}/actions/request-correction",
+        422,
+        "'period_working_days'",
+        "60",
+        json={"items": ["x"], "period_working_days": huge},
+    )
+    officer.refused(
+        "POST",
+        "/v1/disclosure-requests",
+        422,
+        "'received_at'",
+        "9999",
+        json={**APPLICATION, "received_at": huge},
+    )
+    officer.refused(
+        "POST",
+        "/v1/disclosure-requests",
+        422,
+        "'received_at'",
+        content=b'{"agency": "SZ-GT", "received_at": 1e999}',
+        headers=JSON,
+    )
+
+
+def test_unknown_outcome_codes_and_actions_are_refused_with_the_known_ones(
+    officer: Officer,
+) -> None:
+    officer.refused(
+        "POST",
+        f"/v1/cases/{CASE}/actions/submit-for-review",
+        422,
+        "'reply.outcome'",
+        "'GRANTED'",
+        json={"reply": {"outcome": "MAYBE_LATER"}},
+    )
+    officer.refused(
+        "POST",
+        f"/v1/cases/{CASE}/actions/record-consultation-answer",
+        422,
+        "'answer'",
+        "'consent'",
+        json={"answer": "perhaps"},
+    )
+    officer.refused(
+        "POST",
+        f"/v1/cases/{CASE}/actions/approve-everything",
+        404,
+        "Unknown action 'approve-everything'",
+        "accept",
+        json={},
+    )
+
+
+@pytest.mark.parametrize(("path", "body"), STARTS, ids=["disclosure", "inquiry", "emergency"])
+@pytest.mark.parametrize(
+    ("moment", "words"),
+    [
+        ("0001-01-01T00:00:00+14:00", ["not a date Gongkai can count from"]),
+        ("9999-12-31T23:59:59-12:00", ["not a date Gongkai can count from"]),
+        ("9999-12-31T00:00:00", ["in the future", "9999-12-31 00:00 Beijing time"]),
+        ("2999-01-01", ["in the future"]),
+        ("1900-01-01T09:00:00+08:00", ["No rule pack covers", "1900-01-01"]),
+        ("0001-01-01", ["No rule pack covers"]),
+    ],
+)
+def test_case_start_dates_far_in_the_past_or_future_are_refused(
+    officer: Officer, path: str, body: dict[str, Any], moment: str, words: list[str]
+) -> None:
+    field = "detected_at" if path == "/v1/emergencies" else "received_at"
+    officer.refused("POST", path, 422, f"'{field}'", *words, json={**body, field: moment})
+
+
+@pytest.mark.parametrize(
+    ("moment", "words"),
+    [
+        # a regression: accepted, then the workflow failed on its first task, forever
+        ("0001-01-01T00:00:00+14:00", ["not a date Gongkai can count from"]),
+        ("2999-01-01T00:00:00+08:00", ["in the future"]),
+        ("1900-01-01T00:00:00+08:00", ["No rule pack covers"]),
+    ],
+)
+def test_art31_registered_mail_signed_for_at_is_checked_like_the_receipt(
+    officer: Officer, moment: str, words: list[str]
+) -> None:
+    body = {**APPLICATION, "channel": "registered_mail", "signed_for_at": moment}
+    officer.refused("POST", "/v1/disclosure-requests", 422, "'signed_for_at'", *words, json=body)
+
+
+@pytest.mark.parametrize(
+    "case_no",
+    [
+        "not-a-case",
+        "GK-2026-1",
+        "%00",
+        "GK-2026-000001%3B%20DROP%20TABLE%20case",
+        "A" * 300,
+        "案件一",
+    ],
+)
+def test_malformed_case_numbers_in_paths_are_refused(officer: Officer, case_no: str) -> None:
+    for method, path in [
+        ("GET", f"/v1/cases/{case_no}"),
+        ("GET", f"/v1/cases/{case_no}/events"),
+        ("GET", f"/v1/cases/{case_no}/history"),
+        ("GET", f"/v1/cases/{case_no}/documents/receipt"),
+        ("POST", f"/v1/cases/{case_no}/actions/accept"),
+    ]:
+        detail = officer.refused(
+            method,
+            path,
+            404,
+            "is not a case number",
+            "GK-2026-000123",
+            json={} if method == "POST" else None,
+        )
+        assert len(detail) < 200
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "..%2F..%2F..%2Fetc%2Fpasswd",
+        "%2E%2E",
+        "..%5C..%5Cwindows%5Cwin.ini",
+        "receipt%00.html",
+        "....%2F%2Fetc%2Fpasswd",
+        "%252e%252e%252fetc%252fpasswd",
+    ],
+)
+def test_path_traversal_document_names_find_nothing(officer: Officer, name: str) -> None:
+    # Documents are rows of the read model, looked up by case and name: no file is ever opened.
+    detail = officer.refused("GET", f"/v1/cases/{CASE}/documents/{name}", 404)
+    assert "no document" in detail or "no such address" in detail
+    assert "root:" not in detail
+
+
+@pytest.mark.parametrize("year", ["0", "-1", "99999999999999999999", "10000"])
+def test_calendar_years_outside_the_calendar_are_refused(officer: Officer, year: str) -> None:
+    # a regression found by tests/api/test_fuzz.py: 500 (date(year, 1, 1) out of range)
+    officer.refused(
+        "GET",
+        f"/v1/calendar/{year}",
+        422,
+        "'year'",
+        "1990" if year.startswith(("0", "-")) else "2100",
+    )
+    res = officer.http.get("/calendar", params={"year": year}, headers=officer.headers)
+    assert res.status_code == 422 and "'year'" in res.json()["detail"]
+
+
+def test_unknown_addresses_say_where_to_look(officer: Officer) -> None:
+    officer.refused("GET", "/v1/nothing-here", 404, "no such address", "/docs")
+    officer.refused("DELETE", f"/v1/cases/{CASE}", 405, "does not accept that method")

@@ -233,7 +233,7 @@ def test_admins_manage_users_and_the_calendar(stack: Any) -> None:
         headers=stack.tokens["admin"],
         json={"day": due, "kind": "holiday", "source": "市政府通告第1号", "reason": "寒潮停工"},
     )
-    assert res.status_code == 201 and res.json()["signalled"] >= 1
+    assert res.status_code == 201 and res.json()["recalculated"] >= 1
     for _ in range(50):
         after = http.get(f"/v1/cases/{case}", headers=stack.tokens["officer"]).json()
         if after["readings"]["reply"]["due_date"] != due:

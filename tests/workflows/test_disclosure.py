@@ -524,4 +524,7 @@ async def test_calendar_change_moves_an_open_reply_deadline(case_env: CaseEnv) -
     after = v.readings["reply"].due_date
     assert after == load_calendar(case_env.engine).nth_working_day(v.t0, 20).end
     assert after is not None and after > before
+    # The history says what moved and why (a signal carries no reason: a generic one).
+    (moved,) = [e for e in v.events if e.kind == "deadlines_moved"]
+    assert f"答复期限由{before}调整为{after}" in moved.summary
     await handle.terminate("test done")

@@ -1,0 +1,69 @@
+"""Temporal Schedules Gongkai keeps on the server (created or updated when a worker starts)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    ScheduleState,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+
+from gongkai.logs import get_logger
+from gongkai.settings import Settings
+from schemas.deadlines import CalendarWatchInput
+from workflows.calendar_watch import CalendarWatchWorkflow
+
+log = get_logger(__name__)
+
+CALENDAR_WATCH_ID = "gongkai-calendar-watch"
+
+
+def calendar_watch_schedule(settings: Settings) -> Schedule:
+    """Every day of November and December at 09:00 Beijing time."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            CalendarWatchWorkflow.run,
+            CalendarWatchInput(region=settings.calendar_region),
+            id=f"calendar-watch-{settings.calendar_region}",
+            task_queue=settings.temporal_task_queue,
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    month=[ScheduleRange(11, 12)],
+                    hour=[ScheduleRange(9)],
+                    comment="from 1 November, daily, until the year ends",
+                )
+            ],
+            time_zone_name="Asia/Shanghai",
+        ),
+        policy=SchedulePolicy(
+            overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(hours=12)
+        ),
+        state=ScheduleState(note="next year's holiday notice imported? (docs/calendar.md)"),
+    )
+
+
+async def ensure_schedules(client: Client, settings: Settings) -> None:
+    """Create the schedules, or bring an existing one up to date (idempotent)."""
+    schedule = calendar_watch_schedule(settings)
+    try:
+        await client.create_schedule(CALENDAR_WATCH_ID, schedule)
+        log.info("schedule created", schedule_id=CALENDAR_WATCH_ID)
+    except ScheduleAlreadyRunningError:
+
+        def _update(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await client.get_schedule_handle(CALENDAR_WATCH_ID).update(_update)
