@@ -70,6 +70,7 @@ class NoTemporal:
 
 
 CASE = "GK-2026-000001"
+NOW = datetime(2026, 11, 2, tzinfo=UTC)
 APPLICATION = {
     "agency": "SZ-GT",
     "channel": "in_person",
@@ -115,9 +116,11 @@ class Officer:
         return detail
 
 
-@pytest.fixture
-def officer(tmp_path: Path) -> Iterator[Officer]:
-    app = create_app(Settings(var_dir=tmp_path), temporal=NoTemporal())  # type: ignore[arg-type]
+@pytest.fixture(scope="module")
+def officer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Officer]:
+    """One app for the module: refused requests write nothing, so they cannot interfere."""
+    var = tmp_path_factory.mktemp("illegal")
+    app = create_app(Settings(var_dir=var), temporal=NoTemporal())  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False) as http:
         engine = app.state.engine
         put_agency(
@@ -147,7 +150,6 @@ def officer(tmp_path: Path) -> Iterator[Officer]:
         yield Officer(http, engine, {"authorization": f"Bearer {token}"})
 
 
-NOW = datetime(2026, 11, 2, tzinfo=UTC)
 JSON = {"content-type": "application/json"}
 SEND_JSON = ("JSON object", "UTF-8", "Content-Type: application/json")
 STARTS = [
