@@ -13,16 +13,19 @@ Production (PostgreSQL, a Temporal cluster) uses ``pg_dump`` instead: docs/opera
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import shutil
 import socket
 import sqlite3
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import gongkai
 from gongkai.settings import Settings
@@ -68,6 +71,26 @@ def targets(settings: Settings) -> list[Target]:
     return [read_model, Target(TEMPORAL_DB, settings.var_dir / TEMPORAL_DB), keys]
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _private(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Every file and directory made inside ``fn`` is private from its creation (umask 077):
+    backups hold the applicants' data and the encryption key ring."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        old = os.umask(0o077)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            os.umask(old)
+
+    return wrapper
+
+
+@_private
 def backup(settings: Settings, dest: Path, now: datetime | None = None) -> list[str]:
     """Copy the embedded files into the new directory ``dest``; returns what was done."""
     now = now or datetime.now(UTC)
@@ -82,6 +105,7 @@ def backup(settings: Settings, dest: Path, now: datetime | None = None) -> list[
             "never run here."
         )
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
+    dest.chmod(0o700)  # it may have existed (empty) with looser permissions
     done: list[str] = []
     files: dict[str, dict[str, object]] = {}
     databases = [t for t in present if t.name != CODEC_KEYS]
@@ -138,6 +162,7 @@ def _copy_database(src: sqlite3.Connection, out: Path) -> None:
     os.replace(partial, out)
 
 
+@_private
 def restore(
     settings: Settings, src: Path, force: bool = False, now: datetime | None = None
 ) -> list[str]:

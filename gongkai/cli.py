@@ -354,7 +354,7 @@ def _recalculate_open_cases(reason: str, years: list[int], by: str) -> None:
     from store.calendar import load_calendar
 
     revision = load_calendar(_engine(), get_settings().calendar_region).revision
-    change = CalendarChange(reason=reason, years=years, revision=revision, by=by)
+    change = CalendarChange(reason=reason[:500], years=years, revision=revision, by=by)
     console = Console(stderr=False, highlight=False)
 
     async def _run() -> Any:

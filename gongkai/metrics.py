@@ -276,9 +276,14 @@ class HttpMetricsMiddleware:
             await self.app(scope, receive, _send)
         finally:
             route = getattr(scope.get("route"), "path", None) or UNMATCHED
-            labels = (route, scope.get("method", ""), str(status))
+            method = scope.get("method", "")
+            # Any client may send any method name: only known ones become label values.
+            labels = (route, method if method in HTTP_METHODS else "other", str(status))
             self.metrics.requests.labels(*labels).inc()
             self.metrics.latency.labels(*labels).observe(time.perf_counter() - started)
+
+
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def install(app: Any) -> ApiMetrics:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -20,6 +20,9 @@ from temporalio.converter import DataConverter
 
 from gongkai.codec import EncryptionCodec, build_codec, local_key_spec
 from gongkai.settings import Settings
+
+if TYPE_CHECKING:
+    from schemas.deadlines import CalendarChange, Recalculation
 
 
 def _find(name: str, env_var: str) -> str:
@@ -232,16 +235,31 @@ async def ensure_search_attributes(client: Client) -> None:
                 raise
 
 
+# The workflows that keep statutory clocks (a calendar change concerns them and nothing else).
+CLOCKED_WORKFLOW_TYPES = (
+    "DisclosureRequestWorkflow",
+    "InquiryWorkflow",
+    "EmergencyReleaseWorkflow",
+    "ConsultationWorkflow",
+    "PressConferencePlanWorkflow",
+    "StatutoryTimerWorkflow",
+)
+
+
 def open_cases_query(years: list[int] | None = None) -> str:
-    """Visibility query for the running workflows whose clocks may touch the changed years: a
-    clock can only be touched by a year if its due date falls on or after that year's first day
-    (a paused clock has no due date and is always included)."""
-    query = "ExecutionStatus = 'Running'"
+    """Visibility query for the running workflows whose clocks may touch the changed years. A
+    case indexes its horizon (``GkHorizon``): the latest instant it is still waiting for (due
+    dates, escalation rungs, lapses, the inactivity reminder). A change to year Y can only move
+    instants of a case whose horizon is on or after 1 January Y. A paused clock has no instants
+    yet; it is planned on the calendar of the day it resumes. Workflows that index no horizon
+    (statutory timers, cases started before it existed) are always included."""
+    types = ", ".join(f"'{t}'" for t in CLOCKED_WORKFLOW_TYPES)
+    query = f"ExecutionStatus = 'Running' AND WorkflowType IN ({types})"
     if years:
         from rules.calendar import SHANGHAI
 
         first = datetime(min(years), 1, 1, tzinfo=SHANGHAI).isoformat()
-        query += f" AND (GkDueAt >= '{first}' OR GkDueAt IS NULL)"
+        query += f" AND (GkHorizon >= '{first}' OR GkHorizon IS NULL)"
     return query
 
 
@@ -250,13 +268,13 @@ class CalendarRecalculation:
     """What a calendar change did to the running cases."""
 
     told: int = 0
-    moved: list[Any] = field(default_factory=list)  # schemas.deadlines.Recalculation, moved only
+    moved: list[Recalculation] = field(default_factory=list)  # the cases with moves only
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
 async def recalculate_open_cases(
     client: Client,
-    change: Any,
+    change: CalendarChange,
     *,
     concurrency: int = 16,
     answer_within: float = 30,
@@ -267,7 +285,7 @@ async def recalculate_open_cases(
     in its history and tells its officer). Statutory timers get the ``calendar_changed`` signal.
     A case that closes meanwhile is skipped and logged; ``progress(done, total)`` is called as
     cases answer."""
-    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
     from temporalio.service import RPCError
 
     from gongkai.logs import get_logger
@@ -297,12 +315,17 @@ async def recalculate_open_cases(
                     if answer.moved:
                         result.moved.append(answer)
                 result.told += 1
-            except (WorkflowUpdateFailedError, RPCError) as exc:
-                log.warning("could not recalculate", workflow_id=wf_id, error=str(exc))
-                result.failed.append((wf_id, str(exc)))
-            except TimeoutError:  # no worker is serving it: it recomputes when one returns
+            except (TimeoutError, RPCTimeoutOrCancelledError):
+                # No worker is serving it, or it is busy retrying an activity: it recomputes on
+                # the new calendar at its next statutory moment or action.
                 log.warning("no answer from case", workflow_id=wf_id, seconds=answer_within)
                 result.failed.append((wf_id, f"no answer within {answer_within:.0f} s"))
+            except (WorkflowUpdateFailedError, RPCError) as exc:  # e.g. closed meanwhile
+                log.warning("could not recalculate", workflow_id=wf_id, error=str(exc))
+                result.failed.append((wf_id, str(exc)))
+            except Exception as exc:  # one case must never stop the others
+                log.exception("recalculation failed", workflow_id=wf_id)
+                result.failed.append((wf_id, f"{exc.__class__.__name__}: {exc}"))
         done += 1
         if progress is not None:
             progress(done, max(total, done))

@@ -37,6 +37,9 @@ def calendar_watch_schedule(settings: Settings) -> Schedule:
             CalendarWatchInput(region=settings.calendar_region),
             id=f"calendar-watch-{settings.calendar_region}",
             task_queue=settings.temporal_task_queue,
+            # A run stuck on a failing activity must not make the overlap policy skip the
+            # following days' checks.
+            execution_timeout=timedelta(hours=23),
         ),
         spec=ScheduleSpec(
             calendars=[
@@ -63,7 +66,9 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
         log.info("schedule created", schedule_id=CALENDAR_WATCH_ID)
     except ScheduleAlreadyRunningError:
 
-        def _update(_: ScheduleUpdateInput) -> ScheduleUpdate:
+        def _update(current: ScheduleUpdateInput) -> ScheduleUpdate:
+            # Keep what an administrator set in the Temporal UI (paused, with a note).
+            schedule.state = current.description.schedule.state
             return ScheduleUpdate(schedule=schedule)
 
         await client.get_schedule_handle(CALENDAR_WATCH_ID).update(_update)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
 from activities.deadlines import DeadlineActivities, select_rule_pack
@@ -61,6 +62,17 @@ def activities(
     ]
 
 
+# The sandbox re-imports a workflow's own module for every new (or evicted and replayed)
+# workflow, on the worker's event loop: 20-40 ms of CPU each, during which no other workflow
+# task or activity result is handled (docs/performance.md). Our workflow modules hold no
+# mutable module state and already pass their shared machinery through (workflows.casework,
+# rules, schemas), so they are passed through too; the runtime restrictions still apply, and
+# the tests' workers keep the full sandbox.
+RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
+)
+
+
 def build_worker(
     client: Client, engine: Engine, settings: Settings, executor: ThreadPoolExecutor
 ) -> Worker:
@@ -73,6 +85,7 @@ def build_worker(
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
         activity_task_poller_behavior=PollerBehaviorAutoscaling(),
         graceful_shutdown_timeout=timedelta(seconds=10),
+        workflow_runner=RUNNER,
     )
 
 

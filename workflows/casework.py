@@ -29,7 +29,15 @@ with workflow.unsafe.imports_passed_through():
     from schemas import disclosure as s
     from schemas.deadlines import CalendarChange, ClockPlanRequest, DeadlineMove, Recalculation
     from schemas.rules import SelectPack
-    from schemas.search import GK_AGENCY, GK_DUE_AT, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
+    from schemas.search import (
+        GK_AGENCY,
+        GK_DUE_AT,
+        GK_HORIZON,
+        GK_KIND,
+        GK_LIGHT,
+        GK_OFFICER,
+        GK_STATUS,
+    )
 
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
@@ -155,6 +163,24 @@ class CaseWorkflow:
             async with self.lock:
                 await self._on_time()
         await workflow.wait_condition(workflow.all_handlers_finished)
+
+    def _horizon_attribute(self) -> list[Any]:
+        """``GkHorizon``: the latest instant of the case's running clocks (due dates, rungs,
+        lapses, the inactivity reminder), fired or not: a calendar change to a year after it
+        cannot move anything in this case."""
+        times = [
+            m.at
+            for name, ms in self.milestones.items()
+            if self._watching(name)
+            for m in ms
+            if m.at is not None
+        ]
+        times += [r.due_at for n, r in self.readings.items() if self._watching(n) and r.due_at]
+        if self.inactivity_at is not None:
+            times.append(self.inactivity_at)
+        if not times or not workflow.patched("horizon-indexed"):
+            return []
+        return [GK_HORIZON.value_set(max(times))]
 
     def _next_wake(self) -> datetime | None:
         times = [
@@ -445,6 +471,7 @@ class CaseWorkflow:
                 GK_LIGHT.value_set(self.light().value),
                 # A closed case keeps its last due date: the board filters on status.
                 *([GK_DUE_AT.value_set(due)] if due else []),
+                *self._horizon_attribute(),
             ]
         )
         new = [e for e in self.events if e.seq > self.projected]

@@ -92,9 +92,11 @@ def calendar_year(
 class DayChange(BaseModel):
     day: date
     kind: Literal["holiday", "workday"]
-    source: str = Field(min_length=2, description="the notice or decision behind the change")
-    reason: str = Field(min_length=2)
-    name: str = ""
+    source: str = Field(
+        min_length=2, max_length=500, description="the notice or decision behind the change"
+    )
+    reason: str = Field(min_length=2, max_length=1000)
+    name: str = Field(default="", max_length=100)
 
 
 @router.post("/calendar/days", status_code=201, summary="Override one day (admins)")
@@ -122,7 +124,7 @@ async def change_day(
     if client is not None:
         change = CalendarChange(
             reason=f"{body.day.isoformat()}调整为{'休息日' if body.kind == 'holiday' else '工作日'}"
-            f"（{body.source}：{body.reason}）",
+            f"（{body.source}：{body.reason}）"[:500],
             years=[body.day.year],
             by=who.id,
         )

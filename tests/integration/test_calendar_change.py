@@ -11,15 +11,23 @@ import os
 import sys
 import tomllib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
-from gongkai.temporal import data_converter, ensure_search_attributes, temporal_cli
+from gongkai.temporal import (
+    data_converter,
+    ensure_search_attributes,
+    recalculate_open_cases,
+    temporal_cli,
+)
 from rules.calendar import SHANGHAI, local_date
+from schemas.deadlines import CalendarChange
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.calendar import load_calendar
 from store.db import make_engine, migrate
@@ -44,8 +52,9 @@ def _notice_toml(path: Path) -> Path:
     return path
 
 
-async def test_importing_a_notice_moves_open_deadlines_and_says_why(tmp_path: Path) -> None:
-    # A dev server of its own: the import speaks to every running case on the server.
+@pytest_asyncio.fixture(scope="module")
+async def own_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A dev server of its own: a calendar change speaks to every running case on the server."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         data_converter=data_converter(TEST_SETTINGS),
@@ -53,6 +62,14 @@ async def test_importing_a_notice_moves_open_deadlines_and_says_why(tmp_path: Pa
         dev_server_log_level="error",
     )
     await ensure_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+async def test_importing_a_notice_moves_open_deadlines_and_says_why(
+    own_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    env = own_env
     db_url = f"sqlite:///{tmp_path / 'cal.db'}"
     engine = make_engine(db_url)
     migrate(engine)
@@ -139,4 +156,21 @@ async def test_importing_a_notice_moves_open_deadlines_and_says_why(tmp_path: Pa
                 await h.terminate("test done")
     finally:
         engine.dispose()
-        await env.shutdown()
+
+
+async def test_a_case_that_cannot_answer_is_reported_and_the_others_go_on(
+    own_env: WorkflowEnvironment,
+) -> None:
+    """No worker serves this case (as when every worker is down): the recalculation reports it
+    and finishes instead of failing."""
+    inp = case_input(datetime(YEAR - 1, 12, 14, 10, tzinfo=SHANGHAI))
+    handle = await own_env.client.start_workflow(
+        W.run, inp, id=inp.case_no, task_queue=f"nobody-{uuid.uuid4()}"
+    )
+    try:
+        change = CalendarChange(reason="测试", years=[YEAR])
+        result = await recalculate_open_cases(own_env.client, change, answer_within=1)
+        assert result.told == 0 and result.moved == []
+        assert [(wf, why) for wf, why in result.failed] == [(handle.id, "no answer within 1 s")]
+    finally:
+        await handle.terminate("test done")

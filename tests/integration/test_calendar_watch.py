@@ -49,8 +49,11 @@ async def test_schedule_alerts_admins_while_next_year_is_provisional(
     settings = Settings(temporal_task_queue=task_queue, admin_email="admin@agency.test")
     next_year = datetime.now(UTC).astimezone(SHANGHAI).year + 1
     await ensure_schedules(local_env.client, settings)
-    await ensure_schedules(local_env.client, settings)  # idempotent: a second worker starting
     handle = local_env.client.get_schedule_handle(CALENDAR_WATCH_ID)
+    await handle.pause(note="paused by an administrator")
+    await ensure_schedules(local_env.client, settings)  # a second worker starting
+    assert (await handle.describe()).schedule.state.paused  # the pause is kept
+    await handle.unpause()
     try:
         desc = await handle.describe()
         upcoming = [t.astimezone(SHANGHAI) for t in desc.info.next_action_times]

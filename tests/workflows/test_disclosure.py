@@ -527,4 +527,5 @@ async def test_calendar_change_moves_an_open_reply_deadline(case_env: CaseEnv) -
     # The history says what moved and why (a signal carries no reason: a generic one).
     (moved,) = [e for e in v.events if e.kind == "deadlines_moved"]
     assert f"答复期限由{before}调整为{after}" in moved.summary
+    await case_env.record(handle, "disclosure-calendar-changed")
     await handle.terminate("test done")
