@@ -27,7 +27,13 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
-    from schemas.deadlines import CalendarChange, ClockPlanRequest, DeadlineMove, Recalculation
+    from schemas.deadlines import (
+        CalendarChange,
+        ClockPlan,
+        ClockPlanRequest,
+        DeadlineMove,
+        Recalculation,
+    )
     from schemas.rules import SelectPack
     from schemas.search import (
         GK_AGENCY,
@@ -40,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
+LOCAL_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
 LIGHT_ORDER = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
 LAPSE = "lapse"
@@ -133,11 +140,25 @@ class CaseWorkflow:
     # -- rule pack --------------------------------------------------------------------------
 
     async def _load_pack(self, on: datetime) -> None:
-        self.pack = await workflow.execute_activity(
+        self.pack = await self._local(
             select_rule_pack,
             SelectPack(kind=self.KIND, jurisdiction=self.agency.jurisdiction, on=local_date(on)),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
+        )
+
+    @staticmethod
+    async def _local(fn: Any, arg: Any) -> Any:
+        """Run one of the case's own quick steps — choosing the rule pack, planning the clocks on
+        the calendar, writing the read model — as a *local* activity: in the worker, inside the
+        workflow task that needs it, instead of a round trip through the server's task queues
+        (three fewer server transactions each, so an officer's action answers sooner and a
+        burst of escalations drains faster). Retries, timeouts and the result in the history
+        are as for any activity. Histories from before the change keep their regular ones."""
+        if workflow.patched("local-plan-project"):
+            return await workflow.execute_local_activity(
+                fn, arg, start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=RETRY
+            )
+        return await workflow.execute_activity(
+            fn, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
         )
 
     # -- the loop ---------------------------------------------------------------------------
@@ -442,7 +463,7 @@ class CaseWorkflow:
         escalation = self._escalation()
         inactivity = escalation.inactivity if escalation else None
         live = {n: c for n, c in self.clocks.items() if c.stopped_at is None}
-        plan = await workflow.execute_activity_method(
+        plan: ClockPlan = await self._local(
             DeadlineActivities.plan_clocks,
             ClockPlanRequest(
                 clocks=live,
@@ -452,8 +473,6 @@ class CaseWorkflow:
                 last_action_at=self.last_action_at if self._is_open() else None,
                 inactivity_working_days=inactivity.working_days if inactivity else None,
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
         )
         self.readings.update(plan.readings)
         self.milestones = plan.milestones
@@ -475,7 +494,7 @@ class CaseWorkflow:
             ]
         )
         new = [e for e in self.events if e.seq > self.projected]
-        await workflow.execute_activity_method(
+        await self._local(
             CaseActivities.project_case,
             ProjectCase(
                 row=CaseRowData(
@@ -494,8 +513,6 @@ class CaseWorkflow:
                 events=new,
                 at=workflow.now(),
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
         )
         self.projected = max([self.projected, *(e.seq for e in new)])
 
