@@ -21,18 +21,14 @@ from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from gongkai.temporal import (
-    data_converter,
-    ensure_search_attributes,
     recalculate_open_cases,
-    temporal_cli,
 )
 from rules.calendar import SHANGHAI, local_date
 from schemas.deadlines import CalendarChange
-from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.calendar import load_calendar
 from store.db import make_engine, migrate
 from store.models import CaseEventRow, OutboxRow
-from tests.conftest import TEST_KEY, TEST_SETTINGS
+from tests.conftest import TEST_KEY, start_dev_server
 from tests.fixtures.scenario import YEAR, example_notice
 from tests.workflows.helpers import case_input, worker
 from workflows.disclosure import DisclosureRequestWorkflow as W
@@ -55,13 +51,7 @@ def _notice_toml(path: Path) -> Path:
 @pytest_asyncio.fixture(scope="module")
 async def own_env() -> AsyncIterator[WorkflowEnvironment]:
     """A dev server of its own: a calendar change speaks to every running case on the server."""
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(),
-        data_converter=data_converter(TEST_SETTINGS),
-        search_attributes=SEARCH_ATTRIBUTES,
-        dev_server_log_level="error",
-    )
-    await ensure_search_attributes(env.client)
+    env = await start_dev_server()
     yield env
     await env.shutdown()
 
