@@ -32,7 +32,7 @@ from gongkai.temporal import (
 from schemas.deadlines import StatutoryTimerInput
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.db import make_engine, migrate
-from workers.worker import WORKFLOWS, activities
+from workers.worker import RUNNER, WORKFLOWS, activities
 from workflows.timer import StatutoryTimerWorkflow
 
 BENCH_SETTINGS = Settings(codec_keys=new_key_spec("bench"))
@@ -50,6 +50,7 @@ def _worker(env: WorkflowEnvironment, engine: Engine, tq: str) -> Worker:
         activity_executor=ThreadPoolExecutor(8),
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
         activity_task_poller_behavior=PollerBehaviorAutoscaling(),
+        workflow_runner=RUNNER,  # as the production worker (workers/worker.py)
     )
 
 

@@ -65,11 +65,17 @@ def activities(
 # The sandbox re-imports a workflow's own module for every new (or evicted and replayed)
 # workflow, on the worker's event loop: 20-40 ms of CPU each, during which no other workflow
 # task or activity result is handled (docs/performance.md). Our workflow modules hold no
-# mutable module state and already pass their shared machinery through (workflows.casework,
-# rules, schemas), so they are passed through too; the runtime restrictions still apply, and
-# the tests' workers keep the full sandbox.
+# mutable module state and already pass through everything they import from the project
+# (`imports_passed_through`: workflows.casework, activities, rules, schemas), so those packages
+# are passed through as a whole: a workflow module is then not re-executed, and an import made
+# while a workflow runs (casework's local_tz) resolves to the same modules as before. The cost:
+# a call such as datetime.now() in these modules is no longer flagged at run time (it already
+# was not in workflows.casework): tests/rules/test_packs.py forbids them instead, and the tests run
+# with this same runner.
 RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "workflows", "activities", "rules", "schemas"
+    )
 )
 
 

@@ -1,0 +1,182 @@
+"""Action latency: officers' Update round trips through the HTTP API
+(``POST /v1/cases/{no}/actions/{action}`` → Temporal Update → validator, handler, due dates
+recomputed and projected → result), one officer alone and 50 officers at once (asyncio clients,
+each with their own token, no think time)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import defaultdict
+from typing import Any
+
+import httpx
+
+from bench.bench_start import describe_counts, history_counts, open_cases
+from bench.common import Progress, ms, pct, report
+from bench.stack import Stack
+
+OFFICERS = 50
+CASES_PER_OFFICER = 2  # one walked through at a human pace, one with no think time
+THINK = 5.0  # mean seconds between an officer's actions in the paced round (exponential)
+# A registered case walked through the steps an officer takes in its first days.
+SCRIPT: list[tuple[str, dict[str, Any]]] = [
+    ("note", {"text": "已电话联系申请人核实需求"}),
+    ("request-correction", {"items": ["请写明地块编号"]}),
+    ("submit-correction", {}),
+    ("accept", {}),
+    ("assign", {"unit": "规划处"}),
+    ("note", {"text": "已交规划处检索"}),
+]
+
+
+async def _officer(
+    http: httpx.AsyncClient,
+    headers: dict[str, str],
+    cases: list[str],
+    samples: list[tuple[str, float]],
+    errors: list[str],
+    progress: Progress | None,
+    think: float,
+    rng: random.Random,
+) -> None:
+    for case_no in cases:
+        for action, body in SCRIPT:
+            if think:
+                await asyncio.sleep(rng.expovariate(1 / think))
+            t = time.perf_counter()
+            res = await http.post(
+                f"/v1/cases/{case_no}/actions/{action}", json=body, headers=headers
+            )
+            took = time.perf_counter() - t
+            if res.status_code != 200:
+                errors.append(f"{action} {res.status_code} {res.text[:200]}")
+                continue
+            samples.append((action, took))
+            if progress:
+                progress.update(len(samples))
+
+
+async def _round(
+    stack: Stack, officers: list[str], cases: list[str], label: str, think: float = 0
+) -> tuple[list[tuple[str, float]], list[str], float]:
+    per: dict[str, list[str]] = defaultdict(list)
+    for i, case_no in enumerate(cases):
+        per[officers[i % len(officers)]].append(case_no)
+    samples: list[tuple[str, float]] = []
+    errors: list[str] = []
+    progress = Progress(label, len(cases) * len(SCRIPT))
+    limits = httpx.Limits(max_connections=len(officers) * 2)
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=60, limits=limits) as http:
+        t = time.perf_counter()
+        await asyncio.gather(
+            *(
+                _officer(
+                    http, stack.token(o), per[o], samples, errors, progress, think, random.Random(o)
+                )
+                for o in officers
+            )
+        )
+        wall = time.perf_counter() - t
+    progress.close()
+    return samples, errors, wall
+
+
+def _row(label: str, samples: list[tuple[str, float]], wall: float) -> list[Any]:
+    lat = [s for _, s in samples]
+    return [
+        label,
+        len(lat),
+        len(lat) / wall,
+        ms(pct(lat, 50)),
+        ms(pct(lat, 95)),
+        ms(pct(lat, 99)),
+        ms(max(lat)),
+    ]
+
+
+async def run(stack: Stack, cases: int) -> str:
+    officers = [f"officer{i:02d}" for i in range(OFFICERS)]
+    solo = ["solo-officer"]
+    n_many = OFFICERS * CASES_PER_OFFICER
+    n = n_many + 5 + 3  # 5 for the officer alone, 3 left untouched (to count per action)
+    print(f"action latency: opening {n} cases for {OFFICERS + 1} officers", flush=True)
+    progress = Progress("cases registered", n)
+    seen = (await open_cases(stack, n, progress=progress, officers=officers)).registered
+    progress.close()
+    all_cases = sorted(seen)
+    untouched, all_cases = all_cases[-3:], all_cases[:-3]
+    solo_cases, paced_cases, many_cases = (
+        all_cases[:5],
+        all_cases[5 : 5 + OFFICERS],
+        all_cases[5 + OFFICERS :],
+    )
+    cpu0 = stack.cpu()
+    solo_samples, solo_errors, solo_wall = await _round(
+        stack, solo, solo_cases, "1 officer, actions"
+    )
+    paced_samples, paced_errors, paced_wall = await _round(
+        stack, officers, paced_cases, f"{OFFICERS} officers, paced", think=THINK
+    )
+    many_samples, many_errors, many_wall = await _round(
+        stack, officers, many_cases, f"{OFFICERS} officers, actions"
+    )
+    cpu1 = stack.cpu()
+    n_actions = len(solo_samples) + len(paced_samples) + len(many_samples)
+    rows = [
+        _row("1 officer, one action after another", solo_samples, solo_wall),
+        _row(
+            f"{OFFICERS} officers, one action each every ~{THINK:.0f} s",
+            paced_samples,
+            paced_wall,
+        ),
+        _row(f"{OFFICERS} officers at once, no think time", many_samples, many_wall),
+    ]
+    by_action: dict[str, list[float]] = defaultdict(list)
+    for action, took in paced_samples:
+        by_action[action].append(took)
+    for action, lat in by_action.items():
+        rows.append(
+            [
+                f"  paced: {action}",
+                len(lat),
+                float("nan"),
+                ms(pct(lat, 50)),
+                ms(pct(lat, 95)),
+                ms(pct(lat, 99)),
+                ms(max(lat)),
+            ]
+        )
+    before = await history_counts(stack, untouched)
+    after = await history_counts(stack, many_cases[:5])
+    per_action = {k: (after.get(k, 0) - before.get(k, 0)) / len(SCRIPT) for k in after}
+    many_p99 = pct([s for _, s in many_samples], 99)
+    paced_p99 = pct([s for _, s in paced_samples], 99)
+    errors = solo_errors + paced_errors + many_errors
+    notes = [
+        f"target p99 ≤ 50 ms with {OFFICERS} officers: "
+        f"{'met' if max(many_p99, paced_p99) <= 0.05 else 'NOT met'} (paced p99 "
+        f"{paced_p99 * 1000:.0f} ms, no think time p99 {many_p99 * 1000:.0f} ms)",
+        "each action = HTTP + auth + Temporal Update (validator, handler, due dates re-planned, "
+        f"case projected) answered when done; per action: {describe_counts(per_action)}",
+        "CPU per action: "
+        + ", ".join(f"{k} {1000 * (cpu1[k] - cpu0[k]) / n_actions:.0f} ms" for k in cpu1),
+    ]
+    if errors:
+        notes.append(f"{len(errors)} actions failed, e.g. {errors[:2]}")
+    return report(
+        "action_latency",
+        "2. Action latency (Update round trips through the API)",
+        ["officers / action", "n", "actions/s", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+        rows,
+        {
+            "officers": OFFICERS,
+            "cases_per_officer": CASES_PER_OFFICER,
+            "script": [a for a, _ in SCRIPT],
+            "errors": errors[:20],
+            "history_per_action": per_action,
+            "cpu_ms_per_action": {k: 1000 * (cpu1[k] - cpu0[k]) / n_actions for k in cpu1},
+        },
+        notes,
+    )

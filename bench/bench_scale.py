@@ -1,0 +1,296 @@
+"""Scale: N open cases (default 10,000; ``--cases 100000`` for the full run).
+
+A representative share are real disclosure workflows opened through the API (with those the
+earlier benchmarks of the run left open); the rest are read-model rows inserted directly (the
+board and the lists read only the read model, so they cannot tell the difference). Then:
+the board fragment and the case list by light through HTTP, the time until every running case
+has recomputed its deadlines after a calendar change made with `gongkai calendar set` (marker:
+each real case's row re-projected after the change, ``updated_at`` ≥ the moment of the change),
+and the memory of the dev server, the worker and the API."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, insert
+from sqlmodel import Session, col, select
+
+from bench.bench_start import open_cases
+from bench.common import Progress, ms, pct, report
+from bench.stack import AGENCY, Stack
+from rules.calendar import SHANGHAI
+from store.calendar import load_calendar
+from store.models import CaseRow
+
+OPEN_STATUSES = ["registered", "accepted", "assigned", "consulting", "review", "sign_off"]
+LIGHTS = ["green"] * 80 + ["yellow"] * 12 + ["red"] * 8
+QUERIES = 50
+
+
+def real_target(cases: int) -> int:
+    """How many of the N open cases are real workflows."""
+    return max(200, min(cases // 20, 2000))
+
+
+def _seed_rows(stack: Stack, n: int, progress: Progress) -> None:
+    rng = random.Random(6)
+    now = datetime.now(UTC)
+    today = now.astimezone(SHANGHAI).date()
+    table = CaseRow.__table__  # type: ignore[attr-defined]
+    chunk = 5000
+    done = 0
+    officers = [f"officer{i:02d}" for i in range(50)]
+    while done < n:
+        rows = []
+        for i in range(done, min(n, done + chunk)):
+            t0 = today - timedelta(days=rng.randrange(0, 60))
+            rows.append(
+                {
+                    "case_no": f"SEED-{i:07d}",
+                    "kind": "disclosure",
+                    "agency": AGENCY,
+                    "officer": rng.choice(officers),
+                    "status": rng.choice(OPEN_STATUSES),
+                    "light": rng.choice(LIGHTS),
+                    "t0": t0,
+                    "due_at": datetime.combine(
+                        t0 + timedelta(days=28), datetime.max.time(), SHANGHAI
+                    ).astimezone(UTC),
+                    "provisional": False,
+                    "outcome": None,
+                    "summary": "基准测试：政府信息公开申请（直接写入读模型）",
+                    "last_seq": 2,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        with stack.engine.begin() as conn:
+            conn.execute(insert(table), rows)
+        done += len(rows)
+        progress.update(done)
+    progress.close()
+
+
+async def _timed_gets(
+    stack: Stack, path: str, params: dict[str, Any], headers: dict[str, str]
+) -> tuple[list[float], int]:
+    lat = []
+    size = 0
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=60) as http:
+        for _ in range(QUERIES):
+            t = time.perf_counter()
+            res = await http.get(path, params=params, headers=headers)
+            lat.append(time.perf_counter() - t)
+            res.raise_for_status()
+            size = len(res.content)
+    return lat, size
+
+
+def _working_day_ahead(stack: Stack, n: int) -> date:
+    cal = load_calendar(stack.engine, stack.settings.calendar_region)
+    today = datetime.now(UTC).astimezone(SHANGHAI).date()
+    return cal.nth_working_day(today, n).end  # type: ignore[no-any-return]
+
+
+def _recomputed(stack: Stack, real: list[str], since: datetime) -> int:
+    n = 0
+    with Session(stack.engine) as s:
+        for i in range(0, len(real), 500):
+            n += s.exec(
+                select(func.count()).where(
+                    col(CaseRow.case_no).in_(real[i : i + 500]), CaseRow.updated_at >= since
+                )
+            ).one()
+    return n
+
+
+async def _running_cases(stack: Stack) -> list[str]:
+    """Running workflows that are cases in the read model (not timers, schedules, baselines)."""
+    client = await stack.client()
+    ids = [wf.id async for wf in client.list_workflows("ExecutionStatus = 'Running'")]
+    with Session(stack.engine) as s:
+        known = set()
+        for i in range(0, len(ids), 500):
+            known |= set(
+                s.exec(select(CaseRow.case_no).where(col(CaseRow.case_no).in_(ids[i : i + 500])))
+            )
+    return sorted(known)
+
+
+async def run(stack: Stack, cases: int) -> str:
+    target_real = real_target(cases)
+    with Session(stack.engine) as s:
+        have = s.exec(select(func.count()).select_from(CaseRow)).one()
+    new_real = max(0, target_real - have)
+    print(
+        f"scale: {cases:,} open cases ({target_real} real workflows, {have} already open)",
+        flush=True,
+    )
+    t = time.perf_counter()
+    if new_real:
+        progress = Progress("real cases opened via the API", new_real)
+        await open_cases(stack, new_real, progress=progress)
+        progress.close()
+    open_real_s = time.perf_counter() - t
+    real = await _running_cases(stack)
+    synthetic = max(0, cases - len(real))
+    t = time.perf_counter()
+    _seed_rows(stack, synthetic, Progress("read-model rows inserted", synthetic))
+    seed_s = time.perf_counter() - t
+    with Session(stack.engine) as s:
+        total = s.exec(select(func.count()).select_from(CaseRow)).one()
+        red = s.exec(select(func.count()).where(CaseRow.light == "red")).one()
+
+    officer = stack.token("board-officer")
+    supervisor = stack.token("board-supervisor", "supervisor")
+    board_lat, board_size = await _timed_gets(stack, "/board/fragment", {}, supervisor)
+    red_lat, _ = await _timed_gets(stack, "/v1/cases", {"light": "red"}, officer)
+    yellow_lat, _ = await _timed_gets(
+        stack, "/v1/cases", {"light": "yellow", "limit": 500}, officer
+    )
+    rss_before = stack.rss()
+
+    # The calendar change: the 5th working day from today becomes a holiday, so every open
+    # disclosure case's reply due date moves by one working day.
+    day = _working_day_ahead(stack, 5)
+    since = datetime.now(UTC)
+    cpu0 = stack.cpu()
+    t = time.perf_counter()
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gongkai.cli",
+            "calendar",
+            "set",
+            day.isoformat(),
+            "holiday",
+            "--source",
+            "基准测试",
+            "--reason",
+            "基准测试：临时闭馆",
+            "--by",
+            "bench",
+        ],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    cli_s = time.perf_counter() - t
+    if cli.returncode != 0:
+        raise RuntimeError(f"gongkai calendar set failed:\n{cli.stdout}\n{cli.stderr}")
+    # The CLI may return once every case has answered (an Update each) or once each was told
+    # (a signal): either way the read model is the marker. Give up after 30 s without progress.
+    progress = Progress("cases recomputed", len(real))
+    done, last_progress = 0, time.perf_counter()
+    while done < len(real) and time.perf_counter() - last_progress < 30:
+        now_done = _recomputed(stack, real, since)
+        if now_done > done:
+            done, last_progress = now_done, time.perf_counter()
+        progress.update(done)
+        await asyncio.sleep(0.25)
+    recompute_s = (last_progress if done else time.perf_counter()) - t
+    progress.close()
+    cpu1 = stack.cpu()
+    rss_after = stack.rss()
+    hwm = {k: _hwm(p.pid) for k, p in stack.procs.items()}
+    sizes = {
+        f.name: f.stat().st_size / 2**20
+        for f in sorted(Path(stack.var).glob("*.db*"))
+        if f.is_file()
+    }
+    rows: list[list[Any]] = [
+        ["open cases in the read model", f"{total:,}", f"{len(real):,} real workflows"],
+        ["  of which red", f"{red:,}", ""],
+        [
+            "seeding",
+            f"{open_real_s:.0f} s + {seed_s:.1f} s",
+            f"{new_real} opened via API + {synthetic:,} rows inserted",
+        ],
+        [
+            "board fragment (GET /board/fragment)",
+            f"p95 {ms(pct(board_lat, 95)):.0f} ms",
+            f"p50 {ms(pct(board_lat, 50)):.0f} ms, {board_size / 1024:.0f} KiB",
+        ],
+        [
+            "case list by light (GET /v1/cases?light=red)",
+            f"p95 {ms(pct(red_lat, 95)):.0f} ms",
+            f"p50 {ms(pct(red_lat, 50)):.0f} ms, 50 per page",
+        ],
+        [
+            "  light=yellow&limit=500",
+            f"p95 {ms(pct(yellow_lat, 95)):.0f} ms",
+            f"p50 {ms(pct(yellow_lat, 50)):.0f} ms",
+        ],
+        [
+            "recompute after `gongkai calendar set`",
+            f"{recompute_s:.1f} s",
+            f"{done}/{len(real)} running cases re-projected ({done / recompute_s:.0f}/s); "
+            f"CLI returned after {cli_s:.1f} s",
+        ],
+    ]
+    for k in ("temporal", "worker", "api"):
+        if k in rss_after:
+            rows.append(
+                [
+                    f"RSS {stack.procs[k].name}",
+                    f"{rss_after[k]:.0f} MiB",
+                    f"before recompute {rss_before[k]:.0f} MiB, peak {hwm[k]:.0f} MiB",
+                ]
+            )
+    rows.append(
+        [
+            "database files",
+            f"{sum(sizes.values()):.0f} MiB",
+            ", ".join(f"{k} {v:.0f}" for k, v in sizes.items()),
+        ]
+    )
+    cpu = {k: cpu1[k] - cpu0[k] for k in cpu1}
+    notes = [
+        f"board and lists as officer/supervisor of the one agency holding all {total:,} cases "
+        f"(worst case); {QUERIES} sequential requests each",
+        f"calendar change: {day} made a holiday; CPU during recompute: "
+        + ", ".join(f"{k} {v:.0f} s" for k, v in cpu.items()),
+    ]
+    if done < len(real):
+        notes.append(f"only {done} of {len(real)} cases recomputed before the timeout")
+    return report(
+        "scale" if cases == 10_000 else f"scale_{cases}",
+        f"4. Scale ({total:,} open cases, {len(real):,} of them real workflows)",
+        ["measure", "value", "detail"],
+        rows,
+        {
+            "cases": total,
+            "real_workflows": len(real),
+            "synthetic_rows": synthetic,
+            "board_fragment_ms": [ms(x) for x in board_lat],
+            "list_red_ms": [ms(x) for x in red_lat],
+            "list_yellow_500_ms": [ms(x) for x in yellow_lat],
+            "recompute_s": recompute_s,
+            "recomputed": done,
+            "cli_s": cli_s,
+            "cli_output": cli.stdout[-2000:],
+            "rss_mib_before": rss_before,
+            "rss_mib_after": rss_after,
+            "rss_mib_peak": hwm,
+            "cpu_s_recompute": cpu,
+            "db_mib": sizes,
+        },
+        notes,
+    )
+
+
+def _hwm(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
