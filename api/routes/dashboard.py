@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -122,62 +122,91 @@ def logout() -> Response:
     return res
 
 
+LIST_LIMIT = 100  # rows shown per list; the cards count them all
+
+
 def _board(
     engine: Engine, actor: Actor, agency: str | None, officer: str | None, kind: str | None
 ) -> dict[str, Any]:
+    """Counts by SQL over every open case (an agency may have tens of thousands); lists of at
+    most LIST_LIMIT rows each, most urgent first."""
     if actor.role is not Role.ADMIN:
         agency = actor.agency
-    q = select(CaseRow).where(col(CaseRow.status).not_in([st.value for st in CLOSED]))
+    where: list[Any] = [col(CaseRow.status).not_in([st.value for st in CLOSED])]
     if agency:
-        q = q.where(CaseRow.agency == agency)
+        where.append(CaseRow.agency == agency)
     if officer:
-        q = q.where(CaseRow.officer == officer)
+        where.append(CaseRow.officer == officer)
     if kind:
-        q = q.where(CaseRow.kind == kind)
-    with Session(engine) as s:
-        rows = list(s.exec(q.limit(2000)).all())
+        where.append(CaseRow.kind == kind)
     now = datetime.now(UTC)
     today = now.astimezone(SHANGHAI).date()
-    items = []
-    for r in rows:
-        due_local = r.due_at.astimezone(SHANGHAI) if r.due_at else None
-        items.append(
-            {
-                **r.model_dump(),
-                "due_local": due_local.strftime("%Y-%m-%d %H:%M") if due_local else None,
-                "due_day": due_local.date() if due_local else None,
-            }
-        )
-    by_due = sorted((i for i in items if i["due_day"]), key=lambda i: i["due_local"])
+    day_start = datetime.combine(today, datetime.min.time(), SHANGHAI)
+    tomorrow = day_start + timedelta(days=1)
+    week_end = day_start + timedelta(days=8)
+    due = col(CaseRow.due_at)
+
+    with Session(engine) as s:
+
+        def count(*extra: Any) -> int:
+            return int(
+                s.exec(select(func.count()).select_from(CaseRow).where(*where, *extra)).one()
+            )
+
+        def grouped(column: Any) -> Counter[str]:
+            q = select(column, func.count()).where(*where).group_by(column)
+            return Counter({str(k): int(n) for k, n in s.exec(q).all()})
+
+        def rows(*extra: Any, order: Any = due, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
+            q = select(CaseRow).where(*where, *extra).order_by(order, CaseRow.case_no)
+            return [_item(r) for r in s.exec(q.limit(limit)).all()]
+
+        monday = today - timedelta(days=today.weekday())
+        first_week = monday - timedelta(weeks=7)
+        t0 = col(CaseRow.t0)
+        by_day = s.exec(
+            select(t0, CaseRow.light, func.count())
+            .where(*where, t0.is_not(None))
+            .group_by(t0, CaseRow.light)
+        ).all()
+        return {
+            "counts": grouped(CaseRow.light),
+            "by_kind": grouped(CaseRow.kind),
+            "red": rows(CaseRow.light == "red"),
+            "due_today": rows(due >= day_start, due < tomorrow),
+            "due_today_count": count(due >= day_start, due < tomorrow),
+            "due_week": rows(due >= day_start, due < week_end),
+            "due_week_count": count(due >= day_start, due < week_end),
+            "overdue": rows(due < now),
+            "overdue_count": count(due < now),
+            "oldest": rows(t0.is_not(None), order=t0, limit=10),
+            "chart": _chart([(d, light, int(n)) for d, light, n in by_day if d], first_week),
+            "now": now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+            "kinds": KINDS,
+            "status_zh": STATUS_NAMES,
+            "list_limit": LIST_LIMIT,
+        }
+
+
+def _item(r: CaseRow) -> dict[str, Any]:
+    due_local = r.due_at.astimezone(SHANGHAI) if r.due_at else None
     return {
-        "counts": Counter(i["light"] for i in items),
-        "by_kind": Counter(i["kind"] for i in items),
-        "red": [i for i in by_due if i["light"] == "red"],
-        "due_today": [i for i in by_due if i["due_day"] == today],
-        "due_week": [i for i in by_due if today <= i["due_day"] <= today + timedelta(days=7)],
-        "overdue": [i for i in by_due if i["due_at"] and i["due_at"] < now],
-        "oldest": sorted(items, key=lambda i: (i["t0"] or date.max, i["case_no"]))[:10],
-        "chart": _chart(items, today),
-        "now": now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
-        "kinds": KINDS,
-        "status_zh": STATUS_NAMES,
+        **r.model_dump(),
+        "due_local": due_local.strftime("%Y-%m-%d %H:%M") if due_local else None,
+        "due_day": due_local.date() if due_local else None,
     }
 
 
-def _chart(items: list[dict[str, Any]], today: date) -> str:
+def _chart(by_day: list[tuple[date, str, int]], first_week: date) -> str:
     """Open cases by week of receipt (last 8 weeks) and light, as a small stacked SVG chart."""
-    monday = today - timedelta(days=today.weekday())
-    weeks = [monday - timedelta(weeks=w) for w in range(7, -1, -1)]
+    weeks = [first_week + timedelta(weeks=w) for w in range(8)]
     counts: dict[date, Counter[str]] = {w: Counter() for w in weeks}
-    for i in items:
-        t0 = i["t0"]
-        if t0 is None:
-            continue
+    for t0, light, n in by_day:
         week = t0 - timedelta(days=t0.weekday())
         if week < weeks[0]:
             week = weeks[0]  # older cases pile up in the first column
         if week in counts:
-            counts[week][i["light"]] += 1
+            counts[week][light] += n
     peak = max([sum(c.values()) for c in counts.values()] + [1])
     colors = {"green": "#1a7f37", "yellow": "#b58105", "red": "#c62828"}
     bar_w, height, parts = 60, 120, []

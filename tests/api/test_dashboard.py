@@ -1,0 +1,63 @@
+"""The board counts every open case by SQL, however many there are; its lists show the most
+urgent LIST_LIMIT (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.routes.dashboard import LIST_LIMIT, _board
+from schemas.disclosure import Actor, Role
+from store.models import CaseRow
+
+SUPERVISOR = Actor(id="wang", name="王主任", role=Role.SUPERVISOR, agency="SZ-GT")
+
+
+def test_counts_are_complete_beyond_the_list_limit(fresh_engine: Engine) -> None:
+    now = datetime.now(UTC)
+    rows = []
+    for n in range(LIST_LIMIT + 50):  # red and overdue
+        rows.append(("red", now - timedelta(days=1 + n % 9), date(2026, 9, 1)))
+    for _ in range(7):  # green, due in three days
+        rows.append(("green", now + timedelta(days=3), date(2026, 11, 2)))
+    with Session(fresh_engine) as s:
+        for n, (light, due, t0) in enumerate(rows, start=1):
+            s.add(
+                CaseRow(
+                    case_no=f"GK-2026-{n:06d}",
+                    kind="disclosure",
+                    agency="SZ-GT",
+                    officer="li",
+                    status="accepted",
+                    light=light,
+                    t0=t0,
+                    due_at=due,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        s.add(  # another agency's case is not counted for this supervisor
+            CaseRow(
+                case_no="OT-2026-000001",
+                kind="disclosure",
+                agency="OTHER",
+                officer="zhao",
+                status="accepted",
+                light="red",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        s.commit()
+    board = _board(fresh_engine, SUPERVISOR, None, None, None)
+    assert board["counts"] == {"red": LIST_LIMIT + 50, "green": 7}
+    assert board["overdue_count"] == LIST_LIMIT + 50
+    assert len(board["red"]) == len(board["overdue"]) == LIST_LIMIT
+    due = [r["due_at"] for r in board["overdue"]]
+    assert due == sorted(due)  # most overdue first
+    assert board["due_week_count"] == 7 and board["due_today_count"] == 0
+    assert len(board["oldest"]) == 10
+    assert board["by_kind"] == {"disclosure": LIST_LIMIT + 57}
+    assert "<svg" in board["chart"]
