@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import os
 import platform
-import signal
-import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
@@ -26,14 +22,9 @@ from store.cases import put_agency
 from store.db import make_engine, migrate
 from store.models import Agency
 from store.users import add_user
+from tests.integration.stack import Stack as UpStack
 
 AGENCY = "BENCH"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def machine() -> dict[str, Any]:
@@ -90,22 +81,13 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-class Stack:
-    """`gongkai up` in ``var`` on free ports, as a user starts it."""
+class Stack(UpStack):
+    """`gongkai up` in ``var`` on free ports, as a user starts it (the integration tests'
+    stack), with the bench agency, its engine, and the child processes found in /proc."""
 
     def __init__(self, var: Path) -> None:
-        self.var = var
-        self.grpc, self.ui, self.http = _free_port(), _free_port(), _free_port()
-        self.env = {
-            **os.environ,
-            "GONGKAI_VAR_DIR": str(var),
-            "GONGKAI_DEV_SERVER_PORT": str(self.grpc),
-            "GONGKAI_DEV_SERVER_UI_PORT": str(self.ui),
-            "GONGKAI_API_PORT": str(self.http),
-            "GONGKAI_TEMPORAL_ADDRESS": f"127.0.0.1:{self.grpc}",
-            "GONGKAI_LOG_LEVEL": "WARNING",
-        }
-        self.env.pop("GONGKAI_DATABASE_URL", None)
+        super().__init__(var)
+        self.env["GONGKAI_LOG_LEVEL"] = "WARNING"
         self.settings = Settings(
             var_dir=var,
             dev_server_port=self.grpc,
@@ -113,7 +95,6 @@ class Stack:
             api_port=self.http,
             temporal_address=f"127.0.0.1:{self.grpc}",
         )
-        self.proc: subprocess.Popen[bytes] | None = None
         self.engine: Engine = make_engine(self.settings.db_url)
         self.procs: dict[str, Proc] = {}
         self.tokens: dict[str, str] = {}
@@ -122,7 +103,7 @@ class Stack:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.http}"
 
-    def start(self) -> float:
+    def start(self) -> float:  # type: ignore[override]
         """Start `gongkai up`; returns the seconds until /health reported Temporal ok."""
         migrate(self.engine)
         put_agency(
@@ -138,28 +119,9 @@ class Stack:
             ),
         )
         t = time.perf_counter()
-        log = open(self.var / "up.log", "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gongkai.cli", "up"],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("gongkai up exited:\n" + (self.var / "up.log").read_text())
-            try:
-                body = httpx.get(f"{self.base_url}/health", timeout=2).json()
-                if body.get("temporal") == "ok":
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        else:
-            raise RuntimeError("gongkai up not healthy:\n" + (self.var / "up.log").read_text())
+        super().start()
         took = time.perf_counter() - t
+        assert self.proc is not None
         for pid in _children(self.proc.pid):
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             if "start-dev" in cmd:
@@ -173,9 +135,8 @@ class Stack:
     def stop(self) -> int:
         if self.proc is None or self.proc.poll() is not None:
             return 0
-        self.proc.send_signal(signal.SIGINT)  # what Ctrl-C does
         try:
-            return self.proc.wait(60)
+            return super().stop()
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait()

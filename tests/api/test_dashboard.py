@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from api.routes.dashboard import LIST_LIMIT, _board
 from schemas.disclosure import Actor, Role
-from store.models import CaseRow
+from tests.fixtures.rows import case_row
 
 SUPERVISOR = Actor(id="wang", name="王主任", role=Role.SUPERVISOR, agency="SZ-GT")
 
@@ -24,32 +24,9 @@ def test_counts_are_complete_beyond_the_list_limit(fresh_engine: Engine) -> None
         rows.append(("green", now + timedelta(days=3), date(2026, 11, 2)))
     with Session(fresh_engine) as s:
         for n, (light, due, t0) in enumerate(rows, start=1):
-            s.add(
-                CaseRow(
-                    case_no=f"GK-2026-{n:06d}",
-                    kind="disclosure",
-                    agency="SZ-GT",
-                    officer="li",
-                    status="accepted",
-                    light=light,
-                    t0=t0,
-                    due_at=due,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        s.add(  # another agency's case is not counted for this supervisor
-            CaseRow(
-                case_no="OT-2026-000001",
-                kind="disclosure",
-                agency="OTHER",
-                officer="zhao",
-                status="accepted",
-                light="red",
-                created_at=now,
-                updated_at=now,
-            )
-        )
+            s.add(case_row(f"GK-2026-{n:06d}", light=light, t0=t0, due_at=due))
+        # another agency's case is not counted for this supervisor
+        s.add(case_row("OT-2026-000001", agency="OTHER", officer="zhao", light="red"))
         s.commit()
     board = _board(fresh_engine, SUPERVISOR, None, None, None)
     assert board["counts"] == {"red": LIST_LIMIT + 50, "green": 7}

@@ -19,6 +19,7 @@ from gongkai.settings import Settings
 from store.cases import ensure_case_row, put_agency
 from store.models import Agency, CaseEventRow, CaseNumber, CaseRow, PublicComment
 from store.users import add_user
+from tests.fixtures.rows import case_row
 
 
 @pytest.fixture
@@ -133,20 +134,7 @@ def officer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Officer]:
             ),
         )
         _, token = add_user(engine, "li.officer", "李经办", "SZ-GT", "officer", NOW, "test")
-        now = datetime.now(UTC)
-        ensure_case_row(
-            engine,
-            CaseRow(
-                case_no=CASE,
-                kind="disclosure",
-                agency="SZ-GT",
-                officer="li.officer",
-                status="registered",
-                light="green",
-                created_at=now,
-                updated_at=now,
-            ),
-        )
+        ensure_case_row(engine, case_row(CASE, officer="li.officer", status="registered"))
         yield Officer(http, engine, {"authorization": f"Bearer {token}"})
 
 

@@ -16,6 +16,7 @@ from gongkai.settings import Settings
 from store.db import session_scope
 from store.models import CaseRow
 from store.users import add_user
+from tests.fixtures.rows import case_row
 
 SCRAPE_TOKEN = "scrape-only-token"
 
@@ -47,19 +48,7 @@ def _cases(client: TestClient) -> None:
     ]
     with session_scope(client.app.state.engine) as s:  # type: ignore[attr-defined]
         for case_no, kind, status, light, due in rows:
-            s.add(
-                CaseRow(
-                    case_no=case_no,
-                    kind=kind,
-                    agency="SZ-GT",
-                    officer="li",
-                    status=status,
-                    light=light,
-                    due_at=due,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            s.add(case_row(case_no, kind=kind, status=status, light=light, due_at=due))
 
 
 def _scrape(client: TestClient, headers: dict[str, str]) -> dict[tuple[str, tuple], float]:  # type: ignore[type-arg]

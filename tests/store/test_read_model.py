@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 
 from store.cases import CaseFilter, allocate_case_no, ensure_case_row, list_cases, put_agency
 from store.db import alembic_config, make_engine, migrate
-from store.models import Agency, CaseRow
+from store.models import Agency
+from tests.fixtures.rows import case_row
 
 AT = datetime(2026, 11, 2, 1, tzinfo=UTC)
 AGENCY = Agency(
@@ -58,19 +59,7 @@ def test_concurrent_officers_get_consecutive_unique_case_numbers(fresh_engine: E
 
 def test_cases_are_listed_by_light(fresh_engine: Engine) -> None:
     for n, light in enumerate(["red", "amber", "green", "red", "green", "green"], start=1):
-        ensure_case_row(
-            fresh_engine,
-            CaseRow(
-                case_no=f"GK-2026-{n:06d}",
-                kind="disclosure",
-                agency="SZ-GT",
-                officer="li",
-                status="accepted",
-                light=light,
-                created_at=AT,
-                updated_at=AT,
-            ),
-        )
+        ensure_case_row(fresh_engine, case_row(f"GK-2026-{n:06d}", light=light))
     total, rows = list_cases(fresh_engine, CaseFilter(light="red", agency="SZ-GT"))
     assert total == 2
     assert sorted(r.case_no for r in rows) == ["GK-2026-000001", "GK-2026-000004"]
