@@ -32,8 +32,8 @@ def test_counts_are_complete_beyond_the_list_limit(fresh_engine: Engine) -> None
     assert board["counts"] == {"red": LIST_LIMIT + 50, "green": 7}
     assert board["overdue_count"] == LIST_LIMIT + 50
     assert len(board["red"]) == len(board["overdue"]) == LIST_LIMIT
-    due = [r["due_at"] for r in board["overdue"]]
-    assert due == sorted(due)  # most overdue first
+    dues = [r["due_at"] for r in board["overdue"]]
+    assert dues == sorted(dues)  # most overdue first
     assert board["due_week_count"] == 7 and board["due_today_count"] == 0
     assert len(board["oldest"]) == 10
     assert board["by_kind"] == {"disclosure": LIST_LIMIT + 57}
