@@ -36,6 +36,9 @@ DOCUMENT_TITLES = {
     "receipt": "政府信息公开申请登记回执",
     "correction_notice": "补正告知书",
     "extension_notice": "延期答复告知书",
+    "deadline_change_notice": "答复期限调整告知书",
+    "fixed_date_notice": "延迟答复告知书",
+    "abandonment_notice": "视为放弃申请告知书",
     "consultation_letter": "征求意见书",
     "reply": "政府信息公开申请答复书",
     "urging_notice": "催办通知书",
@@ -61,6 +64,7 @@ class CaseRowData(BaseModel):
     light: str
     t0: date | None = None
     due_at: datetime | None = None
+    internal_due_at: datetime | None = None
     provisional: bool = False
     outcome: str | None = None
     summary: str = ""
@@ -156,6 +160,7 @@ class CaseActivities:
                         case_no=req.row.case_no,
                         seq=e.seq,
                         at=e.at,
+                        occurred_at=e.occurred_at,
                         kind=e.kind,
                         actor_id=e.actor_id,
                         actor_name=e.actor_name,

@@ -64,8 +64,9 @@ class DeadlineActivities:
         }
         inactivity_at = None
         if req.last_action_at is not None and req.inactivity_working_days:
+            # N working days without an action have passed at the start of the next one.
             day = calendar.nth_working_day(
-                local_date(req.last_action_at), req.inactivity_working_days
+                local_date(req.last_action_at), req.inactivity_working_days + 1
             ).end
             inactivity_at = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
         return ClockPlan(

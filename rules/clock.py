@@ -41,6 +41,19 @@ class ClockState(StrEnum):
     PAUSED = "paused"
     EXPIRED = "expired"
     STOPPED = "stopped"
+    # A minimum period (e.g. Decree 713 Art. 27: the legality reviewer is given generally at
+    # least 7 WD) that has been given in full: nothing is late.
+    ELAPSED = "elapsed"
+
+    @property
+    def zh(self) -> str:
+        return {
+            "running": "计时中",
+            "paused": "暂停计算",
+            "expired": "已届满",
+            "stopped": "已停止",
+            "elapsed": "最短期间已满",
+        }[self.value]
 
 
 class ClockError(ValueError):
@@ -79,10 +92,14 @@ class Override(BaseModel):
 
 
 class Restart(BaseModel):
+    """A full reset (LAW.md §0 RESTART): what the earlier run had is kept here, not applied."""
+
     at: datetime
     reason: str
     previous_anchor: datetime
     discarded_pauses: list[Pause] = Field(default_factory=list)
+    discarded_extensions: list[Extension] = Field(default_factory=list)
+    discarded_override: Override | None = None
 
 
 class Clock(BaseModel):
@@ -99,6 +116,8 @@ class Clock(BaseModel):
     restarts: list[Restart] = Field(default_factory=list)
     stopped_at: datetime | None = None
     stop_reason: str = ""
+    # A period that must at least be given (not a deadline): it never expires, it elapses.
+    minimum: bool = False
 
     @property
     def anchor_date(self) -> date:
@@ -164,18 +183,53 @@ class Reading(BaseModel):
     clock: str
     state: ClockState
     unit: Unit
+    # None while paused: the last day is not known until the pause ends.
     due_date: date | None
     due_at: datetime | None
     # Earlier than due_at when the calendar is provisional (safety margin) or when the
-    # conservative pause convention counts the resume day: drives internal alerts.
+    # conservative pause convention counts the resume day: drives internal alerts. While
+    # paused it is set only when the period was used up before the pause (it cannot move).
     internal_due_at: datetime | None
     consumed: int
     remaining: int | None
     provisional: bool
     explanation: Explanation
+    # While paused: the due date as if the pause ended now. When the whole period was used up
+    # before the pause (``used_up``), this is its fixed legal due date and the case is late
+    # whatever the pause (GIDR Art. 33 para 2: judged on the consumed working days).
+    frozen_due_date: date | None = None
+    frozen_due_at: datetime | None = None
+    used_up: bool = False
+    stopped_at: datetime | None = None
+    stop_reason: str = ""
+
+    @property
+    def shown_due_date(self) -> date | None:
+        """The date to show: the due date, or while paused the frozen one."""
+        return self.due_date or self.frozen_due_date
+
+    @property
+    def shown_due_at(self) -> datetime | None:
+        return self.due_at or self.frozen_due_at
+
+    @property
+    def lapses_at(self) -> datetime | None:
+        """The instant the period runs out as things stand: its due instant while running, its
+        frozen one while paused after it was used up, never while paused before that."""
+        if self.state is ClockState.PAUSED:
+            return self.due_at or (self.frozen_due_at if self.used_up else None)
+        if self.state in (ClockState.STOPPED, ClockState.ELAPSED):
+            return None
+        return self.due_at
+
+    def expired_by(self, now: datetime) -> bool:
+        lapses = self.lapses_at
+        return lapses is not None and now > lapses
 
 
 # -- operations ----------------------------------------------------------------------------
+#
+# Messages are Chinese: they reach the officer unchanged through the workflows' validators.
 
 
 def start(
@@ -187,10 +241,11 @@ def start(
     basis: str = "",
     rule_pack: str = "",
     policy: ClockPolicy | None = None,
+    minimum: bool = False,
 ) -> Clock:
     _aware(at)
     if limit < 0:
-        raise ClockError(f"{name}: a statutory period cannot be negative, got {limit}")
+        raise ClockError(f"{name}：法定期间不能为负数（{limit}）。")
     return Clock(
         name=name,
         unit=unit,
@@ -199,19 +254,20 @@ def start(
         basis=basis,
         rule_pack=rule_pack,
         policy=policy or ClockPolicy(),
+        minimum=minimum,
     )
 
 
 def pause(clock: Clock, reason: str, at: datetime, by: str = "") -> Clock:
     _aware(at)
-    _not_stopped(clock, "paused")
+    _not_stopped(clock, "暂停")
     if clock.open_pause is not None:
         raise ClockError(
-            f"The {clock.name} clock is already paused since "
-            f"{local_date(clock.open_pause.since)} ({clock.open_pause.reason})."
+            f"该期限已于{local_date(clock.open_pause.since)}暂停计算（{clock.open_pause.reason}），"
+            "不能重复暂停。"
         )
     if reason.strip() == "":
-        raise ClockError("A pause needs a reason: the excluded period must be justified.")
+        raise ClockError("暂停计算须写明理由：不计入期限的期间应当有法定依据。")
     return clock.model_copy(
         update={"pauses": [*clock.pauses, Pause(reason=reason, since=at, by=by)]}
     )
@@ -221,22 +277,36 @@ def resume(clock: Clock, at: datetime) -> Clock:
     _aware(at)
     open_pause = clock.open_pause
     if open_pause is None:
-        raise ClockError(f"The {clock.name} clock is not paused.")
+        raise ClockError("该期限没有暂停计算，无需恢复。")
     if at < open_pause.since:
-        raise ClockError("A pause cannot end before it began.")
+        since = open_pause.since.astimezone(SHANGHAI)
+        raise ClockError(f"恢复计算的时间不能早于暂停之时（{since:%Y-%m-%d %H:%M}）。")
     closed = open_pause.model_copy(update={"until": at})
     return clock.model_copy(update={"pauses": [*clock.pauses[:-1], closed]})
 
 
 def restart(clock: Clock, at: datetime, reason: str) -> Clock:
-    """Start over from ``at`` (补正: GIDR Art. 30, the period runs from the corrected request)."""
+    """Start over from ``at`` (补正: GIDR Art. 30, the period runs from the corrected request).
+    LAW.md §0: a full reset. Pauses, an extension and a fixed date of the earlier run belong to
+    that run; the new period may be extended on its own terms."""
     _aware(at)
-    _not_stopped(clock, "restarted")
+    _not_stopped(clock, "重新起算")
     record = Restart(
-        at=at, reason=reason, previous_anchor=clock.anchor_at, discarded_pauses=clock.pauses
+        at=at,
+        reason=reason,
+        previous_anchor=clock.anchor_at,
+        discarded_pauses=clock.pauses,
+        discarded_extensions=clock.extensions,
+        discarded_override=clock.override,
     )
     return clock.model_copy(
-        update={"anchor_at": at, "pauses": [], "restarts": [*clock.restarts, record]}
+        update={
+            "anchor_at": at,
+            "pauses": [],
+            "extensions": [],
+            "override": None,
+            "restarts": [*clock.restarts, record],
+        }
     )
 
 
@@ -246,46 +316,61 @@ def extend(
     approver: str,
     reason: str,
     at: datetime,
-    due_at: datetime | None,
+    reading: Reading,
 ) -> Clock:
-    """Extend once, within the cap, before expiry (GIDR Art. 33 para 2). ``due_at`` is the
-    current due instant (from :func:`evaluate`); None while paused (not expired)."""
+    """Extend once, within the cap, before expiry (GIDR Art. 33 para 2). Expiry is judged on the
+    consumed working days whatever the pause state (``reading`` is the clock's latest)."""
     _aware(at)
-    _not_stopped(clock, "extended")
+    _not_stopped(clock, "延长")
     policy = clock.policy
     if policy.max_extensions <= 0:
-        raise ClockError(f"The {clock.name} period ({clock.basis}) cannot be extended.")
+        raise ClockError(f"该期限（{clock.basis}）依法不能延长。")
     if len(clock.extensions) >= policy.max_extensions:
         prior = clock.extensions[-1]
         raise ClockError(
-            f"Extension refused: the {clock.name} period was already extended on "
-            f"{local_date(prior.at)} by {prior.approver}; {clock.basis} allows "
-            f"{policy.max_extensions} extension only."
+            f"不能再次延长：该期限已于{local_date(prior.at)}经{prior.approver}批准延长"
+            f"{prior.amount}{clock.unit.zh}；{clock.basis}只允许延长{policy.max_extensions}次。"
+        )
+    if clock.override is not None:
+        raise ClockError(
+            f"答复期限已确定为{clock.override.due_date}（条例第三十五条），不再适用延长。"
         )
     if amount <= 0 or amount > policy.extension_cap:
         raise ClockError(
-            f"Extension refused: {amount}{clock.unit.zh} is not allowed; {clock.basis} allows "
-            f"at most {policy.extension_cap}{clock.unit.zh}."
+            f"不能延长{amount}{clock.unit.zh}：{clock.basis}规定延长的期限最长不得超过"
+            f"{policy.extension_cap}{clock.unit.zh}。"
         )
     if not approver.strip() or not reason.strip():
-        raise ClockError("Extension refused: it needs the approver and a reason.")
-    if due_at is not None and at > due_at:
+        raise ClockError("延长答复期限须写明批准人和理由。")
+    if reading.expired_by(at):
         raise ClockError(
-            f"Extension refused: the {clock.name} deadline ({local_date(due_at)}) has already "
-            f"passed; {clock.basis} allows extension only before it."
+            f"答复期限（{reading.shown_due_date}）已届满，不能再延长。延长须在期限内经政府信息公开"
+            f"工作机构负责人同意并告知申请人（{clock.basis}）。"
         )
     ext = Extension(amount=amount, approver=approver, reason=reason, at=at)
     return clock.model_copy(update={"extensions": [*clock.extensions, ext]})
 
 
-def override(clock: Clock, due_date: date, reason: str, approver: str, at: datetime) -> Clock:
-    """Fix a reasonable later reply date (GIDR Art. 35)."""
+def override(
+    clock: Clock, due_date: date, reason: str, approver: str, at: datetime, reading: Reading
+) -> Clock:
+    """Fix a reasonable later reply date (GIDR Art. 35): later than the current due date, and
+    only while the period still runs."""
     _aware(at)
-    _not_stopped(clock, "overridden")
+    _not_stopped(clock, "确定答复期限")
     if not reason.strip() or not approver.strip():
-        raise ClockError("A fixed reply date needs a reason and an approver (GIDR Art. 35).")
+        raise ClockError("确定延迟答复的期限须写明理由和批准人（条例第三十五条）。")
+    current = reading.shown_due_date
+    if reading.expired_by(at):
+        raise ClockError(
+            f"答复期限（{current}）已届满，不能再确定延迟答复的期限（条例第三十三条、第三十五条）。"
+        )
+    if current is not None and due_date <= current:
+        raise ClockError(
+            f"确定的答复期限（{due_date}）应当晚于现行答复期限（{current}）（条例第三十五条）。"
+        )
     if due_date < local_date(at):
-        raise ClockError(f"The fixed date {due_date} is already in the past.")
+        raise ClockError(f"确定的答复期限（{due_date}）已经过去。")
     ov = Override(due_date=due_date, reason=reason, approver=approver, at=at)
     return clock.model_copy(update={"override": ov})
 
@@ -293,7 +378,7 @@ def override(clock: Clock, due_date: date, reason: str, approver: str, at: datet
 def stop(clock: Clock, at: datetime, reason: str) -> Clock:
     """The duty was met (e.g. the reply was sent): the clock no longer runs."""
     _aware(at)
-    _not_stopped(clock, "stopped")
+    _not_stopped(clock, "停止")
     return clock.model_copy(update={"stopped_at": at, "stop_reason": reason})
 
 
@@ -344,7 +429,6 @@ def add_months(day: date, months: int) -> date:
 def _evaluate_days(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
     today = local_date(now)
     anchor = clock.anchor_date
-    paused = clock.open_pause is not None
     excluded = _excluded_days(clock, today, resume_day_counts=clock.policy.resume_day_counts)
     conservative = _excluded_days(clock, today, resume_day_counts=True)
     total = clock.total_limit
@@ -352,84 +436,104 @@ def _evaluate_days(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
     makeup: tuple[DayInfo, ...] = ()
     rolled: tuple[DayInfo, ...] = ()
     prov_years: tuple[int, ...] = ()
-    due: date | None
-    internal: date | None
 
+    # The due date as things stand; while paused, as if the pause ended today (an open pause
+    # excludes the days up to today, and no further).
     if clock.unit is Unit.WORKING_DAYS:
         consumed = cal.working_days_between(anchor, today, excluded) if today > anchor else 0
-        if paused:
-            due = internal = None
-        else:
-            res = cal.nth_working_day(anchor, total, excluded)
-            due, skipped, makeup, prov_years = (
-                res.end,
-                res.skipped,
-                res.makeup_counted,
-                (res.provisional_years),
-            )
-            internal = cal.nth_working_day(anchor, total, conservative).end
+        res = cal.nth_working_day(anchor, total, excluded)
+        due, skipped, makeup, prov_years = (
+            res.end,
+            res.skipped,
+            res.makeup_counted,
+            res.provisional_years,
+        )
+        internal = cal.nth_working_day(anchor, total, conservative).end
     else:
         consumed = max(0, sum(1 for d in _days(anchor, today) if d not in excluded))
-        if paused:
-            due = internal = None
-        else:
-            if clock.unit is Unit.CALENDAR_DAYS:
-                raw = _nth_counted_day(anchor, total, excluded)
-                raw_internal = _nth_counted_day(anchor, total, conservative)
-            else:  # months; pauses extend by the excluded days
-                base = add_months(anchor, total)
-                extra = sum(1 for d in excluded if anchor < d)
-                raw = base + timedelta(days=extra)
-                raw_internal = base + timedelta(days=sum(1 for d in conservative if anchor < d))
-            due, rolled = cal.next_working_day_on_or_after(raw)
-            internal, _ = cal.next_working_day_on_or_after(raw_internal)
-            skipped = tuple(
-                DayInfo(d, False, "paused", "", cal.is_provisional(d))
-                for d in sorted(excluded)
-                if anchor < d <= raw
-            )
-            prov_years = cal.provisional_years_in(anchor + timedelta(days=1), due)
+        if clock.unit is Unit.CALENDAR_DAYS:
+            raw = _nth_counted_day(anchor, total, excluded)
+            raw_internal = _nth_counted_day(anchor, total, conservative)
+        else:  # months; pauses extend by the excluded days
+            base = add_months(anchor, total)
+            raw = base + timedelta(days=sum(1 for d in excluded if anchor < d))
+            raw_internal = base + timedelta(days=sum(1 for d in conservative if anchor < d))
+        due, rolled = cal.next_working_day_on_or_after(raw)
+        internal, _ = cal.next_working_day_on_or_after(raw_internal)
+        skipped = tuple(
+            DayInfo(d, False, "paused", "", cal.is_provisional(d))
+            for d in sorted(excluded)
+            if anchor < d <= raw
+        )
+        prov_years = cal.provisional_years_in(anchor + timedelta(days=1), due)
 
-    if clock.override is not None:
+    if clock.override is not None:  # a date fixed under Art. 35 is no estimate
         due = internal = clock.override.due_date
-    if due is not None and internal is not None and prov_years:
+        prov_years = ()
+    if prov_years:
         internal = cal.working_days_before(internal, clock.policy.provisional_margin)
 
-    state = _state(clock, now, due_instant(due) if due else None)
-    remaining = None if due is None else max(0, total - consumed)
-    if clock.unit is Unit.WORKING_DAYS and due is not None and clock.override is None:
-        remaining = max(0, cal.working_days_between(today, due, excluded))
-    explanation = _explain(clock, cal, due, skipped, makeup, rolled, excluded, prov_years, consumed)
+    frozen: date | None = None
+    used_up = False
+    open_pause = clock.open_pause
+    if open_pause is not None and clock.override is None:
+        frozen = due
+        used_up = due <= local_date(open_pause.since)
+        due_or_none: date | None = None
+        internal_or_none: date | None = internal if used_up else None
+    else:
+        due_or_none, internal_or_none = due, internal
+
+    state = _state(clock, now, due_instant(due_or_none) if due_or_none else None)
+    remaining = max(0, total - consumed)
+    if clock.unit is Unit.WORKING_DAYS and due_or_none is not None and clock.override is None:
+        remaining = max(0, cal.working_days_between(today, due_or_none, excluded))
+    explanation = _explain(
+        clock, cal, due_or_none, skipped, makeup, rolled, excluded, prov_years, frozen, used_up
+    )
     return Reading(
         clock=clock.name,
         state=state,
         unit=clock.unit,
-        due_date=due,
-        due_at=due_instant(due) if due else None,
-        internal_due_at=due_instant(internal) if internal else None,
+        due_date=due_or_none,
+        due_at=due_instant(due_or_none) if due_or_none else None,
+        internal_due_at=due_instant(internal_or_none) if internal_or_none else None,
         consumed=consumed,
         remaining=remaining,
         provisional=bool(prov_years),
         explanation=explanation,
+        frozen_due_date=frozen,
+        frozen_due_at=due_instant(frozen) if frozen else None,
+        used_up=used_up,
+        stopped_at=clock.stopped_at,
+        stop_reason=clock.stop_reason,
     )
 
 
 def _evaluate_hours(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
     """24×7 wall-clock hours (emergency releases): pauses add their exact duration."""
-    paused_for = timedelta()
-    for p in clock.pauses:
-        paused_for += (p.until or now) - p.since
+    closed = sum(((p.until - p.since) for p in clock.pauses if p.until), timedelta())
+    open_pause = clock.open_pause
+    open_for = (now - open_pause.since) if open_pause else timedelta()
     total = timedelta(hours=clock.total_limit)
-    elapsed = max(timedelta(), now - clock.anchor_at - paused_for)
-    due_at: datetime | None = None
-    if clock.open_pause is None:
-        due_at = clock.anchor_at + total + paused_for
+    elapsed = max(timedelta(), now - clock.anchor_at - closed - open_for)
+    before_pause = clock.anchor_at + total + closed  # the due instant, were nothing paused now
+    due_at: datetime | None = before_pause + open_for
+    frozen_at: datetime | None = None
+    used_up = False
+    if open_pause is not None:
+        used_up = before_pause <= open_pause.since
+        frozen_at = before_pause if used_up else due_at
+        due_at = None
     if clock.override is not None:
         due_at = due_instant(clock.override.due_date)
     due_date = due_at.astimezone(SHANGHAI).date() if due_at else None
     consumed = int(elapsed.total_seconds() // 3600)
-    remaining = None if due_at is None else max(0, clock.total_limit - consumed)
-    explanation = _explain(clock, cal, due_date, (), (), (), frozenset(), (), consumed)
+    remaining = max(0, clock.total_limit - consumed)
+    frozen_date = frozen_at.astimezone(SHANGHAI).date() if frozen_at else None
+    explanation = _explain(
+        clock, cal, due_date, (), (), (), frozen_date=frozen_date, used_up=used_up
+    )
     if due_at is not None:
         explanation.lines.insert(
             1,
@@ -442,11 +546,16 @@ def _evaluate_hours(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
         unit=clock.unit,
         due_date=due_date,
         due_at=due_at,
-        internal_due_at=due_at,
+        internal_due_at=due_at if open_pause is None else (frozen_at if used_up else None),
         consumed=consumed,
         remaining=remaining,
         provisional=False,
         explanation=explanation,
+        frozen_due_date=frozen_date,
+        frozen_due_at=frozen_at,
+        used_up=used_up,
+        stopped_at=clock.stopped_at,
+        stop_reason=clock.stop_reason,
     )
 
 
@@ -456,7 +565,7 @@ def _state(clock: Clock, now: datetime, due_at: datetime | None) -> ClockState:
     if clock.open_pause is not None:
         return ClockState.PAUSED
     if due_at is not None and now > due_at:
-        return ClockState.EXPIRED
+        return ClockState.ELAPSED if clock.minimum else ClockState.EXPIRED
     return ClockState.RUNNING
 
 
@@ -480,15 +589,25 @@ def _explain(
     skipped: tuple[DayInfo, ...],
     makeup: tuple[DayInfo, ...],
     rolled: tuple[DayInfo, ...],
-    excluded: frozenset[date],
-    prov_years: tuple[int, ...],
-    consumed: int,
+    excluded: frozenset[date] = frozenset(),
+    prov_years: tuple[int, ...] = (),
+    frozen_date: date | None = None,
+    used_up: bool = False,
 ) -> Explanation:
     anchor = clock.anchor_date
+    if due is not None:
+        end = f"，{'最短期间至' if clock.minimum else '届满日'}{due.isoformat()}"
+    elif used_up:
+        end = f"，暂停前期限已用尽，届满日为{frozen_date}（暂停不影响已届满的期限）"
+    elif frozen_date is not None:
+        end = f"，目前暂停计算（如今日恢复计算，届满日为{frozen_date}）"
+    else:
+        end = "，目前暂停计算"
     lines = [
-        f"{clock.basis}：自{anchor.isoformat()}起算（不含当日），期限{clock.limit}{clock.unit.zh}"
+        f"{clock.basis}：自{anchor.isoformat()}起算（不含当日），"
+        f"{'不少于' if clock.minimum else '期限'}{clock.limit}{clock.unit.zh}"
         + (f"，已延长至{clock.total_limit}{clock.unit.zh}" if clock.extensions else "")
-        + (f"，届满日{due.isoformat()}" if due else "，目前暂停计算")
+        + end
         + "。"
     ]
     weekend = [d for d in skipped if d.kind == "weekend"]
@@ -509,7 +628,8 @@ def _explain(
         until = span.until.isoformat() if span.until else "至今"
         lines.append(f"暂停：{span.since.isoformat()}—{until}，{span.reason}（不计入期限）。")
     for r in clock.restarts:
-        lines.append(f"{local_date(r.at).isoformat()}重新起算：{r.reason}。")
+        dropped = "，原延长期限不再适用" if r.discarded_extensions else ""
+        lines.append(f"{local_date(r.at).isoformat()}重新起算：{r.reason}{dropped}。")
     for e in clock.extensions:
         lines.append(
             f"延长{e.amount}{clock.unit.zh}：{e.approver}于{local_date(e.at).isoformat()}批准，"
@@ -526,6 +646,8 @@ def _explain(
             f"{years}年节假日安排尚未公布，期限为预估值（仅按周末计算）；内部期限提前"
             f"{clock.policy.provisional_margin}个工作日。"
         )
+    if clock.stopped_at is not None:
+        lines.append(f"{local_date(clock.stopped_at).isoformat()}停止计算：{clock.stop_reason}。")
     lines.append(f"日历版本 {cal.revision}；规则包 {clock.rule_pack or '—'}。")
     return Explanation(
         clock=clock.name,
@@ -552,14 +674,13 @@ def _explain(
 
 def _aware(at: datetime) -> None:
     if at.tzinfo is None:
-        raise ClockError("Times given to the clock must be timezone-aware.")
+        raise ClockError("时间须带时区（北京时间）。")
 
 
 def _not_stopped(clock: Clock, verb: str) -> None:
     if clock.stopped_at is not None:
         raise ClockError(
-            f"The {clock.name} clock stopped on {local_date(clock.stopped_at)} "
-            f"({clock.stop_reason}) and cannot be {verb}."
+            f"该期限已于{local_date(clock.stopped_at)}停止计算（{clock.stop_reason}），不能再{verb}。"
         )
 
 
@@ -580,25 +701,36 @@ def milestone_at(
     after_due: int | None = None,
 ) -> datetime | None:
     """The instant a threshold is crossed: the start (00:00 Beijing time) of the k-th counted
-    day, a fraction of the period (exact for hours), or k units after the due date (0 = the
-    second after the due instant)."""
+    day, a fraction of the period (exact for hours), or once k units **have passed** after the
+    due date (0 = the second after the due instant; k ≥ 1 = 00:00 of the working day after the
+    k-th). None while the clock is paused before its period was used up.
+
+    While a year is provisional, alerts use the internal date (LAW.md §6.4(3)): k-th days and
+    due dates that fall in it are brought forward by the pack's safety margin."""
     reading = evaluate(clock, calendar, now)
-    if reading.due_at is None or reading.due_date is None:
+    if reading.state is ClockState.PAUSED and clock.override is None and not reading.used_up:
         return None
+    due_date = reading.shown_due_date
+    due_at = reading.shown_due_at
+    if due_date is None or due_at is None:
+        return None
+    margin = clock.policy.provisional_margin
     if at_fraction is not None:
         if clock.unit is Unit.HOURS:
             paused = sum(((p.until or now) - p.since for p in clock.pauses), timedelta())
             return clock.anchor_at + timedelta(hours=clock.total_limit * at_fraction) + paused
         at_consumed = max(1, round(clock.total_limit * at_fraction))
     if after_due is not None:
-        if after_due == 0:
-            return reading.due_at + timedelta(seconds=1)
         if clock.unit is Unit.HOURS:
-            return reading.due_at + timedelta(hours=after_due)
+            return due_at + (timedelta(hours=after_due) if after_due else timedelta(seconds=1))
+        if reading.provisional:
+            due_date = calendar.working_days_before(due_date, margin)
+        if after_due == 0:
+            return due_instant(due_date) + timedelta(seconds=1)
         if clock.unit is Unit.WORKING_DAYS:
-            day = calendar.nth_working_day(reading.due_date, after_due).end
+            day = calendar.nth_working_day(due_date, after_due + 1).end
         else:
-            day = reading.due_date + timedelta(days=after_due)
+            day = due_date + timedelta(days=after_due + 1)
         return _start_of(day)
     assert at_consumed is not None
     if clock.unit is Unit.HOURS:
@@ -609,6 +741,8 @@ def milestone_at(
         day = calendar.nth_working_day(clock.anchor_date, at_consumed, excluded).end
     else:
         day = _nth_counted_day(clock.anchor_date, at_consumed, excluded)
+    if calendar.is_provisional(day) and clock.override is None:
+        day = max(clock.anchor_date, calendar.working_days_before(day, margin))
     return _start_of(day)
 
 

@@ -115,8 +115,11 @@ SPECS: dict[Outcome, OutcomeSpec] = {
     Outcome.NOT_PROCESSED_EXCESSIVE: OutcomeSpec(
         "（五）不予处理 4.无正当理由大量反复申请", ("第三十五条",), ("reasons",)
     ),
+    # No article of the GIDR names this row (LAW.md §1.3: "practice"): the officer cites it.
     Outcome.NOT_PROCESSED_CONFIRM_REISSUE: OutcomeSpec(
-        "（五）不予处理 5.要求行政机关确认或重新出具已获取信息", (), ("reasons",)
+        "（五）不予处理 5.要求行政机关确认或重新出具已获取信息",
+        (),
+        ("reasons", "legal_basis_text"),
     ),
     Outcome.OTHER_NO_CORRECTION: OutcomeSpec(
         "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
@@ -128,7 +131,7 @@ SPECS: dict[Outcome, OutcomeSpec] = {
         ("第四十二条",),
         (),
     ),
-    Outcome.OTHER_OTHER: OutcomeSpec("（六）其他处理 3.其他", (), ("reasons",)),
+    Outcome.OTHER_OTHER: OutcomeSpec("（六）其他处理 3.其他", (), ("reasons", "legal_basis_text")),
 }
 
 FIELD_LABELS = {
@@ -145,6 +148,7 @@ FIELD_LABELS = {
     "previous_case": "此前已作答复的案件编号",
     "responsible_agency_name": "负责公开该政府信息的行政机关名称（条例第三十六条第（五）项）",
     "responsible_agency_contact": "该行政机关的联系方式（条例第三十六条第（五）项）",
+    "legal_basis_text": "法律依据（写明所依据的法律、法规名称及条款）",
 }
 
 
@@ -169,6 +173,12 @@ class ReplyContent(BaseModel):
     responsible_agency_name: str = ""
     responsible_agency_contact: str = ""
     responsible_agency_unknown: bool = False
+    # GRANTED: the information was already proactively disclosed (Art. 36(1)) rather than
+    # disclosed now (Art. 36(2)).
+    already_public: bool = False
+    # The articles the officer relies on where the statute names none (confirm/reissue, other),
+    # and any further basis for other outcomes; printed after the outcome's own articles.
+    legal_basis_text: str = ""
 
 
 def missing_content(reply: ReplyContent) -> list[str]:
@@ -187,11 +197,19 @@ def missing_content(reply: ReplyContent) -> list[str]:
     return missing
 
 
-def legal_basis(outcome: Outcome, not_this_agency: bool = False) -> list[str]:
-    articles = list(SPECS[outcome].basis)
-    if not_this_agency:
+def legal_basis(reply: ReplyContent) -> list[str]:
+    """The articles the reply letter cites: the outcome's own, then the officer's. Never empty
+    for a complete draft (:func:`missing_content` asks for ``legal_basis_text`` where the
+    statute names no article)."""
+    articles = list(SPECS[reply.outcome].basis)
+    if reply.outcome is Outcome.GRANTED and reply.already_public:
+        articles = ["第三十六条第（一）项"]
+    if reply.not_this_agency:
         articles = ["第三十六条第（五）项"]
-    return [f"{GIDR}{a}" for a in articles]
+    cited = [f"{GIDR}{a}" for a in articles]
+    if reply.legal_basis_text.strip():
+        cited.append(reply.legal_basis_text.strip())
+    return cited
 
 
 def remedy_clause(
@@ -203,19 +221,25 @@ def remedy_clause(
     litigation_months: int,
     reconsideration_first_since: date | None,
 ) -> str:
-    """The remedy notice (行政复议法 2023 Art. 23: refusals go to reconsideration first since
-    2024-01-01); omitting it would extend the applicant's windows to a year (A11)."""
-    if (
-        outcome.is_refusal
-        and reconsideration_first_since is not None
-        and reply_date >= reconsideration_first_since
-    ):
+    """The remedy notice (行政复议法 2023 Art. 23(1)(4): a refusal to disclose goes to
+    reconsideration first since 2024-01-01, and so does the withheld part of a partial
+    disclosure); omitting it would extend the applicant's windows to a year (A11)."""
+    first = reconsideration_first_since is not None and reply_date >= reconsideration_first_since
+    either = (
+        f"可以自收到本答复之日起{reconsideration_days}日内向{organ}申请行政复议，"
+        f"或者自收到本答复之日起{litigation_months}个月内向{court}提起行政诉讼"
+    )
+    if outcome.is_refusal and first:
         return (
             f"如对本答复不服，可以自收到本答复之日起{reconsideration_days}日内向{organ}申请"
             "行政复议；依照《中华人民共和国行政复议法》第二十三条的规定，对不予公开决定应当先申请"
             "行政复议，对行政复议决定不服的，可以依法向人民法院提起行政诉讼。"
         )
-    return (
-        f"如对本答复不服，可以自收到本答复之日起{reconsideration_days}日内向{organ}申请行政复议，"
-        f"或者自收到本答复之日起{litigation_months}个月内向{court}提起行政诉讼。"
-    )
+    if outcome is Outcome.PARTIAL and first:
+        return (
+            "如对本答复不服：对其中不予公开的部分，依照《中华人民共和国行政复议法》第二十三条的"
+            f"规定，应当先自收到本答复之日起{reconsideration_days}日内向{organ}申请行政复议，"
+            "对行政复议决定不服的，可以依法向人民法院提起行政诉讼；对其他部分，"
+            f"{either}。"
+        )
+    return f"如对本答复不服，{either}。"

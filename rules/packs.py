@@ -39,6 +39,12 @@ class Period(_Strict):
         return f"{self.amount}{self.unit.zh}"
 
 
+class DatedPeriod(Period):
+    """A period as it stood until a date (a law revised later, e.g. 行政诉讼法 1989 → 2015)."""
+
+    until: date
+
+
 class Action(StrEnum):
     NOTIFY_OFFICER = "notify_officer"
     NOTIFY_SUPERVISOR = "notify_supervisor"
@@ -103,11 +109,28 @@ class DisclosureRules(_Strict):
     online_confirmation: Period
     remedy_reconsideration: Period
     remedy_litigation: Period
+    # Earlier versions of the litigation period, by the last reply date they governed: the law
+    # in force on the reply date applies (LAW.md §1.5 transitional rule).
+    remedy_litigation_earlier: list[DatedPeriod] = Field(default_factory=list)
     remedy_litigation_after_reconsideration: Period
     remedy_without_notice: Period
     reconsideration_first_since: date | None = None
     pause_resume_day_counts: bool = False
+    # Art. 30 (2019): the reply period waits for the correction and restarts from it. The 2008
+    # text (Art. 21(4), 更改、补充) has no such rule: the period runs on.
+    correction_restarts_reply: bool = True
+    # Art. 33 para 3 (2019): time spent consulting other agencies (co-producers, Art. 17
+    # referrals) is excluded. Not before 2019 (2008 Art. 24 excluded only the third party's).
+    other_agencies_excluded: bool = True
     escalation: Escalation
+
+    def remedy_litigation_on(self, reply_date: date) -> Period:
+        for earlier in sorted(self.remedy_litigation_earlier, key=lambda p: p.until):
+            if reply_date <= earlier.until:
+                return Period(
+                    amount=earlier.amount, unit=earlier.unit, basis=earlier.basis, note=earlier.note
+                )
+        return self.remedy_litigation
 
 
 class ConsultationRules(_Strict):

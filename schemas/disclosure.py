@@ -7,8 +7,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from rules.calendar import SHANGHAI
 from rules.clock import Clock, Reading
 from rules.outcomes import Outcome, ReplyContent
 from rules.packs import Light
@@ -161,6 +162,21 @@ class ActionBase(BaseModel):
     note: str = ""
 
 
+class FactBase(ActionBase):
+    """An action that records an external fact: when it happened may be earlier than when it is
+    typed in, and the clocks use when it happened (not in the future, not before the case's
+    previous fact; both instants are kept in the event)."""
+
+    occurred_at: datetime | None = Field(
+        default=None, description="when it happened (Beijing time if no offset); default: now"
+    )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _beijing(cls, v: datetime | None) -> datetime | None:
+        return v if v is None or v.tzinfo else v.replace(tzinfo=SHANGHAI)
+
+
 class ConfirmReceipt(ActionBase):
     """Art. 31(3)/(4): ordinary mail confirmed with the applicant, or online/fax confirmed by both
     sides; T0 is the confirmation day."""
@@ -173,8 +189,12 @@ class RequestCorrection(ActionBase):
     period_working_days: int | None = Field(default=None, ge=1, le=60)
 
 
-class SubmitCorrection(ActionBase):
-    """The corrected application arrived: the reply period restarts (Art. 30)."""
+class SubmitCorrection(FactBase):
+    """The corrected application arrived: the reply period restarts (Art. 30). After the
+    correction period, only with the applicant's good reason (Art. 30: 无正当理由逾期不补正的,
+    视为放弃申请)."""
+
+    late_reason: str = Field(default="", description="the applicant's good reason, when late")
 
 
 class Accept(ActionBase):
@@ -205,9 +225,20 @@ class ConsultationAnswer(StrEnum):
     OPINION = "opinion"
 
 
-class RecordConsultationAnswer(ActionBase):
+class RecordConsultationAnswer(FactBase):
     answer: ConsultationAnswer
     reasons: str = ""
+
+
+class RecordConsultationDelivery(ActionBase):
+    """The consulted party received the letter (Arts. 32, 34: its 15 WD run from receipt)."""
+
+    delivered_at: datetime
+
+    @field_validator("delivered_at")
+    @classmethod
+    def _beijing(cls, v: datetime) -> datetime:
+        return v if v.tzinfo else v.replace(tzinfo=SHANGHAI)
 
 
 class RequestFee(ActionBase):
@@ -217,8 +248,8 @@ class RequestFee(ActionBase):
     basis: str = Field(min_length=1)
 
 
-class RecordPayment(ActionBase):
-    pass
+class RecordPayment(FactBase):
+    """The fee was paid: the reply period runs again from the payment."""
 
 
 class RequestExplanation(ActionBase):
@@ -234,9 +265,9 @@ class ExplanationDecision(StrEnum):
 
 class RecordExplanation(ActionBase):
     decision: ExplanationDecision
-    # Art. 35: a reasonable request that cannot be answered in time gets a fixed later date.
+    # Art. 35: a reasonable request that cannot be answered in time gets a fixed later date,
+    # set by the head of the GI office (the acting supervisor) and told to the applicant.
     fixed_reply_date: date | None = None
-    approver: str = ""
 
 
 class Extend(ActionBase):
@@ -294,10 +325,12 @@ class ActionResult(BaseModel):
 
 
 class CaseEvent(BaseModel):
-    """One business event, as it appears in the timeline and the read model."""
+    """One business event, as it appears in the timeline and the read model. ``at`` is when it
+    was recorded; ``occurred_at``, when given, when the fact it records happened."""
 
     seq: int
     at: datetime
+    occurred_at: datetime | None = None
     kind: str
     actor_id: str
     actor_name: str

@@ -92,7 +92,10 @@ class CaseRow(SQLModel, table=True):
     status: str = Field(index=True, max_length=32)
     light: str = Field(index=True, max_length=8)
     t0: date | None = None
+    # The legal due date (frozen while paused); the board and alerts count from
+    # internal_due_at (provisional-year margin; none while paused before the period ran out).
     due_at: datetime | None = Field(default=None, index=True)
+    internal_due_at: datetime | None = Field(default=None, index=True)
     provisional: bool = False
     outcome: str | None = Field(default=None, max_length=64)
     # The day (Asia/Shanghai) the case was concluded: reply signed off, deemed abandoned,
@@ -112,6 +115,7 @@ class CaseEventRow(SQLModel, table=True):
     case_no: str = Field(index=True, max_length=64)
     seq: int
     at: datetime
+    occurred_at: datetime | None = None  # when the recorded fact happened, if earlier
     kind: str = Field(max_length=64)
     actor_id: str = Field(max_length=100)
     actor_name: str = Field(max_length=100)

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.deadlines import DeadlineActivities, select_rule_pack
     from rules import clock as clk
     from rules.calendar import local_date
-    from rules.clock import Clock, Milestone, Reading
+    from rules.clock import Clock, ClockError, ClockState, Milestone, Reading
     from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
@@ -117,6 +117,8 @@ class CaseWorkflow:
         self.unit = ""
         self.last_action_at: datetime = received_at
         self.last_action_seq = 0
+        # The latest instant of a fact recorded by a person: a later fact cannot predate it.
+        self.last_fact_at: datetime = received_at
         self.lock = asyncio.Lock()
         self.woken = False
         self.calendar_dirty = False
@@ -275,10 +277,14 @@ class CaseWorkflow:
         self.fired.append(
             s.Rung(clock=clock_name, rung=rung_name, light=spec.light, fired_at=workflow.now())
         )
+        reading = self.readings.get(clock_name)
+        internal = ""
+        if reading is not None and reading.provisional and reading.internal_due_at is not None:
+            internal = f"，按内部期限{local_date(reading.internal_due_at)}督办：节假日安排尚未公布"
         seq = self._event(
             "escalation",
             s.SYSTEM,
-            f"{self._clock_zh(clock_name)}（{self._due_text(clock_name)}届满）督办："
+            f"{self._clock_zh(clock_name)}（{self._due_text(clock_name)}届满{internal}）督办："
             f"{RUNG_ZH.get(rung_name, rung_name)}",
             clock=clock_name,
             rung=rung_name,
@@ -293,11 +299,11 @@ class CaseWorkflow:
 
     def _due_text(self, clock_name: str) -> str:
         reading = self.readings.get(clock_name)
-        if reading is None or reading.due_at is None:
+        if reading is None or reading.shown_due_at is None:
             return "—"
         if reading.unit.value == "hours":
-            return reading.due_at.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M")
-        return str(reading.due_date)
+            return reading.shown_due_at.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M")
+        return str(reading.shown_due_date)
 
     async def _actions(self, actions: list[Action], rung: str, seq: int, clock_name: str) -> None:
         reading = self.readings.get(clock_name)
@@ -359,6 +365,7 @@ class CaseWorkflow:
         extension: Period | None = None,
         rungs: list[RungSpec] | None = None,
         limit: int | None = None,
+        minimum: bool = False,
     ) -> None:
         assert self.pack is not None
         self.clocks[name] = clk.start(
@@ -369,13 +376,48 @@ class CaseWorkflow:
             basis=period.basis,
             rule_pack=self.pack.ref,
             policy=self.pack.policy(period, extension=extension),
+            minimum=minimum,
         )
         self.rungs[name] = rungs or []
 
-    def _stop(self, name: str, reason: str) -> None:
+    def _stop(self, name: str, reason: str, at: datetime | None = None) -> None:
+        """Stop a clock (its duty was met or no longer applies); its reading says so at once,
+        with the reason and the date, instead of keeping its last running state."""
         c = self.clocks.get(name)
-        if c is not None and c.stopped_at is None:
-            self.clocks[name] = clk.stop(c, workflow.now(), reason)
+        if c is None or c.stopped_at is not None:
+            return
+        when = at or workflow.now()
+        self.clocks[name] = clk.stop(c, when, reason)
+        reading = self.readings.get(name)
+        if reading is not None:
+            line = f"{local_date(when).isoformat()}停止计算：{reason}。"
+            explanation = reading.explanation.model_copy(
+                update={
+                    "lines": [
+                        *reading.explanation.lines[:-1],
+                        line,
+                        *reading.explanation.lines[-1:],
+                    ]
+                }
+            )
+            self.readings[name] = reading.model_copy(
+                update={
+                    "state": ClockState.STOPPED,
+                    "stopped_at": when,
+                    "stop_reason": reason,
+                    "explanation": explanation,
+                }
+            )
+
+    @staticmethod
+    def _clock_op(op: Any, *args: Any) -> Clock:
+        """Apply a clock operation inside a handler: a refusal is the officer's answer (409), never
+        a failed workflow task that would be retried forever."""
+        try:
+            result: Clock = op(*args)
+        except ClockError as exc:
+            raise IllegalAction(str(exc)) from exc
+        return result
 
     @staticmethod
     def _lapse_rung() -> RungSpec:
@@ -388,20 +430,45 @@ class CaseWorkflow:
                 light = r.light
         return light
 
-    def due_at(self) -> datetime | None:
+    def _due_reading(self) -> Reading | None:
         for name in self.DUE_CLOCKS:
             if self._watching(name) and name in self.readings:
-                return self.readings[name].due_at
+                return self.readings[name]
         return None
+
+    def due_at(self) -> datetime | None:
+        """The case's legal due instant; while paused, its frozen one (the date it would be were
+        the pause to end now; fixed when the period was used up before the pause)."""
+        reading = self._due_reading()
+        return reading.shown_due_at if reading is not None else None
+
+    def internal_due_at(self) -> datetime | None:
+        """The instant internal alerts and the board count from: the internal due date (margin
+        while a year is provisional, LAW.md §6.4(3)); none while paused before the period was
+        used up (it cannot become late while paused)."""
+        reading = self._due_reading()
+        if reading is None or reading.lapses_at is None:
+            return None
+        return reading.internal_due_at
 
     # -- events, documents, notifications, projection ---------------------------------------
 
-    def _event(self, kind: str, actor: s.Actor, summary: str, **data: Any) -> int:
+    def _event(
+        self,
+        kind: str,
+        actor: s.Actor,
+        summary: str,
+        occurred_at: datetime | None = None,
+        **data: Any,
+    ) -> int:
         seq = len(self.events) + 1
+        if actor.role is not s.Role.SYSTEM and kind != "note":
+            self.last_fact_at = max(self.last_fact_at, occurred_at or workflow.now())
         self.events.append(
             s.CaseEvent(
                 seq=seq,
                 at=workflow.now(),
+                occurred_at=occurred_at,
                 kind=kind,
                 actor_id=actor.id,
                 actor_name=actor.name,
@@ -506,6 +573,7 @@ class CaseWorkflow:
                     light=self.light().value,
                     t0=self.t0,
                     due_at=due,
+                    internal_due_at=self.internal_due_at(),
                     provisional=self._provisional(),
                     outcome=str(self.outcome.value) if self.outcome is not None else None,
                     summary=self.summary[:200],
@@ -516,8 +584,15 @@ class CaseWorkflow:
         )
         self.projected = max([self.projected, *(e.seq for e in new)])
 
-    async def _act(self, kind: str, actor: s.Actor, summary: str, **data: Any) -> s.ActionResult:
-        seq = self._event(kind, actor, summary, **data)
+    async def _act(
+        self,
+        kind: str,
+        actor: s.Actor,
+        summary: str,
+        occurred_at: datetime | None = None,
+        **data: Any,
+    ) -> s.ActionResult:
+        seq = self._event(kind, actor, summary, occurred_at, **data)
         await self._refresh()
         self.woken = True
         return s.ActionResult(status=self.status.value, seq=seq, message=summary)
@@ -541,9 +616,34 @@ class CaseWorkflow:
             raise IllegalAction("只能办理本机关的案件。")
 
     def _supervisor(self, actor: s.Actor, what: str) -> None:
+        """The head of the GI office (负责人) of this agency: an administrator operates the system
+        and approves nothing (GIDR Art. 33 para 2)."""
         self._same_agency(actor)
-        if actor.role not in (s.Role.SUPERVISOR, s.Role.ADMIN):
-            raise IllegalAction(f"{what}须由负责人（supervisor）批准。")
+        if actor.role is not s.Role.SUPERVISOR:
+            raise IllegalAction(f"{what}须经本机关政府信息公开工作机构负责人批准。")
+
+    def _fact_at(
+        self, occurred_at: datetime | None, what: str, not_before: datetime | None = None
+    ) -> datetime:
+        """When a recorded fact happened: given (not in the future, not before the case's
+        previous fact or ``not_before``) or now."""
+        now = workflow.now()
+        if occurred_at is None:
+            return now
+        if occurred_at.tzinfo is None:
+            raise IncompleteAction(f"{what}的时间须带时区（北京时间）。")
+        local = occurred_at.astimezone(local_tz())
+        if occurred_at > now:
+            raise IncompleteAction(
+                f"{what}的时间（{local:%Y-%m-%d %H:%M}）在未来，请填写实际发生的时间。"
+            )
+        floor = max(self.last_fact_at, not_before) if not_before else self.last_fact_at
+        if occurred_at < floor:
+            raise IncompleteAction(
+                f"{what}的时间（{local:%Y-%m-%d %H:%M}）早于本案此前记录的事实"
+                f"（{floor.astimezone(local_tz()):%Y-%m-%d %H:%M}），请核对。"
+            )
+        return occurred_at
 
     def _common_view(self) -> dict[str, Any]:
         return {

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
 
 _CLOCK_ZH = {
     "comment": "公开征求意见期限",
-    "legality_review": "合法性审查期限",
+    "legality_review": "合法性审查时间（不少于）",
     "publication": "决策公布期限",
 }
 
@@ -33,7 +33,9 @@ class ConsultationWorkflow(CaseWorkflow):
     KIND = "consultation"
     KIND_ZH = "重大行政决策"
     CLOCK_ZH = _CLOCK_ZH
-    DUE_CLOCKS = ("comment", "legality_review", "publication")
+    # The legality review's 7 WD are a minimum given to the reviewer (Art. 27), not a deadline:
+    # it never makes the case due or late.
+    DUE_CLOCKS = ("comment", "publication")
 
     @workflow.init
     def __init__(self, inp: s.ConsultationInput) -> None:
@@ -197,7 +199,9 @@ class ConsultationWorkflow(CaseWorkflow):
     @workflow.update
     async def submit_legality_review(self, a: s.SubmitLegalityReview) -> d.ActionResult:
         async with self.lock:
-            self._start("legality_review", self._rules().legality_review, workflow.now())
+            self._start(
+                "legality_review", self._rules().legality_review, workflow.now(), minimum=True
+            )
             self.status = s.Stage.LEGALITY_REVIEW
             return await self._act(
                 "legality_review_submitted",

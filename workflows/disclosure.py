@@ -1,9 +1,12 @@
 """On-request disclosure (依申请公开): one durable workflow per application, following GIDR 2019
 (LAW.md §1 timer table A0–A14 and the state machine of §5).
 
-Every statutory number comes from the rule pack selected by the receipt date; every due date is
+Every statutory number comes from the rule pack in force on T0 (LAW.md §1.5); every due date is
 computed by the ``plan_clocks`` activity on the working-day calendar; officer actions are Updates
-whose validators reject illegal or incomplete actions before anything reaches the history.
+whose validators reject illegal or incomplete actions before anything reaches the history. Facts
+recorded after they happened carry ``occurred_at``, and the clocks use it. Every date the
+applicant is owed (an extension, a fixed Art. 35 date, a date that moved when a pause ended, the
+closing when no correction came) is told to them in a document and a message.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cases import ArchiveCase, CaseActivities
+    from activities.cases import DOCUMENT_TITLES, ArchiveCase, CaseActivities
     from rules import clock as clk
     from rules.calendar import SHANGHAI, local_date
-    from rules.clock import ClockError, Unit
+    from rules.clock import Unit
     from rules.outcomes import (
         SPECS,
         Outcome,
@@ -73,6 +76,13 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         self.correction_requested = False
         self.corrected = False
         self.consultation: s.StartConsultation | None = None
+        # The consultation has a statutory answer window (Arts. 32, 34) rather than a chase
+        # reminder (Art. 33 para 3; and every kind before 2019); its receipt was recorded.
+        self.consultation_window = False
+        self.consultation_delivered: datetime | None = None
+        # The reply date last told to the applicant (extension or Art. 35 notice): when a pause
+        # ends and the date moves, they are told again.
+        self.told_due: date | None = None
         self.reply: ReplyContent | None = None
         self.replied_at: datetime | None = None
         self.served_on: date | None = None
@@ -111,14 +121,24 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self._stop("reply", "视为放弃申请")
             self.status = s.Status.DEEMED_ABANDONED
             self.outcome = Outcome.OTHER_NO_CORRECTION
-            self._event(
+            seq = self._event(
                 "deemed_abandoned",
                 s.SYSTEM,
                 "申请人逾期未补正，视为放弃申请（条例第三十条），本机关不再处理。",
             )
+            if workflow.patched("abandonment-letter"):
+                due = self.readings["correction_period"].due_date
+                await self._tell_applicant(
+                    "abandonment_notice",
+                    seq,
+                    {"correction_due": str(due)},
+                    f"您的政府信息公开申请{self.case_no}：补正期限（{due}）已届满，未收到补正材料，"
+                    "视为放弃申请，本机关不再处理（《政府信息公开条例》第三十条）。"
+                    "如有正当理由，请与本机关联系。",
+                )
         elif clock_name == "consultation" and self.consultation is not None:
             kind = self.consultation.kind
-            if kind is s.ConsultKind.OTHER_AGENCY:
+            if not self.consultation_window:
                 seq = self._event(
                     "consultation_overdue",
                     s.SYSTEM,
@@ -135,7 +155,8 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             # this timer happened to run.
             window_end = self.readings["consultation"].due_at or now
             self._stop("consultation", "征求意见期限届满")
-            self.clocks["reply"] = clk.resume(self.clocks["reply"], min(window_end, now))
+            if self.clocks["reply"].open_pause is not None:
+                self.clocks["reply"] = clk.resume(self.clocks["reply"], min(window_end, now))
             self.status = s.Status.ASSIGNED
             if kind is s.ConsultKind.THIRD_PARTY:
                 summary = (
@@ -147,7 +168,10 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     f"共同制作机关{self.consultation.party}逾期未提出意见，视为同意公开"
                     "（条例第三十四条）；答复期限恢复计算。"
                 )
-            self._event("consultation_lapsed", s.SYSTEM, summary, consultation=kind.value)
+            seq = self._event("consultation_lapsed", s.SYSTEM, summary, consultation=kind.value)
+            if self.told_due is not None and workflow.patched("tell-moved-due"):
+                await self._refresh()
+                await self._tell_if_moved(seq)
         elif clock_name == "fee":
             self._stop("fee", "缴费期限届满")
             self._stop("reply", "不再处理")
@@ -191,7 +215,49 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 "confirmation", rules.online_confirmation, self.inp.received_at, rungs=[overdue]
             )
 
+    async def _tell_applicant(
+        self, document: str, seq: int, context: dict[str, Any], message: str
+    ) -> None:
+        """A notice owed to the applicant: the document, and a message through the outbox."""
+        await self._document(
+            document,
+            seq,
+            {"applicant_name": self.inp.applicant.name, "t0": str(self.t0 or "—"), **context},
+        )
+        title = DOCUMENT_TITLES[document]
+        await self._notify(
+            f"{self.case_no}:{seq}:applicant",
+            "applicant",
+            self.inp.applicant.email,
+            f"{title} {self.case_no}",
+            message,
+        )
+
+    async def _tell_if_moved(self, seq: int) -> None:
+        """A pause ended: if the reply date told to the applicant moved, tell them the new one
+        (an extension granted during a pause was counted as if the pause ended that day)."""
+        reading = self.readings.get("reply")
+        if (
+            self.told_due is None
+            or reading is None
+            or reading.due_date is None
+            or reading.due_date == self.told_due
+            or not workflow.patched("tell-moved-due")
+        ):
+            return
+        old, self.told_due = self.told_due, reading.due_date
+        await self._tell_applicant(
+            "deadline_change_notice",
+            seq,
+            {"old_due": str(old), "new_due": str(reading.due_date)},
+            f"您的政府信息公开申请{self.case_no}：征求意见等依法不计入答复期限的期间已结束，"
+            f"答复期限由{old}相应调整为{reading.due_date}。",
+        )
+
     async def _register(self, t0_at: datetime, actor: s.Actor) -> None:
+        if local_date(t0_at) != local_date(self.inp.received_at) and workflow.patched("pack-by-t0"):
+            # LAW.md §1.5: the rules in force on T0, not on the day the letter arrived.
+            await self._load_pack(t0_at)
         rules = self._rules()
         self._stop("confirmation", "已确认收到申请")
         self.t0 = local_date(t0_at)
@@ -272,9 +338,10 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             now = workflow.now()
             self.correction_requested = True
             self._stop("correction_notice", "已发出补正告知")
-            self.clocks["reply"] = clk.pause(
-                self.clocks["reply"], "等待申请人补正", now, a.actor.id
-            )
+            if rules.correction_restarts_reply:
+                self.clocks["reply"] = clk.pause(
+                    self.clocks["reply"], "等待申请人补正", now, a.actor.id
+                )
             period = rules.correction_period_default
             self._start(
                 "correction_period",
@@ -299,6 +366,8 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     "items": a.items,
                     "period": f"{self.clocks['correction_period'].limit}个工作日",
                     "correction_due": str(self.readings["correction_period"].due_date),
+                    "basis": period.basis,
+                    "restarts": rules.correction_restarts_reply,
                 },
             )
             return result
@@ -311,37 +380,63 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             not self.correction_requested,
             "补正告知只能发出一次，并应一次性告知需要补正的全部事项（条例第三十条）。",
         )
-        window = self.readings.get("correction_notice")
-        if window is None or window.due_at is None:
-            raise IllegalAction("本案适用的规则没有补正告知程序。")
-        self._require(
-            workflow.now() <= window.due_at,
-            f"补正告知已超过期限：应当自收到申请之日起7个工作日内（{window.due_date}前）"
-            "一次性告知（条例第三十条）。",
-        )
+        if self._rules().correction_notice_window is not None:  # 2019 Art. 30; none in 2008
+            window = self.readings["correction_notice"]
+            self._require(
+                window.due_at is not None and workflow.now() <= window.due_at,
+                f"补正告知已超过期限：应当自收到申请之日起7个工作日内（{window.due_date}前）"
+                "一次性告知（条例第三十条）。",
+            )
         if any(not item.strip() for item in a.items):
             raise IncompleteAction("补正事项不能为空。")
 
     @workflow.update
     async def submit_correction(self, a: s.SubmitCorrection) -> s.ActionResult:
         async with self.lock:
-            now = workflow.now()
+            rules = self._rules()
+            at = a.occurred_at or workflow.now()
+            late = self._correction_late(at)
             self._stop("correction_period", "已收到补正")
-            self.clocks["reply"] = clk.restart(
-                self.clocks["reply"], now, "收到补正后的申请（条例第三十条）"
-            )
+            reply = self.clocks["reply"]
+            if reply.stopped_at is not None:  # deemed abandoned, reopened on a good reason
+                reply = reply.model_copy(update={"stopped_at": None, "stop_reason": ""})
+            summary = "收到补正后的申请，继续办理（更改、补充，2008年条例第二十一条第四项）。"
+            if rules.correction_restarts_reply:
+                reply = clk.restart(reply, at, "收到补正后的申请（条例第三十条）")
+                summary = (
+                    f"收到补正后的申请，答复期限自{local_date(at)}起重新计算（条例第三十条）。"
+                )
+            self.clocks["reply"] = reply
+            if late:
+                summary += f"申请人逾期补正，理由：{a.late_reason}，予以接受。"
             self.corrected = True
             self.status = s.Status.REGISTERED
+            self.outcome = None
+            self.told_due = None  # a new period: whatever was told belongs to the old one
             return await self._act(
                 "correction_received",
                 a.actor,
-                f"收到补正后的申请，答复期限自{local_date(now)}起重新计算。",
+                summary,
+                a.occurred_at,
+                late_reason=a.late_reason if late else "",
             )
 
     @submit_correction.validator
     def _v_submit_correction(self, a: s.SubmitCorrection) -> None:
         self._same_agency(a.actor)
-        self._in("收到补正", s.Status.AWAITING_CORRECTION)
+        self._in("收到补正", s.Status.AWAITING_CORRECTION, s.Status.DEEMED_ABANDONED)
+        window = self.clocks["correction_period"]
+        at = self._fact_at(a.occurred_at, "收到补正", not_before=window.anchor_at)
+        if self._correction_late(at) and not a.late_reason.strip():
+            due = self.readings["correction_period"].due_date
+            raise IncompleteAction(
+                f"补正期限（{due}）已届满：申请人无正当理由逾期不补正的，视为放弃申请（条例第三十条）。"
+                "接受逾期补正的，须记录申请人的正当理由（late_reason）。"
+            )
+
+    def _correction_late(self, at: datetime) -> bool:
+        window = self.readings.get("correction_period")
+        return window is not None and window.due_at is not None and at > window.due_at
 
     @workflow.update
     async def accept(self, a: s.Accept) -> s.ActionResult:
@@ -372,20 +467,28 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         async with self.lock:
             rules = self._rules()
             now = workflow.now()
-            period = {
+            window = {
                 s.ConsultKind.THIRD_PARTY: rules.third_party_consultation,
                 s.ConsultKind.CO_PRODUCER: rules.co_producer_consultation,
-            }.get(a.kind) or rules.other_agency_chase
+            }.get(a.kind)
+            period = window or rules.other_agency_chase
             self.consultation = a
-            self.clocks["reply"] = clk.pause(
-                self.clocks["reply"], f"征求{a.party}意见", now, a.actor.id
-            )
+            self.consultation_window = window is not None
+            self.consultation_delivered = None
+            # Art. 33 para 3 (2019) excludes every consultation; before 2019 only the third
+            # party's (2008 Art. 24 para 3).
+            excluded = a.kind is s.ConsultKind.THIRD_PARTY or rules.other_agencies_excluded
+            if excluded:
+                self.clocks["reply"] = clk.pause(
+                    self.clocks["reply"], f"征求{a.party}意见", now, a.actor.id
+                )
             self._start("consultation", period, now, rungs=[self._lapse_rung()])
             self.status = s.Status.CONSULTING
+            effect = "答复期限暂停计算" if excluded else "征求意见的时间计入答复期限"
             result = await self._act(
                 "consultation_started",
                 a.actor,
-                f"书面征求{a.party}意见（{period.basis}），答复期限暂停计算。",
+                f"书面征求{a.party}意见（{period.basis}），{effect}。",
                 consultation=a.kind.value,
                 party=a.party,
             )
@@ -395,7 +498,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 {
                     "party": a.party,
                     "matters": a.matters,
-                    "kind": a.kind.value,
+                    "kind": a.kind.value if window is not None else "other_agency",
                     "answer_due": str(self.readings["consultation"].due_date),
                 },
             )
@@ -407,24 +510,61 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         self._in("征求意见", s.Status.ASSIGNED)
 
     @workflow.update
+    async def record_consultation_delivery(self, a: s.RecordConsultationDelivery) -> s.ActionResult:
+        """The consulted party's 15 WD run from its receipt of the letter (Arts. 32, 34): until
+        the receipt is known the window counts from the day the letter was sent (earlier)."""
+        async with self.lock:
+            assert self.consultation is not None
+            party = self.consultation.party
+            self.clocks["consultation"] = clk.restart(
+                self.clocks["consultation"], a.delivered_at, f"{party}签收征求意见书"
+            )
+            self.consultation_delivered = a.delivered_at
+            return await self._act(
+                "consultation_delivered",
+                a.actor,
+                f"{party}于{local_date(a.delivered_at)}收到征求意见书，提出意见的期限自次日起算。",
+                a.delivered_at,
+            )
+
+    @record_consultation_delivery.validator
+    def _v_record_consultation_delivery(self, a: s.RecordConsultationDelivery) -> None:
+        self._same_agency(a.actor)
+        self._in("记录送达", s.Status.CONSULTING)
+        self._require(
+            self.consultation_window,
+            "该征求意见没有法定的答复期限（条例第三十三条第三款），无需记录送达。",
+        )
+        self._require(self.consultation_delivered is None, "送达日期已经记录。")
+        self._fact_at(a.delivered_at, "送达", not_before=self.clocks["consultation"].anchor_at)
+
+    @workflow.update
     async def record_consultation_answer(self, a: s.RecordConsultationAnswer) -> s.ActionResult:
         async with self.lock:
             assert self.consultation is not None
-            self._stop("consultation", "已收到意见")
-            self.clocks["reply"] = clk.resume(self.clocks["reply"], workflow.now())
+            at = a.occurred_at or workflow.now()
+            self._stop("consultation", "已收到意见", at)
+            paused = self.clocks["reply"].open_pause is not None
+            if paused:
+                self.clocks["reply"] = clk.resume(self.clocks["reply"], at)
             self.status = s.Status.ASSIGNED
-            return await self._act(
+            effect = "答复期限恢复计算" if paused else "继续办理"
+            result = await self._act(
                 "consultation_answered",
                 a.actor,
-                f"收到{self.consultation.party}的意见（{_ANSWER_ZH[a.answer]}），答复期限恢复计算。",
+                f"收到{self.consultation.party}的意见（{_ANSWER_ZH[a.answer]}），{effect}。",
+                a.occurred_at,
                 answer=a.answer.value,
                 reasons=a.reasons,
             )
+            await self._tell_if_moved(result.seq)
+            return result
 
     @record_consultation_answer.validator
     def _v_record_consultation_answer(self, a: s.RecordConsultationAnswer) -> None:
         self._same_agency(a.actor)
         self._in("记录征求意见结果", s.Status.CONSULTING)
+        self._fact_at(a.occurred_at, "收到意见", not_before=self.clocks["consultation"].anchor_at)
         if a.answer is s.ConsultationAnswer.OBJECTION and not a.reasons.strip():
             raise IncompleteAction("第三方不同意公开的，应记录其理由（条例第三十二条）。")
 
@@ -452,15 +592,21 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     @workflow.update
     async def record_payment(self, a: s.RecordPayment) -> s.ActionResult:
         async with self.lock:
-            self._stop("fee", "已缴费")
-            self.clocks["reply"] = clk.resume(self.clocks["reply"], workflow.now())
+            at = a.occurred_at or workflow.now()
+            self._stop("fee", "已缴费", at)
+            self.clocks["reply"] = clk.resume(self.clocks["reply"], at)
             self.status = s.Status.ASSIGNED
-            return await self._act("fee_paid", a.actor, "申请人已缴费，答复期限恢复计算。")
+            result = await self._act(
+                "fee_paid", a.actor, "申请人已缴费，答复期限恢复计算。", a.occurred_at
+            )
+            await self._tell_if_moved(result.seq)
+            return result
 
     @record_payment.validator
     def _v_record_payment(self, a: s.RecordPayment) -> None:
         self._same_agency(a.actor)
         self._in("记录缴费", s.Status.FEE_PENDING)
+        self._fact_at(a.occurred_at, "缴费", not_before=self.clocks["fee"].anchor_at)
 
     @workflow.update
     async def request_explanation(self, a: s.RequestExplanation) -> s.ActionResult:
@@ -484,54 +630,86 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     @workflow.update
     async def record_explanation(self, a: s.RecordExplanation) -> s.ActionResult:
         async with self.lock:
+            now = workflow.now()
+            reading = self.readings["reply"]
             reply = self.clocks["reply"]
             if reply.open_pause is not None:
-                reply = clk.resume(reply, workflow.now())
+                reply = clk.resume(reply, now)
             summary = "申请人说明的理由不合理，拟不予处理（条例第三十五条）。"
-            if a.decision is s.ExplanationDecision.REASONABLE and a.fixed_reply_date:
-                reply = clk.override(
+            fixed = a.decision is s.ExplanationDecision.REASONABLE and a.fixed_reply_date
+            if fixed:
+                assert a.fixed_reply_date is not None
+                reply = self._clock_op(
+                    clk.override,
                     reply,
                     a.fixed_reply_date,
                     "申请数量、频次明显超过合理范围",
-                    a.approver,
-                    workflow.now(),
+                    a.actor.name,
+                    now,
+                    reading,
                 )
                 summary = (
-                    f"理由合理，确定延迟答复的合理期限至{a.fixed_reply_date}（条例第三十五条）。"
+                    f"理由合理，经{a.actor.name}批准，确定延迟答复的合理期限至"
+                    f"{a.fixed_reply_date}（条例第三十五条）。"
                 )
             elif a.decision is s.ExplanationDecision.REASONABLE:
                 summary = "理由合理，继续办理。"
             self.clocks["reply"] = reply
             self.status = s.Status.ASSIGNED
-            return await self._act(
+            result = await self._act(
                 "explanation_recorded", a.actor, summary, decision=a.decision.value
             )
+            if fixed and a.fixed_reply_date is not None and workflow.patched("art35-notice"):
+                self.told_due = a.fixed_reply_date
+                await self._tell_applicant(
+                    "fixed_date_notice",
+                    result.seq,
+                    {
+                        "original_due": str(reading.shown_due_date),
+                        "fixed_due": str(a.fixed_reply_date),
+                        "approver": a.actor.name,
+                    },
+                    f"您的政府信息公开申请{self.case_no}：因申请的数量、频次明显超过合理范围，"
+                    f"本机关确定延迟答复的合理期限至{a.fixed_reply_date}"
+                    "（《政府信息公开条例》第三十五条）。",
+                )
+            else:
+                await self._tell_if_moved(result.seq)
+            return result
 
     @record_explanation.validator
     def _v_record_explanation(self, a: s.RecordExplanation) -> None:
         self._same_agency(a.actor)
         self._in("记录说明理由", s.Status.EXPLANATION_PENDING)
         if a.fixed_reply_date is not None:
-            if not a.approver.strip():
-                raise IncompleteAction("确定延迟答复期限须写明批准人（条例第三十五条）。")
+            if a.decision is not s.ExplanationDecision.REASONABLE:
+                raise IncompleteAction("只有申请人说明的理由合理的，才确定延迟答复的期限。")
+            self._supervisor(a.actor, "确定延迟答复的合理期限（条例第三十五条）")
             try:
                 clk.override(
-                    self.clocks["reply"], a.fixed_reply_date, "check", a.approver, workflow.now()
+                    self.clocks["reply"],
+                    a.fixed_reply_date,
+                    "check",
+                    a.actor.name,
+                    workflow.now(),
+                    self.readings["reply"],
                 )
-            except ClockError as exc:
+            except clk.ClockError as exc:
                 raise IncompleteAction(str(exc)) from exc
 
     @workflow.update
     async def extend(self, a: s.Extend) -> s.ActionResult:
         async with self.lock:
-            before = self.readings["reply"].due_date
-            self.clocks["reply"] = clk.extend(
+            reading = self.readings["reply"]
+            before = reading.shown_due_date
+            self.clocks["reply"] = self._clock_op(
+                clk.extend,
                 self.clocks["reply"],
                 a.working_days,
                 a.actor.name,
                 a.reason,
                 workflow.now(),
-                self.readings["reply"].due_at,
+                reading,
             )
             result = await self._act(
                 "extended",
@@ -539,6 +717,11 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 f"经{a.actor.name}批准，答复期限延长{a.working_days}个工作日：{a.reason}",
                 working_days=a.working_days,
             )
+            after = self.readings["reply"]
+            # While paused (a consultation, a fee) the new date counts as if the pause ended
+            # today; when it really ends, a moved date is told again (_tell_if_moved).
+            new_due = after.shown_due_date
+            self.told_due = new_due
             await self._document(
                 "extension_notice",
                 result.seq,
@@ -549,22 +732,28 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     "original_due": str(before),
                     "approver": a.actor.name,
                     "days": a.working_days,
-                    "new_due": str(self.readings["reply"].due_date),
+                    "new_due": str(new_due),
+                    "paused": after.due_date is None,
                 },
+            )
+            pending = (
+                "（征求意见等依法不计入答复期限的期间结束后，答复期限相应顺延，届时另行告知。）"
+                if after.due_date is None
+                else ""
             )
             await self._notify(
                 f"{self.inp.case_no}:{result.seq}:applicant",
                 "applicant",
                 self.inp.applicant.email,
                 f"延期答复告知书 {self.inp.case_no}",
-                f"您的政府信息公开申请{self.inp.case_no}答复期限延长至"
-                f"{self.readings['reply'].due_date}。理由：{a.reason}",
+                f"您的政府信息公开申请{self.inp.case_no}答复期限延长至{new_due}{pending}。"
+                f"理由：{a.reason}",
             )
             return result
 
     @extend.validator
     def _v_extend(self, a: s.Extend) -> None:
-        self._supervisor(a.actor, "延长答复期限")
+        self._supervisor(a.actor, "延长答复期限（条例第三十三条第二款）")
         self._in("延长答复期限", *(s.OPEN_FOR_REPLY - {s.Status.AWAITING_CORRECTION}))
         try:
             clk.extend(
@@ -573,9 +762,9 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 a.actor.name,
                 a.reason,
                 workflow.now(),
-                self.readings["reply"].due_at,
+                self.readings["reply"],
             )
-        except ClockError as exc:
+        except clk.ClockError as exc:
             raise IllegalAction(str(exc)) from exc
 
     @workflow.update
@@ -658,20 +847,21 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     def _reply_context(self, rules: DisclosureRules, now: datetime) -> dict[str, Any]:
         assert self.reply is not None
+        replied_on = local_date(now)
         return {
             "applicant_name": self.inp.applicant.name,
             "t0": str(self.t0),
             "description": self.inp.description,
             "reply": self.reply.model_dump(),
             "category": SPECS[self.reply.outcome].category,
-            "legal_basis": legal_basis(self.reply.outcome, self.reply.not_this_agency),
+            "legal_basis": legal_basis(self.reply),
             "remedy": remedy_clause(
                 self.reply.outcome,
-                local_date(now),
+                replied_on,
                 self.inp.agency.reconsideration_organ,
                 self.inp.agency.court,
                 rules.remedy_reconsideration.amount,
-                rules.remedy_litigation.amount,
+                rules.remedy_litigation_on(replied_on).amount,
                 rules.reconsideration_first_since,
             ),
         }
@@ -683,9 +873,13 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             served = a.served_on or local_date(workflow.now())
             self.served_on = served
             anchor = datetime.combine(served, datetime.min.time(), tzinfo=SHANGHAI).replace(hour=12)
+            replied_on = local_date(self.replied_at or workflow.now())
             self._start("remedy_reconsideration", rules.remedy_reconsideration, anchor)
             self._start(
-                "remedy_litigation", rules.remedy_litigation, anchor, rungs=[self._lapse_rung()]
+                "remedy_litigation",
+                rules.remedy_litigation_on(replied_on),
+                anchor,
+                rungs=[self._lapse_rung()],
             )
             self.status = s.Status.REMEDY_WINDOW
             return await self._act(

@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as d
     from schemas import emergency as s
-    from workflows.casework import CaseWorkflow, IncompleteAction
+    from workflows.casework import CaseWorkflow, IncompleteAction, local_tz
 
 _CLOCK_ZH = {
     "authoritative_release": "权威信息发布时限",
@@ -179,10 +179,15 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
     @workflow.update
     async def hold_press_conference(self, a: s.HoldPressConference) -> d.ActionResult:
         async with self.lock:
-            self._stop("press_conference", "已召开新闻发布会")
-            self.press_conference_at = workflow.now()
+            held = a.occurred_at or workflow.now()
+            self._stop("press_conference", "已召开新闻发布会", held)
+            self.press_conference_at = held
             return await self._act(
-                "press_conference", a.actor, f"在{a.place}召开新闻发布会，{a.speaker}发布。"
+                "press_conference",
+                a.actor,
+                f"{held.astimezone(local_tz()):%Y-%m-%d %H:%M}在{a.place}召开新闻发布会，"
+                f"{a.speaker}发布。",
+                a.occurred_at,
             )
 
     @hold_press_conference.validator
@@ -195,6 +200,7 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
             s.EmergencyStatus.RELEASED,
         )
         self._require(self.press_conference_at is None, "新闻发布会已召开。")
+        self._fact_at(a.occurred_at, "新闻发布会", not_before=self.inp.detected_at)
 
     @workflow.update
     async def close(self, a: s.CloseEmergency) -> d.ActionResult:
@@ -203,12 +209,26 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
                 self._stop(name, "处置结束")
             self.status = s.EmergencyStatus.CLOSED
             self.done = True
-            return await self._act("closed", a.actor, f"信息发布工作结束：{a.reason}")
+            why = (
+                f"；未召开新闻发布会的原因：{a.no_press_conference_reason}"
+                if self.inp.grade.needs_release_and_press and self.press_conference_at is None
+                else ""
+            )
+            return await self._act("closed", a.actor, f"信息发布工作结束：{a.reason}{why}")
 
     @close.validator
     def _v_close(self, a: s.CloseEmergency) -> None:
         self._supervisor(a.actor, "结束处置")
         self._in("结束", s.EmergencyStatus.RELEASED)
+        if (
+            self.inp.grade.needs_release_and_press
+            and self.press_conference_at is None
+            and not a.no_press_conference_reason.strip()
+        ):
+            raise IncompleteAction(
+                "特别重大、重大突发事件应当在24小时内举行新闻发布会（国办发〔2016〕61号）；"
+                "尚未召开的，结束处置须由负责人记录未召开的原因（no_press_conference_reason）。"
+            )
 
 
 _KIND_ZH = {

@@ -118,6 +118,10 @@ ACTIONS: dict[str, tuple[Any, type[s.ActionBase]]] = {
     "accept": (DisclosureRequestWorkflow.accept, s.Accept),
     "assign": (DisclosureRequestWorkflow.assign, s.Assign),
     "start-consultation": (DisclosureRequestWorkflow.start_consultation, s.StartConsultation),
+    "record-consultation-delivery": (
+        DisclosureRequestWorkflow.record_consultation_delivery,
+        s.RecordConsultationDelivery,
+    ),
     "record-consultation-answer": (
         DisclosureRequestWorkflow.record_consultation_answer,
         s.RecordConsultationAnswer,

@@ -34,6 +34,7 @@ from workflows.consultation import _CLOCK_ZH as CONSULTATION_CLOCKS
 from workflows.disclosure import CLOCK_ZH
 from workflows.emergency import _CLOCK_ZH as EMERGENCY_CLOCKS
 from workflows.inquiry import _CLOCK_ZH as INQUIRY_CLOCKS
+from workflows.press_plan import _CLOCK_ZH as PRESS_PLAN_CLOCKS
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
@@ -71,6 +72,20 @@ STATUS_NAMES = {
     **{st.value: st.zh for kind in (InquiryStatus, EmergencyStatus, Stage) for st in kind},
     **{st.value: zh for st, zh in STATUS_ZH.items()},
 }
+
+
+# Each kind's own clock labels: the same clock name means different things in different kinds
+# (the disclosure "reply" is 答复期限, the inquiry "reply" 留言答复期限).
+CLOCK_LABELS: dict[str, dict[str, str]] = {
+    "disclosure": CLOCK_ZH,
+    "inquiry": INQUIRY_CLOCKS,
+    "emergency": {**EMERGENCY_CLOCKS, **PRESS_PLAN_CLOCKS},
+    "consultation": CONSULTATION_CLOCKS,
+}
+
+
+def clock_labels(kind: str) -> dict[str, str]:
+    return CLOCK_LABELS.get(kind, {})
 
 
 class LoginRequired(Exception):
@@ -126,10 +141,15 @@ LIST_LIMIT = 100  # rows shown per list; the cards count them all
 
 
 def _board(
-    engine: Engine, actor: Actor, agency: str | None, officer: str | None, kind: str | None
+    engine: Engine,
+    actor: Actor,
+    agency: str | None,
+    officer: str | None,
+    kind: str | None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Counts by SQL over every open case (an agency may have tens of thousands); lists of at
-    most LIST_LIMIT rows each, most urgent first."""
+    most LIST_LIMIT rows each, most urgent first (as of ``now``, default: the clock)."""
     if actor.role is not Role.ADMIN:
         agency = actor.agency
     where: list[Any] = [col(CaseRow.status).not_in([st.value for st in CLOSED])]
@@ -139,12 +159,14 @@ def _board(
         where.append(CaseRow.officer == officer)
     if kind:
         where.append(CaseRow.kind == kind)
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     today = now.astimezone(SHANGHAI).date()
     day_start = datetime.combine(today, datetime.min.time(), SHANGHAI)
     tomorrow = day_start + timedelta(days=1)
     week_end = day_start + timedelta(days=8)
-    due = col(CaseRow.due_at)
+    # Alerts count from the internal due date (LAW.md §6.4(3)); a paused case keeps its frozen
+    # date, and stays overdue if its period ran out before the pause.
+    due = col(CaseRow.internal_due_at)
 
     with Session(engine) as s:
 
@@ -190,10 +212,15 @@ def _board(
 
 def _item(r: CaseRow) -> dict[str, Any]:
     due_local = r.due_at.astimezone(SHANGHAI) if r.due_at else None
+    internal = r.internal_due_at.astimezone(SHANGHAI) if r.internal_due_at else None
     return {
         **r.model_dump(),
         "due_local": due_local.strftime("%Y-%m-%d %H:%M") if due_local else None,
         "due_day": due_local.date() if due_local else None,
+        # shown beside the legal date when alerts count from an earlier one (provisional year)
+        "internal_day": internal.date()
+        if internal and due_local and internal < due_local
+        else None,
     }
 
 
@@ -297,7 +324,7 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
             "v": view,
             "source": source,
             "temporal_url": temporal_url,
-            "clock_zh": {**CLOCK_ZH, **INQUIRY_CLOCKS, **EMERGENCY_CLOCKS, **CONSULTATION_CLOCKS},
+            "clock_zh": clock_labels(view.kind),
             "rung_zh": RUNG_ZH,
             "status_zh": STATUS_NAMES,
         },

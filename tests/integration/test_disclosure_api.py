@@ -133,7 +133,7 @@ async def test_case_through_the_api_end_to_end(tmp_path: Path, db_url: str) -> N
         second = api.act(
             case, "extend", {"working_days": 5, "reason": "again"}, headers=SUPERVISOR, expect=409
         )
-        assert "already extended" in second["detail"]
+        assert "不能再次延长" in second["detail"]
 
         # reply: incomplete content is refused with what the law requires
         incomplete = api.act(

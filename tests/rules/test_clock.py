@@ -12,6 +12,7 @@ from rules.clock import (
     ClockError,
     ClockPolicy,
     ClockState,
+    Reading,
     Unit,
     evaluate,
     extend,
@@ -33,8 +34,8 @@ def at(day: str, hour: int = 10) -> datetime:
     )
 
 
-def due(clock: Clock) -> datetime | None:
-    return evaluate(clock, CAL, clock.anchor_at).due_at
+def reading(clock: Clock, when: datetime | None = None) -> Reading:
+    return evaluate(clock, CAL, when or clock.anchor_at)
 
 
 def reply_clock(receipt: str = "2026-09-15") -> Clock:
@@ -71,6 +72,9 @@ def test_art32_consultation_pause_excludes_days_until_answer() -> None:
     paused = evaluate(c, CAL, at("2026-11-10"))
     assert paused.state is ClockState.PAUSED and paused.due_date is None
     assert paused.consumed == 3  # 11-03, 04, 05; nothing after the letter went out
+    # Were the pause to end today (11-10), 17 working days would remain from 11-11.
+    assert paused.frozen_due_date == CAL.nth_working_day(date(2026, 11, 10), 17).end
+    assert not paused.used_up and paused.lapses_at is None
     c = resume(c, at("2026-11-12"))
     r = evaluate(c, CAL, at("2026-11-12"))
     # 11-06 … 11-12 excluded: 5 working days, so the deadline moves by 5 working days.
@@ -86,9 +90,9 @@ def test_art32_consultation_pause_excludes_days_until_answer() -> None:
 
 def test_pause_twice_and_resume_unpaused_are_refused() -> None:
     c = pause(reply_clock(), "征求第三方意见", at("2026-09-17"))
-    with pytest.raises(ClockError, match="already paused"):
+    with pytest.raises(ClockError, match="不能重复暂停"):
         pause(c, "other", at("2026-09-18"))
-    with pytest.raises(ClockError, match="not paused"):
+    with pytest.raises(ClockError, match="没有暂停"):
         resume(reply_clock(), at("2026-09-18"))
 
 
@@ -103,39 +107,82 @@ def test_art30_correction_restarts_reply_clock() -> None:
 
 
 def test_art33_extension_once_capped_and_before_expiry() -> None:
-    c = extend(
-        reply_clock(), 20, "信息公开办主任", "需跨部门检索", at("2026-10-12"), due(reply_clock())
-    )
+    r0 = reading(reply_clock(), at("2026-10-12"))
+    c = extend(reply_clock(), 20, "信息公开办主任", "需跨部门检索", at("2026-10-12"), r0)
     r = evaluate(c, CAL, at("2026-10-12"))
     assert r.due_date == date(2026, 11, 16)
     assert r.explanation.extensions[0].approver == "信息公开办主任"
-    with pytest.raises(ClockError, match="already extended"):
-        extend(c, 5, "主任", "again", at("2026-10-13"), due(c))
-    with pytest.raises(ClockError, match="at most 20"):
-        extend(reply_clock(), 21, "主任", "too long", at("2026-10-12"), due(reply_clock()))
-    with pytest.raises(ClockError, match=r"already passed; GIDR Art\. 33"):
-        extend(reply_clock(), 10, "主任", "late", at("2026-10-20"), due(reply_clock()))
-    with pytest.raises(ClockError, match="approver and a reason"):
-        extend(reply_clock(), 10, " ", "", at("2026-10-12"), due(reply_clock()))
+    with pytest.raises(ClockError, match="不能再次延长"):
+        extend(c, 5, "主任", "again", at("2026-10-13"), r)
+    with pytest.raises(ClockError, match="最长不得超过20个工作日"):
+        extend(reply_clock(), 21, "主任", "too long", at("2026-10-12"), r0)
+    late = reading(reply_clock(), at("2026-10-20"))
+    with pytest.raises(ClockError, match=r"2026-10-19）已届满.*GIDR Art. 33"):
+        extend(reply_clock(), 10, "主任", "late", at("2026-10-20"), late)
+    with pytest.raises(ClockError, match="批准人和理由"):
+        extend(reply_clock(), 10, " ", "", at("2026-10-12"), r0)
+
+
+def test_art33_para2_expiry_is_judged_on_consumed_days_while_paused() -> None:
+    # Paused after the reply date passed: still expired; the frozen date is the legal one.
+    c = pause(reply_clock(), "征求第三方意见", at("2026-10-21"))
+    r = reading(c, at("2026-10-23"))
+    assert r.state is ClockState.PAUSED and r.used_up
+    assert r.frozen_due_date == date(2026, 10, 19) and r.internal_due_at is not None
+    with pytest.raises(ClockError, match="已届满"):
+        extend(c, 10, "主任", "复核", at("2026-10-23"), r)
+    # Paused before it: an extension is lawful and the date counts as if resumed today.
+    c = pause(reply_clock(), "征求第三方意见", at("2026-10-12"))
+    r = reading(c, at("2026-10-23"))
+    assert (
+        not r.used_up and r.frozen_due_date is not None and r.frozen_due_date > date(2026, 10, 23)
+    )
+    extended = extend(c, 20, "主任", "复核", at("2026-10-23"), r)
+    assert (
+        reading(extended, at("2026-10-23")).frozen_due_date
+        == CAL.nth_working_day(r.frozen_due_date, 20).end
+    )
+
+
+def test_art30_restart_is_a_full_reset() -> None:
+    c = extend(reply_clock(), 20, "主任", "检索", at("2026-09-16"), reading(reply_clock()))
+    c = restart(c, at("2026-09-18"), "收到补正后的申请")
+    assert c.extensions == [] and c.restarts[0].discarded_extensions[0].amount == 20
+    r = reading(c, at("2026-09-18"))
+    assert r.due_date == CAL.nth_working_day(date(2026, 9, 18), 20).end
+    assert any("原延长期限不再适用" in line for line in r.explanation.lines)
+    extend(c, 20, "主任", "检索", at("2026-09-18"), r)  # the new period may be extended
 
 
 def test_extension_not_allowed_without_policy() -> None:
     c = start("window", Unit.WORKING_DAYS, 7, at("2026-09-15"))
-    with pytest.raises(ClockError, match="cannot be extended"):
-        extend(c, 1, "x", "y", at("2026-09-16"), due(c))
+    with pytest.raises(ClockError, match="依法不能延长"):
+        extend(c, 1, "x", "y", at("2026-09-16"), reading(c))
 
 
 def test_art35_override_fixes_a_later_date() -> None:
+    now = reading(reply_clock(), at("2026-10-01"))
     c = override(
-        reply_clock(), date(2026, 12, 31), "申请数量明显超过合理范围", "主任", at("2026-10-01")
+        reply_clock(), date(2026, 12, 31), "申请数量明显超过合理范围", "主任", at("2026-10-01"), now
     )
     r = evaluate(c, CAL, at("2026-10-02"))
     assert r.due_date == date(2026, 12, 31)
     assert any("答复日期确定为2026-12-31" in line for line in r.explanation.lines)
-    with pytest.raises(ClockError, match="in the past"):
-        override(reply_clock(), date(2026, 9, 1), "x", "y", at("2026-10-01"))
-    with pytest.raises(ClockError, match="reason and an approver"):
-        override(reply_clock(), date(2026, 12, 31), "", "y", at("2026-10-01"))
+    with pytest.raises(ClockError, match="应当晚于现行答复期限（2026-10-19）"):
+        override(reply_clock(), date(2026, 10, 19), "x", "y", at("2026-10-01"), now)
+    with pytest.raises(ClockError, match="理由和批准人"):
+        override(reply_clock(), date(2026, 12, 31), "", "y", at("2026-10-01"), now)
+    late = reading(reply_clock(), at("2026-10-20"))
+    with pytest.raises(ClockError, match="已届满"):
+        override(reply_clock(), date(2026, 12, 31), "x", "y", at("2026-10-20"), late)
+    with pytest.raises(ClockError, match="不再适用延长"):
+        extend(c, 5, "主任", "x", at("2026-10-02"), r)
+
+
+def test_minimum_period_elapses_instead_of_expiring() -> None:
+    c = start("legality_review", Unit.WORKING_DAYS, 7, at("2026-09-15"), minimum=True)
+    assert evaluate(c, CAL, at("2026-09-30")).state is ClockState.ELAPSED
+    assert "不少于7个工作日" in evaluate(c, CAL, at("2026-09-16")).explanation.lines[0]
 
 
 def test_expired_and_stopped_states() -> None:
@@ -144,7 +191,10 @@ def test_expired_and_stopped_states() -> None:
     assert evaluate(reply_clock(), CAL, at("2026-10-19", 23)).state is ClockState.RUNNING
     c = stop(reply_clock(), at("2026-10-01"), "已答复")
     assert evaluate(c, CAL, at("2026-10-30")).state is ClockState.STOPPED
-    with pytest.raises(ClockError, match="stopped"):
+    r = evaluate(c, CAL, at("2026-10-30"))
+    assert r.stopped_at == at("2026-10-01") and r.stop_reason == "已答复"
+    assert any("停止计算：已答复" in line for line in r.explanation.lines)
+    with pytest.raises(ClockError, match="停止计算"):
         pause(c, "x", at("2026-10-02"))
 
 
@@ -197,13 +247,13 @@ def test_provisional_deadline_keeps_internal_margin() -> None:
 
 
 def test_naive_times_are_refused() -> None:
-    with pytest.raises(ClockError, match="timezone-aware"):
+    with pytest.raises(ClockError, match="时区"):
         start("reply", Unit.WORKING_DAYS, 20, datetime(2026, 9, 15))
 
 
 def test_clock_round_trips_as_json() -> None:
     c = resume(pause(reply_clock(), "征求意见", at("2026-09-16")), at("2026-09-18"))
-    c = extend(c, 20, "主任", "检索", at("2026-09-18"), due(c))
+    c = extend(c, 20, "主任", "检索", at("2026-09-18"), reading(c, at("2026-09-18")))
     again = Clock.model_validate_json(c.model_dump_json())
     assert again == c
     assert evaluate(again, CAL, at("2026-09-18")) == evaluate(c, CAL, at("2026-09-18"))

@@ -53,7 +53,7 @@ def test_each_outcome_has_an_annual_report_category(outcome: Outcome) -> None:
     ],
 )
 def test_legal_basis_cites_the_article(outcome: Outcome, article: str) -> None:
-    assert any(article in b for b in legal_basis(outcome))
+    assert any(article in b for b in legal_basis(complete(outcome)))
 
 
 def test_refusal_without_reasons_is_incomplete() -> None:
@@ -75,9 +75,7 @@ def test_art36_5_not_this_agency_needs_the_responsible_agency() -> None:
     assert missing_content(named) == []
     unknown = draft.model_copy(update={"responsible_agency_unknown": True})
     assert missing_content(unknown) == []
-    assert legal_basis(Outcome.UNABLE_NOT_HELD, not_this_agency=True) == [
-        "《中华人民共和国政府信息公开条例》第三十六条第（五）项"
-    ]
+    assert legal_basis(named) == ["《中华人民共和国政府信息公开条例》第三十六条第（五）项"]
     wrong = named.model_copy(update={"outcome": Outcome.REFUSED_STATE_SECRET, "reasons": "x"})
     assert any("只能以" in m for m in missing_content(wrong))
 
@@ -126,7 +124,7 @@ def test_reply_letter_carries_basis_and_remedy() -> None:
             "description": "某文件",
             "reply": reply.model_dump(),
             "category": SPECS[reply.outcome].category,
-            "legal_basis": legal_basis(reply.outcome),
+            "legal_basis": legal_basis(reply),
             "remedy": remedy_clause(
                 reply.outcome,
                 date(2026, 10, 19),
@@ -142,3 +140,43 @@ def test_reply_letter_carries_basis_and_remedy() -> None:
     assert "第十五条" in html and "第三十二条" in html
     assert "应当先申请行政复议" in html
     assert "征求第三方意见情况" in html
+
+
+@pytest.mark.parametrize("outcome", [Outcome.NOT_PROCESSED_CONFIRM_REISSUE, Outcome.OTHER_OTHER])
+def test_art36_outcomes_without_a_statutory_article_need_the_officers_basis(
+    outcome: Outcome,
+) -> None:
+    draft = ReplyContent(outcome=outcome, reasons="……")
+    assert FIELD_LABELS["legal_basis_text"] in missing_content(draft)
+    cited = legal_basis(draft.model_copy(update={"legal_basis_text": "《某法》第十条"}))
+    assert cited == ["《某法》第十条"]
+
+
+def test_art36_granted_cites_1_when_already_public_and_2_otherwise() -> None:
+    granted = complete(Outcome.GRANTED)
+    assert legal_basis(granted) == ["《中华人民共和国政府信息公开条例》第三十六条第（二）项"]
+    public = granted.model_copy(update={"already_public": True})
+    assert legal_basis(public) == ["《中华人民共和国政府信息公开条例》第三十六条第（一）项"]
+
+
+def test_art37_partial_disclosure_sends_the_withheld_part_to_reconsideration_first() -> None:
+    clause = remedy_clause(
+        Outcome.PARTIAL, date(2026, 3, 1), "某市人民政府", "某区人民法院", 60, 6, date(2024, 1, 1)
+    )
+    withheld, rest = clause.split("对其他部分")
+    assert "不予公开的部分" in withheld and "应当先" in withheld and "第二十三条" in withheld
+    assert "6个月内向某区人民法院提起行政诉讼" in rest
+    before = remedy_clause(
+        Outcome.PARTIAL, date(2023, 3, 1), "某市人民政府", "某区人民法院", 60, 6, date(2024, 1, 1)
+    )
+    assert "应当先" not in before
+
+
+def test_gidr2008_litigation_period_follows_the_law_on_the_reply_date() -> None:
+    from rules.packs import load_packs
+
+    (legacy,) = [p for p in load_packs() if p.id == "cn-national-2008"]
+    assert legacy.disclosure is not None
+    assert legacy.disclosure.remedy_litigation_on(date(2015, 4, 30)).amount == 3
+    assert "1989" in legacy.disclosure.remedy_litigation_on(date(2015, 4, 30)).basis
+    assert legacy.disclosure.remedy_litigation_on(date(2015, 5, 1)).amount == 6

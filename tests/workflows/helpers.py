@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateStage
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -199,3 +200,30 @@ def consultation_input(started_at: datetime, **kw: Any) -> Any:
         title="某市城市停车收费管理办法",
         **kw,
     )
+
+
+async def register(
+    ce: CaseEnv, when: datetime, **kw: Any
+) -> tuple[WorkflowHandle[Any, Any], s.CaseView]:
+    """An in-person application received at ``when`` (virtual time moves there first)."""
+    await ce.skip_to(when)
+    handle = await ce.start(**kw)
+    return handle, await view(handle)
+
+
+async def to_assigned(handle: WorkflowHandle[Any, Any]) -> None:
+    await act(handle, DisclosureRequestWorkflow.accept, s.Accept(actor=OFFICER))
+    await act(handle, DisclosureRequestWorkflow.assign, s.Assign(actor=OFFICER, unit="规划处"))
+
+
+async def rejected(
+    ce: CaseEnv, handle: WorkflowHandle[Any, Any], update: Any, arg: Any, fragment: str
+) -> str:
+    """The update is refused with a message containing ``fragment`` and nothing is written."""
+    before = await ce.written(handle)
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await act(handle, update, arg)
+    message = str(info.value.cause)
+    assert fragment in message, message
+    assert await ce.written(handle) == before  # the validator rejected it: nothing written
+    return message

@@ -213,10 +213,43 @@ async def test_art25_no_collective_decision_before_legality_review(case_env: Cas
 async def test_inactivity_escalates_a_stalled_decision(case_env: CaseEnv) -> None:
     handle = await _start(case_env)
     cal = load_calendar(case_env.engine)
-    quiet = cal.nth_working_day(local_date(SEPTEMBER), 10).end
+    quiet = cal.nth_working_day(local_date(SEPTEMBER), 11).end  # 10 WD have passed
     await case_env.skip_to(
         datetime.combine(quiet, datetime.min.time(), SHANGHAI) + timedelta(hours=1)
     )
     v = await handle.query(W.view)
     assert [e.kind for e in v.events].count("inactivity") == 1  # 久拖不决
+    await handle.terminate("test done")
+
+
+async def test_art27_legality_review_time_is_a_minimum_not_a_deadline(case_env: CaseEnv) -> None:
+    """Decree 713 Art. 27 gives the reviewer generally at least 7 WD: the review taking longer
+    makes nothing overdue and lights nothing."""
+    from api.routes.dashboard import _board
+
+    handle = await _start(case_env)
+    await act(
+        handle,
+        W.publish_draft,
+        c.PublishDraft(actor=OFFICER, period_days=10, urgency_reason="紧急"),
+    )
+    due = (await handle.query(W.view)).readings["comment"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    await act(
+        handle,
+        W.record_adoption,
+        c.RecordAdoption(actor=OFFICER, adopted="全部采纳", not_adopted_reasons="无"),
+    )
+    await act(handle, W.submit_legality_review, c.SubmitLegalityReview(actor=OFFICER))
+    cal = load_calendar(case_env.engine)
+    twelfth = cal.nth_working_day(local_date(await case_env.now()), 12).end
+    await case_env.skip_to(datetime.combine(twelfth, datetime.min.time(), SHANGHAI))
+    v = await handle.query(W.view)
+    review = v.readings["legality_review"]
+    assert review.state.value == "elapsed"  # the minimum has been given, nothing more
+    assert v.due_at is None and v.light.value == "green"
+    assert not [r for r in v.fired if r.clock == "legality_review"]
+    board = _board(case_env.engine, SUPERVISOR, None, None, None, await case_env.now())
+    assert board["overdue_count"] == 0
     await handle.terminate("test done")

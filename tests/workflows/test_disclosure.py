@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import pytest
 from sqlmodel import Session, select
-from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import WorkflowExecutionStatus
 
 from rules.calendar import SHANGHAI, due_instant, local_date
 from rules.outcomes import Outcome, ReplyContent
@@ -17,7 +16,18 @@ from schemas.search import GK_LIGHT
 from store.calendar import load_calendar
 from store.models import CaseEventRow, CaseRow, DocumentRow, OutboxRow
 from tests.fixtures.scenario import YEAR, at, spring_festival
-from tests.workflows.helpers import GRANTED, OFFICER, STRANGER, SUPERVISOR, CaseEnv, act, view
+from tests.workflows.helpers import (
+    GRANTED,
+    OFFICER,
+    STRANGER,
+    SUPERVISOR,
+    CaseEnv,
+    act,
+    register,
+    rejected,
+    to_assigned,
+    view,
+)
 from workflows.disclosure import DisclosureRequestWorkflow as W
 
 # Christmas Eve: a 20-WD reply period from here crosses New Year (Jan 1–3 off).
@@ -27,22 +37,10 @@ LATE_JANUARY = at(YEAR, 1, 25)
 
 
 async def _register(ce: CaseEnv, when: datetime = CHRISTMAS_EVE):  # type: ignore[no-untyped-def]
-    await ce.skip_to(when)
-    handle = await ce.start()
-    return handle, await view(handle)
+    return await register(ce, when)
 
 
-async def _to_assigned(handle) -> None:  # type: ignore[no-untyped-def]
-    await act(handle, W.accept, s.Accept(actor=OFFICER))
-    await act(handle, W.assign, s.Assign(actor=OFFICER, unit="规划处"))
-
-
-async def _rejected(ce: CaseEnv, handle, update, arg, fragment: str) -> None:  # type: ignore[no-untyped-def]
-    before = await ce.written(handle)
-    with pytest.raises(WorkflowUpdateFailedError) as info:
-        await act(handle, update, arg)
-    assert fragment in str(info.value.cause)
-    assert await ce.written(handle) == before  # the validator rejected it: nothing written
+_to_assigned, _rejected = to_assigned, rejected
 
 
 async def test_art33_reply_due_counts_the_calendar_across_new_year(case_env: CaseEnv) -> None:
@@ -83,7 +81,8 @@ async def test_art33_escalation_ladder_fires_each_rung_once(case_env: CaseEnv) -
     v = await handle.query(W.view)
     assert [r.rung for r in v.fired if r.clock == "reply"] == ["amber", "red", "overdue"]
     assert "urging_notice" in [d.name for d in v.documents]
-    very = cal.nth_working_day(due.date(), 10).end
+    # 10 WD after the due date have passed at the start of the 11th (issue 11, defect 5).
+    very = cal.nth_working_day(due.date(), 11).end
     await case_env.skip_to(
         datetime.combine(very, datetime.min.time(), SHANGHAI) + timedelta(hours=1)
     )
@@ -201,7 +200,7 @@ async def test_art33_extension_once_and_before_expiry(case_env: CaseEnv) -> None
         handle,
         W.extend,
         s.Extend(actor=SUPERVISOR, working_days=21, reason="检索"),
-        "at most 20",
+        "最长不得超过20个工作日",
     )
     original = v.readings["reply"].due_date
     await act(
@@ -217,7 +216,7 @@ async def test_art33_extension_once_and_before_expiry(case_env: CaseEnv) -> None
         handle,
         W.extend,
         s.Extend(actor=SUPERVISOR, working_days=5, reason="again"),
-        "already extended",
+        "不能再次延长",
     )
     await case_env.record(handle, "disclosure-extension")
     await handle.terminate("test done")
@@ -233,7 +232,7 @@ async def test_art33_no_extension_after_expiry(case_env: CaseEnv) -> None:
         handle,
         W.extend,
         s.Extend(actor=SUPERVISOR, working_days=20, reason="late"),
-        "already passed",
+        "已届满",
     )
     await handle.terminate("test done")
 
@@ -361,16 +360,15 @@ async def test_art35_excessive_request_gets_a_fixed_reply_date(case_env: CaseEnv
             decision=s.ExplanationDecision.REASONABLE,
             fixed_reply_date=date(YEAR, 3, 31),
         ),
-        "批准人",
+        "负责人",
     )
     await act(
         handle,
         W.record_explanation,
         s.RecordExplanation(
-            actor=OFFICER,
+            actor=SUPERVISOR,
             decision=s.ExplanationDecision.REASONABLE,
             fixed_reply_date=date(YEAR, 3, 31),
-            approver="王主任",
         ),
     )
     v = await handle.query(W.view)
@@ -482,7 +480,14 @@ async def test_inactivity_reminds_the_officer_once_per_quiet_spell(case_env: Cas
     handle, v = await _register(case_env, LATE_JANUARY)
     await act(handle, W.accept, s.Accept(actor=OFFICER))
     cal = load_calendar(case_env.engine)
-    quiet_day = cal.nth_working_day(local_date(await case_env.now()), 5).end
+    # 5 WD without an action have passed at the start of the 6th working day, not before.
+    fifth = cal.nth_working_day(local_date(await case_env.now()), 5).end
+    await case_env.skip_to(
+        datetime.combine(fifth, datetime.min.time(), SHANGHAI) + timedelta(hours=20)
+    )
+    v = await handle.query(W.view)
+    assert [e.kind for e in v.events].count("inactivity") == 0
+    quiet_day = cal.nth_working_day(local_date(await case_env.now()), 1).end
     await case_env.skip_to(
         datetime.combine(quiet_day, datetime.min.time(), SHANGHAI) + timedelta(hours=1)
     )

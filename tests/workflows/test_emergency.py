@@ -113,3 +113,55 @@ async def test_61hao_other_concerns_answered_within_48_hours(case_env: CaseEnv) 
     v = await handle.query(W.view)
     assert [r.rung for r in v.fired] == ["on_duty", "leadership", "overdue"]
     await handle.terminate("test done")
+
+
+async def test_61hao_major_event_is_not_closed_without_its_press_conference(
+    case_env: CaseEnv,
+) -> None:
+    handle, _, t = await _start(case_env, e.Grade.MAJOR)
+    await act(
+        handle,
+        W.submit_draft,
+        e.SubmitDraft(actor=OFFICER, kind=e.ReleaseKind.AUTHORITATIVE, text="权威信息……"),
+    )
+    await act(handle, W.approve_release, e.ApproveRelease(actor=SUPERVISOR, approve=True))
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await act(handle, W.close, e.CloseEmergency(actor=SUPERVISOR, reason="处置完毕"))
+    assert "新闻发布会" in str(info.value.cause)
+    # Held, dated when it was held (typed in later).
+    await case_env.skip_to(t + timedelta(hours=12))
+    held = t + timedelta(hours=9)
+    await act(
+        handle,
+        W.hold_press_conference,
+        e.HoldPressConference(
+            actor=OFFICER, place="市政府新闻发布厅", speaker="副市长", occurred_at=held
+        ),
+    )
+    v = await handle.query(W.view)
+    assert v.press_conference_at == held
+    assert v.clocks["press_conference"].stopped_at == held
+    await act(handle, W.close, e.CloseEmergency(actor=SUPERVISOR, reason="处置完毕"))
+
+
+async def test_61hao_closing_without_a_press_conference_needs_the_supervisors_reason(
+    case_env: CaseEnv,
+) -> None:
+    handle, _, _ = await _start(case_env, e.Grade.ESPECIALLY_MAJOR)
+    await act(
+        handle,
+        W.submit_draft,
+        e.SubmitDraft(actor=OFFICER, kind=e.ReleaseKind.AUTHORITATIVE, text="权威信息……"),
+    )
+    await act(handle, W.approve_release, e.ApproveRelease(actor=SUPERVISOR, approve=True))
+    await act(
+        handle,
+        W.close,
+        e.CloseEmergency(
+            actor=SUPERVISOR,
+            reason="处置完毕",
+            no_press_conference_reason="经核实为误报，已发布澄清，无需召开发布会",
+        ),
+    )
+    result = await handle.result()
+    assert "误报" in result.events[-1].summary

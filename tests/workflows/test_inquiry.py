@@ -42,11 +42,13 @@ async def test_zhaoqing_yellow_after_10_and_red_after_20_working_days(case_env: 
     await case_env.skip_to(_midnight(due) + timedelta(days=1, hours=1))
     v = await handle.query(W.view)
     assert v.light.value == "yellow" and [r.rung for r in v.fired] == ["yellow"]
-    red_day = cal.nth_working_day(due, 10).end  # 20 WD after receipt
-    assert cal.working_days_between(t0, red_day) == 20
+    # Red only when more than 20 WD have passed unanswered: from 00:00 of the 21st.
+    twentieth = cal.nth_working_day(due, 10).end
+    assert cal.working_days_between(t0, twentieth) == 20
+    red_day = cal.nth_working_day(due, 11).end
     assert red_day > spring_festival()[1]  # the red light comes after the holiday week
-    await case_env.skip_to(_midnight(red_day) - timedelta(hours=2))
-    assert (await handle.query(W.view)).light.value == "yellow"
+    await case_env.skip_to(_midnight(twentieth) + timedelta(hours=23))
+    assert (await handle.query(W.view)).light.value == "yellow"  # the 20th day is not over
     await case_env.skip_to(_midnight(red_day) + timedelta(hours=1))
     v = await handle.query(W.view)
     assert v.light.value == "red" and [r.rung for r in v.fired] == ["yellow", "red"]
