@@ -20,7 +20,7 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.lock
 run: $(BIN)/.runtime
 	$(BIN)/gongkai up
 
-test: $(BIN)/.dev
+test: lint
 	$(BIN)/pytest
 
 lint: $(BIN)/.dev

@@ -1,5 +1,6 @@
 """Online inquiries (网络问政): answer within the local period (10 WD for a consultation),
-yellow light after it, red 10 WD later, an urging notice to the late unit; transfers start the
+yellow light once it has passed, red once more than 20 WD have passed unanswered (Zhaoqing's
+亮灯督办), an urging notice to the late unit; transfers start the
 receiving unit's own clock; a message that is really a GI request becomes a disclosure case."""
 
 from __future__ import annotations

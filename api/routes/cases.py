@@ -102,6 +102,7 @@ class CasePage(BaseModel):
 class EventOut(BaseModel):
     seq: int
     at: datetime
+    occurred_at: datetime | None = None
     kind: str
     actor_id: str
     actor_name: str

@@ -38,3 +38,14 @@ def test_counts_are_complete_beyond_the_list_limit(fresh_engine: Engine) -> None
     assert len(board["oldest"]) == 10
     assert board["by_kind"] == {"disclosure": LIST_LIMIT + 57}
     assert "<svg" in board["chart"]
+
+
+def test_each_kind_reads_its_own_clock_labels() -> None:
+    """A disclosure case's reply clock is 答复期限, not the inquiry's 留言答复期限 (the labels
+    were once merged across kinds and the last one won)."""
+    from api.routes.dashboard import clock_labels
+
+    assert clock_labels("disclosure")["reply"] == "答复期限"
+    assert clock_labels("inquiry")["reply"] == "留言答复期限"
+    assert clock_labels("consultation")["legality_review"] == "合法性审查时间（不少于）"
+    assert clock_labels("emergency")["conference"] == "本季度新闻发布会"

@@ -5,9 +5,11 @@ after the article whose rule it holds, and each reproduces a defect found by the
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest_asyncio
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHandle
 
@@ -27,6 +29,7 @@ from tests.workflows.helpers import (
     act,
     register,
     rejected,
+    scan_documents,
     to_assigned,
     view,
 )
@@ -34,6 +37,14 @@ from workflows.disclosure import DisclosureRequestWorkflow as W
 
 LATE_JANUARY = at(YEAR, 1, 25)
 MID_MARCH = at(YEAR, 3, 10)
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _every_document_reads_cleanly(case_env: CaseEnv) -> AsyncIterator[None]:
+    """After each scenario: no document it issued says "None", cites an empty article or leaves a
+    placeholder unreplaced."""
+    yield
+    assert scan_documents(case_env.engine) >= 1
 
 
 def _midnight(day: Any) -> datetime:
@@ -137,6 +148,7 @@ async def test_art33_para2_extension_during_a_pause_notifies_a_date_and_renotifi
     (change,) = _documents(case_env, handle.id, "deadline_change_notice")
     assert str(moved) in change and str(told) in change and "None" not in change
     assert str(moved) in _to_applicant(case_env, handle.id)[-1].body
+    await case_env.record(handle, "disclosure-extension-in-pause-renotified")
     await handle.terminate("test done")
 
 
@@ -217,6 +229,7 @@ async def test_art35_fixed_reply_date_needs_a_supervisor_a_later_date_and_a_noti
     (notice,) = _documents(case_env, handle.id, "fixed_date_notice")
     assert str(later) in notice and "第三十五条" in notice
     assert str(later) in _to_applicant(case_env, handle.id)[-1].body
+    await case_env.record(handle, "disclosure-art35-fixed-date")
     await handle.terminate("test done")
 
 
@@ -281,6 +294,7 @@ async def test_art31_rule_pack_follows_t0_not_the_day_the_letter_arrived(
     assert str(v.t0) == "2019-05-16"
     assert v.rule_pack.startswith("cn-national-2019")
     assert v.clocks["reply"].limit == 20
+    await case_env.record(handle, "disclosure-pack-by-t0")
     await handle.terminate("test done")
 
 
@@ -485,6 +499,7 @@ async def test_art30_no_correction_closes_with_a_letter_and_a_late_one_may_be_ac
     assert v.status is s.Status.REGISTERED and v.outcome is None
     assert v.readings["reply"].state.value == "running"
     assert v.readings["reply"].due_date == cal.nth_working_day(local_date(received), 20).end
+    await case_env.record(handle, "disclosure-abandoned-late-correction")
     await handle.terminate("test done")
 
 
@@ -582,3 +597,46 @@ async def test_art36_a_reply_the_statute_leaves_to_the_officer_must_name_its_bas
     (letter,) = _documents(case_env, handle.id, "reply")
     assert "法律依据：。" not in letter and "第三十九条第一款" in letter
     await handle.terminate("test done")
+
+
+async def test_art36_every_reply_letter_names_its_basis_and_remedy(case_env: CaseEnv) -> None:
+    """Every outcome an officer can draft, signed off through the workflow: its letter cites its
+    articles and carries a remedy clause (the scan above checks every document for flaws)."""
+    import asyncio
+
+    from rules.outcomes import FIELD_LABELS, SPECS
+
+    await case_env.skip_to(LATE_JANUARY)
+    drafted = [
+        o
+        for o in Outcome
+        if o not in (Outcome.OTHER_NO_CORRECTION, Outcome.OTHER_FEE_UNPAID)
+        and o is not Outcome.UNABLE_STILL_UNCLEAR
+    ]
+
+    async def one(outcome: Outcome) -> tuple[Outcome, str]:
+        handle = await case_env.start()
+        await view(handle)
+        await to_assigned(handle)
+        values = {f: f"{FIELD_LABELS[f]}的内容" for f in SPECS[outcome].needs}
+        if "legal_basis_text" in values:
+            values["legal_basis_text"] = "《中华人民共和国政府信息公开条例》第三十九条"
+        reply = ReplyContent(outcome=outcome, facts="经检索。", **values)
+        await act(handle, W.submit_for_review, s.SubmitForReview(actor=OFFICER, reply=reply))
+        await act(
+            handle,
+            W.review,
+            s.Review(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True),
+        )
+        await act(handle, W.sign_off, s.SignOff(actor=SUPERVISOR, approve=True))
+        (letter,) = _documents(case_env, handle.id, "reply")
+        await handle.terminate("test done")
+        return outcome, letter
+
+    letters = await asyncio.gather(*(one(o) for o in drafted))
+    for outcome, letter in letters:
+        assert "《中华人民共和国政府信息公开条例》第" in letter, outcome
+        assert "申请行政复议" in letter, outcome
+        if outcome.is_refusal:
+            assert "应当先申请行政复议" in letter, outcome
+    assert len(letters) == len(drafted) == 18
