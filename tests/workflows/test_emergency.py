@@ -115,16 +115,20 @@ async def test_61hao_other_concerns_answered_within_48_hours(case_env: CaseEnv) 
     await handle.terminate("test done")
 
 
-async def test_61hao_major_event_is_not_closed_without_its_press_conference(
-    case_env: CaseEnv,
-) -> None:
-    handle, _, t = await _start(case_env, e.Grade.MAJOR)
+async def _release_authoritative(handle):  # type: ignore[no-untyped-def]
     await act(
         handle,
         W.submit_draft,
         e.SubmitDraft(actor=OFFICER, kind=e.ReleaseKind.AUTHORITATIVE, text="权威信息……"),
     )
     await act(handle, W.approve_release, e.ApproveRelease(actor=SUPERVISOR, approve=True))
+
+
+async def test_61hao_major_event_is_not_closed_without_its_press_conference(
+    case_env: CaseEnv,
+) -> None:
+    handle, _, t = await _start(case_env, e.Grade.MAJOR)
+    await _release_authoritative(handle)
     with pytest.raises(WorkflowUpdateFailedError) as info:
         await act(handle, W.close, e.CloseEmergency(actor=SUPERVISOR, reason="处置完毕"))
     assert "新闻发布会" in str(info.value.cause)
@@ -148,12 +152,7 @@ async def test_61hao_closing_without_a_press_conference_needs_the_supervisors_re
     case_env: CaseEnv,
 ) -> None:
     handle, _, _ = await _start(case_env, e.Grade.ESPECIALLY_MAJOR)
-    await act(
-        handle,
-        W.submit_draft,
-        e.SubmitDraft(actor=OFFICER, kind=e.ReleaseKind.AUTHORITATIVE, text="权威信息……"),
-    )
-    await act(handle, W.approve_release, e.ApproveRelease(actor=SUPERVISOR, approve=True))
+    await _release_authoritative(handle)
     await act(
         handle,
         W.close,
