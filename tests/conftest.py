@@ -125,12 +125,13 @@ def task_queue() -> str:
 async def case_env(tmp_path: Path) -> AsyncIterator[Any]:
     """A time-skipping server of its own (tests cannot share a skipping clock), a database with
     the scenario year's example notice imported (so virtual time crosses holidays and make-up
-    days), and a worker for every workflow and activity."""
+    days), and a worker for every workflow and activity. Afterwards every document the scenario
+    rendered is scanned for flaws."""
     from datetime import UTC, datetime
 
     from store.calendar import import_notice
     from tests.fixtures.scenario import example_notice
-    from tests.workflows.helpers import CaseEnv, worker
+    from tests.workflows.helpers import CaseEnv, scan_documents, worker
 
     eng = make_engine(f"sqlite:///{tmp_path / 'cases.db'}")
     migrate(eng)
@@ -144,4 +145,7 @@ async def case_env(tmp_path: Path) -> AsyncIterator[Any]:
     async with worker(env, eng, tq):
         yield CaseEnv(env, eng, tq)
     await env.shutdown()
+    # Every document the scenario issued reads cleanly: no "None", no empty citation, no
+    # placeholder left unreplaced.
+    scan_documents(eng)
     eng.dispose()

@@ -5,11 +5,9 @@ after the article whose rule it holds, and each reproduces a defect found by the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest_asyncio
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHandle
 
@@ -29,7 +27,6 @@ from tests.workflows.helpers import (
     act,
     register,
     rejected,
-    scan_documents,
     to_assigned,
     view,
 )
@@ -37,14 +34,6 @@ from workflows.disclosure import DisclosureRequestWorkflow as W
 
 LATE_JANUARY = at(YEAR, 1, 25)
 MID_MARCH = at(YEAR, 3, 10)
-
-
-@pytest_asyncio.fixture(autouse=True)
-async def _every_document_reads_cleanly(case_env: CaseEnv) -> AsyncIterator[None]:
-    """After each scenario: no document it issued says "None", cites an empty article or leaves a
-    placeholder unreplaced."""
-    yield
-    assert scan_documents(case_env.engine) >= 1
 
 
 def _midnight(day: Any) -> datetime:
