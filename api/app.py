@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.client import Client
 
 import gongkai
@@ -55,9 +56,10 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.state.settings = settings
     app.state.temporal = temporal
     app.state.codec = temporal_codec(settings)
-    # Only the Temporal UI may call the codec endpoint from a browser.
+    # Only the Temporal UI may call the codec endpoint from a browser, and nothing else.
     app.add_middleware(
-        CORSMiddleware,
+        PathCORS,  # type: ignore[arg-type]  # a plain ASGI middleware class
+        prefix="/codec/",
         allow_origins=settings.ui_origins,
         allow_methods=["POST"],
         allow_headers=["content-type", "x-namespace", "authorization"],
@@ -86,6 +88,20 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(dashboard.router)
     dashboard.install(app)
     return app
+
+
+class PathCORS:
+    """CORS for one path prefix only: other routes answer no cross-origin request."""
+
+    def __init__(self, app: ASGIApp, prefix: str, **options: Any) -> None:
+        self.app, self.prefix = app, prefix
+        self.cors = CORSMiddleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(self.prefix):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 async def _connect(app: FastAPI, settings: Settings) -> None:

@@ -1,9 +1,23 @@
-"""AES-GCM payload encryption: applicants' personal data never reaches Temporal in plaintext.
+"""AES-GCM payload encryption: applicants' personal data never reaches Temporal in plaintext, and
+nothing reaches a workflow that Gongkai did not write.
 
 Wire format as in temporalio/samples-python ``encryption``: metadata ``encoding`` =
 ``binary/encrypted`` and ``encryption-key-id``; data = 12-byte nonce + ciphertext of the
 serialized original payload. Key rotation: encode with the current key, decode with any key
 still configured (keep retired keys until every history using them has expired).
+
+**Scope.** Every payload is bound to the workflow it belongs to (its case number): the SDK tells
+the codec which workflow a payload is for (serialization context), the ID goes into the metadata
+(``gk-scope``) and into the AES-GCM associated data, so it cannot be changed without the key. On
+decode, a payload scoped to another workflow is refused (a payload copied from case A's history
+into an update of case B), and the codec endpoint decrypts a payload only for a supervisor of the
+agency that holds that case.
+
+**Refusal.** Anyone who reaches Temporal's frontend can send an Update; authenticated encryption
+proves the sender holds the key. A payload that is not encrypted, uses an unknown key, fails the
+tag or belongs to another workflow is not decoded: it is replaced by a payload of encoding
+``binary/gongkai-refused``, which no converter accepts, so the SDK rejects the Update (or drops the
+signal) without failing the workflow task — a forged message can neither act nor freeze a case.
 
 Keys come from ``GONGKAI_CODEC_KEYS`` (``id:base64key,id:base64key``; the last, or
 ``GONGKAI_CODEC_CURRENT_KEY``, encodes) or, for a local install, from ``var/codec.keys``, which
@@ -14,56 +28,126 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Self
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
+from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
+
+from gongkai.logs import get_logger
 
 ENCODING = b"binary/encrypted"
+REFUSED = b"binary/gongkai-refused"
 KEY_ID = "encryption-key-id"
+SCOPE = "gk-scope"
+log = get_logger(__name__)
 
 
 class CodecKeyError(ValueError):
     pass
 
 
-class EncryptionCodec(PayloadCodec):
-    def __init__(self, keys: dict[str, bytes], current: str) -> None:
+class EncryptionCodec(PayloadCodec, WithSerializationContext):
+    def __init__(self, keys: dict[str, bytes], current: str, scope: str | None = None) -> None:
         if current not in keys:
             raise CodecKeyError(f"current key {current!r} is not among the configured keys")
         for kid, key in keys.items():
             if len(key) != 32:
                 raise CodecKeyError(f"key {kid!r} must be 32 bytes (AES-256), got {len(key)}")
+        self._keys = keys
         self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
         self.current = current
+        # The workflow these payloads belong to (None outside any workflow context).
+        self.scope = scope
+
+    def with_context(self, context: SerializationContext) -> Self:
+        scope = getattr(context, "workflow_id", None)
+        if scope == self.scope:
+            return self
+        return type(self)(self._keys, self.current, scope)
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         cipher = self._ciphers[self.current]
+        aad = self.scope.encode() if self.scope else None
         out = []
         for p in payloads:
             nonce = os.urandom(12)
+            metadata = {"encoding": ENCODING, KEY_ID: self.current.encode()}
+            if aad is not None:
+                metadata[SCOPE] = aad
             out.append(
                 Payload(
-                    metadata={"encoding": ENCODING, KEY_ID: self.current.encode()},
-                    data=nonce + cipher.encrypt(nonce, p.SerializeToString(), None),
+                    metadata=metadata,
+                    data=nonce + cipher.encrypt(nonce, p.SerializeToString(), aad),
                 )
             )
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Decrypt what Gongkai wrote for this workflow; refuse (never raise on) the rest."""
         out = []
         for p in payloads:
-            if p.metadata.get("encoding", b"") != ENCODING:
-                out.append(p)
-                continue
-            kid = p.metadata.get(KEY_ID, b"").decode()
-            cipher = self._ciphers.get(kid)
-            if cipher is None:
-                raise CodecKeyError(f"payload encrypted with unknown key {kid!r}")
-            out.append(Payload.FromString(cipher.decrypt(p.data[:12], p.data[12:], None)))
+            try:
+                out.append(self.open(p, expected_scope=self.scope))
+            except CodecKeyError as exc:
+                log.warning("payload refused", workflow=self.scope, reason=str(exc))
+                out.append(refused(str(exc)))
         return out
+
+    def open(self, p: Payload, expected_scope: str | None) -> Payload:
+        """Verify and decrypt one payload, or raise :class:`CodecKeyError` saying why not."""
+        if p.metadata.get("encoding", b"") != ENCODING:
+            raise CodecKeyError("payload is not encrypted with a Gongkai key")
+        kid = p.metadata.get(KEY_ID, b"").decode(errors="replace")
+        cipher = self._ciphers.get(kid)
+        if cipher is None:
+            raise CodecKeyError(f"payload encrypted with unknown key {kid!r}")
+        scope = p.metadata.get(SCOPE)
+        if (
+            scope is not None
+            and expected_scope is not None
+            and not _same_workflow(scope.decode(errors="replace"), expected_scope)
+        ):
+            raise CodecKeyError("payload belongs to another workflow")
+        if len(p.data) < 28:
+            raise CodecKeyError("payload too short to be encrypted")
+        try:
+            plain = cipher.decrypt(p.data[:12], p.data[12:], scope)
+        except InvalidTag as exc:
+            raise CodecKeyError("payload failed authentication") from exc
+        return Payload.FromString(plain)
+
+    def decode_readable(
+        self, payloads: Sequence[Payload], may_read: Callable[[str | None], bool]
+    ) -> tuple[list[Payload], int]:
+        """For the codec endpoint: decrypt the payloads whose workflow the caller may read;
+        leave the others as they are (still encrypted). Returns them and how many were left."""
+        out, withheld = [], 0
+        for p in payloads:
+            scope = p.metadata.get(SCOPE)
+            owner = scope.decode(errors="replace") if scope is not None else None
+            if p.metadata.get("encoding", b"") != ENCODING or not may_read(owner):
+                out.append(p)
+                withheld += p.metadata.get("encoding", b"") == ENCODING
+                continue
+            try:
+                out.append(self.open(p, expected_scope=None))
+            except CodecKeyError:
+                out.append(p)
+                withheld += 1
+        return out, withheld
+
+
+def _same_workflow(scope: str, workflow_id: str) -> bool:
+    # A Temporal Schedule starts its workflow under its action's ID plus a timestamp suffix.
+    return workflow_id == scope or workflow_id.startswith(scope + "-")
+
+
+def refused(reason: str) -> Payload:
+    return Payload(metadata={"encoding": REFUSED}, data=reason.encode()[:200])
 
 
 def parse_keys(spec: str) -> dict[str, bytes]:

@@ -63,7 +63,6 @@ def test_every_endpoint_refuses_outsiders_and_changes_nothing(stack: Any) -> Non
         ("GET", f"/v1/cases/{case}/documents/receipt", None),
         ("GET", f"/v1/cases/{case}/history", None),
         ("POST", "/codec/decode", {"payloads": []}),
-        ("POST", "/codec/encode", {"payloads": []}),
         (
             "POST",
             "/v1/users",
@@ -160,14 +159,17 @@ async def test_personal_data_is_encrypted_in_temporal(stack: Any) -> None:
     decoded = json_format.Parse(res.text, Payloads()).payloads[0]
     plain = decoded.data.decode()
     assert NAME in plain and ID_NUMBER in plain and PHONE in plain
-    # Round trip through /encode gives ciphertext again.
-    enc = http.post(
-        "/codec/encode",
-        content=json_format.MessageToJson(Payloads(payloads=[decoded])),
-        headers=stack.tokens["supervisor"],
-    )
-    assert json_format.Parse(enc.text, Payloads()).payloads[0].metadata["encoding"] == (
-        b"binary/encrypted"
+    # Another agency's supervisor gets the payload back still encrypted (finding 1).
+    other = http.post("/codec/decode", content=body, headers=stack.tokens["stranger_chief"])
+    assert other.status_code == 200
+    kept = json_format.Parse(other.text, Payloads()).payloads[0]
+    assert kept.metadata["encoding"] == b"binary/encrypted" and NAME.encode() not in kept.data
+    # No encode endpoint: whoever could encrypt with the key could write Updates.
+    assert http.post(
+        "/codec/encode", content=body, headers=stack.tokens["supervisor"]
+    ).status_code in (
+        404,
+        405,
     )
     # The same case in full through the API (the documents carry the applicant's name).
     receipt = http.get(f"/v1/cases/{case}/documents/receipt", headers=stack.tokens["officer"])
