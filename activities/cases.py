@@ -21,6 +21,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
+from activities.failures import final_on_bad_input
 from gongkai import metrics
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
@@ -138,6 +139,7 @@ class CaseActivities:
         self.client = client
 
     @activity.defn
+    @final_on_bad_input
     def project_case(self, req: ProjectCase) -> None:
         """Upsert the case row and append its new events (idempotent by case + seq)."""
         with session_scope(self.engine) as s:
@@ -165,7 +167,7 @@ class CaseActivities:
                         actor_id=e.actor_id,
                         actor_name=e.actor_name,
                         status=e.status,
-                        summary=e.summary,
+                        summary=e.summary[:2000],  # the column's limit (PostgreSQL refuses more)
                         data=json.dumps(e.data, ensure_ascii=False, default=str),
                     )
                 )
@@ -179,6 +181,7 @@ class CaseActivities:
         )
 
     @activity.defn
+    @final_on_bad_input
     def render_document(self, req: RenderDocument) -> DocumentRef:
         title = DOCUMENT_TITLES[req.name]
         with session_scope(self.engine) as s:
@@ -204,6 +207,7 @@ class CaseActivities:
         return DocumentRef(name=req.name, title=title, seq=req.seq)
 
     @activity.defn
+    @final_on_bad_input
     async def notify(self, req: Notify) -> str:
         """Write the notification to the outbox once, then deliver it by SMTP if configured."""
         row_id, status = await asyncio.to_thread(self._outbox_insert, req)
@@ -269,6 +273,7 @@ class CaseActivities:
         )
 
     @activity.defn
+    @final_on_bad_input
     async def alert_admins(self, req: AlertAdmins) -> str:
         """Log the alert and put it in the outbox for the administrators (sent like any
         notification when SMTP is configured)."""
@@ -286,6 +291,7 @@ class CaseActivities:
         )
 
     @activity.defn
+    @final_on_bad_input
     def count_comments(self, req: CountComments) -> int:
         """Public comments on a draft decision: the workflow learns the count, not each one."""
         from sqlalchemy import func
@@ -297,6 +303,7 @@ class CaseActivities:
         return int(n)
 
     @activity.defn
+    @final_on_bad_input
     def new_case_number(self, req: NewCaseNumber) -> str:
         """A case number for a case opened by another case (idempotent by key)."""
         from rules.calendar import local_date
@@ -322,6 +329,7 @@ class CaseActivities:
         return allocated.case_no
 
     @activity.defn
+    @final_on_bad_input
     async def archive_case(self, req: ArchiveCase) -> int:
         """Export the case's full Temporal history with its live view (documents stay in the
         document table), so the file outlives Temporal's retention."""

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.failures import final_on_bad_input
 from rules.calendar import SHANGHAI, local_date
 from rules.clock import Milestone, Reading, evaluate, milestone_at
 from rules.packs import RulePack, RulePackError, select_pack
@@ -28,11 +29,13 @@ class DeadlineActivities:
         self.engine = engine
 
     @activity.defn
+    @final_on_bad_input
     def evaluate_clock(self, req: EvaluateClock) -> Reading:
         calendar = load_calendar(self.engine, req.region)
         return evaluate(req.clock, calendar, req.now)
 
     @activity.defn
+    @final_on_bad_input
     def next_year_status(self, req: CheckNextYear) -> NextYearStatus:
         """Whether the year after ``req.on`` (Asia/Shanghai) is official or still provisional."""
         year = local_date(req.on).year + 1
@@ -40,6 +43,7 @@ class DeadlineActivities:
         return NextYearStatus(year=year, status=status.value)
 
     @activity.defn
+    @final_on_bad_input
     def plan_clocks(self, req: ClockPlanRequest) -> ClockPlan:
         """Due dates and escalation instants for every clock of a case, on one calendar."""
         calendar = load_calendar(self.engine, req.region)
@@ -78,6 +82,7 @@ class DeadlineActivities:
 
 
 @activity.defn
+@final_on_bad_input
 def select_rule_pack(req: SelectPack) -> RulePack:
     try:
         return select_pack(req.kind, req.jurisdiction, req.on)

@@ -371,6 +371,10 @@ def override(
         )
     if due_date < local_date(at):
         raise ClockError(f"确定的答复期限（{due_date}）已经过去。")
+    if (due_date - local_date(at)).days > 366:
+        raise ClockError(
+            f"确定的答复期限（{due_date}）超过一年，不是合理的期限（条例第三十五条）；请核对日期。"
+        )
     ov = Override(due_date=due_date, reason=reason, approver=approver, at=at)
     return clock.model_copy(update={"override": ov})
 

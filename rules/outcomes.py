@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from rules.limits import Brief, Long, Place, Short
+
 
 class Outcome(StrEnum):
     GRANTED = "GRANTED"
@@ -156,29 +158,29 @@ class ReplyContent(BaseModel):
     """The substance of a reply (答复书) drafted by the business unit (拟办)."""
 
     outcome: Outcome
-    facts: str = Field(default="", description="the information requested and what was found")
-    reasons: str = ""
-    access_method: str = ""
-    access_place: str = ""
-    access_time: str = ""
-    withheld_reasons: str = ""
-    refusal_article: str = ""
-    forbidding_law: str = ""
-    third_party_consultation_note: str = ""
-    special_procedure: str = ""
-    proper_channel: str = ""
-    previous_case: str = ""
+    facts: Long = Field(default="", description="the information requested and what was found")
+    reasons: Long = ""
+    access_method: Place = ""
+    access_place: Place = ""
+    access_time: Place = ""
+    withheld_reasons: Long = ""
+    refusal_article: Place = ""
+    forbidding_law: Place = ""
+    third_party_consultation_note: Long = ""
+    special_procedure: Brief = ""
+    proper_channel: Brief = ""
+    previous_case: Short = ""
     # Art. 36(5): the information is not this agency's to disclose
     not_this_agency: bool = False
-    responsible_agency_name: str = ""
-    responsible_agency_contact: str = ""
+    responsible_agency_name: Place = ""
+    responsible_agency_contact: Place = ""
     responsible_agency_unknown: bool = False
     # GRANTED: the information was already proactively disclosed (Art. 36(1)) rather than
     # disclosed now (Art. 36(2)).
     already_public: bool = False
     # The articles the officer relies on where the statute names none (confirm/reissue, other),
     # and any further basis for other outcomes; printed after the outcome's own articles.
-    legal_basis_text: str = ""
+    legal_basis_text: Brief = ""
 
 
 def missing_content(reply: ReplyContent) -> list[str]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from rules.limits import Brief, Instant, LongReq, NoteReq, PlaceReq, Short
 from schemas.disclosure import ActionBase, Actor, AgencyInfo, CaseViewBase
 
 
@@ -41,8 +41,8 @@ class ConsultationInput(BaseModel):
     case_no: str
     agency: AgencyInfo
     officer: Actor
-    started_at: datetime
-    title: str = Field(min_length=1)
+    started_at: Instant
+    title: PlaceReq
     expert_review_required: bool = False  # 专业性、技术性较强 (Art. 19)
     risk_assessment_required: bool = False  # may affect stability or public safety (Art. 22)
 
@@ -51,31 +51,31 @@ class PublishDraft(ActionBase):
     """Art. 15: comment period generally ≥30 days; shorter only for urgency, reason published."""
 
     period_days: int | None = Field(default=None, ge=1, le=365)
-    urgency_reason: str = ""
-    channels: str = "政府网站、政务新媒体"
+    urgency_reason: Brief = ""
+    channels: Short = "政府网站、政务新媒体"
 
 
 class ScheduleHearing(ActionBase):
     """Art. 16: materials reach participants ≥7 days before the hearing."""
 
-    hearing_at: datetime
-    materials_sent_at: datetime
-    place: str = Field(min_length=1)
+    hearing_at: Instant
+    materials_sent_at: Instant
+    place: PlaceReq
 
 
 class RecordStep(ActionBase):
     """Hearing record, expert opinions (Arts. 19–21) or the risk report (Arts. 22–24)."""
 
     step: Literal["hearing", "expert_review", "risk_assessment"]
-    summary: str = Field(min_length=1)
+    summary: LongReq
     controllable: bool = True
 
 
 class RecordAdoption(ActionBase):
     """Art. 18 / Art. 32: how the comments were studied and adopted."""
 
-    adopted: str = Field(min_length=1)
-    not_adopted_reasons: str = Field(min_length=1, description="concentrated opinions not adopted")
+    adopted: LongReq
+    not_adopted_reasons: LongReq = Field(description="concentrated opinions not adopted")
 
 
 class SubmitLegalityReview(ActionBase):
@@ -84,15 +84,15 @@ class SubmitLegalityReview(ActionBase):
 
 class RecordLegalityOpinion(ActionBase):
     lawful: bool
-    opinion: str = Field(min_length=1)
+    opinion: LongReq
 
 
 class RecordDecision(ActionBase):
     """Art. 30: collective discussion, the head speaks last; dissent recorded."""
 
-    decision: str = Field(min_length=1)
-    minutes: str = Field(min_length=1)
-    dissent: list[str] = Field(default_factory=list)
+    decision: LongReq
+    minutes: LongReq
+    dissent: list[NoteReq] = Field(default_factory=list, max_length=50)
 
 
 class ReportToCommittee(ActionBase):
@@ -100,7 +100,7 @@ class ReportToCommittee(ActionBase):
 
 
 class PublishDecision(ActionBase):
-    text: str = Field(min_length=1)
+    text: LongReq
 
 
 class ArchiveConsultation(ActionBase):

@@ -7,10 +7,23 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from rules.calendar import SHANGHAI
 from rules.clock import Clock, Reading
+from rules.limits import (
+    Brief,
+    BriefReq,
+    Day,
+    Instant,
+    LongReq,
+    Name,
+    Note,
+    NoteReq,
+    Place,
+    PlaceReq,
+    Short,
+    ShortReq,
+)
 from rules.outcomes import Outcome, ReplyContent
 from rules.packs import Light
 
@@ -99,10 +112,10 @@ class Role(StrEnum):
 
 
 class Actor(BaseModel):
-    id: str
-    name: str
+    id: Short
+    name: Short
     role: Role
-    agency: str
+    agency: Short
 
 
 SYSTEM = Actor(id="system", name="系统", role=Role.SYSTEM, agency="")
@@ -111,13 +124,13 @@ SYSTEM = Actor(id="system", name="系统", role=Role.SYSTEM, agency="")
 class Applicant(BaseModel):
     """Personal data (Art. 29 para 2 item 1): never in search attributes or logs."""
 
-    name: str = Field(min_length=1)
-    id_type: str = "居民身份证"
-    id_number: str = ""
-    phone: str = ""
-    email: str = ""
-    address: str = ""
-    organisation: str = ""
+    name: Name
+    id_type: Short = "居民身份证"
+    id_number: Short = ""
+    phone: Short = ""
+    email: Short = ""
+    address: Place = ""
+    organisation: Place = ""
 
 
 class AgencyInfo(BaseModel):
@@ -140,17 +153,17 @@ class DisclosureRequestInput(BaseModel):
     case_no: str
     agency: AgencyInfo
     channel: Channel
-    received_at: datetime
+    received_at: Instant
     # Registered mail: the day the agency signed for it (not the postmark), Art. 31(2).
-    signed_for_at: datetime | None = None
+    signed_for_at: Instant | None = None
     # Online/fax already confirmed by both sides (e.g. an inquiry converted into a GI request):
     # T0 is the confirmation day, Art. 31(3).
-    confirmed_at: datetime | None = None
+    confirmed_at: Instant | None = None
     converted_from: str | None = None
     applicant: Applicant
-    description: str = Field(min_length=1, description="the information requested")
-    form: str = Field(default="纸质", description="form of provision, Art. 29 para 2 item 3")
-    delivery: str = Field(default="邮寄", description="how it should be delivered")
+    description: LongReq = Field(description="the information requested")
+    form: Short = Field(default="纸质", description="form of provision, Art. 29 para 2 item 3")
+    delivery: Short = Field(default="邮寄", description="how it should be delivered")
     officer: Actor
 
 
@@ -159,7 +172,7 @@ class DisclosureRequestInput(BaseModel):
 
 class ActionBase(BaseModel):
     actor: Actor
-    note: str = ""
+    note: Brief = ""
 
 
 class FactBase(ActionBase):
@@ -167,14 +180,9 @@ class FactBase(ActionBase):
     typed in, and the clocks use when it happened (not in the future, not before the case's
     previous fact; both instants are kept in the event)."""
 
-    occurred_at: datetime | None = Field(
+    occurred_at: Instant | None = Field(
         default=None, description="when it happened (Beijing time if no offset); default: now"
     )
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _beijing(cls, v: datetime | None) -> datetime | None:
-        return v if v is None or v.tzinfo else v.replace(tzinfo=SHANGHAI)
 
 
 class ConfirmReceipt(ActionBase):
@@ -185,7 +193,7 @@ class ConfirmReceipt(ActionBase):
 class RequestCorrection(ActionBase):
     """补正告知 (Art. 30): one notice, within 7 WD of T0, listing every item."""
 
-    items: list[str] = Field(min_length=1)
+    items: list[BriefReq] = Field(min_length=1, max_length=30)
     period_working_days: int | None = Field(default=None, ge=1, le=60)
 
 
@@ -194,7 +202,7 @@ class SubmitCorrection(FactBase):
     correction period, only with the applicant's good reason (Art. 30: 无正当理由逾期不补正的,
     视为放弃申请)."""
 
-    late_reason: str = Field(default="", description="the applicant's good reason, when late")
+    late_reason: Brief = Field(default="", description="the applicant's good reason, when late")
 
 
 class Accept(ActionBase):
@@ -204,7 +212,7 @@ class Accept(ActionBase):
 class Assign(ActionBase):
     """拟办: route to the business unit that drafts the handling opinion."""
 
-    unit: str = Field(min_length=1)
+    unit: ShortReq
 
 
 class ConsultKind(StrEnum):
@@ -215,8 +223,8 @@ class ConsultKind(StrEnum):
 
 class StartConsultation(ActionBase):
     kind: ConsultKind
-    party: str = Field(min_length=1)
-    matters: str = Field(min_length=1, description="what is asked")
+    party: PlaceReq
+    matters: LongReq = Field(description="what is asked")
 
 
 class ConsultationAnswer(StrEnum):
@@ -227,25 +235,20 @@ class ConsultationAnswer(StrEnum):
 
 class RecordConsultationAnswer(FactBase):
     answer: ConsultationAnswer
-    reasons: str = ""
+    reasons: Note = ""
 
 
 class RecordConsultationDelivery(ActionBase):
     """The consulted party received the letter (Arts. 32, 34: its 15 WD run from receipt)."""
 
-    delivered_at: datetime
-
-    @field_validator("delivered_at")
-    @classmethod
-    def _beijing(cls, v: datetime) -> datetime:
-        return v if v.tzinfo else v.replace(tzinfo=SHANGHAI)
+    delivered_at: Instant
 
 
 class RequestFee(ActionBase):
     """Art. 42 / 109号: only for quantity or frequency clearly beyond a reasonable range."""
 
-    amount_yuan: int = Field(gt=0)
-    basis: str = Field(min_length=1)
+    amount_yuan: int = Field(gt=0, le=10_000_000)
+    basis: BriefReq
 
 
 class RecordPayment(FactBase):
@@ -255,7 +258,7 @@ class RecordPayment(FactBase):
 class RequestExplanation(ActionBase):
     """Art. 35: ask the applicant to explain an excessive request."""
 
-    reason: str = Field(min_length=1)
+    reason: BriefReq
 
 
 class ExplanationDecision(StrEnum):
@@ -267,14 +270,14 @@ class RecordExplanation(ActionBase):
     decision: ExplanationDecision
     # Art. 35: a reasonable request that cannot be answered in time gets a fixed later date,
     # set by the head of the GI office (the acting supervisor) and told to the applicant.
-    fixed_reply_date: date | None = None
+    fixed_reply_date: Day | None = None
 
 
 class Extend(ActionBase):
     """Art. 33 para 2: one extension of at most 20 WD, approved by the head of the GI office."""
 
-    working_days: int = Field(ge=1)
-    reason: str = Field(min_length=1)
+    working_days: int = Field(ge=1, le=60)
+    reason: BriefReq
 
 
 class SubmitForReview(ActionBase):
@@ -286,21 +289,21 @@ class Review(ActionBase):
 
     approve: bool
     confidentiality_reviewed: bool = False
-    comments: str = ""
+    comments: Brief = ""
 
 
 class SignOff(ActionBase):
     """签发 by the responsible leader; the reply is issued."""
 
     approve: bool
-    comments: str = ""
+    comments: Brief = ""
 
 
 class Serve(ActionBase):
     """送达 (A10): starts the applicant's remedy windows (A11)."""
 
-    method: str = Field(min_length=1)
-    served_on: date | None = None
+    method: ShortReq
+    served_on: Day | None = None
 
 
 class Archive(ActionBase):
@@ -308,11 +311,11 @@ class Archive(ActionBase):
 
 
 class Withdraw(ActionBase):
-    reason: str = Field(min_length=1)
+    reason: BriefReq
 
 
 class AddNote(ActionBase):
-    text: str = Field(min_length=1)
+    text: NoteReq
 
 
 class ActionResult(BaseModel):

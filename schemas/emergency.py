@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from rules.limits import Brief, BriefReq, Instant, Long, LongReq, PlaceReq, Short, ShortReq
 from schemas.disclosure import ActionBase, Actor, AgencyInfo, CaseViewBase, FactBase
 
 
@@ -53,35 +54,35 @@ class EmergencyInput(BaseModel):
     case_no: str
     agency: AgencyInfo
     officer: Actor
-    detected_at: datetime = Field(description="opinion detected or event confirmed (T_detect)")
+    detected_at: Instant = Field(description="opinion detected or event confirmed (T_detect)")
     grade: Grade
-    title: str = Field(min_length=1)
-    summary: str = ""
+    title: PlaceReq
+    summary: Long = ""
 
 
 class SubmitDraft(ActionBase):
     kind: ReleaseKind
-    text: str = Field(min_length=1)
+    text: LongReq
 
 
 class ApproveRelease(ActionBase):
     """谁发布谁审查: the releasing organ's leader approves the text, and it is published."""
 
     approve: bool
-    channel: str = "政府网站、政务新媒体"
-    comments: str = ""
+    channel: Short = "政府网站、政务新媒体"
+    comments: Brief = ""
 
 
 class HoldPressConference(FactBase):
-    place: str = Field(min_length=1)
-    speaker: str = Field(min_length=1)
+    place: PlaceReq
+    speaker: ShortReq
 
 
 class CloseEmergency(ActionBase):
-    reason: str = Field(min_length=1)
+    reason: BriefReq
     # An especially major or major event owes a press conference within 24 h (61号); closing
     # without one needs the supervisor's recorded reason.
-    no_press_conference_reason: str = ""
+    no_press_conference_reason: Brief = ""
 
 
 class Release(BaseModel):
@@ -117,14 +118,14 @@ class PressPlanInput(BaseModel):
     case_no: str
     agency: AgencyInfo
     officer: Actor
-    year: int = Field(ge=2000, le=2100)
-    started_at: datetime
+    year: int = Field(ge=2000, le=2099)
+    started_at: Instant
 
 
 class RecordPressConference(ActionBase):
-    held_on: datetime
-    topic: str = Field(min_length=1)
-    speaker: str = Field(min_length=1)
+    held_on: Instant
+    topic: PlaceReq
+    speaker: ShortReq
 
 
 class PressPlanView(CaseViewBase):

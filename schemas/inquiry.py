@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from rules.limits import BriefReq, Instant, LongReq, Name, NoteReq, PlaceReq, Short, ShortReq
 from schemas.disclosure import ActionBase, Actor, AgencyInfo, CaseViewBase
 
 
@@ -40,57 +41,57 @@ class InquiryStatus(StrEnum):
 class Person(BaseModel):
     """The person who left the message (personal data: never in search attributes)."""
 
-    name: str = Field(min_length=1)
-    phone: str = ""
-    email: str = ""
+    name: Name
+    phone: Short = ""
+    email: Short = ""
 
 
 class InquiryInput(BaseModel):
     case_no: str
     agency: AgencyInfo
     officer: Actor
-    received_at: datetime
+    received_at: Instant
     category: InquiryCategory
     person: Person
-    subject: str = Field(min_length=1)
-    message: str = Field(min_length=1)
-    unit: str = Field(min_length=1, description="the unit that must answer")
+    subject: PlaceReq
+    message: LongReq
+    unit: ShortReq = Field(description="the unit that must answer")
 
 
 class Transfer(ActionBase):
     """转办: the matter belongs to another unit, whose own clock starts now."""
 
-    to_unit: str = Field(min_length=1)
-    reason: str = Field(min_length=1)
+    to_unit: ShortReq
+    reason: BriefReq
 
 
 class InformDelay(ActionBase):
     """The lead unit tells the person a complex, multi-unit matter cannot be answered at once."""
 
-    text: str = Field(min_length=1)
+    text: BriefReq
 
 
 class Answer(ActionBase):
-    text: str = Field(min_length=1)
+    text: LongReq
 
 
 class ConvertToDisclosure(ActionBase):
     """The message is in substance a GI request (LAW.md §4 D6): open a disclosure case whose T0
     is the confirmation day (GIDR Art. 31(3))."""
 
-    description: str = Field(min_length=1, description="the information requested")
+    description: LongReq = Field(description="the information requested")
 
 
 class ConvertToPetition(ActionBase):
     """The message is in substance a 信访 matter (LAW.md §4 D5): the organ must tell the
     petitioner in writing within 15 days whether it accepts it (信访工作条例 Art. 23)."""
 
-    reason: str = Field(min_length=1)
+    reason: BriefReq
 
 
 class NotifyPetitioner(ActionBase):
     accepted: bool
-    text: str = Field(min_length=1)
+    text: NoteReq
 
 
 class Close(ActionBase):

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities, CaseRowData, Notify, ProjectCase, RenderDocument
@@ -521,9 +521,24 @@ class CaseWorkflow:
         return any(self.readings[n].provisional for n in self.DUE_CLOCKS if n in self.readings)
 
     async def _refresh(self) -> None:
-        """Recompute every due date on the calendar, then index and project the case."""
-        await self._plan()
-        await self._project()
+        """Recompute every due date on the calendar, then index and project the case. A step
+        that fails for good (its activity said the input can never work) is recorded and the
+        case goes on with what it had: nothing typed into a case may end it."""
+        for step in (self._plan, self._project):
+            try:
+                await step()
+            except ActivityError as exc:
+                self._fault(step.__name__.strip("_"), exc)
+
+    def _fault(self, step: str, exc: ActivityError) -> None:
+        cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
+        workflow.logger.error("case step failed for good", extra={"step": step, "cause": cause})
+        self._event(
+            "system_fault",
+            s.SYSTEM,
+            f"系统处理失败（{step}）：{cause[:300]}。案件继续办理，请联系系统管理员。",
+            step=step,
+        )
 
     async def _plan(self) -> None:
         """Recompute every due date, milestone and the inactivity reminder on the calendar."""

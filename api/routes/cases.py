@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import (
@@ -31,6 +31,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.cases import archived
 from api import deps
 from rules.calendar import SHANGHAI
+from rules.limits import Instant, LongReq, Short
 from rules.packs import RulePackError, select_pack
 from schemas import consultation as c
 from schemas import disclosure as s
@@ -57,19 +58,24 @@ from workflows.press_plan import PressConferencePlanWorkflow
 router = APIRouter(prefix="/v1", tags=["cases"])
 
 
+AgencyCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+]
+
+
 class DisclosureRequestCreate(BaseModel):
     """A new application for government information (GIDR Art. 29)."""
 
-    agency: str = Field(description="agency code")
+    agency: AgencyCode = Field(description="agency code")
     channel: s.Channel
-    received_at: datetime | None = Field(default=None, description="default: now")
-    signed_for_at: datetime | None = Field(
+    received_at: Instant | None = Field(default=None, description="default: now")
+    signed_for_at: Instant | None = Field(
         default=None, description="registered mail: when the agency signed for it (Art. 31(2))"
     )
     applicant: s.Applicant
-    description: str = Field(min_length=1)
-    form: str = "纸质"
-    delivery: str = "邮寄"
+    description: LongReq
+    form: Short = "纸质"
+    delivery: Short = "邮寄"
 
 
 class CaseCreated(BaseModel):

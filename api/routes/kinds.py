@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
 from api import deps
-from api.routes.cases import CaseCreated, NewCase, start_case
+from api.routes.cases import AgencyCode, CaseCreated, NewCase, start_case
+from rules.limits import Instant, Long, LongReq, PlaceReq, ShortReq
 from schemas import consultation as c
 from schemas import disclosure as s
 from schemas import emergency as e
@@ -29,8 +30,8 @@ Key = Annotated[str | None, Header(max_length=200)]
 
 
 class ConsultationCreate(BaseModel):
-    agency: str
-    title: str = Field(min_length=1, max_length=300)
+    agency: AgencyCode
+    title: PlaceReq
     expert_review_required: bool = False
     risk_assessment_required: bool = False
 
@@ -61,11 +62,11 @@ async def create_consultation(
 
 
 class EmergencyCreate(BaseModel):
-    agency: str
+    agency: AgencyCode
     grade: e.Grade
-    title: str = Field(min_length=1, max_length=300)
-    summary: str = ""
-    detected_at: datetime | None = None
+    title: PlaceReq
+    summary: Long = ""
+    detected_at: Instant | None = None
 
 
 @router.post(
@@ -101,8 +102,8 @@ async def create_emergency(
 
 
 class PressPlanCreate(BaseModel):
-    agency: str
-    year: int = Field(ge=2000, le=2100)
+    agency: AgencyCode
+    year: int = Field(ge=2000, le=2099)
 
 
 @router.post(
@@ -130,13 +131,13 @@ async def create_press_plan(
 
 
 class InquiryCreate(BaseModel):
-    agency: str
+    agency: AgencyCode
     category: q.InquiryCategory
     person: q.Person
-    subject: str = Field(min_length=1, max_length=300)
-    message: str = Field(min_length=1, max_length=5000)
-    unit: str = Field(min_length=1)
-    received_at: datetime | None = None
+    subject: PlaceReq
+    message: LongReq
+    unit: ShortReq
+    received_at: Instant | None = None
 
 
 @router.post(
