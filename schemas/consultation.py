@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from rules.limits import Brief, Instant, LongReq, NoteReq, PlaceReq, Short
-from schemas.disclosure import ActionBase, Actor, AgencyInfo, CaseViewBase
+from schemas.disclosure import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase
 
 
 class Stage(StrEnum):
@@ -37,7 +37,7 @@ class Stage(StrEnum):
         }[self.value]
 
 
-class ConsultationInput(BaseModel):
+class ConsultationInput(CarryFields):
     case_no: str
     agency: AgencyInfo
     officer: Actor

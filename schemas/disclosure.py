@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -149,7 +149,22 @@ class AgencyInfo(BaseModel):
     region: str = "CN"
 
 
-class DisclosureRequestInput(BaseModel):
+class CaseCarry(BaseModel):
+    """A case's state carried into a new run of its workflow (continue-as-new), as JSON-ready
+    values by attribute name (workflows/casework.py ``_carry``)."""
+
+    state: dict[str, Any]
+
+
+class CarryFields(BaseModel):
+    """What every case kind's start input accepts besides its own fields."""
+
+    carried: CaseCarry | None = None
+    # Continue as new after this many history events (default: workflows/casework.py).
+    max_history_events: int | None = Field(default=None, ge=50, le=40_000)
+
+
+class DisclosureRequestInput(CarryFields):
     case_no: str
     agency: AgencyInfo
     channel: Channel

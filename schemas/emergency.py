@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from rules.limits import Brief, BriefReq, Instant, Long, LongReq, PlaceReq, Short, ShortReq
-from schemas.disclosure import ActionBase, Actor, AgencyInfo, CaseViewBase, FactBase
+from schemas.disclosure import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase, FactBase
 
 
 class Grade(StrEnum):
@@ -50,7 +50,7 @@ class ReleaseKind(StrEnum):
     CORRECTION = "correction"  # 澄清不实信息 (突发事件应对法 Art. 7; GIDR Art. 6)
 
 
-class EmergencyInput(BaseModel):
+class EmergencyInput(CarryFields):
     case_no: str
     agency: AgencyInfo
     officer: Actor
@@ -111,7 +111,7 @@ class PressPlanStatus(StrEnum):
         return {"running": "执行中", "completed": "年度已结束"}[self.value]
 
 
-class PressPlanInput(BaseModel):
+class PressPlanInput(CarryFields):
     """国办发〔2013〕100号 (LAW.md §3 C4): a department holds a press conference at least once a
     quarter; one workflow per agency and year watches each quarter."""
 

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from rules.limits import BriefReq, Instant, LongReq, Name, NoteReq, PlaceReq, Short, ShortReq
-from schemas.disclosure import ActionBase, Actor, AgencyInfo, CaseViewBase
+from schemas.disclosure import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase
 
 
 class InquiryCategory(StrEnum):
@@ -46,7 +46,7 @@ class Person(BaseModel):
     email: Short = ""
 
 
-class InquiryInput(BaseModel):
+class InquiryInput(CarryFields):
     case_no: str
     agency: AgencyInfo
     officer: Actor

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from pydantic import TypeAdapter
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -48,6 +49,11 @@ with workflow.unsafe.imports_passed_through():
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 LOCAL_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5))
+# Continue-as-new well before Temporal's limits (51,200 events, 50 MB): a case open for years, or
+# one an officer floods with notes, carries its state into a fresh history instead.
+HISTORY_EVENTS = 10_000
+HISTORY_BYTES = 10 * 1024 * 1024
+CARRIED_EVENTS = 100  # the timeline's tail travels along; the read model keeps all of it
 LIGHT_ORDER = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
 LAPSE = "lapse"
 
@@ -84,6 +90,10 @@ class CaseWorkflow:
     KIND: ClassVar[CaseKind]
     KIND_ZH: ClassVar[str]
     CLOCK_ZH: ClassVar[dict[str, str]]
+    # The kind's status enum and its own state, by attribute and type: what continue-as-new
+    # carries into the next run besides the state every case has (``_CARRIED``).
+    STATUS: ClassVar[type[StrEnum]]
+    CARRY: ClassVar[dict[str, Any]] = {}
     # Clocks whose due instant is "the" due date of the case, in order of preference.
     DUE_CLOCKS: ClassVar[tuple[str, ...]]
 
@@ -110,6 +120,7 @@ class CaseWorkflow:
         self.fired: list[s.Rung] = []
         self.fired_keys: set[str] = set()
         self.events: list[s.CaseEvent] = []
+        self.event_seq = 0  # events so far, including those left behind by continue-as-new
         self.projected = 0
         self.documents: list[s.DocumentRef] = []
         self.t0: date | None = None
@@ -165,10 +176,13 @@ class CaseWorkflow:
 
     # -- the loop ---------------------------------------------------------------------------
 
-    async def _loop(self) -> None:
+    async def _loop(self, inp: Any) -> None:
         """Sleep until the next statutory moment (or an action / calendar change), handle it,
-        repeat until the case is done."""
+        repeat until the case is done; continue as new when the history grows large."""
         while not self.done:
+            if self._history_large(inp) and workflow.patched("continue-as-new"):
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(inp.model_copy(update={"carried": self._carry()}))
             wake = self._next_wake()
             now = workflow.now()
             if wake is None or wake > now:
@@ -186,6 +200,32 @@ class CaseWorkflow:
             async with self.lock:
                 await self._on_time()
         await workflow.wait_condition(workflow.all_handlers_finished)
+
+    @staticmethod
+    def _history_large(inp: Any) -> bool:
+        info = workflow.info()
+        limit = getattr(inp, "max_history_events", None) or HISTORY_EVENTS
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() > limit
+            or info.get_current_history_size() > HISTORY_BYTES
+        )
+
+    def _carry(self) -> s.CaseCarry:
+        """The whole state of the case, for the next run (continue-as-new)."""
+        values = {name: getattr(self, name) for name in {**_CARRIED, **self.CARRY}}
+        values["events"] = self.events[-CARRIED_EVENTS:]
+        kinds = {**_CARRIED, **self.CARRY}
+        state = {n: _adapter(kinds[n]).dump_python(v, mode="json") for n, v in values.items()}
+        state["status"] = self.status.value
+        return s.CaseCarry(state=state)
+
+    def _restore(self, carried: s.CaseCarry) -> None:
+        for name, kind in {**_CARRIED, **self.CARRY}.items():
+            if name in carried.state:
+                setattr(self, name, _adapter(kind).validate_python(carried.state[name]))
+        self.status = self.STATUS(carried.state["status"])
+        self.woken = True  # plan again at once: the new run's first task
 
     def _horizon_attribute(self) -> list[Any]:
         """``GkHorizon``: the latest instant of the case's running clocks (due dates, rungs,
@@ -461,7 +501,8 @@ class CaseWorkflow:
         occurred_at: datetime | None = None,
         **data: Any,
     ) -> int:
-        seq = len(self.events) + 1
+        self.event_seq += 1
+        seq = self.event_seq
         if actor.role is not s.Role.SYSTEM and kind != "note":
             self.last_fact_at = max(self.last_fact_at, occurred_at or workflow.now())
         self.events.append(
@@ -740,6 +781,38 @@ class CaseWorkflow:
             )
         await self._project()
         return moved
+
+
+# The state every case has, by attribute and type (continue-as-new carries it).
+_CARRIED: dict[str, Any] = {
+    "summary": str,
+    "pack": RulePack | None,
+    "clocks": dict[str, Clock],
+    "rungs": dict[str, list[RungSpec]],
+    "readings": dict[str, Reading],
+    "milestones": dict[str, list[Milestone]],
+    "inactivity_at": datetime | None,
+    "fired": list[s.Rung],
+    "fired_keys": set[str],
+    "events": list[s.CaseEvent],
+    "event_seq": int,
+    "projected": int,
+    "documents": list[s.DocumentRef],
+    "t0": date | None,
+    "unit": str,
+    "last_action_at": datetime,
+    "last_action_seq": int,
+    "last_fact_at": datetime,
+    "calendar_dirty": bool,
+    "calendar_change": CalendarChange | None,
+}
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    if kind not in _ADAPTERS:
+        _ADAPTERS[kind] = TypeAdapter(kind)
+    return _ADAPTERS[kind]
 
 
 def local_tz() -> Any:

@@ -5,6 +5,8 @@ published with how comments were adopted, archive. Inactivity escalates per stag
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -33,6 +35,14 @@ class ConsultationWorkflow(CaseWorkflow):
     KIND = "consultation"
     KIND_ZH = "重大行政决策"
     CLOCK_ZH = _CLOCK_ZH
+    STATUS = s.Stage
+    CARRY: ClassVar[dict[str, Any]] = {
+        "comment_count": int,
+        "steps": dict[str, str],
+        "adoption": s.RecordAdoption | None,
+        "legality_lawful": bool | None,
+        "decision": str | None,
+    }
     # The legality review's 7 WD are a minimum given to the reviewer (Art. 27), not a deadline:
     # it never makes the case due or late.
     DUE_CLOCKS = ("comment", "publication")
@@ -51,12 +61,15 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.run
     async def run(self, inp: s.ConsultationInput) -> s.ConsultationView:
-        async with self.lock:
-            await self._load_pack(inp.started_at)
-            self.t0 = local_date(inp.started_at)
-            self._event("started", inp.officer, f"启动决策程序：{inp.title}")
-            await self._refresh()
-        await self._loop()
+        if inp.carried is not None:  # continued as new: the state travels along
+            self._restore(inp.carried)
+        else:
+            async with self.lock:
+                await self._load_pack(inp.started_at)
+                self.t0 = local_date(inp.started_at)
+                self._event("started", inp.officer, f"启动决策程序：{inp.title}")
+                await self._refresh()
+        await self._loop(inp)
         return self.view()
 
     def _rules(self) -> ConsultationRules:

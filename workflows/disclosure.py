@@ -12,7 +12,7 @@ closing when no correction came) is told to them in a document and a message.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from temporalio import workflow
 
@@ -60,6 +60,20 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     KIND = "disclosure"
     KIND_ZH = "政府信息公开申请"
     CLOCK_ZH = CLOCK_ZH
+    STATUS = s.Status
+    CARRY: ClassVar[dict[str, Any]] = {
+        "outcome": Outcome | None,
+        "correction_requested": bool,
+        "corrected": bool,
+        "consultation": s.StartConsultation | None,
+        "consultation_window": bool,
+        "consultation_delivered": datetime | None,
+        "told_due": date | None,
+        "reply": ReplyContent | None,
+        "replied_at": datetime | None,
+        "served_on": date | None,
+        "archived_at": datetime | None,
+    }
     DUE_CLOCKS = ("reply", "confirmation")
 
     @workflow.init
@@ -90,23 +104,27 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.run
     async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
-        async with self.lock:
-            await self._load_pack(inp.received_at)
-            self._event(
-                "received",
-                inp.officer,
-                f"收到申请（{_CHANNEL_ZH[inp.channel]}）：{inp.description}",
-                channel=inp.channel.value,
-            )
-            if inp.channel.needs_confirmation and inp.confirmed_at is None:
-                self._start_confirmation_clock()
-                await self._refresh()
-            else:
-                # Art. 31: in person → the day of submission; registered mail → the day the
-                # agency signed for it; online/fax confirmed at conversion → the confirmation day.
-                t0_at = inp.confirmed_at or inp.signed_for_at or inp.received_at
-                await self._register(t0_at, inp.officer)
-        await self._loop()
+        if inp.carried is not None:  # continued as new: the state travels along
+            self._restore(inp.carried)
+        else:
+            async with self.lock:
+                await self._load_pack(inp.received_at)
+                self._event(
+                    "received",
+                    inp.officer,
+                    f"收到申请（{_CHANNEL_ZH[inp.channel]}）：{inp.description}",
+                    channel=inp.channel.value,
+                )
+                if inp.channel.needs_confirmation and inp.confirmed_at is None:
+                    self._start_confirmation_clock()
+                    await self._refresh()
+                else:
+                    # Art. 31: in person → the day of submission; registered mail → the day the
+                    # agency signed for it; online/fax confirmed at conversion → the
+                    # confirmation day.
+                    t0_at = inp.confirmed_at or inp.signed_for_at or inp.received_at
+                    await self._register(t0_at, inp.officer)
+        await self._loop(inp)
         return self.view()
 
     def _is_open(self) -> bool:

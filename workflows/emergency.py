@@ -6,6 +6,7 @@ a cadence until closed. Hours run 24×7; escalation at fractions of each deadlin
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
 from temporalio import workflow
 
@@ -31,6 +32,12 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
     KIND = "emergency"
     KIND_ZH = "突发事件信息发布"
     CLOCK_ZH = _CLOCK_ZH
+    STATUS = s.EmergencyStatus
+    CARRY: ClassVar[dict[str, Any]] = {
+        "releases": list[s.Release],
+        "draft": s.SubmitDraft | None,
+        "press_conference_at": datetime | None,
+    }
     DUE_CLOCKS = ("authoritative_release", "response", "press_conference", "follow_up")
 
     @workflow.init
@@ -50,31 +57,34 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
 
     @workflow.run
     async def run(self, inp: s.EmergencyInput) -> s.EmergencyView:
-        async with self.lock:
-            await self._load_pack(inp.detected_at)
-            rules = self._rules()
-            ladder = list(rules.escalation.rungs)
-            self.t0 = local_date(inp.detected_at)
-            if inp.grade.needs_release_and_press:
-                self._start(
-                    "authoritative_release",
-                    rules.authoritative_release,
-                    inp.detected_at,
-                    rungs=ladder,
+        if inp.carried is not None:  # continued as new: the state travels along
+            self._restore(inp.carried)
+        else:
+            async with self.lock:
+                await self._load_pack(inp.detected_at)
+                rules = self._rules()
+                ladder = list(rules.escalation.rungs)
+                self.t0 = local_date(inp.detected_at)
+                if inp.grade.needs_release_and_press:
+                    self._start(
+                        "authoritative_release",
+                        rules.authoritative_release,
+                        inp.detected_at,
+                        rungs=ladder,
+                    )
+                    self._start(
+                        "press_conference", rules.press_conference, inp.detected_at, rungs=ladder
+                    )
+                else:
+                    self._start("response", rules.other_concern, inp.detected_at, rungs=ladder)
+                self._event(
+                    "detected",
+                    inp.officer,
+                    f"发现/确认：{inp.title}（{inp.grade.value}），启动信息发布。",
+                    grade=inp.grade.value,
                 )
-                self._start(
-                    "press_conference", rules.press_conference, inp.detected_at, rungs=ladder
-                )
-            else:
-                self._start("response", rules.other_concern, inp.detected_at, rungs=ladder)
-            self._event(
-                "detected",
-                inp.officer,
-                f"发现/确认：{inp.title}（{inp.grade.value}），启动信息发布。",
-                grade=inp.grade.value,
-            )
-            await self._refresh()
-        await self._loop()
+                await self._refresh()
+        await self._loop(inp)
         return self.view()
 
     def _rules(self) -> EmergencyRules:

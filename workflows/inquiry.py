@@ -6,6 +6,7 @@ receiving unit's own clock; a message that is really a GI request becomes a disc
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
@@ -40,6 +41,11 @@ class InquiryWorkflow(CaseWorkflow):
     KIND = "inquiry"
     KIND_ZH = "网民留言"
     CLOCK_ZH = _CLOCK_ZH
+    STATUS = s.InquiryStatus
+    CARRY: ClassVar[dict[str, Any]] = {
+        "transfers": list[s.TransferRecord],
+        "converted_to": str | None,
+    }
     DUE_CLOCKS = ("reply", "petition_notice")
 
     @workflow.init
@@ -59,36 +65,42 @@ class InquiryWorkflow(CaseWorkflow):
 
     @workflow.run
     async def run(self, inp: s.InquiryInput) -> s.InquiryView:
-        async with self.lock:
-            await self._load_pack(inp.received_at)
-            self.t0 = local_date(inp.received_at)
-            self._start(
-                "reply", self._period(), inp.received_at, rungs=list(self._rules().escalation.rungs)
-            )
-            target = self._rules().reprint_target
-            if inp.category is s.InquiryCategory.REPRINT and target is not None:
-                # D4: reprint within the hour if possible, within a working day at the latest.
+        if inp.carried is not None:  # continued as new: the state travels along
+            self._restore(inp.carried)
+        else:
+            async with self.lock:
+                await self._load_pack(inp.received_at)
+                self.t0 = local_date(inp.received_at)
                 self._start(
-                    "reprint_target",
-                    target,
+                    "reply",
+                    self._period(),
                     inp.received_at,
-                    rungs=[
-                        RungSpec(
-                            name="overdue",
-                            light=Light.YELLOW,
-                            after_due=0,
-                            actions=[Action.NOTIFY_OFFICER],
-                        )
-                    ],
+                    rungs=list(self._rules().escalation.rungs),
                 )
-            self._event(
-                "received",
-                inp.officer,
-                f"收到留言（{inp.category.value}）：{inp.subject}，交{inp.unit}办理。",
-                unit=inp.unit,
-            )
-            await self._refresh()
-        await self._loop()
+                target = self._rules().reprint_target
+                if inp.category is s.InquiryCategory.REPRINT and target is not None:
+                    # D4: reprint within the hour if possible, within a working day at the latest.
+                    self._start(
+                        "reprint_target",
+                        target,
+                        inp.received_at,
+                        rungs=[
+                            RungSpec(
+                                name="overdue",
+                                light=Light.YELLOW,
+                                after_due=0,
+                                actions=[Action.NOTIFY_OFFICER],
+                            )
+                        ],
+                    )
+                self._event(
+                    "received",
+                    inp.officer,
+                    f"收到留言（{inp.category.value}）：{inp.subject}，交{inp.unit}办理。",
+                    unit=inp.unit,
+                )
+                await self._refresh()
+        await self._loop(inp)
         return self.view()
 
     def _rules(self) -> InquiryRules:

@@ -5,6 +5,7 @@ of the agency with an urging notice."""
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any, ClassVar
 
 from temporalio import workflow
 
@@ -29,6 +30,8 @@ class PressConferencePlanWorkflow(CaseWorkflow):
     KIND = "emergency"  # LAW.md §3: the public-opinion response family (rules in [emergency])
     KIND_ZH = "新闻发布会制度"
     CLOCK_ZH = _CLOCK_ZH
+    STATUS = s.PressPlanStatus
+    CARRY: ClassVar[dict[str, Any]] = {"quarter": int, "held": dict[int, int]}
     DUE_CLOCKS = ("conference",)
 
     @workflow.init
@@ -47,14 +50,17 @@ class PressConferencePlanWorkflow(CaseWorkflow):
 
     @workflow.run
     async def run(self, inp: s.PressPlanInput) -> s.PressPlanView:
-        async with self.lock:
-            await self._load_pack(inp.started_at)
-            self.t0 = local_date(inp.started_at)
-            first = quarter_of(inp.started_at) if inp.started_at.year == inp.year else 1
-            self._event("started", inp.officer, f"{inp.year}年新闻发布会制度执行监督开始。")
-            self._begin_quarter(first)
-            await self._refresh()
-        await self._loop()
+        if inp.carried is not None:  # continued as new: the state travels along
+            self._restore(inp.carried)
+        else:
+            async with self.lock:
+                await self._load_pack(inp.started_at)
+                self.t0 = local_date(inp.started_at)
+                first = quarter_of(inp.started_at) if inp.started_at.year == inp.year else 1
+                self._event("started", inp.officer, f"{inp.year}年新闻发布会制度执行监督开始。")
+                self._begin_quarter(first)
+                await self._refresh()
+        await self._loop(inp)
         return self.view()
 
     def _rules(self) -> EmergencyRules:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -141,7 +142,9 @@ class CaseEnv:
             return
         history = await handle.fetch_history()
         HISTORIES.mkdir(exist_ok=True)
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        # The workflow ID travels with the events: payloads are bound to it (gongkai/codec.py).
+        recorded = {"workflowId": history.workflow_id, **json.loads(history.to_json())}
+        (HISTORIES / f"{name}.json").write_text(json.dumps(recorded, ensure_ascii=False))
 
     async def written(self, handle: WorkflowHandle[Any, Any]) -> tuple[int, int]:
         """(update events in the Temporal history, business events of the case). A rejected
