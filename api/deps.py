@@ -63,15 +63,27 @@ def actor(
 
 
 def supervisor(who: Annotated[Actor, Depends(actor)]) -> Actor:
-    if who.role not in (Role.SUPERVISOR, Role.ADMIN):
+    if who.role not in (Role.SUPERVISOR, Role.ADMIN, Role.SUPERADMIN):
         raise HTTPException(403, "Only supervisors may do this.")
     return who
 
 
 def admin(who: Annotated[Actor, Depends(actor)]) -> Actor:
-    if who.role is not Role.ADMIN:
+    """An administrator: of their own agency (admin), or across agencies (superadmin)."""
+    if who.role not in (Role.ADMIN, Role.SUPERADMIN):
         raise HTTPException(403, "Only administrators may do this.")
     return who
+
+
+def superadmin(who: Annotated[Actor, Depends(actor)]) -> Actor:
+    if who.role is not Role.SUPERADMIN:
+        raise HTTPException(403, "只有跨机关的系统管理员（superadmin）可以这样做：它影响所有机关。")
+    return who
+
+
+def sees_every_agency(who: Actor) -> bool:
+    """Only a cross-agency administrator reads every agency's cases; everyone else their own."""
+    return who.role is Role.SUPERADMIN
 
 
 @dataclass
@@ -83,13 +95,17 @@ class Opening:
     client: Client
     settings: Settings
     idempotency_key: str | None
+    body_hash: str = ""  # of the request as sent: a reused key must come with the same body
 
 
-def opening(
+async def opening(
+    request: Request,
     who: Annotated[Actor, Depends(actor)],
     db: Annotated[Engine, Depends(engine)],
     client: Annotated[Client, Depends(temporal)],
     config: Annotated[Settings, Depends(settings)],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Opening:
-    return Opening(who, db, client, config, idempotency_key)
+    from api.idempotency import request_hash
+
+    return Opening(who, db, client, config, idempotency_key, request_hash(await request.body()))

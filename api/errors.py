@@ -9,6 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gongkai.logs import get_logger
+
+log = get_logger(__name__)
+
 PROBLEM = "application/problem+json"
 
 
@@ -64,7 +68,23 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = _PLAIN.get((exc.status_code, str(exc.detail)), str(exc.detail))
-        return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), detail)
+        res = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), detail)
+        for name, value in (exc.headers or {}).items():  # Retry-After, WWW-Authenticate
+            res.headers[name] = value
+        return res
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        # A bug: logged as one plain traceback (never the request's locals: its headers carry
+        # the caller's token), answered without details.
+        log.error(
+            "unhandled error",
+            method=request.method,
+            path=request.url.path,
+            error=type(exc).__name__,
+            exc_info=exc,
+        )
+        return problem(500, "Internal error", "服务器内部错误，已记录；请稍后重试或联系管理员。")
 
 
 _TITLES = {
@@ -74,6 +94,8 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Request too large",
     422: "Invalid request",
+    429: "Too many requests",
     503: "Service unavailable",
 }

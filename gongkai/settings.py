@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     public_url: str | None = None
+    # An action on a case: at most this many in flight per case in one API process (more are
+    # answered 429 at once), and a definite answer within this many seconds (else 503).
+    case_actions_in_flight: int = 3
+    action_timeout_seconds: float = 4.0
+    # Dashboard sessions (server-side, revoked at logout) expire after this many hours.
+    session_hours: int = 12
 
     # Payload encryption (AES-GCM): "id:base64key,..."; default: var/codec.keys (created once)
     codec_keys: str | None = None

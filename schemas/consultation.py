@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from rules.limits import Brief, Instant, LongReq, NoteReq, PlaceReq, Short
 from schemas.disclosure import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase

@@ -107,7 +107,8 @@ CLOSED_WITHOUT_REPLY = frozenset(
 class Role(StrEnum):
     OFFICER = "officer"
     SUPERVISOR = "supervisor"
-    ADMIN = "admin"
+    ADMIN = "admin"  # administers its agency's users; acts on no case
+    SUPERADMIN = "superadmin"  # administers across agencies (users, the calendar); acts on no case
     SYSTEM = "system"
 
 
@@ -147,6 +148,8 @@ class AgencyInfo(BaseModel):
     head_email: str = ""
     jurisdiction: str = "CN"
     region: str = "CN"
+    # Review (审核) and sign-off (签发) by two different people (on unless the agency says not).
+    four_eyes: bool = True
 
 
 class CaseCarry(BaseModel):

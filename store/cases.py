@@ -18,12 +18,19 @@ from store.models import Agency, CaseEventRow, CaseNumber, CaseRow, DocumentRow
 class Allocated:
     case_no: str
     existing: bool  # the idempotency key was seen before
+    request_hash: str | None = None  # of the request that first used the key
 
 
 def allocate_case_no(
-    engine: Engine, agency: Agency, year: int, at: datetime, idempotency_key: str | None
+    engine: Engine,
+    agency: Agency,
+    year: int,
+    at: datetime,
+    idempotency_key: str | None,
+    request_hash: str | None = None,
 ) -> Allocated:
-    """The next case number of an agency for a year; the same key always gets the same number."""
+    """The next case number of an agency for a year; the same key always gets the same number
+    (keys come scoped and hashed: api/idempotency.py)."""
     for _ in range(20):
         with Session(engine) as s:
             if idempotency_key:
@@ -31,7 +38,7 @@ def allocate_case_no(
                     select(CaseNumber).where(CaseNumber.idempotency_key == idempotency_key)
                 ).first()
                 if seen is not None:
-                    return Allocated(seen.case_no, True)
+                    return Allocated(seen.case_no, True, seen.request_hash)
             last = s.exec(
                 select(func.max(CaseNumber.serial)).where(
                     CaseNumber.agency == agency.code, CaseNumber.year == year
@@ -46,6 +53,7 @@ def allocate_case_no(
                     serial=serial,
                     case_no=case_no,
                     idempotency_key=idempotency_key,
+                    request_hash=request_hash,
                     created_at=at,
                 )
             )
@@ -54,7 +62,7 @@ def allocate_case_no(
             except IntegrityError:  # a concurrent request took the serial (or the key): retry
                 s.rollback()
                 continue
-            return Allocated(case_no, False)
+            return Allocated(case_no, False, request_hash)
     raise RuntimeError("could not allocate a case number")
 
 

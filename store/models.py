@@ -62,6 +62,8 @@ class Agency(SQLModel, table=True):
     head_email: str = Field(default="", max_length=200)
     jurisdiction: str = Field(default="CN", max_length=16)
     region: str = Field(default="CN", max_length=16)
+    # Four eyes: a reply's review (审核) and its sign-off (签发) by two different people.
+    four_eyes: bool = True
 
 
 class CaseNumber(SQLModel, table=True):
@@ -76,7 +78,9 @@ class CaseNumber(SQLModel, table=True):
     year: int
     serial: int
     case_no: str = Field(unique=True, max_length=64)
+    # Scoped to the route, the agency and (for a client's key) the user; see api/idempotency.py.
     idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
+    request_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime
 
 
@@ -196,3 +200,44 @@ class PublicComment(SQLModel, table=True):
     name: str = Field(default="", max_length=100)
     contact: str = Field(default="", max_length=200)
     text: str = Field(max_length=5000)
+
+
+class IdempotentRequest(SQLModel, table=True):
+    """An action sent with an Idempotency-Key: a retry of the same request gets the same answer;
+    the same key with another request is refused."""
+
+    __tablename__ = "idempotent_request"
+
+    key_hash: str = Field(primary_key=True, max_length=64)  # route + agency + user + key
+    request_hash: str = Field(max_length=64)
+    state: str = Field(default="pending", max_length=16)  # pending | done
+    status_code: int = 0
+    response: str = ""
+    created_at: datetime
+
+
+class WebSession(SQLModel, table=True):
+    """A dashboard login: the cookie holds a random session token (only its hash is kept here),
+    never the user's API token; logout revokes it, and it expires."""
+
+    __tablename__ = "web_session"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(index=True, max_length=100)
+    csrf: str = Field(max_length=64)
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class UserAudit(SQLModel, table=True):
+    """Who changed a user, when, and how (created, disabled, enabled, token rotated)."""
+
+    __tablename__ = "user_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str = Field(max_length=100)
+    username: str = Field(index=True, max_length=100)
+    action: str = Field(max_length=32)
+    detail: str = Field(default="", max_length=500)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from store.db import session_scope
 from store.models import User
 
-ROLES = ("officer", "supervisor", "admin")
+ROLES = ("officer", "supervisor", "admin", "superadmin")
 
 
 def hash_token(token: str) -> str:

@@ -115,7 +115,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.update
     async def publish_draft(self, a: s.PublishDraft) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_publish_draft, a):
             rules = self._rules()
             days = a.period_days or rules.comment_period.amount
             self._start(
@@ -162,7 +162,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.update
     async def schedule_hearing(self, a: s.ScheduleHearing) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_schedule_hearing, a):
             return await self._act(
                 "hearing_scheduled",
                 a.actor,
@@ -182,7 +182,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.update
     async def record_step(self, a: s.RecordStep) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_record_step, a):
             self.steps[a.step] = a.summary
             names = {"hearing": "听证", "expert_review": "专家论证", "risk_assessment": "风险评估"}
             return await self._act(
@@ -200,7 +200,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.update
     async def record_adoption(self, a: s.RecordAdoption) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_record_adoption, a):
             self.adoption = a
             return await self._act("adoption_recorded", a.actor, "形成公众意见研究采纳情况。")
 
@@ -211,7 +211,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.update
     async def submit_legality_review(self, a: s.SubmitLegalityReview) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_submit_legality_review, a):
             self._start(
                 "legality_review", self._rules().legality_review, workflow.now(), minimum=True
             )
@@ -238,7 +238,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.update
     async def record_legality_opinion(self, a: s.RecordLegalityOpinion) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_record_legality_opinion, a):
             self._stop("legality_review", "已出具审查意见")
             self.legality_lawful = a.lawful
             self.status = s.Stage.REVIEWED if a.lawful else s.Stage.PROCESSING
@@ -254,7 +254,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.update
     async def record_decision(self, a: s.RecordDecision) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_record_decision, a):
             self.decision = a.decision
             self.status = s.Stage.DECIDED
             self._start(
@@ -279,7 +279,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.update
     async def report_to_committee(self, a: s.ReportToCommittee) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_report_to_committee, a):
             self.status = s.Stage.REPORTED
             return await self._act(
                 "reported", a.actor, "决策出台前已向同级党委报告（第三十一条）。"
@@ -292,7 +292,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.update
     async def publish_decision(self, a: s.PublishDecision) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_publish_decision, a):
             assert self.adoption is not None
             self._stop("publication", "已公布")
             self.status = s.Stage.PUBLISHED
@@ -319,7 +319,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.update
     async def archive(self, a: s.ArchiveConsultation) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_archive, a):
             self.status = s.Stage.ARCHIVED
             self.done = True
             return await self._act("archived", a.actor, "决策过程记录和材料归档（第三十三条）。")

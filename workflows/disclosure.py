@@ -70,6 +70,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         "consultation_delivered": datetime | None,
         "told_due": date | None,
         "reply": ReplyContent | None,
+        "reviewed_by": str | None,
         "replied_at": datetime | None,
         "served_on": date | None,
         "archived_at": datetime | None,
@@ -98,6 +99,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         # ends and the date moves, they are told again.
         self.told_due: date | None = None
         self.reply: ReplyContent | None = None
+        self.reviewed_by: str | None = None  # four eyes: the sign-off is someone else's
         self.replied_at: datetime | None = None
         self.served_on: date | None = None
         self.archived_at: datetime | None = None
@@ -337,7 +339,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def confirm_receipt(self, a: s.ConfirmReceipt) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_confirm_receipt, a):
             await self._register(workflow.now(), a.actor)
             self.woken = True
             return s.ActionResult(
@@ -351,7 +353,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def request_correction(self, a: s.RequestCorrection) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_request_correction, a):
             rules = self._rules()
             now = workflow.now()
             self.correction_requested = True
@@ -410,7 +412,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def submit_correction(self, a: s.SubmitCorrection) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_submit_correction, a):
             rules = self._rules()
             at = a.occurred_at or workflow.now()
             late = self._correction_late(at)
@@ -458,7 +460,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def accept(self, a: s.Accept) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_accept, a):
             self._stop("correction_notice", "已受理")
             self.status = s.Status.ACCEPTED
             return await self._act("accepted", a.actor, "受理。")
@@ -470,7 +472,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def assign(self, a: s.Assign) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_assign, a):
             self.unit = a.unit
             self.status = s.Status.ASSIGNED
             return await self._act("assigned", a.actor, f"交{a.unit}拟办。", unit=a.unit)
@@ -482,7 +484,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def start_consultation(self, a: s.StartConsultation) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_start_consultation, a):
             rules = self._rules()
             now = workflow.now()
             window = {
@@ -531,7 +533,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     async def record_consultation_delivery(self, a: s.RecordConsultationDelivery) -> s.ActionResult:
         """The consulted party's 15 WD run from its receipt of the letter (Arts. 32, 34): until
         the receipt is known the window counts from the day the letter was sent (earlier)."""
-        async with self.lock:
+        async with self._turn(self._v_record_consultation_delivery, a):
             assert self.consultation is not None
             party = self.consultation.party
             self.clocks["consultation"] = clk.restart(
@@ -558,7 +560,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def record_consultation_answer(self, a: s.RecordConsultationAnswer) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_record_consultation_answer, a):
             assert self.consultation is not None
             at = a.occurred_at or workflow.now()
             self._stop("consultation", "已收到意见", at)
@@ -588,7 +590,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def request_fee(self, a: s.RequestFee) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_request_fee, a):
             now = workflow.now()
             self.clocks["reply"] = clk.pause(
                 self.clocks["reply"], "信息处理费缴纳期间", now, a.actor.id
@@ -609,7 +611,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def record_payment(self, a: s.RecordPayment) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_record_payment, a):
             at = a.occurred_at or workflow.now()
             self._stop("fee", "已缴费", at)
             self.clocks["reply"] = clk.resume(self.clocks["reply"], at)
@@ -628,7 +630,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def request_explanation(self, a: s.RequestExplanation) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_request_explanation, a):
             if self._rules().explanation_excludes_clock:
                 self.clocks["reply"] = clk.pause(
                     self.clocks["reply"], "等待申请人说明理由", workflow.now(), a.actor.id
@@ -647,7 +649,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def record_explanation(self, a: s.RecordExplanation) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_record_explanation, a):
             now = workflow.now()
             reading = self.readings["reply"]
             reply = self.clocks["reply"]
@@ -717,7 +719,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def extend(self, a: s.Extend) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_extend, a):
             reading = self.readings["reply"]
             before = reading.shown_due_date
             self.clocks["reply"] = self._clock_op(
@@ -787,7 +789,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def submit_for_review(self, a: s.SubmitForReview) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_submit_for_review, a):
             self.reply = a.reply
             self.status = s.Status.REVIEW
             return await self._act(
@@ -811,8 +813,9 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def review(self, a: s.Review) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_review, a):
             if a.approve:
+                self.reviewed_by = a.actor.id
                 self.status = s.Status.SIGN_OFF
                 return await self._act(
                     "reviewed",
@@ -838,7 +841,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def sign_off(self, a: s.SignOff) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_sign_off, a):
             if not a.approve:
                 self.status = s.Status.ASSIGNED
                 return await self._act("sign_off_returned", a.actor, f"签发退回：{a.comments}")
@@ -862,6 +865,10 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     def _v_sign_off(self, a: s.SignOff) -> None:
         self._supervisor(a.actor, "签发")
         self._in("签发", s.Status.SIGN_OFF)
+        if self.agency.four_eyes and a.approve and a.actor.id == self.reviewed_by:
+            raise IllegalAction(
+                "审核与签发须由两名不同的负责人完成（四眼原则）：本答复由您审核，请由另一位负责人签发。"
+            )
 
     def _reply_context(self, rules: DisclosureRules, now: datetime) -> dict[str, Any]:
         assert self.reply is not None
@@ -886,7 +893,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def serve(self, a: s.Serve) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_serve, a):
             rules = self._rules()
             served = a.served_on or local_date(workflow.now())
             self.served_on = served
@@ -921,7 +928,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def archive(self, a: s.Archive) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_archive, a):
             closing = self.status in s.CLOSED_WITHOUT_REPLY
             self.status = s.Status.ARCHIVED
             self.archived_at = workflow.now()
@@ -951,7 +958,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def withdraw(self, a: s.Withdraw) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_withdraw, a):
             for name in list(self.clocks):
                 self._stop(name, "申请人撤回申请")
             self.status = s.Status.WITHDRAWN
@@ -964,7 +971,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @workflow.update
     async def add_note(self, a: s.AddNote) -> s.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_add_note, a):
             return await self._act("note", a.actor, a.text)
 
     @add_note.validator

@@ -120,7 +120,7 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
 
     @workflow.update
     async def submit_draft(self, a: s.SubmitDraft) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_submit_draft, a):
             self.draft = a
             self.status = s.EmergencyStatus.AWAITING_APPROVAL
             return await self._act(
@@ -139,7 +139,7 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
 
     @workflow.update
     async def approve_release(self, a: s.ApproveRelease) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_approve_release, a):
             assert self.draft is not None
             if not a.approve:
                 self.status = (
@@ -188,7 +188,7 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
 
     @workflow.update
     async def hold_press_conference(self, a: s.HoldPressConference) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_hold_press_conference, a):
             held = a.occurred_at or workflow.now()
             self._stop("press_conference", "已召开新闻发布会", held)
             self.press_conference_at = held
@@ -214,7 +214,7 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
 
     @workflow.update
     async def close(self, a: s.CloseEmergency) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_close, a):
             for name in list(self.clocks):
                 self._stop(name, "处置结束")
             self.status = s.EmergencyStatus.CLOSED

@@ -131,7 +131,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @workflow.update
     async def transfer(self, a: s.Transfer) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_transfer, a):
             now = workflow.now()
             self.transfers.append(
                 s.TransferRecord(
@@ -159,7 +159,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @workflow.update
     async def inform_delay(self, a: s.InformDelay) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_inform_delay, a):
             return await self._act(
                 "delay_informed", a.actor, f"已告知留言人：{a.text}", text=a.text
             )
@@ -171,7 +171,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @workflow.update
     async def answer(self, a: s.Answer) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_answer, a):
             self._stop("reply", "已答复")
             self._stop("reprint_target", "已转载")
             self.status = s.InquiryStatus.ANSWERED
@@ -197,7 +197,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @workflow.update
     async def convert_to_disclosure(self, a: s.ConvertToDisclosure) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_convert_to_disclosure, a):
             now = workflow.now()
             case_no = await workflow.execute_activity_method(
                 CaseActivities.new_case_number,
@@ -244,7 +244,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @workflow.update
     async def convert_to_petition(self, a: s.ConvertToPetition) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_convert_to_petition, a):
             period = self._rules().petition_notice
             assert period is not None
             self._stop("reply", "按信访事项办理")
@@ -276,7 +276,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @workflow.update
     async def notify_petitioner(self, a: s.NotifyPetitioner) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_notify_petitioner, a):
             self._stop("petition_notice", "已书面告知")
             self.status = s.InquiryStatus.ANSWERED
             verdict = "受理" if a.accepted else "不予受理"
@@ -291,7 +291,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @workflow.update
     async def close(self, a: s.Close) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_close, a):
             self.status = s.InquiryStatus.CLOSED
             self.done = True
             return await self._act("closed", a.actor, "办结归档。")

@@ -115,7 +115,7 @@ class PressConferencePlanWorkflow(CaseWorkflow):
 
     @workflow.update
     async def record_press_conference(self, a: s.RecordPressConference) -> d.ActionResult:
-        async with self.lock:
+        async with self._turn(self._v_record_press_conference, a):
             q = quarter_of(a.held_on)
             self.held[q] = self.held.get(q, 0) + 1
             if q == self.quarter:

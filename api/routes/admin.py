@@ -16,7 +16,7 @@ from gongkai.settings import Settings
 from gongkai.temporal import recalculate_open_cases
 from rules.calendar import DayKind, WorkCalendar
 from schemas.deadlines import CalendarChange
-from schemas.disclosure import Actor
+from schemas.disclosure import Actor, Role
 from store.calendar import set_day
 from store.cases import get_agency
 from store.users import add_user
@@ -29,7 +29,7 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=100)
     agency: str
-    role: Literal["officer", "supervisor", "admin"]
+    role: Literal["officer", "supervisor", "admin", "superadmin"]
 
 
 class UserCreated(BaseModel):
@@ -45,6 +45,12 @@ def create_user(
 ) -> UserCreated:
     if get_agency(engine, body.agency) is None:
         raise HTTPException(422, f"Unknown agency {body.agency!r}.")
+    if who.role is not Role.SUPERADMIN and (body.agency != who.agency or body.role == "superadmin"):
+        raise HTTPException(
+            403,
+            "机关管理员只能为本机关创建经办人、负责人和管理员；跨机关的管理须由系统管理员"
+            "（superadmin）进行。",
+        )
     try:
         user, token = add_user(
             engine, body.username, body.name, body.agency, body.role, datetime.now(UTC), who.id
@@ -99,11 +105,13 @@ class DayChange(BaseModel):
     name: str = Field(default="", max_length=100)
 
 
-@router.post("/calendar/days", status_code=201, summary="Override one day (admins)")
+@router.post(
+    "/calendar/days", status_code=201, summary="Override one day (cross-agency administrators)"
+)
 async def change_day(
     request: Request,
     body: DayChange,
-    who: Actor = Depends(deps.admin),
+    who: Actor = Depends(deps.superadmin),
     engine: Engine = Depends(deps.engine),
     settings: Settings = Depends(deps.settings),
 ) -> dict[str, object]:

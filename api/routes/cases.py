@@ -7,6 +7,7 @@ not allowed now, 422 when it lacks what the law requires) and nothing is written
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -14,11 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from sqlalchemy.engine import Engine
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -30,6 +35,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.cases import archived
 from api import deps
+from api.idempotency import REUSED, Replay, request_hash, scoped_key
+from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from rules.limits import Instant, LongReq, Short
 from rules.packs import RulePackError, select_pack
@@ -291,9 +298,17 @@ async def start_case(
     year (the same Idempotency-Key always gets the same one), a visible read-model row, then
     the workflow with the case number as its ID (duplicates rejected)."""
     actor, engine, client, settings = op.actor, op.engine, op.client, op.settings
-    idempotency_key = op.idempotency_key or idempotency_key
-    if actor.role is not s.Role.ADMIN and actor.agency != new.agency:
-        raise HTTPException(403, "You can open cases only for your own agency.")
+    if actor.role not in (s.Role.OFFICER, s.Role.SUPERVISOR) or actor.agency != new.agency:
+        raise HTTPException(403, "只能为本机关登记案件（管理员管理系统，不办理案件）。")
+    # A client's key is its own: scoped by route, agency and user, and tied to the request's
+    # body. A route's natural key (one press-conference plan per agency and year) is the
+    # agency's.
+    key, body_hash = None, None
+    if op.idempotency_key:
+        key = scoped_key(new.kind, new.agency, actor.id, op.idempotency_key)
+        body_hash = op.body_hash
+    elif idempotency_key:
+        key = scoped_key(new.kind, new.agency, None, idempotency_key)
     agency = get_agency(engine, new.agency)
     if agency is None:
         raise HTTPException(422, f"Unknown agency {new.agency!r}: ask an administrator to add it.")
@@ -302,7 +317,9 @@ async def start_case(
     for name, value in new.also:
         _moment(new, agency.jurisdiction, name, value, now)
     local = received.astimezone(SHANGHAI)
-    allocated = allocate_case_no(engine, agency, local.year, now, idempotency_key)
+    allocated = allocate_case_no(engine, agency, local.year, now, key, body_hash)
+    if allocated.existing and body_hash is not None and allocated.request_hash != body_hash:
+        raise HTTPException(422, REUSED)
     inp = build(
         allocated.case_no, s.AgencyInfo(**agency.model_dump(exclude={"case_prefix"})), received
     )
@@ -359,15 +376,27 @@ def _visible(engine: Engine, case_no: str, actor: s.Actor) -> CaseRow:
         )
     if row is None:
         raise HTTPException(404, f"No case {case_no}.")
-    if actor.role is not s.Role.ADMIN and row.agency != actor.agency:
+    if not deps.sees_every_agency(actor) and row.agency != actor.agency:
         raise HTTPException(403, "This case belongs to another agency.")
     return row
+
+
+# Actions in flight per case in this process (finding 7: a burst on one case must get quick,
+# definite answers, not pile up against Temporal's limit of in-flight Updates per workflow).
+_IN_FLIGHT: dict[str, int] = {}
+BUSY = "本案正有其他操作在处理，请稍后重试。"
 
 
 @router.post(
     "/cases/{case_no}/actions/{action}",
     response_model=s.ActionResult,
     summary="Act on a case (an officer's or supervisor's step)",
+    responses={
+        409: {"description": "not allowed now (state, role, deadline)"},
+        422: {"description": "incomplete: what the law requires is missing"},
+        429: {"description": "the case is busy: retry after Retry-After seconds"},
+        503: {"description": "no definite answer in time: retry with the same Idempotency-Key"},
+    },
 )
 async def act(
     case_no: str,
@@ -376,7 +405,9 @@ async def act(
     actor: s.Actor = Depends(deps.actor),
     engine: Engine = Depends(deps.engine),
     client: Client = Depends(deps.temporal),
-) -> s.ActionResult:
+    settings: Settings = Depends(deps.settings),
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Any:
     row = _visible(engine, case_no, actor)
     table = ACTIONS_BY_KIND.get(row.kind, {})
     if action not in table:
@@ -391,21 +422,63 @@ async def act(
             f"'{'.'.join(str(p) for p in e['loc'])}': {e['msg']}" for e in exc.errors()
         )
         raise HTTPException(422, errors) from exc
-    handle = client.get_workflow_handle(case_no)
+    replay, update_id = None, None
+    if idempotency_key:
+        key = scoped_key(f"action:{action}", row.agency, actor.id, f"{case_no}:{idempotency_key}")
+        replay = Replay(engine, key, request_hash(body))
+        stored = replay.claim()
+        if stored is not None:
+            return JSONResponse(stored[1], status_code=stored[0])
+        update_id = f"idem-{key[:40]}"  # Temporal applies an Update ID once per run
+    if _IN_FLIGHT.get(case_no, 0) >= settings.case_actions_in_flight:
+        if replay:
+            replay.release()
+        raise HTTPException(429, BUSY, headers={"Retry-After": "1"})
+    _IN_FLIGHT[case_no] = _IN_FLIGHT.get(case_no, 0) + 1
     try:
-        result: s.ActionResult = await handle.execute_update(update, arg)
+        handle = client.get_workflow_handle(case_no)
+        result: s.ActionResult = await asyncio.wait_for(
+            handle.execute_update(update, arg, id=update_id),
+            timeout=settings.action_timeout_seconds,
+        )
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
+        code = 409
+        message = str(cause)
         if isinstance(cause, ApplicationError):
             code = 422 if cause.type == "IncompleteAction" else 409
-            raise HTTPException(code, cause.message) from exc
-        raise HTTPException(409, str(cause)) from exc
+            message = cause.message
+        if replay:
+            replay.done(code, {"status": code, "detail": message})
+        raise HTTPException(code, message) from exc
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
+        if replay:
+            replay.release()
+        raise HTTPException(
+            503,
+            "操作已提交但未能及时确认；请用同一 Idempotency-Key 重试以获取结果（不会重复办理）。",
+            headers={"Retry-After": "2"},
+        ) from exc
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise HTTPException(
-                409, f"Case {case_no} is closed; it can no longer be changed."
-            ) from exc
-        raise
+            if replay:
+                replay.done(409, {"status": 409, "detail": f"案件{case_no}已办结，不能再变更。"})
+            raise HTTPException(409, f"案件{case_no}已办结，不能再变更。") from exc
+        if replay:
+            replay.release()
+        if exc.status == RPCStatusCode.RESOURCE_EXHAUSTED:
+            raise HTTPException(429, BUSY, headers={"Retry-After": "1"}) from exc
+        raise HTTPException(
+            503, "工作流引擎暂时无法处理，请稍后重试。", headers={"Retry-After": "2"}
+        ) from exc
+    finally:
+        left = _IN_FLIGHT.get(case_no, 1) - 1
+        if left > 0:
+            _IN_FLIGHT[case_no] = left
+        else:
+            _IN_FLIGHT.pop(case_no, None)
+    if replay:
+        replay.done(200, result.model_dump(mode="json"))
     return result
 
 
@@ -418,12 +491,12 @@ def cases(
     agency: str | None = None,
     officer: str | None = None,
     kind: str | None = None,
-    due_before: datetime | None = None,
-    due_after: datetime | None = None,
+    due_before: Instant | None = None,
+    due_after: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CasePage:
-    if actor.role is not s.Role.ADMIN:
+    if not deps.sees_every_agency(actor):
         if agency is not None and agency != actor.agency:
             raise HTTPException(403, "You can list only your own agency's cases.")
         agency = actor.agency
@@ -495,7 +568,7 @@ def events(
 def document(
     case_no: str,
     name: str,
-    seq: int | None = None,
+    seq: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     actor: s.Actor = Depends(deps.actor),
     engine: Engine = Depends(deps.engine),
 ) -> HTMLResponse:

@@ -90,7 +90,7 @@ def annual(
         raise HTTPException(
             403, "The annual report is for supervisors and administrators; ask your supervisor."
         )
-    if actor.role is not Role.ADMIN and agency is not None and agency != actor.agency:
+    if not deps.sees_every_agency(actor) and agency is not None and agency != actor.agency:
         raise HTTPException(
             403, f"You can see only your own agency's annual report ({actor.agency})."
         )

@@ -37,7 +37,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
             ("li", "officer", AGENCY),
             ("wang", "supervisor", AGENCY),
             ("qian", "supervisor", OTHER_AGENCY),
-            ("root", "admin", OTHER_AGENCY),
+            ("root", "superadmin", OTHER_AGENCY),
         ):
             _, token = add_user(engine, username, username, agency, role, datetime.now(UTC), "t")
             tokens[username] = {"authorization": f"Bearer {token}"}
@@ -69,7 +69,7 @@ def test_supervisor_gets_own_agency_as_json(api: Api) -> None:
     assert body["columns"] == ["总计"]
 
 
-def test_admin_names_the_agency(api: Api) -> None:
+def test_a_cross_agency_administrator_names_the_agency(api: Api) -> None:
     res = api.client.get(
         "/v1/reports/annual/2026", params={"agency": AGENCY}, headers=api.tokens["root"]
     )

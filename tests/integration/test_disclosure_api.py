@@ -63,6 +63,7 @@ async def test_case_through_the_api_end_to_end(tmp_path: Path, db_url: str) -> N
     add_agency(stack, "OTHER", prefix="OT")
     HEADERS["officer"] = bearer(stack, "li.officer", name="李经办")
     HEADERS["supervisor"] = bearer(stack, "wang.chief", "supervisor", name="王主任")
+    HEADERS["head"] = bearer(stack, "zhou.head", "supervisor", name="周局长")
     HEADERS["stranger"] = bearer(stack, "zhao", agency="OTHER")
     OFFICER, SUPERVISOR, STRANGER = HEADERS["officer"], HEADERS["supervisor"], HEADERS["stranger"]
     stack.start()
@@ -157,7 +158,9 @@ async def test_case_through_the_api_end_to_end(tmp_path: Path, db_url: str) -> N
             case, "review", {"approve": True, "confidentiality_reviewed": True}, headers=SUPERVISOR
         )
         api.act(case, "archive", expect=409)
-        api.act(case, "sign-off", {"approve": True}, headers=SUPERVISOR)
+        same = api.act(case, "sign-off", {"approve": True}, headers=SUPERVISOR, expect=409)
+        assert "四眼" in same["detail"]  # the reviewer may not also sign off
+        api.act(case, "sign-off", {"approve": True}, headers=HEADERS["head"])
         api.act(case, "serve", {"method": "电子邮件"})
         api.act(case, "archive")
 

@@ -59,6 +59,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Any:
     add_agency(stack)
     HEADERS["officer"] = bearer(stack, "li.officer", name="李经办")
     HEADERS["supervisor"] = bearer(stack, "wang.chief", "supervisor", name="王主任")
+    HEADERS["head"] = bearer(stack, "zhou.head", "supervisor", name="周局长")
     stack.start()
     try:
         yield Api(stack.http)
@@ -184,7 +185,7 @@ def test_stopped_clocks_read_stopped_after_the_reply(api: Api) -> None:
     )
     sup = HEADERS["supervisor"]
     api.act(case, "review", {"approve": True, "confidentiality_reviewed": True}, sup)
-    api.act(case, "sign-off", {"approve": True}, sup)
+    api.act(case, "sign-off", {"approve": True}, HEADERS["head"])
     reply = api.case(case)["readings"]["reply"]
     assert reply["state"] == "stopped" and reply["stop_reason"] == "已答复"
 

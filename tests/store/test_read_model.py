@@ -64,3 +64,22 @@ def test_cases_are_listed_by_light(fresh_engine: Engine) -> None:
     assert total == 2
     assert sorted(r.case_no for r in rows) == ["GK-2026-000001", "GK-2026-000004"]
     assert list_cases(fresh_engine, CaseFilter(light="green"))[0] == 3
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url: str) -> None:
+    """A model changed without its migration (or the reverse) fails here, on both backends."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import store.models  # noqa: F401
+
+    engine = make_engine(db_url)
+    try:
+        migrate(engine)
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+            diff = compare_metadata(ctx, SQLModel.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()

@@ -35,6 +35,8 @@ AGENCY = s.AgencyInfo(
 )
 OFFICER = s.Actor(id="li.officer", name="李经办", role=s.Role.OFFICER, agency="SZ-GT")
 SUPERVISOR = s.Actor(id="wang.chief", name="王主任", role=s.Role.SUPERVISOR, agency="SZ-GT")
+# The second pair of eyes: signs off what SUPERVISOR reviewed (four eyes).
+HEAD = s.Actor(id="zhou.head", name="周局长", role=s.Role.SUPERVISOR, agency="SZ-GT")
 STRANGER = s.Actor(id="zhao", name="赵某", role=s.Role.OFFICER, agency="OTHER")
 APPLICANT = s.Applicant(
     name="张三",

@@ -21,6 +21,7 @@ from tests.fixtures.scenario import YEAR, at
 from tests.workflows.helpers import (
     APPLICANT,
     GRANTED,
+    HEAD,
     OFFICER,
     SUPERVISOR,
     CaseEnv,
@@ -373,7 +374,7 @@ async def test_art45_stopped_clocks_read_stopped_with_reason(case_env: CaseEnv) 
     await act(
         handle, W.review, s.Review(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True)
     )
-    await act(handle, W.sign_off, s.SignOff(actor=SUPERVISOR, approve=True))
+    await act(handle, W.sign_off, s.SignOff(actor=HEAD, approve=True))
     v = await handle.query(W.view)
     for name in ("reply", "correction_notice"):
         reading = v.readings[name]
@@ -582,7 +583,7 @@ async def test_art36_a_reply_the_statute_leaves_to_the_officer_must_name_its_bas
     )
     await act(handle, W.submit_for_review, s.SubmitForReview(actor=OFFICER, reply=reissue))
     await act(handle, W.review, s.Review(actor=SUPERVISOR, approve=True))
-    await act(handle, W.sign_off, s.SignOff(actor=SUPERVISOR, approve=True))
+    await act(handle, W.sign_off, s.SignOff(actor=HEAD, approve=True))
     (letter,) = _documents(case_env, handle.id, "reply")
     assert "法律依据：。" not in letter and "第三十九条第一款" in letter
     await handle.terminate("test done")
@@ -617,7 +618,7 @@ async def test_art36_every_reply_letter_names_its_basis_and_remedy(case_env: Cas
             W.review,
             s.Review(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True),
         )
-        await act(handle, W.sign_off, s.SignOff(actor=SUPERVISOR, approve=True))
+        await act(handle, W.sign_off, s.SignOff(actor=HEAD, approve=True))
         (letter,) = _documents(case_env, handle.id, "reply")
         await handle.terminate("test done")
         return outcome, letter

@@ -18,6 +18,7 @@ from store.models import CaseEventRow, CaseRow, DocumentRow, OutboxRow
 from tests.fixtures.scenario import YEAR, at, spring_festival
 from tests.workflows.helpers import (
     GRANTED,
+    HEAD,
     OFFICER,
     STRANGER,
     SUPERVISOR,
@@ -414,7 +415,7 @@ async def _reply_and_serve(handle, reply: ReplyContent = GRANTED) -> None:  # ty
     await act(
         handle, W.review, s.Review(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True)
     )
-    await act(handle, W.sign_off, s.SignOff(actor=SUPERVISOR, approve=True))
+    await act(handle, W.sign_off, s.SignOff(actor=HEAD, approve=True))
 
 
 async def test_art45_archive_only_after_service_then_remedy_windows_run_out(
@@ -462,7 +463,7 @@ async def test_every_action_is_in_the_case_history_with_its_actor(case_env: Case
     await _reply_and_serve(handle)
     v = await handle.query(W.view)
     actors = {e.kind: e.actor_id for e in v.events}
-    assert actors["accepted"] == OFFICER.id and actors["replied"] == SUPERVISOR.id
+    assert actors["accepted"] == OFFICER.id and actors["replied"] == HEAD.id
     with Session(case_env.engine) as db:
         rows = db.exec(select(CaseEventRow).where(CaseEventRow.case_no == handle.id)).all()
     assert [r.seq for r in rows] == [e.seq for e in v.events]

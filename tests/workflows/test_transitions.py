@@ -10,7 +10,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from schemas import disclosure as s
-from tests.workflows.helpers import GRANTED, OFFICER, SUPERVISOR, CaseEnv, act, view
+from tests.workflows.helpers import GRANTED, HEAD, OFFICER, SUPERVISOR, CaseEnv, act, view
 from workflows.disclosure import DisclosureRequestWorkflow as W
 
 St = s.Status
@@ -47,7 +47,7 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
     "extend": (W.extend, s.Extend(actor=SUPERVISOR, working_days=5, reason="检索")),
     "submit_for_review": (W.submit_for_review, s.SubmitForReview(actor=OFFICER, reply=GRANTED)),
     "review": (W.review, s.Review(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True)),
-    "sign_off": (W.sign_off, s.SignOff(actor=SUPERVISOR, approve=True)),
+    "sign_off": (W.sign_off, s.SignOff(actor=HEAD, approve=True)),
     "serve": (W.serve, s.Serve(actor=OFFICER, method="邮寄")),
     "archive": (W.archive, s.Archive(actor=OFFICER)),
     "withdraw": (W.withdraw, s.Withdraw(actor=OFFICER, reason="申请人撤回")),

@@ -1,0 +1,93 @@
+"""Idempotency-Key: a request retried after a lost answer gets the same answer, never a second
+effect; the same key with a different request is refused.
+
+Keys are scoped by route, agency and user (a key is the client's, not the world's): agency B
+reusing agency A's key opens its own case. A scoped key is stored as a hash with the hash of the
+request it came with. Actions on a case store their answer; while the first attempt is still
+running a retry is told to wait (409 with Retry-After), and the Temporal Update carries an ID
+derived from the key, so even a request the API lost mid-way is applied once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import HTTPException
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from store.db import session_scope
+from store.models import IdempotentRequest
+
+
+def scoped_key(route: str, agency: str, user: str | None, key: str) -> str:
+    """The stored form of a key: who may reuse it and where, hashed to a fixed length."""
+    scope = json.dumps([route, agency, user, key], ensure_ascii=False)
+    return hashlib.sha256(scope.encode()).hexdigest()
+
+
+def request_hash(body: bytes | Any) -> str:
+    raw = body if isinstance(body, bytes) else json.dumps(body, sort_keys=True, default=str)
+    if isinstance(raw, str):
+        raw = raw.encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+REUSED = (
+    "这个 Idempotency-Key 已用于另一个不同的请求；同一键只能用于重试同一请求，新请求请使用新的键。"
+)
+
+
+class Replay:
+    """An action's stored answer, or the right to run it."""
+
+    def __init__(self, engine: Engine, key_hash: str, body_hash: str) -> None:
+        self.engine, self.key_hash, self.body_hash = engine, key_hash, body_hash
+
+    def claim(self) -> tuple[int, dict[str, Any]] | None:
+        """None: go ahead (the key is ours now). Else the stored answer of an earlier attempt."""
+        with Session(self.engine) as s:
+            row = s.get(IdempotentRequest, self.key_hash)
+        if row is None:
+            try:
+                with session_scope(self.engine) as s:
+                    s.add(
+                        IdempotentRequest(
+                            key_hash=self.key_hash,
+                            request_hash=self.body_hash,
+                            created_at=datetime.now(UTC),
+                        )
+                    )
+                return None
+            except IntegrityError:  # a concurrent retry claimed it first
+                with Session(self.engine) as s:
+                    row = s.get(IdempotentRequest, self.key_hash)
+                assert row is not None
+        if row.request_hash != self.body_hash:
+            raise HTTPException(422, REUSED)
+        if row.state != "done":
+            raise HTTPException(
+                409,
+                "同一请求正在处理中，请稍后用同一 Idempotency-Key 重试以获取结果。",
+                headers={"Retry-After": "2"},
+            )
+        return row.status_code, json.loads(row.response)
+
+    def done(self, status_code: int, response: dict[str, Any]) -> None:
+        with session_scope(self.engine) as s:
+            row = s.get(IdempotentRequest, self.key_hash)
+            if row is not None:
+                row.state, row.status_code = "done", status_code
+                row.response = json.dumps(response, ensure_ascii=False, default=str)
+                s.add(row)
+
+    def release(self) -> None:
+        """The attempt ended without a definite answer (busy, timed out): a retry may run."""
+        with session_scope(self.engine) as s:
+            row = s.get(IdempotentRequest, self.key_hash)
+            if row is not None and row.state != "done":
+                s.delete(row)
