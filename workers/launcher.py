@@ -3,7 +3,8 @@
 The dev server keeps its state in ``var/temporal.db`` (SQLite, WAL), so cases survive restarts.
 Every child runs in its own session: Ctrl-C reaches only this launcher, which stops the API, then
 the worker, then the server, in that order. The server's own log goes to ``var/log/temporal.log``
-(a file, never a pipe that could fill up and stall it).
+(a file, never a pipe that could fill up and stall it). Everything under ``var/`` is private to
+the user running it (gongkai/files.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 from gongkai.codec import local_key_spec
+from gongkai.files import make_private_dir, private_umask, tighten_tree
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from gongkai.temporal import temporal_cli
@@ -116,14 +118,18 @@ def set_retention(settings: Settings) -> None:
 
 
 def _child(args: list[str], log_file: Path | None = None) -> subprocess.Popen[bytes]:
-    out = open(log_file, "ab") if log_file else None
-    return subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=out,
-        stderr=subprocess.STDOUT if out else None,
-        start_new_session=True,
-    )
+    out = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600) if log_file else None
+    try:
+        return subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT if out is not None else None,
+            start_new_session=True,
+        )
+    finally:
+        if out is not None:
+            os.close(out)  # the child has its own copy
 
 
 def _stop(name: str, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -166,8 +172,12 @@ def _ensure_an_agency(engine: object) -> None:
 
 
 def up(settings: Settings) -> int:
+    # Before anything is created: the database files, the logs and the key ring hold personal
+    # data or decrypt it, so they are this user's only (gongkai/files.py); children inherit it.
+    private_umask()
     var = settings.var_dir
-    (var / "log").mkdir(parents=True, exist_ok=True)
+    tighten_tree(var)  # files an older version (or a looser umask) left readable by others
+    make_private_dir(var / "log")
     for host, port, what in (
         (settings.dev_server_ip, settings.dev_server_port, "Temporal"),
         (settings.dev_server_ip, settings.dev_server_ui_port, "Temporal UI"),
