@@ -64,7 +64,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = _PLAIN.get((exc.status_code, str(exc.detail)), str(exc.detail))
-        return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), detail)
+        response = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), detail)
+        response.headers.update(exc.headers or {})  # Retry-After, WWW-Authenticate
+        return response
 
 
 _TITLES = {
@@ -75,5 +77,6 @@ _TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     422: "Invalid request",
+    429: "Too many requests",
     503: "Service unavailable",
 }
