@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.state.settings = settings
     app.state.temporal = temporal
     app.state.codec = temporal_codec(settings)
+    app.state.comment_guard = kinds.CommentGuard.from_settings(settings)
     # Only the Temporal UI may call the codec endpoint from a browser.
     app.add_middleware(
         CORSMiddleware,
