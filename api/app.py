@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.state.settings = settings
     app.state.temporal = temporal
     app.state.codec = temporal_codec(settings)
+    app.state.comment_guard = kinds.CommentGuard.from_settings(settings)
     # Only the Temporal UI may call the codec endpoint from a browser, and nothing else.
     app.add_middleware(
         PathCORS,  # type: ignore[arg-type]  # a plain ASGI middleware class

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gongkai.files import private_umask
 from gongkai.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -461,6 +462,10 @@ def _exit(code: int) -> None:
 
 
 def main() -> None:
+    # Before any command creates a file: the read model, the key ring and the logs under var/
+    # are this user's only (gongkai/files.py). Here, not in the callback, so that a program
+    # running a command in-process (tests, CliRunner) keeps its own umask.
+    private_umask()
     app()
 
 

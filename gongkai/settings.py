@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     # Dashboard sessions (server-side, revoked at logout) expire after this many hours.
     session_hours: int = 12
 
+    # Public comments on draft decisions (POST /v1/consultations/{case_no}/comments), per API
+    # process: how many one client address (an IPv6 /64) and one case may send per window, and
+    # how many comments a case takes in all (the rest go by letter or e-mail, as the notice says).
+    comment_limit_per_address: int = Field(default=10, ge=1)
+    comment_limit_per_case: int = Field(default=60, ge=1)
+    comment_limit_window_seconds: float = Field(default=60, gt=0)
+    comment_max_per_case: int = Field(default=2000, ge=1)
+
     # Payload encryption (AES-GCM): "id:base64key,..."; default: var/codec.keys (created once)
     codec_keys: str | None = None
     codec_current_key: str | None = None

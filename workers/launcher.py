@@ -2,21 +2,27 @@
 
 The dev server keeps its state in ``var/temporal.db`` (SQLite, WAL), so cases survive restarts.
 Every child runs in its own session: Ctrl-C reaches only this launcher, which stops the API, then
-the worker, then the server, in that order. The server's own log goes to ``var/log/temporal.log``
-(a file, never a pipe that could fill up and stall it).
+the worker, then the server, in that order. A child that exits otherwise (a crash, the OOM
+killer, a stray ``kill``) is restarted after 1 s, then 2, 4, ... up to 30 s while it keeps
+failing; only Ctrl-C or SIGTERM stops the launcher. The server's own log goes to
+``var/log/temporal.log`` (a file, never a pipe that could fill up and stall it). Everything under
+``var/`` is private to the user running it (gongkai/files.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gongkai.codec import local_key_spec
+from gongkai.files import make_private_dir, private_umask, tighten_tree
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from gongkai.temporal import temporal_cli
@@ -115,15 +121,22 @@ def set_retention(settings: Settings) -> None:
     raise RuntimeError(f"could not set namespace retention: {res.stderr.strip()}")
 
 
-def _child(args: list[str], log_file: Path | None = None) -> subprocess.Popen[bytes]:
-    out = open(log_file, "ab") if log_file else None
-    return subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=out,
-        stderr=subprocess.STDOUT if out else None,
-        start_new_session=True,
-    )
+def _child(
+    args: list[str], log_file: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    out = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600) if log_file else None
+    try:
+        return subprocess.Popen(
+            args,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT if out is not None else None,
+            start_new_session=True,
+        )
+    finally:
+        if out is not None:
+            os.close(out)  # the child has its own copy
 
 
 def _stop(name: str, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -137,6 +150,96 @@ def _stop(name: str, proc: subprocess.Popen[bytes], timeout: float = 20) -> None
         log.warning("killing", process=name, after_seconds=timeout)
         proc.kill()
         proc.wait()
+
+
+@dataclass
+class Backoff:
+    """How long to wait before restarting a process that exited: ``first`` seconds, doubling
+    at each exit up to ``cap``; a process that had stayed up ``stable`` seconds starts again
+    from ``first`` (one crash a day is not a crash loop)."""
+
+    first: float = 1.0
+    cap: float = 30.0
+    stable: float = 60.0
+    _next: float = 0.0
+
+    def delay(self, uptime: float) -> float:
+        if not self._next or uptime >= self.stable:
+            self._next = self.first
+        delay = self._next
+        self._next = min(delay * 2, self.cap)
+        return delay
+
+
+@dataclass
+class Child:
+    """One supervised process: restarted, with backoff, whenever it exits."""
+
+    name: str
+    args: list[str]
+    log_file: Path | None = None
+    env: dict[str, str] | None = None
+    backoff: Backoff = field(default_factory=Backoff)
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    restart_at: float | None = None
+    restarts: int = 0
+
+    def spawn(self, now: float) -> None:
+        self.proc = _child(self.args, self.log_file, self.env)
+        self.started, self.restart_at = now, None
+
+    def tend(self, now: float) -> None:
+        """Notice an exit and schedule the restart; restart once its time has come."""
+        if self.restart_at is None:
+            assert self.proc is not None
+            code = self.proc.poll()
+            if code is None:
+                return
+            _reap_session(self.proc)
+            wait = self.backoff.delay(now - self.started)
+            self.restart_at = now + wait
+            log.error(
+                f"process exited; restarting in {wait:g} s",
+                process=self.name,
+                code=code,
+                **({"signal": name} if (name := _signal_name(code)) else {}),
+            )
+        if now < self.restart_at:
+            return
+        try:
+            self.spawn(now)
+        except OSError as exc:  # e.g. the executable is gone: keep trying, as slowly
+            wait = self.backoff.delay(0)
+            self.restart_at = now + wait
+            log.error(
+                f"could not restart; trying again in {wait:g} s", process=self.name, error=str(exc)
+            )
+            return
+        self.restarts += 1
+        assert self.proc is not None
+        log.warning(
+            "process restarted", process=self.name, pid=self.proc.pid, restarts=self.restarts
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.name, self.proc)
+
+
+def _signal_name(code: int) -> str | None:
+    """SIGKILL for -9: Popen's return code of a process killed by a signal."""
+    try:
+        return signal.Signals(-code).name if code < 0 else None
+    except ValueError:
+        return None
+
+
+def _reap_session(proc: subprocess.Popen[bytes]) -> None:
+    """Kill whatever the exited process left behind in its session (its process group), so
+    that a restarted server never shares its database with an orphan of the last one."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _ensure_an_agency(engine: object) -> None:
@@ -166,8 +269,12 @@ def _ensure_an_agency(engine: object) -> None:
 
 
 def up(settings: Settings) -> int:
+    # Before anything is created: the database files, the logs and the key ring hold personal
+    # data or decrypt it, so they are this user's only (gongkai/files.py); children inherit it.
+    private_umask()
     var = settings.var_dir
-    (var / "log").mkdir(parents=True, exist_ok=True)
+    tighten_tree(var)  # files an older version (or a looser umask) left readable by others
+    make_private_dir(var / "log")
     for host, port, what in (
         (settings.dev_server_ip, settings.dev_server_port, "Temporal"),
         (settings.dev_server_ip, settings.dev_server_ui_port, "Temporal UI"),
@@ -195,33 +302,28 @@ def up(settings: Settings) -> int:
         local_key_spec(var)  # the local key ring, before any child reads it
 
     server_log = var / "log" / "temporal.log"
-    server = _child(dev_server_command(settings, var / "temporal.db"), server_log)
-    children: list[tuple[str, subprocess.Popen[bytes]]] = [("temporal", server)]
+    # The dev server is restarted like the others, on the same file: SQLite in WAL mode
+    # recovers a killed writer's database on the next open, which is what a user's second
+    # `gongkai up` would do anyway; `_reap_session` first makes sure no orphan of the dead
+    # server still has it open.
+    server = Child("temporal", dev_server_command(settings, var / "temporal.db"), server_log)
+    children = [server]
+    now = time.monotonic()
+    server.spawn(now)
     code = 0
     try:
-        _wait_for_port(settings.dev_server_ip, settings.dev_server_port, server, 60)
+        assert server.proc is not None
+        _wait_for_port(settings.dev_server_ip, settings.dev_server_port, server.proc, 60)
         set_retention(settings)
         env = {
             **os.environ,
             "GONGKAI_TEMPORAL_ADDRESS": f"{settings.dev_server_ip}:{settings.dev_server_port}",
         }
         me = [sys.executable, "-m", "gongkai.cli"]
-        children.append(
-            (
-                "worker",
-                subprocess.Popen(
-                    [*me, "worker"], env=env, stdin=subprocess.DEVNULL, start_new_session=True
-                ),
-            )
-        )
-        children.append(
-            (
-                "api",
-                subprocess.Popen(
-                    [*me, "api"], env=env, stdin=subprocess.DEVNULL, start_new_session=True
-                ),
-            )
-        )
+        for name in ("worker", "api"):
+            child = Child(name, [*me, name], env=env)
+            child.spawn(time.monotonic())
+            children.append(child)
         api = settings.api_url
         print(
             "\n  Gongkai is up.\n"
@@ -235,19 +337,17 @@ def up(settings: Settings) -> int:
             "  Ctrl-C stops everything.\n",
             flush=True,
         )
+        # Only Ctrl-C or SIGTERM ends this loop: a process that exits is restarted.
         while not stopping:
-            for name, proc in children:
-                if proc.poll() is not None:
-                    log.error(
-                        "process exited; stopping everything", process=name, code=proc.returncode
-                    )
-                    stopping, code = True, 1
+            now = time.monotonic()
+            for child in children:
+                child.tend(now)
             time.sleep(0.5)
     except (RuntimeError, TimeoutError) as exc:
         log.error("start-up failed", error=str(exc), server_log=str(server_log))
         code = 1
     finally:
-        for name, proc in reversed(children):
-            _stop(name, proc)
+        for child in reversed(children):
+            child.stop()
         log.info("all stopped")
     return code

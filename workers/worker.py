@@ -121,7 +121,15 @@ async def run_worker(settings: Settings) -> None:
             address=settings.temporal_address,
         )
         run = asyncio.create_task(worker.run())
-        await stop.wait()
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({run, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not stopped.done():
+            # A fatal worker error (the SDK has logged it): exit, and fail, so that whoever
+            # runs this process (`gongkai up`, compose, systemd) starts a new one, rather than
+            # stay up polling nothing.
+            stopped.cancel()
+            await run
+            raise RuntimeError("the Temporal worker stopped on its own")
         log.info("worker stopping")
         await worker.shutdown()
         await run
