@@ -45,20 +45,28 @@ def actor(
     request: Request,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Actor:
-    """Who is acting: a bearer token (API) or the dashboard's session cookie holding one."""
-    token = None
+    """Who is acting: a bearer token (API), or the dashboard's session cookie (a server-side
+    session, revocable and expiring; it never holds the API token)."""
+    from datetime import UTC, datetime
+
+    from store.sessions import session_user
+
+    engine: Engine = request.app.state.engine
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise HTTPException(401, "Use 'Authorization: Bearer <token>'.")
-        token = value.strip()
+        user = user_for_token(engine, value.strip())
+        if user is None:
+            raise HTTPException(401, "This token is not valid (unknown, rotated or disabled).")
     else:
-        token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        raise HTTPException(401, "Not authenticated: send 'Authorization: Bearer <token>'.")
-    user = user_for_token(request.app.state.engine, token)
-    if user is None:
-        raise HTTPException(401, "This token is not valid (unknown, rotated or disabled).")
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            raise HTTPException(401, "Not authenticated: send 'Authorization: Bearer <token>'.")
+        found = session_user(engine, cookie, datetime.now(UTC))
+        if found is None:
+            raise HTTPException(401, "登录已过期或已退出，请重新登录。")
+        user, request.state.csrf = found
     return Actor(id=user.username, name=user.name, role=Role(user.role), agency=user.agency)
 
 

@@ -252,7 +252,7 @@ def agencies_add(
 def users_add(
     username: str,
     agency: Annotated[str, typer.Option(help="agency code")],
-    role: Annotated[str, typer.Option(help="officer | supervisor | admin")],
+    role: Annotated[str, typer.Option(help="officer | supervisor | admin | superadmin")],
     name: Annotated[str, typer.Option(help="display name")] = "",
     by: Annotated[str, typer.Option(help="who creates the user")] = os.environ.get("USER", "admin"),
 ) -> None:
@@ -272,23 +272,45 @@ def users_add(
 
 
 @users_app.command("token")
-def users_token(username: str) -> None:
-    """Issue a new token for a user; the old one stops working."""
+def users_token(
+    username: str,
+    by: Annotated[str, typer.Option(help="who re-keys the user")] = os.environ.get("USER", "admin"),
+) -> None:
+    """Issue a new token for a user; the old one and their dashboard sessions stop working."""
     from store.users import rotate_token
 
     try:
-        typer.echo(rotate_token(_engine(), username))
+        typer.echo(rotate_token(_engine(), username, by))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
 
 
 @users_app.command("disable")
-def users_disable(username: str) -> None:
-    """Disable a user: its token stops working at once."""
+def users_disable(
+    username: str,
+    by: Annotated[str, typer.Option(help="who disables the user")] = os.environ.get(
+        "USER", "admin"
+    ),
+) -> None:
+    """Disable a user: its token and dashboard sessions stop working at once."""
     from store.users import set_disabled
 
-    set_disabled(_engine(), username, True)
+    try:
+        set_disabled(_engine(), username, True, by)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"user {username} disabled")
+
+
+@users_app.command("audit")
+def users_audit(username: str | None = None) -> None:
+    """Who created, disabled, enabled or re-keyed users, and when."""
+    from store.users import audit_trail
+
+    for a in audit_trail(_engine(), username):
+        typer.echo(
+            f"{a.at:%Y-%m-%d %H:%M:%S}  {a.actor:<16} {a.action:<14} {a.username}  {a.detail}"
+        )
 
 
 @users_app.command("list")

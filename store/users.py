@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from store.db import session_scope
-from store.models import User
+from store.models import User, UserAudit
 
 ROLES = ("officer", "supervisor", "admin", "superadmin")
 
@@ -45,10 +45,30 @@ def add_user(
         if s.exec(select(User).where(User.username == username)).first() is not None:
             raise ValueError(f"user {username!r} already exists")
         s.add(user)
+        s.add(_audit(at, created_by, username, "created", f"{role} of {agency}"))
     return user, token
 
 
-def rotate_token(engine: Engine, username: str) -> str:
+def _audit(at: datetime, actor: str, username: str, action: str, detail: str = "") -> UserAudit:
+    return UserAudit(at=at, actor=actor, username=username, action=action, detail=detail[:500])
+
+
+def audit_trail(engine: Engine, username: str | None = None) -> list[UserAudit]:
+    """Who created, disabled, enabled or re-keyed whom, and when (oldest first)."""
+    with Session(engine) as s:
+        q = select(UserAudit)
+        if username:
+            q = q.where(UserAudit.username == username)
+        return list(s.exec(q.order_by(col(UserAudit.at), col(UserAudit.id))).all())
+
+
+def rotate_token(engine: Engine, username: str, by: str = "", at: datetime | None = None) -> str:
+    """A new token for the user; the old one and every dashboard session stop working."""
+    from datetime import UTC
+
+    from store.sessions import revoke_all
+
+    at = at or datetime.now(UTC)
     token = new_token()
     with session_scope(engine) as s:
         user = s.exec(select(User).where(User.username == username)).first()
@@ -56,16 +76,28 @@ def rotate_token(engine: Engine, username: str) -> str:
             raise ValueError(f"no user {username!r}")
         user.token_hash, user.token_hint = hash_token(token), token[:7]
         s.add(user)
+        s.add(_audit(at, by or "cli", username, "token_rotated"))
+    revoke_all(engine, username, at)
     return token
 
 
-def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
+def set_disabled(
+    engine: Engine, username: str, disabled: bool, by: str = "", at: datetime | None = None
+) -> None:
+    from datetime import UTC
+
+    from store.sessions import revoke_all
+
+    at = at or datetime.now(UTC)
     with session_scope(engine) as s:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None:
             raise ValueError(f"no user {username!r}")
         user.disabled = disabled
         s.add(user)
+        s.add(_audit(at, by or "cli", username, "disabled" if disabled else "enabled"))
+    if disabled:
+        revoke_all(engine, username, at)
 
 
 def user_for_token(engine: Engine, token: str) -> User | None:

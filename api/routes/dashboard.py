@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.cases import archived
 from api import deps
+from api.ratelimit import RateLimiter, client_key
 from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
@@ -28,6 +30,7 @@ from schemas.emergency import EmergencyStatus
 from schemas.inquiry import InquiryStatus
 from store.calendar import load_calendar, overrides
 from store.models import CaseRow
+from store.sessions import open_session, revoke
 from store.users import user_for_token
 from workflows.casework import RUNG_ZH
 from workflows.consultation import _CLOCK_ZH as CONSULTATION_CLOCKS
@@ -105,33 +108,78 @@ def install(app: Any) -> None:
         return RedirectResponse("/login", status_code=303)
 
 
+_LOGINS = RateLimiter(10, 60)  # sign-in attempts per address and minute
+
+
+def _same_origin(request: Request) -> bool:
+    """A form posted from our own pages: the browser's Origin (or, failing that, Referer) is
+    this site. Requests without either (curl, old clients) carry no cookie to abuse."""
+    settings: Settings = request.app.state.settings
+    ours = {settings.api_url.rstrip("/"), str(request.base_url).rstrip("/")}
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = request.headers.get("referer")
+        if referer is None:
+            return request.headers.get("sec-fetch-site", "same-origin") in (
+                "same-origin",
+                "none",
+            )
+        parts = referer.split("/")
+        origin = "/".join(parts[:3])
+    return origin.rstrip("/") in ours
+
+
+def csrf_ok(request: Request, supplied: str) -> bool:
+    """The form carries its session's CSRF token and comes from our own pages."""
+    expected = getattr(request.state, "csrf", "")
+    return bool(expected) and hmac.compare_digest(expected, supplied) and _same_origin(request)
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> Response:
     return templates.TemplateResponse(request, "login.html", {"actor": None, "error": None})
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, token: Annotated[str, Form()]) -> Response:
-    user = user_for_token(request.app.state.engine, token.strip())
-    if user is None:
+def login(request: Request, token: Annotated[str, Form(max_length=200)]) -> Response:
+    def refuse(status: int, error: str) -> Response:
         return templates.TemplateResponse(
-            request, "login.html", {"actor": None, "error": "令牌无效或已停用。"}, status_code=401
+            request, "login.html", {"actor": None, "error": error}, status_code=status
         )
-    res = RedirectResponse("/", status_code=303)
+
+    if not _same_origin(request):
+        return refuse(403, "登录请求不是来自本系统的页面，已拒绝。")
+    if _LOGINS.hit(client_key(request)) is not None:
+        return refuse(429, "登录尝试过于频繁，请一分钟后再试。")
+    engine: Engine = request.app.state.engine
+    user = user_for_token(engine, token.strip())
+    if user is None:
+        return refuse(401, "令牌无效或已停用。")
     settings: Settings = request.app.state.settings
+    session, _ = open_session(engine, user.username, datetime.now(UTC), settings.session_hours)
+    res = RedirectResponse("/", status_code=303)
     res.set_cookie(
         deps.SESSION_COOKIE,
-        token.strip(),
+        session,
         httponly=True,
         samesite="strict",
         secure=settings.api_url.startswith("https"),
-        max_age=12 * 3600,
+        max_age=settings.session_hours * 3600,
     )
     return res
 
 
-@router.get("/logout")
-def logout() -> Response:
+@router.post("/logout")
+def logout(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    actor: Actor = Depends(page_actor),
+) -> Response:
+    if not csrf_ok(request, csrf):
+        raise HTTPException(403, "表单已过期或来源不明（CSRF），请刷新页面后重试。")
+    revoke(
+        request.app.state.engine, request.cookies.get(deps.SESSION_COOKIE, ""), datetime.now(UTC)
+    )
     res = RedirectResponse("/login", status_code=303)
     res.delete_cookie(deps.SESSION_COOKIE)
     return res

@@ -32,6 +32,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
         "stranger": bearer(st, "zhao", agency="OTHER"),
         "stranger_chief": bearer(st, "qian", "supervisor", agency="OTHER"),
         "admin": bearer(st, "root", "admin"),
+        "superadmin": bearer(st, "ops", "superadmin"),
     }
     st.start()
     yield st
@@ -209,7 +210,7 @@ async def test_replayer_uses_the_same_converter(stack: Any) -> None:
     assert plain.replay_failure is not None  # without the key the history cannot be read
 
 
-def test_admins_manage_users_and_the_calendar(stack: Any) -> None:
+def test_admins_manage_their_agencys_users_and_superadmins_the_calendar(stack: Any) -> None:
     case = _case(stack)
     http = httpx.Client(base_url=f"http://127.0.0.1:{stack.http}", timeout=30)
     res = http.post(
@@ -227,12 +228,31 @@ def test_admins_manage_users_and_the_calendar(stack: Any) -> None:
         json={"username": "sun.officer", "name": "x", "agency": "SZ-GT", "role": "officer"},
     )
     assert dup.status_code == 409
+    # An agency's administrator administers that agency only (finding 14).
+    other = http.post(
+        "/v1/users",
+        headers=stack.tokens["admin"],
+        json={"username": "x.other", "name": "某", "agency": "OTHER", "role": "admin"},
+    )
+    assert other.status_code == 403 and "superadmin" in other.json()["detail"]
+    assert (
+        http.post(
+            "/v1/users",
+            headers=stack.tokens["admin"],
+            json={"username": "x.super", "name": "某", "agency": "SZ-GT", "role": "superadmin"},
+        ).status_code
+        == 403
+    )
     before = http.get(f"/v1/cases/{case}", headers=stack.tokens["officer"]).json()
     due = before["readings"]["reply"]["due_date"]
     first_day = before["readings"]["reply"]["explanation"]["anchor_date"]
+    day = {"day": due, "kind": "holiday", "source": "市政府通告第1号", "reason": "寒潮停工"}
+    assert (
+        http.post("/v1/calendar/days", headers=stack.tokens["admin"], json=day).status_code == 403
+    )
     res = http.post(
         "/v1/calendar/days",
-        headers=stack.tokens["admin"],
+        headers=stack.tokens["superadmin"],
         json={"day": due, "kind": "holiday", "source": "市政府通告第1号", "reason": "寒潮停工"},
     )
     assert res.status_code == 201 and res.json()["recalculated"] >= 1
