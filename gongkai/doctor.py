@@ -66,8 +66,13 @@ async def diagnose(settings: Settings, wait: float = 5.0) -> list[Check]:
         ]
     if engine is None:
         checks.append(Check("Calendar", SKIP, "not checked: the read model is not usable"))
+        checks.append(Check("Reconciliation", SKIP, "not checked: the read model is not usable"))
     else:
         checks.append(_calendar(engine, settings, datetime.now(UTC)))
+        if client is None:
+            checks.append(Check("Reconciliation", SKIP, "not checked: Temporal is not reachable"))
+        else:
+            checks.append(await _reconciliation(client, engine))
         engine.dispose()
     if client is not None and keys is not None and codec.mark == OK:
         codec = await _codec_matches_history(client, keys, codec, rpc_timeout)
@@ -218,6 +223,27 @@ async def _worker(client: Client, settings: Settings, rpc_timeout: timedelta) ->
         f"task queue {queue!r}: {found['workflow']} workflow / {found['activity']} activity "
         f"pollers, last seen {max(age, 0):.0f} s ago",
     )
+
+
+async def _reconciliation(client: Client, engine: Engine) -> Check:
+    """Open cases whose workflow is not running: terminated, failed or deleted outside
+    Gongkai. They are flagged (red, an event saying what was found) and listed here."""
+    from activities.cases import reconcile_with
+    from store.reconcile import lost_cases
+
+    try:
+        await reconcile_with(client, engine, datetime.now(UTC))
+    except Exception as exc:
+        return Check("Reconciliation", WARN, f"could not compare with Temporal: {_brief(exc)}")
+    lost = [row.case_no for row in lost_cases(engine)]
+    if lost:
+        return Check(
+            "Reconciliation",
+            WARN,
+            f"{_n(len(lost), 'case')} whose workflow was terminated or deleted outside Gongkai "
+            f"({_few(lost)}): their clocks no longer run; see each case's events",
+        )
+    return Check("Reconciliation", OK, "every open case in the read model has a running workflow")
 
 
 # -- read model -------------------------------------------------------------------------------

@@ -214,9 +214,9 @@ class CasesCollector(Collector):
 
 def closed_statuses() -> list[str]:
     """Statuses in which a case no longer waits for the agency (the board's definition)."""
-    from api.routes.dashboard import CLOSED
+    from schemas.kinds import CLOSED
 
-    return sorted(st.value for st in CLOSED)
+    return sorted(CLOSED)
 
 
 class ApiMetrics:

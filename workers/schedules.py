@@ -10,6 +10,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -23,10 +24,12 @@ from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from schemas.deadlines import CalendarWatchInput
 from workflows.calendar_watch import CalendarWatchWorkflow
+from workflows.reconcile import ReconcileWorkflow
 
 log = get_logger(__name__)
 
 CALENDAR_WATCH_ID = "gongkai-calendar-watch"
+RECONCILE_ID = "gongkai-reconcile"
 
 
 def calendar_watch_schedule(settings: Settings) -> Schedule:
@@ -58,17 +61,37 @@ def calendar_watch_schedule(settings: Settings) -> Schedule:
     )
 
 
+def reconcile_schedule(settings: Settings) -> Schedule:
+    """Every ten minutes: the read model against Temporal (store/reconcile.py)."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            ReconcileWorkflow.run,
+            id="reconcile",
+            task_queue=settings.temporal_task_queue,
+            execution_timeout=timedelta(minutes=9),
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(minutes=10))]),
+        policy=SchedulePolicy(
+            overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=10)
+        ),
+        state=ScheduleState(note="cases terminated or deleted outside Gongkai (docs/security.md)"),
+    )
+
+
 async def ensure_schedules(client: Client, settings: Settings) -> None:
     """Create the schedules, or bring an existing one up to date (idempotent)."""
-    schedule = calendar_watch_schedule(settings)
-    try:
-        await client.create_schedule(CALENDAR_WATCH_ID, schedule)
-        log.info("schedule created", schedule_id=CALENDAR_WATCH_ID)
-    except ScheduleAlreadyRunningError:
+    for schedule_id, schedule in (
+        (CALENDAR_WATCH_ID, calendar_watch_schedule(settings)),
+        (RECONCILE_ID, reconcile_schedule(settings)),
+    ):
+        try:
+            await client.create_schedule(schedule_id, schedule)
+            log.info("schedule created", schedule_id=schedule_id)
+        except ScheduleAlreadyRunningError:
 
-        def _update(current: ScheduleUpdateInput) -> ScheduleUpdate:
-            # Keep what an administrator set in the Temporal UI (paused, with a note).
-            schedule.state = current.description.schedule.state
-            return ScheduleUpdate(schedule=schedule)
+            def _update(current: ScheduleUpdateInput, new: Schedule = schedule) -> ScheduleUpdate:
+                # Keep what an administrator set in the Temporal UI (paused, with a note).
+                new.state = current.description.schedule.state
+                return ScheduleUpdate(schedule=new)
 
-        await client.get_schedule_handle(CALENDAR_WATCH_ID).update(_update)
+            await client.get_schedule_handle(schedule_id).update(_update)

@@ -27,6 +27,7 @@ from workflows.disclosure import DisclosureRequestWorkflow
 from workflows.emergency import EmergencyReleaseWorkflow
 from workflows.inquiry import InquiryWorkflow
 from workflows.press_plan import PressConferencePlanWorkflow
+from workflows.reconcile import ReconcileWorkflow
 from workflows.timer import StatutoryTimerWorkflow
 
 log = get_logger(__name__)
@@ -39,6 +40,7 @@ WORKFLOWS: list[type] = [
     PressConferencePlanWorkflow,
     StatutoryTimerWorkflow,
     CalendarWatchWorkflow,
+    ReconcileWorkflow,
 ]
 
 
@@ -58,6 +60,7 @@ def activities(
         cases.archive_case,
         cases.new_case_number,
         cases.count_comments,
+        cases.reconcile,
         cases.alert_admins,
     ]
 

@@ -24,10 +24,8 @@ from api.ratelimit import RateLimiter, client_key
 from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
-from schemas.consultation import Stage
-from schemas.disclosure import STATUS_ZH, Actor, CaseViewBase, Status
-from schemas.emergency import EmergencyStatus
-from schemas.inquiry import InquiryStatus
+from schemas.disclosure import Actor, CaseViewBase
+from schemas.kinds import CLOSED, STATUS_NAMES
 from store.calendar import load_calendar, overrides
 from store.models import CaseRow
 from store.sessions import open_session, revoke
@@ -56,27 +54,6 @@ KINDS = {
     "emergency": "突发事件",
     "inquiry": "网络问政",
 }
-# Statuses in which a case no longer waits for the agency, for every kind.
-CLOSED = {
-    Status.REPLIED,
-    Status.REMEDY_WINDOW,
-    Status.ARCHIVED,
-    Status.WITHDRAWN,
-    Status.DEEMED_ABANDONED,
-    Status.PROCESSING_STOPPED,
-    InquiryStatus.ANSWERED,
-    InquiryStatus.CONVERTED,
-    InquiryStatus.CLOSED,
-    EmergencyStatus.CLOSED,
-    Stage.PUBLISHED,
-    Stage.ARCHIVED,
-}
-STATUS_NAMES = {
-    **{st.value: st.zh for kind in (InquiryStatus, EmergencyStatus, Stage) for st in kind},
-    **{st.value: zh for st, zh in STATUS_ZH.items()},
-}
-
-
 # Each kind's own clock labels: the same clock name means different things in different kinds
 # (the disclosure "reply" is 答复期限, the inquiry "reply" 留言答复期限).
 CLOCK_LABELS: dict[str, dict[str, str]] = {
@@ -200,7 +177,7 @@ def _board(
     most LIST_LIMIT rows each, most urgent first (as of ``now``, default: the clock)."""
     if not deps.sees_every_agency(actor):
         agency = actor.agency
-    where: list[Any] = [col(CaseRow.status).not_in([st.value for st in CLOSED])]
+    where: list[Any] = [col(CaseRow.status).not_in(sorted(CLOSED))]
     if agency:
         where.append(CaseRow.agency == agency)
     if officer:
