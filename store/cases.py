@@ -76,7 +76,14 @@ def put_agency(engine: Engine, agency: Agency) -> None:
         s.merge(agency)
 
 
+def _storable(key: str, limit: int = 64) -> bool:
+    """A key a database can even be asked about (PostgreSQL refuses NUL in any string)."""
+    return len(key) <= limit and "\x00" not in key
+
+
 def get_case(engine: Engine, case_no: str) -> CaseRow | None:
+    if not _storable(case_no):
+        return None
     with Session(engine) as s:
         return s.get(CaseRow, case_no)
 
@@ -133,6 +140,8 @@ def case_events(engine: Engine, case_no: str) -> list[CaseEventRow]:
 def case_document(
     engine: Engine, case_no: str, name: str, seq: int | None = None
 ) -> DocumentRow | None:
+    if not (_storable(case_no) and _storable(name)):
+        return None
     with Session(engine) as s:
         q = select(DocumentRow).where(DocumentRow.case_no == case_no, DocumentRow.name == name)
         if seq is not None:

@@ -27,6 +27,7 @@ from rules.calendar import SHANGHAI
 from schemas.disclosure import Actor, CaseViewBase
 from schemas.kinds import CLOSED, STATUS_NAMES
 from store.calendar import load_calendar, overrides
+from store.cases import get_case
 from store.models import CaseRow
 from store.sessions import open_session, revoke
 from store.users import user_for_token
@@ -316,10 +317,9 @@ def board_fragment(
 @router.get("/cases/{case_no}", response_class=HTMLResponse)
 async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_actor)) -> Response:
     engine: Engine = request.app.state.engine
-    with Session(engine) as s:
-        row = s.get(CaseRow, case_no)
+    row = get_case(engine, case_no)
     if row is None:
-        raise HTTPException(404, f"No case {case_no}.")
+        raise HTTPException(404, f"No case {case_no[:64]}.")
     if not deps.sees_every_agency(actor) and row.agency != actor.agency:
         raise HTTPException(403, "This case belongs to another agency.")
     settings: Settings = request.app.state.settings

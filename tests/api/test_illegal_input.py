@@ -117,11 +117,17 @@ class Officer:
         return detail
 
 
-@pytest.fixture(scope="module")
-def officer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Officer]:
-    """One app for the module: refused requests write nothing, so they cannot interfere."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def officer(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Officer]:
+    """One app for the module: refused requests write nothing, so they cannot interfere. On
+    both read-model backends: PostgreSQL refuses what SQLite stores (NUL bytes, over-long
+    strings), so a value the API let through would fail there for ever (finding 8)."""
     var = tmp_path_factory.mktemp("illegal")
-    app = create_app(Settings(var_dir=var), temporal=NoTemporal())  # type: ignore[arg-type]
+    url = request.getfixturevalue("postgres").new_database() if request.param != "sqlite" else None
+    settings = Settings(var_dir=var, database_url=url)
+    app = create_app(settings, temporal=NoTemporal())  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False) as http:
         engine = app.state.engine
         put_agency(
@@ -399,3 +405,41 @@ def test_calendar_years_outside_the_calendar_are_refused(officer: Officer, year:
 def test_unknown_addresses_say_where_to_look(officer: Officer) -> None:
     officer.refused("GET", "/v1/nothing-here", 404, "no such address", "/docs")
     officer.refused("DELETE", f"/v1/cases/{CASE}", 405, "does not accept that method")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"description": "规划许可\u0000证"}, ["'description'", "空字符"]),
+        ({"description": "许" * 2001}, ["'description'", "2000"]),
+        ({"description": "\u200b\u3000 "}, ["'description'", "不可见"]),
+        ({"applicant": {"name": "张\u202e三"}}, ["'applicant.name'", "U+202E"]),
+        ({"applicant": {"name": "\u200b\u200c"}}, ["'applicant.name'", "不可见"]),
+        ({"applicant": {"name": "张三", "phone": "138\u0007"}}, ["'applicant.phone'", "控制字符"]),
+        ({"applicant": {"name": "张" * 51}}, ["'applicant.name'", "50"]),
+    ],
+)
+def test_text_postgresql_would_refuse_is_refused_at_the_api(
+    officer: Officer, change: dict[str, Any], words: list[str]
+) -> None:
+    officer.refused("POST", "/v1/disclosure-requests", 422, *words, json={**APPLICATION, **change})
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "words"),
+    [
+        ("note", {"text": "备" * 1001}, ["'text'", "1000"]),
+        ("note", {"text": "a\u0000b"}, ["'text'", "空字符"]),
+        ("withdraw", {"reason": "\u202e不公开"}, ["'reason'", "U+202E"]),
+        (
+            "record-explanation",
+            {"decision": "reasonable", "fixed_reply_date": "9999-12-31"},
+            ["2000年至2099年"],
+        ),
+        ("request-correction", {"items": ["x"] * 31}, ["'items'", "30"]),
+    ],
+)
+def test_action_text_and_dates_have_limits(
+    officer: Officer, action: str, body: dict[str, Any], words: list[str]
+) -> None:
+    officer.refused("POST", f"/v1/cases/{CASE}/actions/{action}", 422, *words, json=body)
