@@ -225,6 +225,9 @@ def agencies_add(
     head_email: str = "",
     jurisdiction: str = "CN",
     region: str = "CN",
+    four_eyes: Annotated[
+        bool, typer.Option(help="review and sign-off of a reply by two different supervisors")
+    ] = True,
 ) -> None:
     """Add or update an agency."""
     from store.cases import put_agency
@@ -243,6 +246,7 @@ def agencies_add(
             head_email=head_email,
             jurisdiction=jurisdiction,
             region=region,
+            four_eyes=four_eyes,
         ),
     )
     typer.echo(f"agency {code} ({name}) saved; case numbers {case_prefix}-YYYY-NNNNNN")

@@ -46,6 +46,9 @@ def dev_server_command(settings: Settings, db_file: Path) -> list[str]:
         str(settings.dev_server_port),
         "--ui-port",
         str(settings.dev_server_ui_port),
+        # Both on loopback by default: anyone who reaches them can read and act on cases.
+        "--ui-ip",
+        settings.dev_server_ip,
         "--sqlite-pragma",
         "journal_mode=wal",
         "--sqlite-pragma",

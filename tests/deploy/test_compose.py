@@ -237,3 +237,55 @@ def test_deployment_doc_names_the_real_settings() -> None:
     assert named <= set(SETTING_NAMES), sorted(named - set(SETTING_NAMES))
     in_compose = {k for s in SERVICES for k in env(s) if k in SETTING_NAMES}
     assert in_compose <= named, sorted(in_compose - named)
+
+
+def test_temporal_frontend_requires_client_certificates() -> None:
+    """Finding 2: anyone who reaches the frontend can send Updates; mutual TLS closes it."""
+    env = COMPOSE["services"]["temporal"]["environment"]
+    assert env["TEMPORAL_TLS_REQUIRE_CLIENT_AUTH"] == "true"
+    assert env["TEMPORAL_TLS_CLIENT1_CA_CERT"].endswith("ca.pem")
+    for service in ("setup", "worker", "api"):
+        settings = COMPOSE["services"][service]["environment"]
+        assert settings["GONGKAI_TEMPORAL_TLS"] == "true"
+        mounted = " ".join(COMPOSE["services"][service]["volumes"])
+        for name in ("ca.pem", "gongkai.pem", "gongkai.key"):
+            assert name in mounted and settings["GONGKAI_TEMPORAL_TLS_CA"].endswith("ca.pem")
+    ui = COMPOSE["services"]["temporal-ui"]["environment"]
+    assert ui["TEMPORAL_AUTH_ENABLED"] == "true" and ui["TEMPORAL_TLS_CERT"].endswith("ui.pem")
+    assert COMPOSE["services"]["temporal"]["ports"] == ["127.0.0.1:7233:7233"]
+
+
+def test_make_certs_issues_a_chain_the_services_can_use(tmp_path: Path) -> None:
+    import subprocess
+
+    script = ROOT / "deploy" / "temporal" / "make-certs.sh"
+    subprocess.run(["sh", str(script), str(tmp_path)], check=True, capture_output=True)
+    names = ("server", "gongkai", "ui", "operator")
+    verified = subprocess.run(
+        ["openssl", "verify", "-CAfile", "ca.pem", *(f"{n}.pem" for n in names)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert verified.stdout.count(": OK") == len(names)
+    san = subprocess.run(
+        ["openssl", "x509", "-in", "server.pem", "-noout", "-ext", "subjectAltName"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "DNS:temporal" in san  # the name the services connect to inside compose
+    for key in tmp_path.glob("*.key"):
+        assert key.stat().st_mode & 0o077 == 0, key
+    assert "deploy/certs/" in (ROOT / ".gitignore").read_text()
+
+
+def test_the_dev_server_and_its_ui_listen_on_loopback() -> None:
+    from gongkai.settings import Settings
+    from workers.launcher import dev_server_command
+
+    cmd = dev_server_command(Settings(), Path("/tmp/t.db"))
+    assert cmd[cmd.index("--ip") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--ui-ip") + 1] == "127.0.0.1"
