@@ -123,16 +123,17 @@ async def test_metrics_doctor_and_a_backup_restored_after_a_full_stop(tmp_path: 
 
         out = _doctor_until_healthy(stack)
         lines = out.splitlines()
-        assert [line.split()[1] for line in lines[:7]] == [
+        assert [line.split()[1] for line in lines[:8]] == [
             "Temporal",
             "Read",
             "Search",
             "Retention",
             "Calendar",
+            "Reconciliation",
             "Codec",
             "Worker",
         ]
-        assert all(line.startswith("✓") for line in lines[:7]), out
+        assert all(line.startswith("✓") for line in lines[:8]), out
         assert "server 1." in lines[0] and "366 days" in lines[3]
         assert "1 open case due" in lines[4]
         assert lines[-1] == "All checks passed."
