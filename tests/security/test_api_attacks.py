@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client
 
 from tests.integration.stack import Stack, add_agency, bearer, cli
 from tests.integration.test_disclosure_api import APPLICATION
@@ -69,12 +70,42 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         "head": bearer(stack, "zhou.head", "supervisor", name="周局长"),
         "admin": bearer(stack, "root", "admin"),
         "other_officer": bearer(stack, "zhao", agency="OTHER"),
+        "other_supervisor": bearer(stack, "qian", "supervisor", agency="OTHER"),
     }
     stack.start()
     try:
         yield Api(stack, tokens)
     finally:
         assert stack.stop() == 0
+
+
+# -- 1. a supervisor decodes only their own agency's payloads -------------------------------------
+
+
+async def test_finding1_no_cross_agency_decryption(api: Api) -> None:
+    from google.protobuf import json_format
+    from temporalio.api.common.v1 import Payloads
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    case = api.open()
+    raw = await Client.connect(
+        f"127.0.0.1:{api.stack.grpc}", data_converter=pydantic_data_converter
+    )
+    history = await raw.get_workflow_handle(case).fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    body = json_format.MessageToJson(Payloads(payloads=list(started.input.payloads)))
+    name = APPLICATION["applicant"]["name"].encode()  # type: ignore[index]
+
+    def decode(who: str) -> httpx.Response:
+        return api.http.post("/codec/decode", content=body, headers=api.tokens[who])
+
+    theirs = decode("other_supervisor")
+    assert theirs.status_code == 200
+    kept = json_format.Parse(theirs.text, Payloads()).payloads[0]
+    assert kept.metadata["encoding"] == b"binary/encrypted" and name not in kept.data
+    mine = json_format.Parse(decode("supervisor").text, Payloads()).payloads[0]
+    assert name in mine.data
+    assert decode("officer").status_code == 403 and decode("admin").status_code == 403
 
 
 # -- 3. an officer cannot destroy a case with huge texts ------------------------------------------
@@ -208,6 +239,29 @@ async def test_finding7_concurrent_actions_get_quick_definite_answers(api: Api) 
     assert codes.count(200) == 1 and set(codes) <= {200, 409, 429, 503}, codes
     assert max(r[1] for r in results) < 5
     assert [e["kind"] for e in api.events(case)].count("accepted") == 1
+
+
+# -- 8. what PostgreSQL would refuse never gets past the API -------------------------------------
+
+
+def test_finding8_text_the_database_would_refuse_is_refused_first(api: Api) -> None:
+    before = api.http.get("/v1/cases", headers=api.tokens["officer"]).json()["total"]
+    for change in (
+        {"description": "规划\u0000许可证"},
+        {"description": "许" * 2001},
+        {"applicant": {"name": "张\u202e三"}},
+        {"applicant": {"name": "\u200b\u200b"}},
+    ):
+        res = api.http.post(
+            "/v1/disclosure-requests", json={**APPLICATION, **change}, headers=api.tokens["officer"]
+        )
+        assert res.status_code == 422, (change, res.status_code, res.text)
+    after = api.http.get("/v1/cases", headers=api.tokens["officer"]).json()["total"]
+    assert after == before
+    case = api.open()
+    assert api.act(case, "note", {"text": "a\u0000b"}).status_code == 422
+    res = api.http.get(f"/v1/cases/{case}%00", headers=api.tokens["officer"])
+    assert res.status_code == 404
 
 
 # -- 11. CORS only for the codec ----------------------------------------------------------------
