@@ -363,11 +363,6 @@ class CaseActivities:
             s.add(row)
 
 
-def archived(engine: Engine, case_no: str) -> ArchiveRow | None:
-    with Session(engine) as s:
-        return s.get(ArchiveRow, case_no)
-
-
 _ABNORMAL = {
     "TERMINATED": "已在Temporal中被终止",
     "FAILED": "已失败",

@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 import gongkai
 from api import errors
-from api.routes import admin, cases, codec, dashboard, deadlines, health, kinds, reports
+from api.routes import admin, cases, codec, comments, dashboard, deadlines, health, kinds, reports
 from api.routes import metrics as metrics_route
 from gongkai import metrics
 from gongkai.logs import get_logger
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.state.settings = settings
     app.state.temporal = temporal
     app.state.codec = temporal_codec(settings)
-    app.state.comment_guard = kinds.CommentGuard.from_settings(settings)
+    app.state.comment_guard = comments.CommentGuard.from_settings(settings)
     # Only the Temporal UI may call the codec endpoint from a browser, and nothing else.
     app.add_middleware(
         PathCORS,  # type: ignore[arg-type]  # a plain ASGI middleware class
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(deadlines.router)
     app.include_router(cases.router)
     app.include_router(kinds.router)
+    app.include_router(comments.router)
     app.include_router(admin.router)
     app.include_router(reports.router)
     app.include_router(codec.router)

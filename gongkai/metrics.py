@@ -214,7 +214,7 @@ class CasesCollector(Collector):
 
 def closed_statuses() -> list[str]:
     """Statuses in which a case no longer waits for the agency (the board's definition)."""
-    from schemas.kinds import CLOSED
+    from schemas.registry import CLOSED
 
     return sorted(CLOSED)
 

@@ -97,3 +97,8 @@ Note = Annotated[str, StringConstraints(max_length=1000), *_TEXT]  # a note, an 
 NoteReq = Annotated[str, StringConstraints(max_length=1000), *_TEXT, _REQ]
 Long = Annotated[str, StringConstraints(max_length=2000), *_TEXT]  # a description, the facts
 LongReq = Annotated[str, StringConstraints(max_length=2000), *_TEXT, _REQ]
+
+# An agency's code (case numbers, search attributes): letters, digits, dash, underscore.
+AgencyCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+]

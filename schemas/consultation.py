@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from rules.limits import Brief, Instant, LongReq, NoteReq, PlaceReq, Short
-from schemas.disclosure import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase
+from schemas.disclosure import (
+    ActionBase,
+    Actor,
+    AgencyInfo,
+    CarryFields,
+    CaseViewBase,
+    CreateBase,
+)
 
 
 class Stage(StrEnum):
@@ -45,6 +53,32 @@ class ConsultationInput(CarryFields):
     title: PlaceReq
     expert_review_required: bool = False  # 专业性、技术性较强 (Art. 19)
     risk_assessment_required: bool = False  # may affect stability or public safety (Art. 22)
+
+
+class ConsultationCreate(CreateBase):
+    """A major administrative decision to prepare in public (Decree 713)."""
+
+    title: PlaceReq
+    expert_review_required: bool = False
+    risk_assessment_required: bool = False
+    INITIAL_STATUS: ClassVar[str] = "drafting"
+    OPENED_FIELD: ClassVar[str] = "started_at"
+
+    def summary(self) -> str:
+        return self.title
+
+    def to_input(
+        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
+    ) -> ConsultationInput:
+        return ConsultationInput(
+            case_no=case_no,
+            agency=agency,
+            officer=officer,
+            started_at=at,
+            title=self.title,
+            expert_review_required=self.expert_review_required,
+            risk_assessment_required=self.risk_assessment_required,
+        )
 
 
 class PublishDraft(ActionBase):

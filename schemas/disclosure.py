@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from rules.clock import Clock, Reading
 from rules.limits import (
+    AgencyCode,
     Brief,
     BriefReq,
     Day,
@@ -167,6 +168,39 @@ class CarryFields(BaseModel):
     max_history_events: int | None = Field(default=None, ge=50, le=40_000)
 
 
+class CreateBase(BaseModel):
+    """A request that opens a case of some kind (the registry names each kind's): unknown
+    fields are refused, and it says how it becomes the kind's workflow input."""
+
+    model_config = ConfigDict(extra="forbid")
+    agency: AgencyCode = Field(description="the agency's code")
+    INITIAL_STATUS: ClassVar[str]
+    # The request's moment that starts the case's clocks (None: now), by its field name.
+    OPENED_FIELD: ClassVar[str] = "received_at"
+
+    def opened_at(self) -> datetime | None:
+        value: datetime | None = getattr(self, self.OPENED_FIELD, None)
+        return value
+
+    def other_moments(self) -> dict[str, datetime]:
+        """Other moments that may start a clock: checked like the first one."""
+        return {}
+
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    def natural_key(self) -> str | None:
+        """A key that makes the request its own idempotency key (one per agency and year…)."""
+        return None
+
+    def problem(self) -> str | None:
+        """What the law requires and the request lacks (422), beyond the field checks."""
+        return None
+
+    def to_input(self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime) -> Any:
+        raise NotImplementedError
+
+
 class DisclosureRequestInput(CarryFields):
     case_no: str
     agency: AgencyInfo
@@ -183,6 +217,51 @@ class DisclosureRequestInput(CarryFields):
     form: Short = Field(default="纸质", description="form of provision, Art. 29 para 2 item 3")
     delivery: Short = Field(default="邮寄", description="how it should be delivered")
     officer: Actor
+
+
+class DisclosureRequestCreate(CreateBase):
+    """A new application for government information (GIDR Art. 29)."""
+
+    channel: Channel
+    received_at: Instant | None = Field(default=None, description="default: now")
+    signed_for_at: Instant | None = Field(
+        default=None, description="registered mail: when the agency signed for it (Art. 31(2))"
+    )
+    applicant: Applicant
+    description: LongReq
+    form: Short = "纸质"
+    delivery: Short = "邮寄"
+    INITIAL_STATUS: ClassVar[str] = "received"
+
+    def other_moments(self) -> dict[str, datetime]:
+        return {"signed_for_at": self.signed_for_at} if self.signed_for_at else {}
+
+    def summary(self) -> str:
+        return self.description
+
+    def problem(self) -> str | None:
+        if self.channel is Channel.REGISTERED_MAIL and self.signed_for_at is None:
+            return (
+                "挂号信须写明本机关签收之日（signed_for_at）：收到申请之日为签收之日，不是邮戳日期"
+                "（《政府信息公开条例》第三十一条第二项）。"
+            )
+        return None
+
+    def to_input(
+        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
+    ) -> DisclosureRequestInput:
+        return DisclosureRequestInput(
+            case_no=case_no,
+            agency=agency,
+            channel=self.channel,
+            received_at=at,
+            signed_for_at=self.signed_for_at,
+            applicant=self.applicant,
+            description=self.description,
+            form=self.form,
+            delivery=self.delivery,
+            officer=officer,
+        )
 
 
 # -- officer actions (Temporal Updates) --------------------------------------------------

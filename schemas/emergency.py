@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from rules.limits import Brief, BriefReq, Instant, Long, LongReq, PlaceReq, Short, ShortReq
-from schemas.disclosure import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase, FactBase
+from schemas.disclosure import (
+    ActionBase,
+    Actor,
+    AgencyInfo,
+    CarryFields,
+    CaseViewBase,
+    CreateBase,
+    FactBase,
+)
 
 
 class Grade(StrEnum):
@@ -58,6 +66,33 @@ class EmergencyInput(CarryFields):
     grade: Grade
     title: PlaceReq
     summary: Long = ""
+
+
+class EmergencyCreate(CreateBase):
+    """An emergency or a public concern that needs an authoritative answer."""
+
+    grade: Grade
+    title: PlaceReq
+    summary_text: Long = Field(default="", alias="summary")
+    detected_at: Instant | None = None
+    INITIAL_STATUS: ClassVar[str] = "drafting"
+    OPENED_FIELD: ClassVar[str] = "detected_at"
+
+    def summary(self) -> str:
+        return self.title
+
+    def to_input(
+        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
+    ) -> EmergencyInput:
+        return EmergencyInput(
+            case_no=case_no,
+            agency=agency,
+            officer=officer,
+            detected_at=at,
+            grade=self.grade,
+            title=self.title,
+            summary=self.summary_text,
+        )
 
 
 class SubmitDraft(ActionBase):
@@ -122,6 +157,27 @@ class PressPlanInput(CarryFields):
     started_at: Instant
 
 
+class PressPlanCreate(CreateBase):
+    """Watch a year's quarterly press conferences (one plan per agency and year)."""
+
+    year: int = Field(ge=2000, le=2099)
+    INITIAL_STATUS: ClassVar[str] = "running"
+    OPENED_FIELD: ClassVar[str] = "started_at"
+
+    def summary(self) -> str:
+        return f"{self.year}年新闻发布会"
+
+    def natural_key(self) -> str:
+        return f"press-plan:{self.agency}:{self.year}"
+
+    def to_input(
+        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
+    ) -> PressPlanInput:
+        return PressPlanInput(
+            case_no=case_no, agency=agency, officer=officer, year=self.year, started_at=at
+        )
+
+
 class RecordPressConference(ActionBase):
     held_on: Instant
     topic: PlaceReq
@@ -129,7 +185,7 @@ class RecordPressConference(ActionBase):
 
 
 class PressPlanView(CaseViewBase):
-    kind: Literal["emergency"] = "emergency"
+    kind: Literal["press_plan", "emergency"] = "press_plan"
     status: PressPlanStatus
     year: int
     quarter: int

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from rules.limits import BriefReq, Instant, LongReq, Name, NoteReq, PlaceReq, Short, ShortReq
-from schemas.disclosure import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase
+from schemas.disclosure import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase, CreateBase
 
 
 class InquiryCategory(StrEnum):
@@ -56,6 +56,36 @@ class InquiryInput(CarryFields):
     subject: PlaceReq
     message: LongReq
     unit: ShortReq = Field(description="the unit that must answer")
+
+
+class InquiryCreate(CreateBase):
+    """A message left on the government website (网民留言)."""
+
+    category: InquiryCategory
+    person: Person
+    subject: PlaceReq
+    message: LongReq
+    unit: ShortReq
+    received_at: Instant | None = None
+    INITIAL_STATUS: ClassVar[str] = "handling"
+
+    def summary(self) -> str:
+        return self.subject
+
+    def to_input(
+        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
+    ) -> InquiryInput:
+        return InquiryInput(
+            case_no=case_no,
+            agency=agency,
+            officer=officer,
+            received_at=at,
+            category=self.category,
+            person=self.person,
+            subject=self.subject,
+            message=self.message,
+            unit=self.unit,
+        )
 
 
 class Transfer(ActionBase):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.db import session_scope
-from store.models import Agency, CaseEventRow, CaseNumber, CaseRow, DocumentRow
+from store.models import Agency, ArchiveRow, CaseEventRow, CaseNumber, CaseRow, DocumentRow
 
 
 @dataclass(frozen=True)
@@ -155,3 +155,11 @@ def ensure_case_row(engine: Engine, row: CaseRow) -> None:
     with session_scope(engine) as s:
         if s.get(CaseRow, row.case_no) is None:
             s.add(row)
+
+
+def archived(engine: Engine, case_no: str) -> ArchiveRow | None:
+    """The case file exported when it was archived (it outlives Temporal's retention)."""
+    if not _storable(case_no):
+        return None
+    with Session(engine) as s:
+        return s.get(ArchiveRow, case_no)

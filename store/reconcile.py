@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from schemas.kinds import CLOSED, LOST
+from schemas.registry import CLOSED, LOST
 from store.db import session_scope
 from store.models import CaseEventRow, CaseRow
 

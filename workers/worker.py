@@ -20,24 +20,17 @@ from gongkai.logs import get_logger
 from gongkai.metrics import worker_runtime
 from gongkai.settings import Settings
 from gongkai.temporal import connect_with_retry
+from schemas import registry
 from workers.schedules import ensure_schedules
 from workflows.calendar_watch import CalendarWatchWorkflow
-from workflows.consultation import ConsultationWorkflow
-from workflows.disclosure import DisclosureRequestWorkflow
-from workflows.emergency import EmergencyReleaseWorkflow
-from workflows.inquiry import InquiryWorkflow
-from workflows.press_plan import PressConferencePlanWorkflow
 from workflows.reconcile import ReconcileWorkflow
 from workflows.timer import StatutoryTimerWorkflow
 
 log = get_logger(__name__)
 
+# Every case kind's workflow (schemas/registry.py), and the housekeeping ones.
 WORKFLOWS: list[type] = [
-    DisclosureRequestWorkflow,
-    InquiryWorkflow,
-    EmergencyReleaseWorkflow,
-    ConsultationWorkflow,
-    PressConferencePlanWorkflow,
+    *registry.workflows(),
     StatutoryTimerWorkflow,
     CalendarWatchWorkflow,
     ReconcileWorkflow,

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         DeadlineMove,
         Recalculation,
     )
+    from schemas.registry import RUNG_ZH, ActionSpec, KindSpec
     from schemas.rules import SelectPack
     from schemas.search import (
         GK_AGENCY,
@@ -59,18 +60,6 @@ CARRIED_EVENTS = 100  # the timeline's tail travels along; the read model keeps 
 LIGHT_ORDER = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
 LAPSE = "lapse"
 
-RUNG_ZH = {
-    "amber": "黄灯预警",
-    "yellow": "黄灯预警",
-    "red": "红灯预警",
-    "overdue": "已逾期",
-    "very_overdue": "严重逾期",
-    "warning": "提醒",
-    "inactivity": "久未办理",
-    "on_duty": "值班提醒",
-    "leadership": "报告领导",
-}
-
 
 class IllegalAction(ApplicationError):
     """Not allowed in the case's current state or by this person (→ HTTP 409)."""
@@ -89,13 +78,22 @@ class IncompleteAction(ApplicationError):
 class CaseWorkflow:
     """Base of every case workflow (not a workflow itself)."""
 
-    KIND: ClassVar[CaseKind]
-    KIND_ZH: ClassVar[str]
-    CLOCK_ZH: ClassVar[dict[str, str]]
-    # The kind's status enum and its own state, by attribute and type: what continue-as-new
-    # carries into the next run besides the state every case has (``_CARRIED``).
-    STATUS: ClassVar[type[StrEnum]]
+    # What the kind is (schemas/registry.py): its name, statuses, clocks, actions.
+    SPEC: ClassVar[KindSpec]
+    KIND: ClassVar[str]
+    # The rule pack's section for the kind (a press-conference plan reads [emergency]).
+    PACK_SECTION: ClassVar[CaseKind]
+    # The kind's own state, by attribute and type: what continue-as-new carries into the next
+    # run besides the state every case has (``_CARRIED``).
     CARRY: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if hasattr(cls, "SPEC"):
+            cls.KIND = cls.SPEC.kind
+            if not hasattr(cls, "PACK_SECTION"):
+                cls.PACK_SECTION = cls.SPEC.kind  # type: ignore[assignment]
+
     # Clocks whose due instant is "the" due date of the case, in order of preference.
     DUE_CLOCKS: ClassVar[tuple[str, ...]]
 
@@ -141,7 +139,7 @@ class CaseWorkflow:
     # -- what each kind decides ------------------------------------------------------------
 
     def _escalation(self) -> Escalation | None:
-        section = getattr(self.pack, self.KIND, None)
+        section = getattr(self.pack, self.PACK_SECTION, None)
         return section.escalation if section is not None else None
 
     def _is_open(self) -> bool:
@@ -157,7 +155,9 @@ class CaseWorkflow:
     async def _load_pack(self, on: datetime) -> None:
         self.pack = await self._local(
             select_rule_pack,
-            SelectPack(kind=self.KIND, jurisdiction=self.agency.jurisdiction, on=local_date(on)),
+            SelectPack(
+                kind=self.PACK_SECTION, jurisdiction=self.agency.jurisdiction, on=local_date(on)
+            ),
         )
 
     @staticmethod
@@ -226,7 +226,7 @@ class CaseWorkflow:
         for name, kind in {**_CARRIED, **self.CARRY}.items():
             if name in carried.state:
                 setattr(self, name, _adapter(kind).validate_python(carried.state[name]))
-        self.status = self.STATUS(carried.state["status"])
+        self.status = self.SPEC.status(carried.state["status"])
         self.woken = True  # plan again at once: the new run's first task
 
     def _horizon_attribute(self) -> list[Any]:
@@ -337,7 +337,7 @@ class CaseWorkflow:
         await self._actions(spec.actions, rung_name, seq, clock_name)
 
     def _clock_zh(self, name: str) -> str:
-        return self.CLOCK_ZH.get(name, name)
+        return self.SPEC.clocks.get(name, name)
 
     def _due_text(self, clock_name: str) -> str:
         reading = self.readings.get(clock_name)
@@ -353,7 +353,7 @@ class CaseWorkflow:
         what = self._clock_zh(clock_name)
         subject = f"【{RUNG_ZH.get(rung, rung)}】{self.case_no} {what}{due}"
         body = (
-            f"{self.KIND_ZH}{self.case_no}（经办人{self.officer.name}，状态：{self.status.zh}）"
+            f"{self.SPEC.noun_zh}{self.case_no}（经办人{self.officer.name}，状态：{self.status.zh}）"
             f"{what}于{due}届满。请及时办理。"
         )
         recipients = {
@@ -373,7 +373,7 @@ class CaseWorkflow:
                     "urging_notice",
                     seq,
                     {
-                        "kind_zh": self.KIND_ZH,
+                        "kind_zh": self.SPEC.noun_zh,
                         "unit": self.unit or self.agency.name,
                         "t0": str(self.t0 or "—"),
                         "officer": self.officer.name,
@@ -679,6 +679,16 @@ class CaseWorkflow:
                 f"“{action}”不能在案件状态“{self.status.zh}”下进行；只能在以下状态进行：{names}。"
             )
 
+    def _allowed(self, update: str, actor: s.Actor) -> ActionSpec:
+        """Who may take this step, and in which statuses (schemas/registry.py): the case's
+        agency, the action's roles, the case's current status."""
+        spec = self.SPEC.action_for_update(update)
+        self._same_agency(actor)
+        refusal = spec.refusal(self.SPEC, actor.role, self.status.value)
+        if refusal is not None:
+            raise IllegalAction(refusal)
+        return spec
+
     def _same_agency(self, actor: s.Actor) -> None:
         if actor.agency != self.agency.code:
             raise IllegalAction("只能办理本机关的案件。")
@@ -791,7 +801,7 @@ class CaseWorkflow:
                 "officer",
                 self.agency.officer_email,
                 f"【期限调整】{self.case_no} {moved[0].clock_zh}{moved[0].new_text}",
-                f"{self.KIND_ZH}{self.case_no}（经办人{self.officer.name}）{summary}",
+                f"{self.SPEC.noun_zh}{self.case_no}（经办人{self.officer.name}）{summary}",
             )
         await self._project()
         return moved

@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import ConsultationRules, Period
     from schemas import consultation as s
     from schemas import disclosure as d
+    from schemas import registry
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
         RETRY,
@@ -23,19 +24,10 @@ with workflow.unsafe.imports_passed_through():
         IncompleteAction,
     )
 
-_CLOCK_ZH = {
-    "comment": "公开征求意见期限",
-    "legality_review": "合法性审查时间（不少于）",
-    "publication": "决策公布期限",
-}
-
 
 @workflow.defn
 class ConsultationWorkflow(CaseWorkflow):
-    KIND = "consultation"
-    KIND_ZH = "重大行政决策"
-    CLOCK_ZH = _CLOCK_ZH
-    STATUS = s.Stage
+    SPEC = registry.CONSULTATION
     CARRY: ClassVar[dict[str, Any]] = {
         "comment_count": int,
         "steps": dict[str, str],
@@ -150,8 +142,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @publish_draft.validator
     def _v_publish_draft(self, a: s.PublishDraft) -> None:
-        self._same_agency(a.actor)
-        self._in("公开征求意见", s.Stage.DRAFTING)
+        self._allowed("publish_draft", a.actor)
         minimum: Period = self._rules().comment_period
         if a.period_days is not None and a.period_days < minimum.amount:
             if not a.urgency_reason.strip():
@@ -171,8 +162,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @schedule_hearing.validator
     def _v_schedule_hearing(self, a: s.ScheduleHearing) -> None:
-        self._same_agency(a.actor)
-        self._in("安排听证", s.Stage.COMMENT_OPEN, s.Stage.PROCESSING)
+        self._allowed("schedule_hearing", a.actor)
         need: Period = self._rules().hearing_materials_before
         gap = (local_date(a.hearing_at) - local_date(a.materials_sent_at)).days
         self._require(
@@ -191,8 +181,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @record_step.validator
     def _v_record_step(self, a: s.RecordStep) -> None:
-        self._same_agency(a.actor)
-        self._in("记录论证", s.Stage.COMMENT_OPEN, s.Stage.PROCESSING)
+        self._allowed("record_step", a.actor)
         if a.step == "risk_assessment" and not a.controllable:
             raise IncompleteAction(
                 "风险不可控的，应当调整决策草案至风险可控后再记录（第二十四条）。"
@@ -206,8 +195,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @record_adoption.validator
     def _v_record_adoption(self, a: s.RecordAdoption) -> None:
-        self._same_agency(a.actor)
-        self._in("记录意见采纳", s.Stage.PROCESSING)
+        self._allowed("record_adoption", a.actor)
 
     @workflow.update
     async def submit_legality_review(self, a: s.SubmitLegalityReview) -> d.ActionResult:
@@ -224,8 +212,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @submit_legality_review.validator
     def _v_submit_legality_review(self, a: s.SubmitLegalityReview) -> None:
-        self._same_agency(a.actor)
-        self._in("送请合法性审查", s.Stage.PROCESSING)
+        self._allowed("submit_legality_review", a.actor)
         missing = []
         if self.adoption is None:
             missing.append("公众意见研究采纳情况（第十八条）")
@@ -249,8 +236,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @record_legality_opinion.validator
     def _v_record_legality_opinion(self, a: s.RecordLegalityOpinion) -> None:
-        self._same_agency(a.actor)
-        self._in("记录审查意见", s.Stage.LEGALITY_REVIEW)
+        self._allowed("record_legality_opinion", a.actor)
 
     @workflow.update
     async def record_decision(self, a: s.RecordDecision) -> d.ActionResult:
@@ -270,12 +256,13 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @record_decision.validator
     def _v_record_decision(self, a: s.RecordDecision) -> None:
-        self._supervisor(a.actor, "集体讨论决定")
+        self._same_agency(a.actor)
         if self.status is not s.Stage.REVIEWED:
             raise IllegalAction(
                 "未经合法性审查或者经审查不合法的，不得提交集体讨论（《重大行政决策程序暂行条例》"
                 f"第二十五条）；当前状态：{self.status.zh}。"
             )
+        self._allowed("record_decision", a.actor)
 
     @workflow.update
     async def report_to_committee(self, a: s.ReportToCommittee) -> d.ActionResult:
@@ -287,8 +274,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @report_to_committee.validator
     def _v_report_to_committee(self, a: s.ReportToCommittee) -> None:
-        self._same_agency(a.actor)
-        self._in("报告党委", s.Stage.DECIDED)
+        self._allowed("report_to_committee", a.actor)
 
     @workflow.update
     async def publish_decision(self, a: s.PublishDecision) -> d.ActionResult:
@@ -314,8 +300,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @publish_decision.validator
     def _v_publish_decision(self, a: s.PublishDecision) -> None:
-        self._same_agency(a.actor)
-        self._in("公布决策", s.Stage.REPORTED)
+        self._allowed("publish_decision", a.actor)
 
     @workflow.update
     async def archive(self, a: s.ArchiveConsultation) -> d.ActionResult:
@@ -326,5 +311,4 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @archive.validator
     def _v_archive(self, a: s.ArchiveConsultation) -> None:
-        self._same_agency(a.actor)
-        self._in("归档", s.Stage.PUBLISHED)
+        self._allowed("archive", a.actor)

@@ -32,35 +32,21 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Action, DisclosureRules, Light, Period
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
+    from schemas import registry
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
         RETRY,
-        RUNG_ZH,
         CaseWorkflow,
         IllegalAction,
         IncompleteAction,
     )
 
-__all__ = ["CLOCK_ZH", "RUNG_ZH", "DisclosureRequestWorkflow", "IllegalAction", "IncompleteAction"]
-
-CLOCK_ZH = {
-    "reply": "答复期限",
-    "confirmation": "申请确认期限",
-    "correction_notice": "补正告知期限",
-    "correction_period": "补正期限",
-    "consultation": "征求意见期限",
-    "fee": "缴费期限",
-    "remedy_reconsideration": "行政复议申请期限",
-    "remedy_litigation": "行政诉讼起诉期限",
-}
+__all__ = ["DisclosureRequestWorkflow", "IllegalAction", "IncompleteAction"]
 
 
 @workflow.defn
 class DisclosureRequestWorkflow(CaseWorkflow):
-    KIND = "disclosure"
-    KIND_ZH = "政府信息公开申请"
-    CLOCK_ZH = CLOCK_ZH
-    STATUS = s.Status
+    SPEC = registry.DISCLOSURE
     CARRY: ClassVar[dict[str, Any]] = {
         "outcome": Outcome | None,
         "correction_requested": bool,
@@ -348,8 +334,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @confirm_receipt.validator
     def _v_confirm_receipt(self, a: s.ConfirmReceipt) -> None:
-        self._same_agency(a.actor)
-        self._in("确认收到申请", s.Status.RECEIVED)
+        self._allowed("confirm_receipt", a.actor)
 
     @workflow.update
     async def request_correction(self, a: s.RequestCorrection) -> s.ActionResult:
@@ -394,8 +379,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @request_correction.validator
     def _v_request_correction(self, a: s.RequestCorrection) -> None:
-        self._same_agency(a.actor)
-        self._in("补正告知", s.Status.REGISTERED)
+        self._allowed("request_correction", a.actor)
         self._require(
             not self.correction_requested,
             "补正告知只能发出一次，并应一次性告知需要补正的全部事项（条例第三十条）。",
@@ -443,8 +427,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @submit_correction.validator
     def _v_submit_correction(self, a: s.SubmitCorrection) -> None:
-        self._same_agency(a.actor)
-        self._in("收到补正", s.Status.AWAITING_CORRECTION, s.Status.DEEMED_ABANDONED)
+        self._allowed("submit_correction", a.actor)
         window = self.clocks["correction_period"]
         at = self._fact_at(a.occurred_at, "收到补正", not_before=window.anchor_at)
         if self._correction_late(at) and not a.late_reason.strip():
@@ -467,8 +450,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @accept.validator
     def _v_accept(self, a: s.Accept) -> None:
-        self._same_agency(a.actor)
-        self._in("受理", s.Status.REGISTERED)
+        self._allowed("accept", a.actor)
 
     @workflow.update
     async def assign(self, a: s.Assign) -> s.ActionResult:
@@ -479,8 +461,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @assign.validator
     def _v_assign(self, a: s.Assign) -> None:
-        self._same_agency(a.actor)
-        self._in("拟办", s.Status.ACCEPTED)
+        self._allowed("assign", a.actor)
 
     @workflow.update
     async def start_consultation(self, a: s.StartConsultation) -> s.ActionResult:
@@ -526,8 +507,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @start_consultation.validator
     def _v_start_consultation(self, a: s.StartConsultation) -> None:
-        self._same_agency(a.actor)
-        self._in("征求意见", s.Status.ASSIGNED)
+        self._allowed("start_consultation", a.actor)
 
     @workflow.update
     async def record_consultation_delivery(self, a: s.RecordConsultationDelivery) -> s.ActionResult:
@@ -549,8 +529,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @record_consultation_delivery.validator
     def _v_record_consultation_delivery(self, a: s.RecordConsultationDelivery) -> None:
-        self._same_agency(a.actor)
-        self._in("记录送达", s.Status.CONSULTING)
+        self._allowed("record_consultation_delivery", a.actor)
         self._require(
             self.consultation_window,
             "该征求意见没有法定的答复期限（条例第三十三条第三款），无需记录送达。",
@@ -582,8 +561,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @record_consultation_answer.validator
     def _v_record_consultation_answer(self, a: s.RecordConsultationAnswer) -> None:
-        self._same_agency(a.actor)
-        self._in("记录征求意见结果", s.Status.CONSULTING)
+        self._allowed("record_consultation_answer", a.actor)
         self._fact_at(a.occurred_at, "收到意见", not_before=self.clocks["consultation"].anchor_at)
         if a.answer is s.ConsultationAnswer.OBJECTION and not a.reasons.strip():
             raise IncompleteAction("第三方不同意公开的，应记录其理由（条例第三十二条）。")
@@ -606,8 +584,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @request_fee.validator
     def _v_request_fee(self, a: s.RequestFee) -> None:
-        self._same_agency(a.actor)
-        self._in("收费通知", s.Status.ASSIGNED)
+        self._allowed("request_fee", a.actor)
 
     @workflow.update
     async def record_payment(self, a: s.RecordPayment) -> s.ActionResult:
@@ -624,8 +601,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @record_payment.validator
     def _v_record_payment(self, a: s.RecordPayment) -> None:
-        self._same_agency(a.actor)
-        self._in("记录缴费", s.Status.FEE_PENDING)
+        self._allowed("record_payment", a.actor)
         self._fact_at(a.occurred_at, "缴费", not_before=self.clocks["fee"].anchor_at)
 
     @workflow.update
@@ -644,8 +620,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @request_explanation.validator
     def _v_request_explanation(self, a: s.RequestExplanation) -> None:
-        self._same_agency(a.actor)
-        self._in("要求说明理由", s.Status.ASSIGNED)
+        self._allowed("request_explanation", a.actor)
 
     @workflow.update
     async def record_explanation(self, a: s.RecordExplanation) -> s.ActionResult:
@@ -699,8 +674,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @record_explanation.validator
     def _v_record_explanation(self, a: s.RecordExplanation) -> None:
-        self._same_agency(a.actor)
-        self._in("记录说明理由", s.Status.EXPLANATION_PENDING)
+        self._allowed("record_explanation", a.actor)
         if a.fixed_reply_date is not None:
             if a.decision is not s.ExplanationDecision.REASONABLE:
                 raise IncompleteAction("只有申请人说明的理由合理的，才确定延迟答复的期限。")
@@ -773,8 +747,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @extend.validator
     def _v_extend(self, a: s.Extend) -> None:
-        self._supervisor(a.actor, "延长答复期限（条例第三十三条第二款）")
-        self._in("延长答复期限", *(s.OPEN_FOR_REPLY - {s.Status.AWAITING_CORRECTION}))
+        self._allowed("extend", a.actor)
         try:
             clk.extend(
                 self.clocks["reply"],
@@ -801,8 +774,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @submit_for_review.validator
     def _v_submit_for_review(self, a: s.SubmitForReview) -> None:
-        self._same_agency(a.actor)
-        self._in("提交审核", s.Status.ASSIGNED)
+        self._allowed("submit_for_review", a.actor)
         if a.reply.outcome in (Outcome.OTHER_NO_CORRECTION, Outcome.OTHER_FEE_UNPAID):
             raise IllegalAction("该处理结果由系统在期限届满时自动作出，不能拟办。")
         if a.reply.outcome is Outcome.UNABLE_STILL_UNCLEAR and not self.corrected:
@@ -828,8 +800,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @review.validator
     def _v_review(self, a: s.Review) -> None:
-        self._supervisor(a.actor, "审核")
-        self._in("审核", s.Status.REVIEW)
+        self._allowed("review", a.actor)
         assert self.reply is not None
         discloses = self.reply.outcome in (Outcome.GRANTED, Outcome.PARTIAL)
         if a.approve and discloses and not a.confidentiality_reviewed:
@@ -863,8 +834,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @sign_off.validator
     def _v_sign_off(self, a: s.SignOff) -> None:
-        self._supervisor(a.actor, "签发")
-        self._in("签发", s.Status.SIGN_OFF)
+        self._allowed("sign_off", a.actor)
         if self.agency.four_eyes and a.approve and a.actor.id == self.reviewed_by:
             raise IllegalAction(
                 "审核与签发须由两名不同的负责人完成（四眼原则）：本答复由您审核，请由另一位负责人签发。"
@@ -917,8 +887,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @serve.validator
     def _v_serve(self, a: s.Serve) -> None:
-        self._same_agency(a.actor)
-        self._in("送达", s.Status.REPLIED)
+        self._allowed("serve", a.actor)
         if a.served_on is not None:
             assert self.replied_at is not None
             if a.served_on < local_date(self.replied_at) or a.served_on > local_date(
@@ -954,7 +923,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             raise IllegalAction(
                 "答复送达前不能归档：归档材料应包括答复书和送达证明（条例第四十五条）。"
             )
-        self._in("归档", s.Status.REMEDY_WINDOW, *s.CLOSED_WITHOUT_REPLY)
+        self._allowed("archive", a.actor)
 
     @workflow.update
     async def withdraw(self, a: s.Withdraw) -> s.ActionResult:
@@ -966,8 +935,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @withdraw.validator
     def _v_withdraw(self, a: s.Withdraw) -> None:
-        self._same_agency(a.actor)
-        self._in("撤回申请", s.Status.RECEIVED, *s.OPEN_FOR_REPLY)
+        self._allowed("withdraw", a.actor)
 
     @workflow.update
     async def add_note(self, a: s.AddNote) -> s.ActionResult:
@@ -976,8 +944,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     @add_note.validator
     def _v_add_note(self, a: s.AddNote) -> None:
-        self._same_agency(a.actor)
-        self._require(self.status is not s.Status.ARCHIVED, "案件已归档，不能再添加备注。")
+        self._allowed("add_note", a.actor)
 
 
 _CHANNEL_ZH = {

@@ -16,23 +16,15 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as d
     from schemas import emergency as s
+    from schemas import registry
     from workflows.casework import CaseWorkflow, IncompleteAction, local_tz
 
-_CLOCK_ZH = {
-    "authoritative_release": "权威信息发布时限",
-    "press_conference": "新闻发布会时限",
-    "response": "舆情回应时限",
-    "follow_up": "持续发布间隔",
-}
 FIRST_RELEASE = ("authoritative_release", "response")
 
 
 @workflow.defn
 class EmergencyReleaseWorkflow(CaseWorkflow):
-    KIND = "emergency"
-    KIND_ZH = "突发事件信息发布"
-    CLOCK_ZH = _CLOCK_ZH
-    STATUS = s.EmergencyStatus
+    SPEC = registry.EMERGENCY
     CARRY: ClassVar[dict[str, Any]] = {
         "releases": list[s.Release],
         "draft": s.SubmitDraft | None,
@@ -132,8 +124,7 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
 
     @submit_draft.validator
     def _v_submit_draft(self, a: s.SubmitDraft) -> None:
-        self._same_agency(a.actor)
-        self._in("提交稿件", s.EmergencyStatus.DRAFTING, s.EmergencyStatus.RELEASED)
+        self._allowed("submit_draft", a.actor)
         if a.kind is not s.ReleaseKind.AUTHORITATIVE and not self.releases:
             raise IncompleteAction("首次发布应为权威信息（国办发〔2016〕80号）。")
 
@@ -183,8 +174,7 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
 
     @approve_release.validator
     def _v_approve_release(self, a: s.ApproveRelease) -> None:
-        self._supervisor(a.actor, "信息发布（谁发布谁审查）")
-        self._in("审核发布", s.EmergencyStatus.AWAITING_APPROVAL)
+        self._allowed("approve_release", a.actor)
 
     @workflow.update
     async def hold_press_conference(self, a: s.HoldPressConference) -> d.ActionResult:
@@ -202,13 +192,7 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
 
     @hold_press_conference.validator
     def _v_hold_press_conference(self, a: s.HoldPressConference) -> None:
-        self._same_agency(a.actor)
-        self._in(
-            "召开新闻发布会",
-            s.EmergencyStatus.DRAFTING,
-            s.EmergencyStatus.AWAITING_APPROVAL,
-            s.EmergencyStatus.RELEASED,
-        )
+        self._allowed("hold_press_conference", a.actor)
         self._require(self.press_conference_at is None, "新闻发布会已召开。")
         self._fact_at(a.occurred_at, "新闻发布会", not_before=self.inp.detected_at)
 
@@ -228,8 +212,7 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
 
     @close.validator
     def _v_close(self, a: s.CloseEmergency) -> None:
-        self._supervisor(a.actor, "结束处置")
-        self._in("结束", s.EmergencyStatus.RELEASED)
+        self._allowed("close", a.actor)
         if (
             self.inp.grade.needs_release_and_press
             and self.press_conference_at is None

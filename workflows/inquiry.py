@@ -19,14 +19,10 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as d
     from schemas import inquiry as s
+    from schemas import registry
     from workflows.casework import ACTIVITY_TIMEOUT, RETRY, CaseWorkflow
     from workflows.disclosure import DisclosureRequestWorkflow
 
-_CLOCK_ZH = {
-    "reply": "留言答复期限",
-    "reprint_target": "转载目标时限",
-    "petition_notice": "信访受理告知期限",
-}
 PERIODS = {
     s.InquiryCategory.CONSULTATION: "consultation_reply",
     s.InquiryCategory.SUGGESTION: "suggestion_reply",
@@ -38,10 +34,7 @@ PERIODS = {
 
 @workflow.defn
 class InquiryWorkflow(CaseWorkflow):
-    KIND = "inquiry"
-    KIND_ZH = "网民留言"
-    CLOCK_ZH = _CLOCK_ZH
-    STATUS = s.InquiryStatus
+    SPEC = registry.INQUIRY
     CARRY: ClassVar[dict[str, Any]] = {
         "transfers": list[s.TransferRecord],
         "converted_to": str | None,
@@ -153,8 +146,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @transfer.validator
     def _v_transfer(self, a: s.Transfer) -> None:
-        self._same_agency(a.actor)
-        self._in("转办", s.InquiryStatus.HANDLING)
+        self._allowed("transfer", a.actor)
         self._require(a.to_unit != self.unit, f"留言已由{self.unit}办理。")
 
     @workflow.update
@@ -166,8 +158,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @inform_delay.validator
     def _v_inform_delay(self, a: s.InformDelay) -> None:
-        self._same_agency(a.actor)
-        self._in("告知延期", s.InquiryStatus.HANDLING)
+        self._allowed("inform_delay", a.actor)
 
     @workflow.update
     async def answer(self, a: s.Answer) -> d.ActionResult:
@@ -192,8 +183,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @answer.validator
     def _v_answer(self, a: s.Answer) -> None:
-        self._same_agency(a.actor)
-        self._in("答复", s.InquiryStatus.HANDLING)
+        self._allowed("answer", a.actor)
 
     @workflow.update
     async def convert_to_disclosure(self, a: s.ConvertToDisclosure) -> d.ActionResult:
@@ -239,8 +229,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @convert_to_disclosure.validator
     def _v_convert_to_disclosure(self, a: s.ConvertToDisclosure) -> None:
-        self._same_agency(a.actor)
-        self._in("转为依申请公开", s.InquiryStatus.HANDLING)
+        self._allowed("convert_to_disclosure", a.actor)
 
     @workflow.update
     async def convert_to_petition(self, a: s.ConvertToPetition) -> d.ActionResult:
@@ -270,8 +259,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @convert_to_petition.validator
     def _v_convert_to_petition(self, a: s.ConvertToPetition) -> None:
-        self._same_agency(a.actor)
-        self._in("转信访办理", s.InquiryStatus.HANDLING)
+        self._allowed("convert_to_petition", a.actor)
         self._require(self._rules().petition_notice is not None, "本地规则未配置信访办理期限。")
 
     @workflow.update
@@ -286,8 +274,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @notify_petitioner.validator
     def _v_notify_petitioner(self, a: s.NotifyPetitioner) -> None:
-        self._same_agency(a.actor)
-        self._in("告知信访人", s.InquiryStatus.PETITION)
+        self._allowed("notify_petitioner", a.actor)
 
     @workflow.update
     async def close(self, a: s.Close) -> d.ActionResult:
@@ -298,5 +285,4 @@ class InquiryWorkflow(CaseWorkflow):
 
     @close.validator
     def _v_close(self, a: s.Close) -> None:
-        self._same_agency(a.actor)
-        self._in("办结", s.InquiryStatus.ANSWERED, s.InquiryStatus.CONVERTED)
+        self._allowed("close", a.actor)

@@ -16,9 +16,8 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as d
     from schemas import emergency as s
+    from schemas import registry
     from workflows.casework import CaseWorkflow
-
-_CLOCK_ZH = {"conference": "本季度新闻发布会", "quarter": "季度"}
 
 
 def quarter_of(day: datetime) -> int:
@@ -27,10 +26,8 @@ def quarter_of(day: datetime) -> int:
 
 @workflow.defn
 class PressConferencePlanWorkflow(CaseWorkflow):
-    KIND = "emergency"  # LAW.md §3: the public-opinion response family (rules in [emergency])
-    KIND_ZH = "新闻发布会制度"
-    CLOCK_ZH = _CLOCK_ZH
-    STATUS = s.PressPlanStatus
+    SPEC = registry.PRESS_PLAN
+    PACK_SECTION = "emergency"  # LAW.md §3: the public-opinion family (rules in [emergency])
     CARRY: ClassVar[dict[str, Any]] = {"quarter": int, "held": dict[int, int]}
     DUE_CLOCKS = ("conference",)
 
@@ -129,6 +126,6 @@ class PressConferencePlanWorkflow(CaseWorkflow):
 
     @record_press_conference.validator
     def _v_record_press_conference(self, a: s.RecordPressConference) -> None:
-        self._same_agency(a.actor)
+        self._allowed("record_press_conference", a.actor)
         self._require(a.held_on.year == self.inp.year, f"只记录{self.inp.year}年的新闻发布会。")
         self._require(a.held_on <= workflow.now(), "不能记录尚未举办的新闻发布会。")

@@ -18,25 +18,18 @@ from sqlmodel import Session, col, func, select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.cases import archived
 from api import deps
 from api.ratelimit import RateLimiter, client_key
 from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from schemas.disclosure import Actor, CaseViewBase
-from schemas.kinds import CLOSED, STATUS_NAMES
+from schemas.registry import CLOSED, KINDS, RUNG_ZH, STATUS_NAMES, labels
 from store.calendar import load_calendar, overrides
-from store.cases import get_case
+from store.cases import archived, get_case
 from store.models import CaseRow
 from store.sessions import open_session, revoke
 from store.users import user_for_token
-from workflows.casework import RUNG_ZH
-from workflows.consultation import _CLOCK_ZH as CONSULTATION_CLOCKS
-from workflows.disclosure import CLOCK_ZH
-from workflows.emergency import _CLOCK_ZH as EMERGENCY_CLOCKS
-from workflows.inquiry import _CLOCK_ZH as INQUIRY_CLOCKS
-from workflows.press_plan import _CLOCK_ZH as PRESS_PLAN_CLOCKS
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
@@ -49,24 +42,11 @@ def _beijing(value: datetime | None) -> str:
 
 templates.env.filters["bj"] = _beijing
 
-KINDS = {
-    "disclosure": "依申请公开",
-    "consultation": "重大决策预公开",
-    "emergency": "突发事件",
-    "inquiry": "网络问政",
-}
-# Each kind's own clock labels: the same clock name means different things in different kinds
-# (the disclosure "reply" is 答复期限, the inquiry "reply" 留言答复期限).
-CLOCK_LABELS: dict[str, dict[str, str]] = {
-    "disclosure": CLOCK_ZH,
-    "inquiry": INQUIRY_CLOCKS,
-    "emergency": {**EMERGENCY_CLOCKS, **PRESS_PLAN_CLOCKS},
-    "consultation": CONSULTATION_CLOCKS,
-}
+KIND_ZH = {name: spec.zh for name, spec in KINDS.items()}
 
 
 def clock_labels(kind: str) -> dict[str, str]:
-    return CLOCK_LABELS.get(kind, {})
+    return labels(kind)
 
 
 class LoginRequired(Exception):
@@ -230,7 +210,7 @@ def _board(
             "oldest": rows(t0.is_not(None), order=t0, limit=10),
             "chart": _chart([(d, light, int(n)) for d, light, n in by_day if d], first_week),
             "now": now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
-            "kinds": KINDS,
+            "kinds": KIND_ZH,
             "status_zh": STATUS_NAMES,
             "list_limit": LIST_LIMIT,
         }

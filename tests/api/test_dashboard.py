@@ -48,4 +48,4 @@ def test_each_kind_reads_its_own_clock_labels() -> None:
     assert clock_labels("disclosure")["reply"] == "答复期限"
     assert clock_labels("inquiry")["reply"] == "留言答复期限"
     assert clock_labels("consultation")["legality_review"] == "合法性审查时间（不少于）"
-    assert clock_labels("emergency")["conference"] == "本季度新闻发布会"
+    assert clock_labels("press_plan")["conference"] == "本季度新闻发布会"

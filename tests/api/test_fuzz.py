@@ -19,16 +19,14 @@ What is not fuzzed, and why:
   refusal path only (the tokens are an officer's and a supervisor's of the agency owning the
   cases): as an administrator, every accepted calendar change would recalculate every running
   workflow on the session's shared dev server, other tests' cases included.
-Every operation in the spec is fuzzed. One route serves every action on a case and the spec
-types its body as a free-form object, so the test also fuzzes each action against its own
-body model (added to the spec here), or random bodies would never reach the workflows.
+Every operation in the spec is fuzzed: the typed route of each (kind, action), generated from
+the registry, and the generic action route that dispatches by the case's kind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -54,8 +52,8 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from api.routes.cases import ACTIONS_BY_KIND
 from gongkai.settings import Settings
+from schemas.registry import KINDS
 from store.cases import case_events, get_case, put_agency
 from store.db import make_engine, migrate
 from store.models import Agency, CaseRow, DocumentRow, PublicComment
@@ -71,15 +69,9 @@ pytestmark = pytest.mark.integration
 # more than sending them, and the whole test takes some 30 s of CPU.
 EXAMPLES, ACTION_EXAMPLES = 15, 5
 ACT = "/v1/cases/{case_no}/actions/{action}"
-CREATES = {
-    "/v1/disclosure-requests",
-    "/v1/consultations",
-    "/v1/emergencies",
-    "/v1/press-conference-plans",
-    "/v1/inquiries",
-}
+CREATES = {f"/v1/{k.path}" for k in KINDS.values()}
 # 2xx POSTs that change no case: the codec only transforms what it is sent; a user is no case.
-NO_CASE = {"/codec/decode", "/codec/encode", "/v1/users"}
+NO_CASE = {"/codec/decode", "/v1/users"}
 
 APPLICATION = {
     "agency": "SZ-GT",
@@ -118,36 +110,6 @@ OPENINGS: list[tuple[str, str, str, dict[str, Any]]] = [
     ),
     ("stranger", "disclosure", "/v1/disclosure-requests", {**APPLICATION, "agency": "OTHER"}),
 ]
-
-
-# -- the spec, with each action's body ------------------------------------------------------
-
-
-def with_action_bodies(spec: dict[str, Any]) -> dict[str, Any]:
-    """The spec as served, plus ``POST /v1/cases/{case_no}/actions/<name>`` for every action,
-    its body typed by the action's model (without ``actor``: the token says who acts)."""
-    spec = copy.deepcopy(spec)
-    generic = spec["paths"][ACT]["post"]
-    components = spec.setdefault("components", {}).setdefault("schemas", {})
-    models = defaultdict(list)
-    for table in ACTIONS_BY_KIND.values():
-        for name, (_, model) in table.items():
-            models[name].append(model)
-    for name, alternatives in sorted(models.items()):
-        bodies = []
-        for model in alternatives:
-            body = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            components.update(body.pop("$defs", {}))
-            body["properties"].pop("actor")
-            body["required"].remove("actor")
-            bodies.append(body)
-        op = copy.deepcopy(generic)
-        op["operationId"] = f"act_{name.replace('-', '_')}"
-        op["parameters"] = [p for p in op["parameters"] if p["name"] != "action"]
-        content = op["requestBody"]["content"]["application/json"]
-        content["schema"] = bodies[0] if len(bodies) == 1 else {"anyOf": bodies}
-        spec["paths"][ACT.replace("{action}", name)] = {"post": op}
-    return spec
 
 
 def breakable(op: schemathesis.APIOperation) -> bool:
@@ -245,7 +207,7 @@ def _send(case: schemathesis.Case, mode: GenerationMode, ledger: Ledger, app: Wi
     if not 200 <= res.status_code < 300 or case.method.upper() != "POST":
         return
     path = case.operation.path
-    if path.startswith("/v1/cases/{case_no}/actions/"):
+    if "/{case_no}/actions/" in path:
         ledger.acted[str(case.path_parameters["case_no"])] += 1
         ledger.touched.add(str(case.path_parameters["case_no"]))
     elif path == "/v1/consultations/{case_no}/comments":
@@ -262,14 +224,15 @@ def _strategy(
     op: schemathesis.APIOperation,
     mode: GenerationMode,
     tokens: list[str],
-    targets: list[tuple[str, str]],
+    targets: list[tuple[str, str, str]],
 ) -> st.SearchStrategy[schemathesis.Case]:
     generated = st.one_of(
         *(op.as_strategy(mode, headers={"authorization": token}) for token in tokens)
     )
-    if op.path.startswith("/v1/cases/{case_no}/actions/") and op.path != ACT:
-        action = op.path.rsplit("/", 1)[1]
-        targets = [t for t in targets if t[1] == action]
+    if "/{case_no}/actions/" in op.path and op.path != ACT:
+        collection, action = op.path.split("/")[2], op.path.rsplit("/", 1)[1]
+        kind = next(k.kind for k in KINDS.values() if k.path == collection)
+        targets = [t for t in targets if t[1] == action and t[2] == kind]
     if not targets:  # an action of a kind the test opens no case of
         return generated
 
@@ -277,8 +240,8 @@ def _strategy(
     # are no dates: half the examples name a real case (with an action its kind knows), a
     # document it has, the caller's own agency, a real start day, so that the fuzzer also
     # reaches the workflows, their validators and the accepted paths.
-    def aim(args: tuple[schemathesis.Case, bool, tuple[str, str]]) -> schemathesis.Case:
-        case, real, (case_no, action) = args
+    def aim(args: tuple[schemathesis.Case, bool, tuple[str, str, str]]) -> schemathesis.Case:
+        case, real, (case_no, action, _) = args
         if not real:
             return case
         if "case_no" in case.path_parameters:
@@ -322,12 +285,12 @@ def fuzz(
     schema: Any, app: Witness, ledger: Ledger, tokens: list[str], cases: dict[str, str]
 ) -> list[str]:
     """Every operation, in both modes; returns their labels."""
-    targets = [(no, action) for no, kind in cases.items() for action in ACTIONS_BY_KIND[kind]]
+    targets = [(no, a.name, kind) for no, kind in cases.items() for a in KINDS[kind].actions]
     operations = []
     for result in schema.get_all_operations():
         op = result.ok()
         operations.append(op.label)
-        one_action = op.path.startswith("/v1/cases/{case_no}/actions/") and op.path != ACT
+        one_action = "/{case_no}/actions/" in op.path and op.path != ACT
         examples = ACTION_EXAMPLES if one_action else EXAMPLES
         for mode in GenerationMode:
             if mode is GenerationMode.NEGATIVE and not breakable(op):
@@ -463,9 +426,7 @@ async def test_fuzzing_finds_no_server_error_and_refused_requests_change_no_case
     app = Witness(create_app(config))
     started, cpu, ledger = time.monotonic(), time.process_time(), Ledger()
     async with worker(local_env, engine, config.temporal_task_queue, config):
-        served = await asyncio.to_thread(schemathesis.openapi.from_asgi, "/openapi.json", app)
-        schema = schemathesis.openapi.from_dict(with_action_bodies(served.raw_schema))
-        schema.app = app
+        schema = await asyncio.to_thread(schemathesis.openapi.from_asgi, "/openapi.json", app)
         await asyncio.to_thread(_wait_for_temporal, schema)
         cases = await asyncio.to_thread(_open, schema, tokens)
         try:

@@ -70,7 +70,14 @@ class NoTemporal:
         raise AssertionError(f"a refused request reached Temporal ({name})")
 
 
-CASE = "GK-2026-000001"
+CASE = "GK-2026-000001"  # registered
+# Cases in the status each action needs: a step not allowed now is refused (409) before its
+# body is even read, so body checks need a case where the step is allowed.
+IN_STATUS = {
+    "assigned": "GK-2026-000002",
+    "consulting": "GK-2026-000003",
+    "explanation_pending": "GK-2026-000004",
+}
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
 APPLICATION = {
     "agency": "SZ-GT",
@@ -141,6 +148,8 @@ def officer(
         )
         _, token = add_user(engine, "li.officer", "李经办", "SZ-GT", "officer", NOW, "test")
         ensure_case_row(engine, case_row(CASE, officer="li.officer", status="registered"))
+        for status, number in IN_STATUS.items():
+            ensure_case_row(engine, case_row(number, officer="li.officer", status=status))
         yield Officer(http, engine, {"authorization": f"Bearer {token}"})
 
 
@@ -151,7 +160,7 @@ STARTS = [
     (
         "/v1/inquiries",
         {
-            **APPLICATION,
+            "agency": "SZ-GT",
             "category": "consultation",
             "person": {"name": "李四"},
             "subject": "公交",
@@ -279,7 +288,7 @@ def test_unknown_outcome_codes_and_actions_are_refused_with_the_known_ones(
 ) -> None:
     officer.refused(
         "POST",
-        f"/v1/cases/{CASE}/actions/submit-for-review",
+        f"/v1/cases/{IN_STATUS['assigned']}/actions/submit-for-review",
         422,
         "'reply.outcome'",
         "'GRANTED'",
@@ -287,7 +296,7 @@ def test_unknown_outcome_codes_and_actions_are_refused_with_the_known_ones(
     )
     officer.refused(
         "POST",
-        f"/v1/cases/{CASE}/actions/record-consultation-answer",
+        f"/v1/cases/{IN_STATUS['consulting']}/actions/record-consultation-answer",
         422,
         "'answer'",
         "'consent'",
@@ -297,7 +306,7 @@ def test_unknown_outcome_codes_and_actions_are_refused_with_the_known_ones(
         "POST",
         f"/v1/cases/{CASE}/actions/approve-everything",
         404,
-        "Unknown action 'approve-everything'",
+        "没有“approve-everything”这一操作",
         "accept",
         json={},
     )
@@ -363,7 +372,7 @@ def test_malformed_case_numbers_in_paths_are_refused(officer: Officer, case_no: 
             method,
             path,
             404,
-            "is not a case number",
+            "不是案件编号",
             "GK-2026-000123",
             json={} if method == "POST" else None,
         )
@@ -442,4 +451,5 @@ def test_text_postgresql_would_refuse_is_refused_at_the_api(
 def test_action_text_and_dates_have_limits(
     officer: Officer, action: str, body: dict[str, Any], words: list[str]
 ) -> None:
-    officer.refused("POST", f"/v1/cases/{CASE}/actions/{action}", 422, *words, json=body)
+    case = IN_STATUS["explanation_pending"] if action == "record-explanation" else CASE
+    officer.refused("POST", f"/v1/cases/{case}/actions/{action}", 422, *words, json=body)

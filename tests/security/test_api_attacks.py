@@ -134,7 +134,8 @@ def test_finding4_far_dates_and_typed_in_approvers_change_nothing(api: Api) -> N
     api.act(case, "request-explanation", {"reason": "一月内申请120件"})
     before = api.http.get(f"/v1/cases/{case}", headers=api.tokens["officer"]).json()
     for who, body, status in (
-        ("officer", {"fixed_reply_date": "2027-06-30", "approver": "局长"}, 409),
+        ("officer", {"fixed_reply_date": "2027-06-30", "approver": "局长"}, 422),  # no such field
+        ("officer", {"fixed_reply_date": "2027-06-30"}, 409),  # not the head of the GI office
         ("officer", {"fixed_reply_date": "9999-12-31"}, 422),
         ("supervisor", {"fixed_reply_date": "9999-12-31"}, 422),
         ("supervisor", {"fixed_reply_date": str(date.today() + timedelta(days=800))}, 422),

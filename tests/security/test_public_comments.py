@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from api.app import create_app
-from api.routes.kinds import CommentGuard
+from api.routes.comments import CommentGuard
 from gongkai.settings import Settings
 from store.cases import ensure_case_row
 from store.models import PublicComment

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from activities.cases import reconcile_with
-from schemas.kinds import LOST
+from schemas.registry import LOST
 from store.models import CaseEventRow, CaseRow
 from tests.security.conftest import Running
 

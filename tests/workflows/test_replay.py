@@ -16,17 +16,13 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from gongkai.temporal import data_converter
+from schemas import registry
 from tests.conftest import TEST_SETTINGS
 from workers.worker import WORKFLOWS
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
-KINDS = {
-    "DisclosureRequestWorkflow",
-    "InquiryWorkflow",
-    "EmergencyReleaseWorkflow",
-    "ConsultationWorkflow",
-    "PressConferencePlanWorkflow",
-}
+# Every case kind of the registry has a recorded history.
+KINDS = {cls.__name__ for cls in registry.workflows()}
 
 
 def _files() -> list[Path]:

@@ -1,0 +1,271 @@
+"""What every case kind does through the API: opening a case and taking an action on it, the
+same way for every kind of the registry (schemas/registry.py).
+
+Opening: the actor's own agency, a case number per agency and year (the same Idempotency-Key
+always gets the same one), a visible read-model row, then the workflow with the case number as
+its ID. Acting: who may and in which status is checked against the registry before the body is
+examined (409), the body against its typed model (422), then the workflow's Update decides; a
+burst on one case gets quick, definite answers (429/503 with Retry-After), never a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import HTTPException
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api import deps
+from api.idempotency import REUSED, Replay, request_hash, scoped_key
+from gongkai.settings import Settings
+from rules.calendar import SHANGHAI
+from rules.packs import RulePackError, select_pack
+from schemas import disclosure as s
+from schemas.registry import KINDS, ActionSpec, KindSpec
+from schemas.search import GK_AGENCY, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
+from store.cases import allocate_case_no, ensure_case_row, get_agency, get_case
+from store.models import CaseRow
+
+
+class CaseCreated(BaseModel):
+    case_no: str
+    status: str
+    created: bool
+
+
+def aware(moment: datetime) -> datetime:
+    """An instant without offset is Beijing time."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def _moment(
+    kind: KindSpec, jurisdiction: str, name: str, value: datetime, now: datetime
+) -> datetime:
+    """A moment the request says has happened: it must have, and under a law Gongkai knows
+    (LAW.md §1.5), or the case's clocks would start from nonsense."""
+    moment = aware(value)
+    local = moment.astimezone(SHANGHAI)
+    if moment > now:
+        raise HTTPException(
+            422,
+            f"'{name}'（北京时间{local:%Y-%m-%d %H:%M}）在未来：请填写实际发生的时间"
+            f"（'{name}' {local:%Y-%m-%d %H:%M} Beijing time is in the future）。",
+        )
+    section = "emergency" if kind.kind == "press_plan" else kind.kind
+    try:
+        select_pack(section, jurisdiction, local.date())  # type: ignore[arg-type]
+    except RulePackError as exc:
+        raise HTTPException(422, f"'{name}': {exc}") from exc
+    return moment
+
+
+async def open_case(op: deps.Opening, kind: KindSpec, body: s.CreateBase) -> CaseCreated:
+    """Open a case of ``kind`` from its create body (schemas/*.py ``to_input``)."""
+    actor, engine, client, settings = op.actor, op.engine, op.client, op.settings
+    if actor.role not in (s.Role.OFFICER, s.Role.SUPERVISOR) or actor.agency != body.agency:
+        raise HTTPException(403, "只能为本机关登记案件（管理员管理系统，不办理案件）。")
+    problem = body.problem()
+    if problem:
+        raise HTTPException(422, problem)
+    agency = get_agency(engine, body.agency)
+    if agency is None:
+        raise HTTPException(422, f"没有机关代码“{body.agency}”：请管理员先添加该机关。")
+    # A client's key is its own: scoped by route, agency and user, and tied to the request's
+    # body. A request's natural key (one press-conference plan per agency and year) is the
+    # agency's.
+    key, body_hash = None, None
+    if op.idempotency_key:
+        key = scoped_key(kind.kind, body.agency, actor.id, op.idempotency_key)
+        body_hash = op.body_hash
+    elif natural := body.natural_key():
+        key = scoped_key(kind.kind, body.agency, None, natural)
+    now = datetime.now(UTC)
+    opened = _moment(kind, agency.jurisdiction, body.OPENED_FIELD, body.opened_at() or now, now)
+    for name, value in body.other_moments().items():
+        _moment(kind, agency.jurisdiction, name, value, now)
+    allocated = allocate_case_no(
+        engine, agency, opened.astimezone(SHANGHAI).year, now, key, body_hash
+    )
+    if allocated.existing and body_hash is not None and allocated.request_hash != body_hash:
+        raise HTTPException(422, REUSED)
+    info = s.AgencyInfo(**agency.model_dump(exclude={"case_prefix"}))
+    inp = body.to_input(allocated.case_no, info, actor, opened)
+    ensure_case_row(
+        engine,
+        CaseRow(
+            case_no=allocated.case_no,
+            kind=kind.kind,
+            agency=agency.code,
+            officer=actor.id,
+            status=body.INITIAL_STATUS,
+            light="green",
+            summary=body.summary()[:200],
+            created_at=now,
+            updated_at=now,
+        ),
+    )
+    try:
+        await client.start_workflow(
+            kind.workflow_class.run,  # type: ignore[attr-defined]
+            inp,
+            id=allocated.case_no,
+            task_queue=settings.temporal_task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            # A retried request with the same Idempotency-Key finds the case already running.
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
+            if allocated.existing
+            else WorkflowIDConflictPolicy.FAIL,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(GK_KIND, kind.kind),
+                    SearchAttributePair(GK_AGENCY, agency.code),
+                    SearchAttributePair(GK_STATUS, body.INITIAL_STATUS),
+                    SearchAttributePair(GK_LIGHT, "green"),
+                    SearchAttributePair(GK_OFFICER, actor.id),
+                ]
+            ),
+        )
+    except WorkflowAlreadyStartedError as exc:
+        raise HTTPException(409, f"案件{allocated.case_no}已存在。") from exc
+    return CaseCreated(
+        case_no=allocated.case_no, status=body.INITIAL_STATUS, created=not allocated.existing
+    )
+
+
+# How case numbers read (allocate_case_no): <prefix>-<year>-<serial>, e.g. GK-2026-000123.
+CASE_NO = re.compile(r"[A-Z0-9]+-\d{4}-\d{6,}")
+
+
+def visible(engine: Engine, case_no: str, actor: s.Actor) -> CaseRow:
+    """The case's row, if this person may see it (case numbers in any letter case)."""
+    number = case_no.strip().upper()
+    row = get_case(engine, number)
+    if row is None and not CASE_NO.fullmatch(number):
+        shown = case_no if len(case_no) <= 40 else f"{case_no[:40]}…"
+        raise HTTPException(404, f"“{shown}”不是案件编号：案件编号形如 GK-2026-000123。")
+    if row is None:
+        raise HTTPException(404, f"没有案件{number}。")
+    if not deps.sees_every_agency(actor) and row.agency != actor.agency:
+        raise HTTPException(403, "该案件属于其他机关。")
+    return row
+
+
+def permitted(
+    engine: Engine, case_no: str, actor: s.Actor, kind: str, action: str
+) -> tuple[CaseRow, KindSpec, ActionSpec]:
+    """Before the body is read: the case exists and is this person's to see, the action is one
+    of its kind's, and this person may take it in the case's status (409 otherwise)."""
+    row = visible(engine, case_no, actor)
+    spec = KINDS.get(row.kind)
+    if spec is None or (kind != "*" and spec.kind != kind):
+        raise HTTPException(404, f"案件{row.case_no}不是{KINDS[kind].zh}案件。")
+    step = spec.action(action)
+    if step is None:
+        known = "、".join(a.name for a in spec.actions)
+        raise HTTPException(404, f"{spec.zh}案件没有“{action}”这一操作；可以进行的操作：{known}。")
+    if actor.role not in (s.Role.OFFICER, s.Role.SUPERVISOR):
+        raise HTTPException(409, "管理员负责管理系统，不办理案件；请由本机关经办人或负责人办理。")
+    refusal = step.refusal(spec, actor.role, row.status)
+    if refusal is not None:
+        raise HTTPException(409, refusal)
+    return row, spec, step
+
+
+# Actions in flight per case in this process (finding 7: a burst on one case must get quick,
+# definite answers, not pile up against Temporal's limit of in-flight Updates per workflow).
+_IN_FLIGHT: dict[str, int] = {}
+BUSY = "本案正有其他操作在处理，请稍后重试。"
+CLOSED_CASE = "案件{}已办结，不能再变更。"
+
+
+async def perform(
+    row: CaseRow,
+    kind: KindSpec,
+    step: ActionSpec,
+    body: BaseModel,
+    actor: s.Actor,
+    engine: Engine,
+    client: Client,
+    settings: Settings,
+    idempotency_key: str | None,
+) -> Any:
+    """Send the step to the case's workflow as its Update and answer definitely."""
+    arg = step.body.model_validate({**body.model_dump(), "actor": actor.model_dump()})
+    replay, update_id = None, None
+    case_no = row.case_no
+    if idempotency_key:
+        key = scoped_key(
+            f"action:{step.name}", row.agency, actor.id, f"{case_no}:{idempotency_key}"
+        )
+        replay = Replay(engine, key, request_hash(body.model_dump(mode="json")))
+        stored = replay.claim()
+        if stored is not None:
+            return JSONResponse(stored[1], status_code=stored[0])
+        update_id = f"idem-{key[:40]}"  # Temporal applies an Update ID once per run
+    if _IN_FLIGHT.get(case_no, 0) >= settings.case_actions_in_flight:
+        if replay:
+            replay.release()
+        raise HTTPException(429, BUSY, headers={"Retry-After": "1"})
+    _IN_FLIGHT[case_no] = _IN_FLIGHT.get(case_no, 0) + 1
+    try:
+        update = getattr(kind.workflow_class, step.update)
+        result: s.ActionResult = await asyncio.wait_for(
+            client.get_workflow_handle(case_no).execute_update(update, arg, id=update_id),
+            timeout=settings.action_timeout_seconds,
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        code, message = 409, str(cause)
+        if isinstance(cause, ApplicationError):
+            code = 422 if cause.type == "IncompleteAction" else 409
+            message = cause.message
+        if replay:
+            replay.done(code, {"status": code, "detail": message})
+        raise HTTPException(code, message) from exc
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
+        if replay:
+            replay.release()
+        raise HTTPException(
+            503,
+            "操作已提交但未能及时确认；请用同一 Idempotency-Key 重试以获取结果（不会重复办理）。",
+            headers={"Retry-After": "2"},
+        ) from exc
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            if replay:
+                replay.done(409, {"status": 409, "detail": CLOSED_CASE.format(case_no)})
+            raise HTTPException(409, CLOSED_CASE.format(case_no)) from exc
+        if replay:
+            replay.release()
+        if exc.status == RPCStatusCode.RESOURCE_EXHAUSTED:
+            raise HTTPException(429, BUSY, headers={"Retry-After": "1"}) from exc
+        raise HTTPException(
+            503, "工作流引擎暂时无法处理，请稍后重试。", headers={"Retry-After": "2"}
+        ) from exc
+    finally:
+        left = _IN_FLIGHT.get(case_no, 1) - 1
+        if left > 0:
+            _IN_FLIGHT[case_no] = left
+        else:
+            _IN_FLIGHT.pop(case_no, None)
+    if replay:
+        replay.done(200, result.model_dump(mode="json"))
+    return result

@@ -1,0 +1,515 @@
+"""One registry of case kinds: what each kind *is*, written once and read everywhere.
+
+For every kind — its workflow (by import path, so that this module stays importable from every
+layer), its status enum with Chinese names and which statuses are closed, its clocks' and rungs'
+Chinese labels, how a case of it is opened, and its actions: the name, the workflow Update, the
+typed body, who may take it, in which statuses, and the one-line statutory basis. The worker
+registers the workflows from here, the API generates one typed route per (kind, action), the
+workflows' validators check role and status from here, and the board, the metrics, the report,
+the reconciliation and the replay tests read their lists here. Adding a kind is one workflow
+module plus one entry (docs/kinds.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from schemas import consultation as c
+from schemas import disclosure as d
+from schemas import emergency as e
+from schemas import inquiry as q
+from schemas.disclosure import Role
+
+OFFICERS = frozenset({Role.OFFICER, Role.SUPERVISOR})  # anyone who handles the agency's cases
+SUPERVISORS = frozenset({Role.SUPERVISOR})  # the head of the GI office / the releasing organ
+
+# A read-model row whose workflow was terminated, failed or deleted outside Gongkai: flagged by
+# the reconciliation (store/reconcile.py), shown red until someone looks.
+LOST = "lost"
+LOST_ZH = "工作流已中止（需核查）"
+
+RUNG_ZH = {
+    "amber": "黄灯预警",
+    "yellow": "黄灯预警",
+    "red": "红灯预警",
+    "overdue": "已逾期",
+    "very_overdue": "严重逾期",
+    "warning": "提醒",
+    "inactivity": "久未办理",
+    "on_duty": "值班提醒",
+    "leadership": "报告领导",
+    "lapse": "期限届满",
+}
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One step an officer or supervisor takes on a case: a Temporal Update."""
+
+    name: str  # in the API path: /v1/<kind>/<case>/actions/<name>
+    update: str  # the workflow's update method
+    body: type[d.ActionBase]
+    zh: str  # what the officer reads: "受理"
+    statuses: frozenset[str]  # the case's statuses in which it is allowed
+    basis: str  # the statutory basis, one line
+    roles: frozenset[Role] = OFFICERS
+
+
+    def refusal(self, kind: KindSpec, role: Role, status: str) -> str | None:
+        """Why this person may not take this step in this status (None: they may). The
+        workflow's validator and the API's pre-check say the same words."""
+        if role not in self.roles:
+            return f"“{self.zh}”须经本机关政府信息公开工作机构负责人（supervisor）办理。"
+        if status not in self.statuses:
+            allowed = "、".join(kind.status_zh(st.value) for st in kind.status if st in self)
+            return (
+                f"“{self.zh}”不能在案件状态“{kind.status_zh(status)}”下进行；"
+                f"只能在以下状态进行：{allowed}。"
+            )
+        return None
+
+    def __contains__(self, status: object) -> bool:
+        return str(status) in self.statuses or getattr(status, "value", None) in self.statuses
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str  # the read model's and the search attributes' name for it
+    zh: str  # the kind, as a board column reads: 依申请公开
+    noun_zh: str  # one case of it, as a notice reads: 政府信息公开申请
+    path: str  # the API's collection: /v1/<path>
+    workflow: str  # "module:Class", imported when needed
+    status: type[StrEnum]
+    closed: frozenset[str]
+    clocks: dict[str, str]  # clock name → Chinese label
+    opened_zh: str  # the label of the case's first date (T0) on its page
+    create: type[BaseModel]  # the body that opens a case (see its ``to_input``)
+    view: type[d.CaseViewBase]
+    actions: tuple[ActionSpec, ...] = field(default_factory=tuple)
+
+    @property
+    def workflow_class(self) -> type:
+        return _load(self.workflow)
+
+    def action(self, name: str) -> ActionSpec | None:
+        return next((a for a in self.actions if a.name == name), None)
+
+    def action_for_update(self, update: str) -> ActionSpec:
+        return next(a for a in self.actions if a.update == update)
+
+    def status_zh(self, value: str) -> str:
+        """A status's Chinese name, in this kind's own words (``closed`` differs by kind)."""
+        try:
+            return self.status(value).zh  # type: ignore[attr-defined]
+        except ValueError:
+            return STATUS_NAMES.get(value, value)
+
+
+def _load(path: str) -> type:
+    module, _, name = path.partition(":")
+    cls: type = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def _act(
+    name: str,
+    body: type[d.ActionBase],
+    zh: str,
+    statuses: Any,
+    basis: str,
+    roles: frozenset[Role] = OFFICERS,
+) -> ActionSpec:
+    return ActionSpec(
+        name=name,
+        update=name.replace("-", "_"),
+        body=body,
+        zh=zh,
+        statuses=frozenset(s.value for s in statuses),
+        basis=basis,
+        roles=roles,
+    )
+
+
+S, IS, ES, PS, ST = d.Status, q.InquiryStatus, e.EmergencyStatus, e.PressPlanStatus, c.Stage
+GIDR = "《政府信息公开条例》"
+_BEFORE_REPLY = d.OPEN_FOR_REPLY
+
+DISCLOSURE = KindSpec(
+    kind="disclosure",
+    zh="依申请公开",
+    noun_zh="政府信息公开申请",
+    path="disclosure-requests",
+    workflow="workflows.disclosure:DisclosureRequestWorkflow",
+    status=d.Status,
+    closed=frozenset(
+        s.value
+        for s in (
+            S.REPLIED,
+            S.REMEDY_WINDOW,
+            S.ARCHIVED,
+            S.WITHDRAWN,
+            S.DEEMED_ABANDONED,
+            S.PROCESSING_STOPPED,
+        )
+    ),
+    clocks={
+        "reply": "答复期限",
+        "confirmation": "申请确认期限",
+        "correction_notice": "补正告知期限",
+        "correction_period": "补正期限",
+        "consultation": "征求意见期限",
+        "fee": "缴费期限",
+        "remedy_reconsideration": "行政复议申请期限",
+        "remedy_litigation": "行政诉讼起诉期限",
+    },
+    opened_zh="收到申请之日（T0）",
+    create=d.DisclosureRequestCreate,
+    view=d.CaseView,
+    actions=(
+        _act(
+            "confirm-receipt", d.ConfirmReceipt, "确认收到申请", [S.RECEIVED], f"{GIDR}第三十一条"
+        ),
+        _act(
+            "request-correction", d.RequestCorrection, "补正告知", [S.REGISTERED], f"{GIDR}第三十条"
+        ),
+        _act(
+            "submit-correction",
+            d.SubmitCorrection,
+            "收到补正",
+            [S.AWAITING_CORRECTION, S.DEEMED_ABANDONED],
+            f"{GIDR}第三十条",
+        ),
+        _act("accept", d.Accept, "受理", [S.REGISTERED], f"{GIDR}第四十五条（登记、审核）"),
+        _act("assign", d.Assign, "拟办", [S.ACCEPTED], f"{GIDR}第四十五条（办理）"),
+        _act(
+            "start-consultation",
+            d.StartConsultation,
+            "征求意见",
+            [S.ASSIGNED],
+            f"{GIDR}第三十二条、第三十三条第三款、第三十四条",
+        ),
+        _act(
+            "record-consultation-delivery",
+            d.RecordConsultationDelivery,
+            "记录征求意见书送达",
+            [S.CONSULTING],
+            f"{GIDR}第三十二条、第三十四条",
+        ),
+        _act(
+            "record-consultation-answer",
+            d.RecordConsultationAnswer,
+            "记录征求意见结果",
+            [S.CONSULTING],
+            f"{GIDR}第三十二条至第三十四条",
+        ),
+        _act(
+            "request-fee",
+            d.RequestFee,
+            "收费通知",
+            [S.ASSIGNED],
+            f"{GIDR}第四十二条；国办函〔2020〕109号",
+        ),
+        _act("record-payment", d.RecordPayment, "记录缴费", [S.FEE_PENDING], "国办函〔2020〕109号"),
+        _act(
+            "request-explanation",
+            d.RequestExplanation,
+            "要求说明理由",
+            [S.ASSIGNED],
+            f"{GIDR}第三十五条",
+        ),
+        _act(
+            "record-explanation",
+            d.RecordExplanation,
+            "记录说明理由",
+            [S.EXPLANATION_PENDING],
+            f"{GIDR}第三十五条（确定延迟答复期限须负责人批准）",
+        ),
+        _act(
+            "extend",
+            d.Extend,
+            "延长答复期限",
+            _BEFORE_REPLY - {S.AWAITING_CORRECTION},
+            f"{GIDR}第三十三条第二款",
+            SUPERVISORS,
+        ),
+        _act(
+            "submit-for-review",
+            d.SubmitForReview,
+            "提交审核",
+            [S.ASSIGNED],
+            f"{GIDR}第三十六条至第三十九条",
+        ),
+        _act("review", d.Review, "审核", [S.REVIEW], f"{GIDR}第十七条（保密审查）", SUPERVISORS),
+        _act(
+            "sign-off",
+            d.SignOff,
+            "签发",
+            [S.SIGN_OFF],
+            f"{GIDR}第四十五条（审核、答复）",
+            SUPERVISORS,
+        ),
+        _act(
+            "serve",
+            d.Serve,
+            "送达",
+            [S.REPLIED],
+            "《行政复议法》第二十条；《行政诉讼法》第四十六条",
+        ),
+        _act(
+            "archive",
+            d.Archive,
+            "归档",
+            [S.REMEDY_WINDOW, *d.CLOSED_WITHOUT_REPLY],
+            f"{GIDR}第四十五条（归档）",
+        ),
+        _act("withdraw", d.Withdraw, "撤回申请", [S.RECEIVED, *_BEFORE_REPLY], f"{GIDR}第二十九条"),
+        ActionSpec(
+            name="note",
+            update="add_note",
+            body=d.AddNote,
+            zh="添加备注",
+            statuses=frozenset(s.value for s in S if s is not S.ARCHIVED),
+            basis="办理记录",
+        ),
+    ),
+)
+
+INQUIRY = KindSpec(
+    kind="inquiry",
+    zh="网络问政",
+    noun_zh="网民留言",
+    path="inquiries",
+    workflow="workflows.inquiry:InquiryWorkflow",
+    status=q.InquiryStatus,
+    closed=frozenset(s.value for s in (IS.ANSWERED, IS.CONVERTED, IS.CLOSED)),
+    clocks={
+        "reply": "留言答复期限",
+        "reprint_target": "转载目标时限",
+        "petition_notice": "信访受理告知期限",
+    },
+    opened_zh="收到留言之日",
+    create=q.InquiryCreate,
+    view=q.InquiryView,
+    actions=(
+        _act("transfer", q.Transfer, "转办", [IS.HANDLING], "网民留言办理规定（转办）[L]"),
+        _act("inform-delay", q.InformDelay, "告知延期", [IS.HANDLING], "网民留言办理规定 [L]"),
+        _act("answer", q.Answer, "答复", [IS.HANDLING], "网民留言办理规定 [L]"),
+        _act(
+            "convert-to-disclosure",
+            q.ConvertToDisclosure,
+            "转为依申请公开",
+            [IS.HANDLING],
+            f"{GIDR}第三十一条第三项",
+        ),
+        _act(
+            "convert-to-petition",
+            q.ConvertToPetition,
+            "转信访办理",
+            [IS.HANDLING],
+            "《信访工作条例》第二十三条",
+        ),
+        _act(
+            "notify-petitioner",
+            q.NotifyPetitioner,
+            "告知信访人",
+            [IS.PETITION],
+            "《信访工作条例》第二十三条",
+        ),
+        _act("close", q.Close, "办结", [IS.ANSWERED, IS.CONVERTED], "网民留言办理规定 [L]"),
+    ),
+)
+
+EMERGENCY = KindSpec(
+    kind="emergency",
+    zh="突发事件",
+    noun_zh="突发事件信息发布",
+    path="emergencies",
+    workflow="workflows.emergency:EmergencyReleaseWorkflow",
+    status=e.EmergencyStatus,
+    closed=frozenset({ES.CLOSED.value}),
+    clocks={
+        "authoritative_release": "权威信息发布时限",
+        "press_conference": "新闻发布会时限",
+        "response": "舆情回应时限",
+        "follow_up": "持续发布间隔",
+    },
+    opened_zh="发现/确认之时",
+    create=e.EmergencyCreate,
+    view=e.EmergencyView,
+    actions=(
+        _act(
+            "submit-draft",
+            e.SubmitDraft,
+            "提交稿件",
+            [ES.DRAFTING, ES.RELEASED],
+            "国办发〔2016〕80号",
+        ),
+        _act(
+            "approve-release",
+            e.ApproveRelease,
+            "审核发布",
+            [ES.AWAITING_APPROVAL],
+            "国办发〔2016〕61号（谁发布谁审查）",
+            SUPERVISORS,
+        ),
+        _act(
+            "hold-press-conference",
+            e.HoldPressConference,
+            "召开新闻发布会",
+            [ES.DRAFTING, ES.AWAITING_APPROVAL, ES.RELEASED],
+            "国办发〔2016〕61号",
+        ),
+        _act(
+            "close", e.CloseEmergency, "结束处置", [ES.RELEASED], "国办发〔2016〕61号", SUPERVISORS
+        ),
+    ),
+)
+
+PRESS_PLAN = KindSpec(
+    kind="press_plan",
+    zh="新闻发布会制度",
+    noun_zh="新闻发布会制度",
+    path="press-conference-plans",
+    workflow="workflows.press_plan:PressConferencePlanWorkflow",
+    status=e.PressPlanStatus,
+    closed=frozenset({PS.COMPLETED.value}),
+    clocks={"conference": "本季度新闻发布会", "quarter": "季度"},
+    opened_zh="开始之日",
+    create=e.PressPlanCreate,
+    view=e.PressPlanView,
+    actions=(
+        _act(
+            "record-press-conference",
+            e.RecordPressConference,
+            "记录新闻发布会",
+            [PS.RUNNING],
+            "国办发〔2013〕100号",
+        ),
+    ),
+)
+
+CONSULTATION = KindSpec(
+    kind="consultation",
+    zh="重大决策预公开",
+    noun_zh="重大行政决策",
+    path="consultations",
+    workflow="workflows.consultation:ConsultationWorkflow",
+    status=c.Stage,
+    closed=frozenset(s.value for s in (ST.PUBLISHED, ST.ARCHIVED)),
+    clocks={
+        "comment": "公开征求意见期限",
+        "legality_review": "合法性审查时间（不少于）",
+        "publication": "决策公布期限",
+    },
+    opened_zh="启动之日",
+    create=c.ConsultationCreate,
+    view=c.ConsultationView,
+    actions=(
+        _act(
+            "publish-draft",
+            c.PublishDraft,
+            "公开征求意见",
+            [ST.DRAFTING],
+            "《重大行政决策程序暂行条例》第十五条",
+        ),
+        _act(
+            "schedule-hearing",
+            c.ScheduleHearing,
+            "安排听证",
+            [ST.COMMENT_OPEN, ST.PROCESSING],
+            "《重大行政决策程序暂行条例》第十六条",
+        ),
+        _act(
+            "record-step",
+            c.RecordStep,
+            "记录论证",
+            [ST.COMMENT_OPEN, ST.PROCESSING],
+            "《重大行政决策程序暂行条例》第十七条至第二十四条",
+        ),
+        _act(
+            "record-adoption",
+            c.RecordAdoption,
+            "记录意见采纳",
+            [ST.PROCESSING],
+            "《重大行政决策程序暂行条例》第十八条",
+        ),
+        _act(
+            "submit-legality-review",
+            c.SubmitLegalityReview,
+            "送请合法性审查",
+            [ST.PROCESSING],
+            "《重大行政决策程序暂行条例》第二十五条至第二十八条",
+        ),
+        _act(
+            "record-legality-opinion",
+            c.RecordLegalityOpinion,
+            "记录审查意见",
+            [ST.LEGALITY_REVIEW],
+            "《重大行政决策程序暂行条例》第二十八条",
+        ),
+        _act(
+            "record-decision",
+            c.RecordDecision,
+            "集体讨论决定",
+            [ST.REVIEWED],
+            "《重大行政决策程序暂行条例》第二十五条、第三十条",
+            SUPERVISORS,
+        ),
+        _act(
+            "report-to-committee",
+            c.ReportToCommittee,
+            "报告党委",
+            [ST.DECIDED],
+            "《重大行政决策程序暂行条例》第三十一条",
+        ),
+        _act(
+            "publish-decision",
+            c.PublishDecision,
+            "公布决策",
+            [ST.REPORTED],
+            "《重大行政决策程序暂行条例》第三十二条",
+        ),
+        _act(
+            "archive",
+            c.ArchiveConsultation,
+            "归档",
+            [ST.PUBLISHED],
+            "《重大行政决策程序暂行条例》第三十三条",
+        ),
+    ),
+)
+
+KINDS: dict[str, KindSpec] = {
+    k.kind: k for k in (DISCLOSURE, INQUIRY, EMERGENCY, PRESS_PLAN, CONSULTATION)
+}
+
+# Statuses in which a case no longer waits for the agency, for every kind.
+CLOSED: frozenset[str] = frozenset().union(*(k.closed for k in KINDS.values()))
+
+STATUS_NAMES: dict[str, str] = {
+    **{st.value: st.zh for k in KINDS.values() for st in k.status},  # type: ignore[attr-defined]
+    LOST: LOST_ZH,
+}
+
+
+def kind_of(name: str) -> KindSpec:
+    return KINDS[name]
+
+
+@cache
+def workflows() -> tuple[type, ...]:
+    """Every case kind's workflow class (the worker registers these, the replay tests check
+    them)."""
+    return tuple(k.workflow_class for k in KINDS.values())
+
+
+def labels(kind: str) -> dict[str, str]:
+    """A kind's clock labels (the same clock name means different things in different kinds)."""
+    spec = KINDS.get(kind)
+    return spec.clocks if spec else {}
