@@ -26,7 +26,7 @@ test: lint
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy gongkai workflows activities workers api schemas store rules
+	$(BIN)/mypy gongkai workflows activities workers api schemas store rules console
 
 bench: $(BIN)/.dev
 	$(PY) -m bench

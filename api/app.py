@@ -16,10 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.client import Client
 
 import gongkai
-from api import errors
+from api import errors, metrics
 from api.routes import admin, cases, codec, comments, dashboard, deadlines, health, kinds, reports
 from api.routes import metrics as metrics_route
-from gongkai import metrics
 from gongkai.logs import get_logger
 from gongkai.settings import Settings, get_settings
 from gongkai.temporal import codec as temporal_codec

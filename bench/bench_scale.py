@@ -168,7 +168,7 @@ async def run(stack: Stack, cases: int) -> str:
         [
             sys.executable,
             "-m",
-            "gongkai.cli",
+            "console.cli",
             "calendar",
             "set",
             day.isoformat(),

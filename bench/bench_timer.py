@@ -23,15 +23,11 @@ from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 from gongkai.codec import new_key_spec
 from gongkai.settings import Settings
-from gongkai.temporal import (
-    data_converter,
-    ensure_search_attributes,
-    temporal_cli,
-    temporal_test_server,
-)
+from gongkai.temporal import data_converter, temporal_cli, temporal_test_server
 from schemas.deadlines import StatutoryTimerInput
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.db import make_engine, migrate
+from workers.setup import ensure_search_attributes
 from workers.worker import RUNNER, WORKFLOWS, activities
 from workflows.timer import StatutoryTimerWorkflow
 

@@ -126,9 +126,9 @@ class Stack(UpStack):
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             if "start-dev" in cmd:
                 self.procs["temporal"] = Proc(pid, "temporal dev server")
-            elif "gongkai.cli worker" in cmd:
+            elif "console.cli worker" in cmd:
                 self.procs["worker"] = Proc(pid, "worker")
-            elif "gongkai.cli api" in cmd:
+            elif "console.cli api" in cmd:
                 self.procs["api"] = Proc(pid, "api")
         return took
 

@@ -60,7 +60,6 @@ class ActionSpec:
     basis: str  # the statutory basis, one line
     roles: frozenset[Role] = OFFICERS
 
-
     def refusal(self, kind: KindSpec, role: Role, status: str) -> str | None:
         """Why this person may not take this step in this status (None: they may). The
         workflow's validator and the API's pre-check say the same words."""

@@ -12,7 +12,7 @@ GK_DUE_AT = SearchAttributeKey.for_datetime("GkDueAt")
 GK_OFFICER = SearchAttributeKey.for_keyword("GkOfficer")
 # The latest statutory instant a case is still waiting for (due dates, rungs, lapses, the
 # inactivity reminder): a calendar change to year Y concerns only cases with a horizon in or
-# after Y (gongkai.temporal.open_cases_query).
+# after Y (workflows.broadcast.open_cases_query).
 GK_HORIZON = SearchAttributeKey.for_datetime("GkHorizon")
 
 ALL = (GK_KIND, GK_AGENCY, GK_STATUS, GK_LIGHT, GK_DUE_AT, GK_OFFICER, GK_HORIZON)

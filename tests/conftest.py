@@ -17,17 +17,13 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from gongkai.settings import Settings
-from gongkai.temporal import (
-    data_converter,
-    ensure_search_attributes,
-    temporal_cli,
-    temporal_test_server,
-)
+from gongkai.temporal import data_converter, temporal_cli, temporal_test_server
 from rules.calendar import WorkCalendar, build_calendar
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.db import make_engine, migrate
 from tests import pg
 from tests.pg import ThrowawayPostgres
+from workers.setup import ensure_search_attributes
 
 # The tests' encryption key: fixed (derived from a public string) so that the histories recorded
 # under tests/histories/ can be replayed by later runs. It protects nothing; production keys come

@@ -322,7 +322,7 @@ def up(settings: Settings) -> int:
             **os.environ,
             "GONGKAI_TEMPORAL_ADDRESS": f"{settings.dev_server_ip}:{settings.dev_server_port}",
         }
-        me = [sys.executable, "-m", "gongkai.cli"]
+        me = [sys.executable, "-m", "console.cli"]
         for name in ("worker", "api"):
             child = Child(name, [*me, name], env=env)
             child.spawn(time.monotonic())

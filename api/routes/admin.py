@@ -13,13 +13,13 @@ from api import deps
 from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
-from gongkai.temporal import recalculate_open_cases
 from rules.calendar import DayKind, WorkCalendar
 from schemas.deadlines import CalendarChange
 from schemas.disclosure import Actor, Role
 from store.calendar import set_day
 from store.cases import get_agency
 from store.users import add_user
+from workflows.broadcast import recalculate_open_cases
 
 router = APIRouter(prefix="/v1", tags=["administration"])
 log = get_logger(__name__)

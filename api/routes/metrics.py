@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response
 
 from api import deps
-from gongkai.metrics import CONTENT_TYPE, ApiMetrics
+from api.metrics import CONTENT_TYPE, ApiMetrics
 from gongkai.settings import Settings
 
 router = APIRouter(tags=["operations"])

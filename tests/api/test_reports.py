@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from gongkai.cli import app as cli
+from console.cli import app as cli
 from gongkai.settings import Settings, get_settings
 from store.db import make_engine, migrate
 from store.users import add_user

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from gongkai.cli import app
+from console.cli import app
 from gongkai.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

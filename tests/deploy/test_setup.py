@@ -20,7 +20,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
-from gongkai.cli import app
+from console.cli import app
 from gongkai.settings import get_settings
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.db import alembic_config
@@ -36,7 +36,7 @@ async def _gongkai_setup(*args: str, **settings: str) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "gongkai.cli",
+        "console.cli",
         "setup",
         *args,
         env=env,

@@ -47,7 +47,7 @@ class Stack:
     def start(self) -> None:
         log = open(self.var / "up.log", "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gongkai.cli", "up"],
+            [sys.executable, "-m", "console.cli", "up"],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -75,7 +75,7 @@ class Stack:
 
 def cli(stack: Stack, *args: str) -> str:
     res = subprocess.run(
-        [sys.executable, "-m", "gongkai.cli", *args],
+        [sys.executable, "-m", "console.cli", *args],
         env=stack.env,
         capture_output=True,
         text=True,

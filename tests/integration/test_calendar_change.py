@@ -20,9 +20,6 @@ import pytest_asyncio
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
-from gongkai.temporal import (
-    recalculate_open_cases,
-)
 from rules.calendar import SHANGHAI, local_date
 from schemas.deadlines import CalendarChange
 from store.calendar import load_calendar
@@ -31,6 +28,7 @@ from store.models import CaseEventRow, OutboxRow
 from tests.conftest import TEST_KEY, start_dev_server
 from tests.fixtures.scenario import YEAR, example_notice
 from tests.workflows.helpers import case_input, worker
+from workflows.broadcast import recalculate_open_cases
 from workflows.disclosure import DisclosureRequestWorkflow as W
 
 pytestmark = pytest.mark.integration
@@ -92,7 +90,7 @@ async def test_importing_a_notice_moves_open_deadlines_and_says_why(
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "gongkai.cli",
+                "console.cli",
                 "calendar",
                 "import",
                 str(notice),

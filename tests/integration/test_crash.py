@@ -93,7 +93,7 @@ class Rig:
             "GONGKAI_WORKER_METRICS_PORT": "0",
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gongkai.cli", "worker"],
+            [sys.executable, "-m", "console.cli", "worker"],
             env=environ,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from console.doctor import FAIL, OK, SKIP, WARN, Check, diagnose, exit_code
 from gongkai.codec import new_key_spec
-from gongkai.doctor import FAIL, OK, SKIP, WARN, Check, diagnose, exit_code
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI, due_instant
 from schemas.deadlines import StatutoryTimerInput

@@ -44,7 +44,7 @@ def _free_port() -> int:
 
 def _gongkai(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gongkai.cli", *args],
+        [sys.executable, "-m", "console.cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -187,7 +187,7 @@ async def test_metrics_doctor_and_a_backup_restored_after_a_full_stop(tmp_path: 
 def test_backup_and_restore_refuse_what_would_lose_data(tmp_path: Path) -> None:
     import sqlite3
 
-    from gongkai.backup import BackupError, backup, restore
+    from console.backup import BackupError, backup, restore
     from gongkai.settings import Settings
 
     var = tmp_path / "var"

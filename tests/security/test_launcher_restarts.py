@@ -21,8 +21,8 @@ from workers.launcher import Backoff
 pytestmark = pytest.mark.integration
 
 COMMANDS = {
-    "worker": b"gongkai.cli\0worker",
-    "api": b"gongkai.cli\0api",
+    "worker": b"console.cli\0worker",
+    "api": b"console.cli\0api",
     "temporal": b"server\0start-dev",
 }
 

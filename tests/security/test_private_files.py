@@ -91,7 +91,7 @@ def test_cli_commands_create_private_files(tmp_path: Path) -> None:
     env = {**os.environ, "GONGKAI_VAR_DIR": str(var)}
     env.pop("GONGKAI_DATABASE_URL", None)
     subprocess.run(
-        [sys.executable, "-m", "gongkai.cli", "users", "list"],
+        [sys.executable, "-m", "console.cli", "users", "list"],
         env=env,
         check=True,
         capture_output=True,

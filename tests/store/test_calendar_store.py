@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from gongkai.cli import app
+from console.cli import app
 from rules.calendar import DayKind, YearStatus
 from rules.notice import parse_notice
 from store.calendar import import_notice, load_calendar, overrides, set_day

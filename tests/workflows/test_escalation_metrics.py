@@ -19,7 +19,7 @@ from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 
 from gongkai.metrics import parse, sample, worker_telemetry
-from gongkai.temporal import data_converter, ensure_search_attributes, temporal_test_server
+from gongkai.temporal import data_converter, temporal_test_server
 from rules.calendar import SHANGHAI
 from store.calendar import import_notice, load_calendar
 from store.db import make_engine, migrate
@@ -27,6 +27,7 @@ from store.models import CaseEventRow
 from tests.conftest import TEST_SETTINGS
 from tests.fixtures.scenario import YEAR, at, example_notice
 from tests.workflows.helpers import CaseEnv, view, worker
+from workers.setup import ensure_search_attributes
 from workflows.disclosure import DisclosureRequestWorkflow as W
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

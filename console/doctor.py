@@ -296,8 +296,8 @@ def _calendar(engine: Engine, settings: Settings, now: datetime) -> Check:
     its holidays (an error)."""
     from sqlmodel import Session, col, select
 
-    from gongkai.metrics import closed_statuses
     from rules.calendar import local_date
+    from schemas.registry import CLOSED
     from store.calendar import load_calendar
     from store.models import Agency, CaseRow
 
@@ -307,7 +307,7 @@ def _calendar(engine: Engine, settings: Settings, now: datetime) -> Check:
                 select(CaseRow.case_no, col(CaseRow.t0), col(CaseRow.due_at), Agency.region)
                 .join(Agency, col(Agency.code) == col(CaseRow.agency), isouter=True)
                 .where(
-                    col(CaseRow.status).not_in(closed_statuses()),
+                    col(CaseRow.status).not_in(sorted(CLOSED)),
                     col(CaseRow.due_at).is_not(None),
                 )
             ).all()

@@ -82,8 +82,8 @@ def setup(
     Temporal namespace if missing, gives it GONGKAI_TEMPORAL_RETENTION_HOURS of retention and
     registers Gongkai's search attributes. Safe to repeat (compose.yaml runs it at every start).
     """
-    from gongkai.temporal import prepare_namespace
     from schemas.search import ALL
+    from workers.setup import prepare_namespace
 
     settings = get_settings()
     _engine().dispose()
@@ -376,9 +376,10 @@ def _recalculate_open_cases(reason: str, years: list[int], by: str) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from gongkai.temporal import connect, recalculate_open_cases
+    from gongkai.temporal import connect
     from schemas.deadlines import CalendarChange
     from store.calendar import load_calendar
+    from workflows.broadcast import recalculate_open_cases
 
     revision = load_calendar(_engine(), get_settings().calendar_region).revision
     change = CalendarChange(reason=reason[:500], years=years, revision=revision, by=by)
@@ -431,7 +432,7 @@ def doctor(
 ) -> None:
     """Check this installation: Temporal, read model, search attributes, retention, calendar,
     codec keys, worker. Exit code 1 when a check fails (docs/operations.md)."""
-    from gongkai.doctor import diagnose, exit_code, summary
+    from console.doctor import diagnose, exit_code, summary
 
     checks = asyncio.run(diagnose(get_settings(), timeout))
     for check in checks:
@@ -446,8 +447,8 @@ def backup(
 ) -> None:
     """Copy var/temporal.db, the SQLite read model and var/codec.keys into DEST, consistently,
     while Gongkai runs (docs/operations.md)."""
-    from gongkai.backup import BackupError
-    from gongkai.backup import backup as run_backup
+    from console.backup import BackupError
+    from console.backup import backup as run_backup
 
     try:
         done = run_backup(get_settings(), dest)
@@ -467,8 +468,8 @@ def restore(
     ] = False,
 ) -> None:
     """Put a backup's files back in place; Gongkai must be stopped (docs/operations.md)."""
-    from gongkai.backup import BackupError
-    from gongkai.backup import restore as run_restore
+    from console.backup import BackupError
+    from console.backup import restore as run_restore
 
     try:
         done = run_restore(get_settings(), src, force=force)

@@ -1,0 +1,1 @@
+"""The `gongkai` command: entry points (CLI, doctor, backup) above every other layer."""

@@ -1,0 +1,114 @@
+"""How a calendar change reaches every open case: a client-side broadcast of the
+``recalculate_deadlines`` Update to the running workflows whose clocks may touch the changed
+years (their ``GkHorizon``), with progress, used by `gongkai calendar` and the admin API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from temporalio.client import Client
+
+from schemas.deadlines import CalendarChange, Recalculation
+from schemas.registry import KINDS
+
+# The workflows that keep statutory clocks (a calendar change concerns them and nothing else):
+# every case kind of the registry, and the single statutory timer.
+CLOCKED_WORKFLOW_TYPES = (
+    *(spec.workflow.partition(":")[2] for spec in KINDS.values()),
+    "StatutoryTimerWorkflow",
+)
+
+
+def open_cases_query(years: list[int] | None = None) -> str:
+    """Visibility query for the running workflows whose clocks may touch the changed years. A
+    case indexes its horizon (``GkHorizon``): the latest instant it is still waiting for (due
+    dates, escalation rungs, lapses, the inactivity reminder). A change to year Y can only move
+    instants of a case whose horizon is on or after 1 January Y. A paused clock has no instants
+    yet; it is planned on the calendar of the day it resumes. Workflows that index no horizon
+    (statutory timers, cases started before it existed) are always included."""
+    types = ", ".join(f"'{t}'" for t in CLOCKED_WORKFLOW_TYPES)
+    query = f"ExecutionStatus = 'Running' AND WorkflowType IN ({types})"
+    if years:
+        from rules.calendar import SHANGHAI
+
+        first = datetime(min(years), 1, 1, tzinfo=SHANGHAI).isoformat()
+        query += f" AND (GkHorizon >= '{first}' OR GkHorizon IS NULL)"
+    return query
+
+
+@dataclass
+class CalendarRecalculation:
+    """What a calendar change did to the running cases."""
+
+    told: int = 0
+    moved: list[Recalculation] = field(default_factory=list)  # the cases with moves only
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+async def recalculate_open_cases(
+    client: Client,
+    change: CalendarChange,
+    *,
+    concurrency: int = 16,
+    answer_within: float = 30,
+    progress: Callable[[int, int], None] | None = None,
+) -> CalendarRecalculation:
+    """Tell every open case whose clocks touch ``change.years`` to recompute its deadlines now
+    (the ``recalculate_deadlines`` Update: each case records old → new due dates and the reason
+    in its history and tells its officer). Statutory timers get the ``calendar_changed`` signal.
+    A case that closes meanwhile is skipped and logged; ``progress(done, total)`` is called as
+    cases answer."""
+    from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
+    from temporalio.service import RPCError
+
+    from gongkai.logs import get_logger
+    from schemas.deadlines import Recalculation
+
+    log = get_logger(__name__)
+    query = open_cases_query(change.years)
+    total = (await client.count_workflows(query)).count
+    result = CalendarRecalculation()
+    done = 0
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(wf_id: str, run_id: str | None, wf_type: str) -> None:
+        nonlocal done
+        handle = client.get_workflow_handle(wf_id, run_id=run_id)
+        async with gate:
+            try:
+                if wf_type == "StatutoryTimerWorkflow":
+                    await handle.signal("calendar_changed")
+                else:
+                    answer = await asyncio.wait_for(
+                        handle.execute_update(
+                            "recalculate_deadlines", change, result_type=Recalculation
+                        ),
+                        timeout=answer_within,
+                    )
+                    if answer.moved:
+                        result.moved.append(answer)
+                result.told += 1
+            except (TimeoutError, RPCTimeoutOrCancelledError):
+                # No worker is serving it, or it is busy retrying an activity: it recomputes on
+                # the new calendar at its next statutory moment or action.
+                log.warning("no answer from case", workflow_id=wf_id, seconds=answer_within)
+                result.failed.append((wf_id, f"no answer within {answer_within:.0f} s"))
+            except (WorkflowUpdateFailedError, RPCError) as exc:  # e.g. closed meanwhile
+                log.warning("could not recalculate", workflow_id=wf_id, error=str(exc))
+                result.failed.append((wf_id, str(exc)))
+            except Exception as exc:  # one case must never stop the others
+                log.exception("recalculation failed", workflow_id=wf_id)
+                result.failed.append((wf_id, f"{exc.__class__.__name__}: {exc}"))
+        done += 1
+        if progress is not None:
+            progress(done, max(total, done))
+
+    tasks = [
+        asyncio.create_task(one(wf.id, wf.run_id, wf.workflow_type))
+        async for wf in client.list_workflows(query)
+    ]
+    await asyncio.gather(*tasks)
+    return result
