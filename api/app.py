@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return errors.problem(
-                413, "Request too large", f"A request body may be at most {MAX_BODY // 1024} KiB."
+                413, "请求过大", f"请求体最大为 {MAX_BODY // 1024} KiB；较大的材料请作为附件上传。"
             )
         return await call_next(request)
 

@@ -55,14 +55,14 @@ def actor(
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            raise HTTPException(401, "Use 'Authorization: Bearer <token>'.")
+            raise HTTPException(401, "请以 'Authorization: Bearer <令牌>' 的形式提供令牌。")
         user = user_for_token(engine, value.strip())
         if user is None:
-            raise HTTPException(401, "This token is not valid (unknown, rotated or disabled).")
+            raise HTTPException(401, "令牌无效（不存在、已更换或已停用）。")
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
-            raise HTTPException(401, "Not authenticated: send 'Authorization: Bearer <token>'.")
+            raise HTTPException(401, "未登录：请以 'Authorization: Bearer <令牌>' 的形式提供令牌。")
         found = session_user(engine, cookie, datetime.now(UTC))
         if found is None:
             raise HTTPException(401, "登录已过期或已退出，请重新登录。")
@@ -72,14 +72,14 @@ def actor(
 
 def supervisor(who: Annotated[Actor, Depends(actor)]) -> Actor:
     if who.role not in (Role.SUPERVISOR, Role.ADMIN, Role.SUPERADMIN):
-        raise HTTPException(403, "Only supervisors may do this.")
+        raise HTTPException(403, "只有负责人（supervisor）可以进行此操作。")
     return who
 
 
 def admin(who: Annotated[Actor, Depends(actor)]) -> Actor:
     """An administrator: of their own agency (admin), or across agencies (superadmin)."""
     if who.role not in (Role.ADMIN, Role.SUPERADMIN):
-        raise HTTPException(403, "Only administrators may do this.")
+        raise HTTPException(403, "只有管理员可以进行此操作。")
     return who
 
 

@@ -23,15 +23,60 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
 
 # Where a validation error sits ("body", "query", ...) goes without saying in the message.
 _PARTS = ("query", "body", "path", "header", "cookie")
-SEND_JSON = "send a JSON object, encoded as UTF-8, with 'Content-Type: application/json'"
+SEND_JSON = "请发送 UTF-8 编码的 JSON 对象，并带请求头 'Content-Type: application/json'"
 # Starlette's and FastAPI's own words, replaced by ones that say what to do.
 _PLAIN = {
-    (400, "There was an error parsing the body"): (
-        f"The request body could not be read as text (is it UTF-8?): {SEND_JSON}."
-    ),
-    (404, "Not Found"): "There is no such address in this API; see /docs for the ones there are.",
-    (405, "Method Not Allowed"): "This address does not accept that method; see /docs.",
+    (
+        400,
+        "There was an error parsing the body",
+    ): f"请求体无法读取（是否为 UTF-8 编码？）：{SEND_JSON}。",
+    (404, "Not Found"): "本接口没有这个地址；可用的地址见 /docs。",
+    (405, "Method Not Allowed"): "这个地址不接受该请求方法；见 /docs。",
 }
+
+
+def _constraint(err: dict[str, Any]) -> str:
+    """Pydantic's reason, in Chinese (the field's own validators already speak Chinese)."""
+    kind, ctx = err.get("type", ""), err.get("ctx", {}) or {}
+    words = {
+        "missing": "缺少必填项",
+        "extra_forbidden": "没有这个字段（请核对字段名）",
+        "string_too_short": f"至少{ctx.get('min_length', 1)}个字符",
+        "string_too_long": f"最多{ctx.get('max_length')}个字符",
+        "too_short": f"至少{ctx.get('min_length', 1)}项",
+        "too_long": f"最多{ctx.get('max_length')}项",
+        "less_than_equal": f"不能大于{ctx.get('le')}",
+        "greater_than_equal": f"不能小于{ctx.get('ge')}",
+        "less_than": f"应小于{ctx.get('lt')}",
+        "greater_than": f"应大于{ctx.get('gt')}",
+        "enum": f"只能是以下之一：{ctx.get('expected')}",
+        "literal_error": f"只能是以下之一：{ctx.get('expected')}",
+        "int_parsing": "应为整数",
+        "int_type": "应为整数",
+        "int_from_float": "应为整数",
+        "float_parsing": "应为数字",
+        "bool_parsing": "应为 true 或 false",
+        "bool_type": "应为 true 或 false",
+        "string_type": "应为文字",
+        "list_type": "应为列表",
+        "dict_type": "应为对象",
+        "model_type": "应为对象",
+        "model_attributes_type": "应为对象",
+        "datetime_parsing": "不是有效的时间（如 2026-12-01T10:00:00+08:00）",
+        "datetime_from_date_parsing": "不是有效的时间（如 2026-12-01T10:00:00+08:00）",
+        "datetime_type": "不是有效的时间（如 2026-12-01T10:00:00+08:00）",
+        "date_parsing": "不是有效的日期（如 2026-12-01）",
+        "date_from_datetime_parsing": "不是有效的日期（如 2026-12-01）",
+        "date_type": "不是有效的日期（如 2026-12-01）",
+        "string_pattern_mismatch": "格式不对",
+        "timezone_aware": "须带时区",
+        "uuid_parsing": "格式不对",
+    }
+    if kind in words:
+        why = ctx.get("error")
+        return f"{words[kind]}：{why}" if why and kind.endswith("_parsing") else words[kind]
+    message = str(err.get("msg", "值不合法"))
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
 def _describe(err: dict[str, Any]) -> str:
@@ -39,19 +84,19 @@ def _describe(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     if kind == "json_invalid":
         reason = err.get("ctx", {}).get("error", "")
-        at = f" at character {loc[-1]}" if len(loc) > 1 else ""
-        return f"The request body is not valid JSON ({reason}{at}): {SEND_JSON}."
+        at = f"，第{loc[-1]}个字符处" if len(loc) > 1 else ""
+        return f"请求体不是合法的 JSON（{reason}{at}）：{SEND_JSON}。"
     if loc == ("body",):  # the body as a whole: missing, or not an object
         if kind == "missing":
-            return f"The request body is missing: {SEND_JSON}."
-        return f"The request body must be a JSON object: {SEND_JSON}."
+            return f"缺少请求体：{SEND_JSON}。"
+        return f"请求体必须是一个 JSON 对象：{SEND_JSON}。"
     where = ".".join(str(p) for p in loc if p not in _PARTS) or "request"
     given = err.get("input")
     shown = ""
-    if given is not None and not isinstance(given, dict | bytes):
+    if given is not None and not isinstance(given, dict | bytes) and kind != "missing":
         text = repr(given)
-        shown = f" (got {text[:80]}…)" if len(text) > 80 else f" (got {text})"
-    return f"'{where}': {err.get('msg', 'invalid value')}{shown}"
+        shown = f"（收到 {text[:80]}…）" if len(text) > 80 else f"（收到 {text}）"
+    return f"'{where}'：{_constraint(err)}{shown}"
 
 
 def install(app: FastAPI) -> None:
@@ -60,7 +105,7 @@ def install(app: FastAPI) -> None:
         errors = [_describe(e) for e in exc.errors()]
         return problem(
             422,
-            "Invalid request",
+            _TITLES[422],
             "; ".join(errors),
             errors=errors,
         )
@@ -68,7 +113,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = _PLAIN.get((exc.status_code, str(exc.detail)), str(exc.detail))
-        res = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), detail)
+        res = problem(exc.status_code, _TITLES.get(exc.status_code, "错误"), detail)
         for name, value in (exc.headers or {}).items():  # Retry-After, WWW-Authenticate
             res.headers[name] = value
         return res
@@ -84,18 +129,19 @@ def install(app: FastAPI) -> None:
             error=type(exc).__name__,
             exc_info=exc,
         )
-        return problem(500, "Internal error", "服务器内部错误，已记录；请稍后重试或联系管理员。")
+        return problem(500, _TITLES[500], "服务器内部错误，已记录；请稍后重试或联系管理员。")
 
 
 _TITLES = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request too large",
-    422: "Invalid request",
-    429: "Too many requests",
-    503: "Service unavailable",
+    400: "请求不合法",
+    401: "未登录或令牌无效",
+    403: "无权进行此操作",
+    404: "未找到",
+    405: "不接受该请求方法",
+    409: "现在不能进行",
+    413: "请求过大",
+    422: "内容不合法或不完整",
+    429: "请求过于频繁",
+    500: "服务器内部错误",
+    503: "暂时无法处理",
 }

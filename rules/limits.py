@@ -10,6 +10,7 @@ Messages are Chinese: they reach the officer or applicant as they are.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -102,3 +103,45 @@ LongReq = Annotated[str, StringConstraints(max_length=2000), *_TEXT, _REQ]
 AgencyCode = Annotated[
     str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 ]
+
+
+# -- what a clerk can mistype ---------------------------------------------------------------------
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def phone_problem(value: str) -> str | None:
+    """A mainland mobile (11 digits) or landline (area code, number, extension), spaces and a
+    +86 prefix allowed; None when it is one."""
+    digits = value.replace(" ", "").removeprefix("+86").removeprefix("86-")
+    if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
+        return None
+    return "电话号码格式不对：手机号为11位（如13800138000），固定电话带区号（如010-12345678）"
+
+
+def email_problem(value: str) -> str | None:
+    if _EMAIL.fullmatch(value.strip()):
+        return None
+    return "电子邮箱格式不对（如 zhangsan@example.com）"
+
+
+def resident_id_problem(value: str) -> str | None:
+    """居民身份证号码 (GB 11643-1999): 18 characters, a real birth date, and the check character
+    of ISO 7064 MOD 11-2. None when it is valid."""
+    number = value.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        return "居民身份证号码应为18位（最后一位可为X）"
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return "居民身份证号码中的出生日期不存在，请核对"
+    if not date(1900, 1, 1) <= born <= date(2100, 1, 1):
+        return "居民身份证号码中的出生日期不合理，请核对"
+    check = _ID_CHECK[sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True)) % 11]
+    if number[17] != check:
+        return "居民身份证号码校验位不对，请核对是否输错"
+    return None

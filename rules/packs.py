@@ -242,6 +242,7 @@ def select_pack(
     ]
     if not candidates:
         raise RulePackError(
-            f"No rule pack covers {kind} cases in {jurisdiction} received on {on.isoformat()}."
+            f"没有适用于{on.isoformat()}、{jurisdiction}的{kind}规则包"
+            f"（No rule pack covers {kind} cases in {jurisdiction} on {on.isoformat()}）。"
         )
     return max(candidates, key=lambda p: (len(p.jurisdiction), p.effective_from))

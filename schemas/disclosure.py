@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rules.clock import Clock, Reading
 from rules.limits import (
@@ -24,6 +24,9 @@ from rules.limits import (
     PlaceReq,
     Short,
     ShortReq,
+    email_problem,
+    phone_problem,
+    resident_id_problem,
 )
 from rules.outcomes import Outcome, ReplyContent
 from rules.packs import Light
@@ -135,6 +138,25 @@ class Applicant(BaseModel):
     organisation: Place = ""
 
 
+class ApplicantIn(Applicant):
+    """An applicant as registered through the API: what a clerk can mistype is checked
+    (the workflow's own model stays as it was, so that recorded cases replay)."""
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> ApplicantIn:
+        problems = []
+        if self.phone and (p := phone_problem(self.phone)):
+            problems.append(f"phone: {p}")
+        if self.email and (p := email_problem(self.email)):
+            problems.append(f"email: {p}")
+        if self.id_number and self.id_type == "居民身份证":
+            if p := resident_id_problem(self.id_number):
+                problems.append(f"id_number: {p}")
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
+
+
 class AgencyInfo(BaseModel):
     """The agency as of T0; the reconsideration organ goes into every remedy clause."""
 
@@ -227,7 +249,7 @@ class DisclosureRequestCreate(CreateBase):
     signed_for_at: Instant | None = Field(
         default=None, description="registered mail: when the agency signed for it (Art. 31(2))"
     )
-    applicant: Applicant
+    applicant: ApplicantIn
     description: LongReq
     form: Short = "纸质"
     delivery: Short = "邮寄"
@@ -256,7 +278,7 @@ class DisclosureRequestCreate(CreateBase):
             channel=self.channel,
             received_at=at,
             signed_for_at=self.signed_for_at,
-            applicant=self.applicant,
+            applicant=Applicant(**self.applicant.model_dump()),
             description=self.description,
             form=self.form,
             delivery=self.delivery,

@@ -6,9 +6,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from rules.limits import BriefReq, Instant, LongReq, Name, NoteReq, PlaceReq, Short, ShortReq
+from rules.limits import (
+    BriefReq,
+    Instant,
+    LongReq,
+    Name,
+    NoteReq,
+    PlaceReq,
+    Short,
+    ShortReq,
+    email_problem,
+    phone_problem,
+)
 from schemas.disclosure import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase, CreateBase
 
 
@@ -46,6 +57,24 @@ class Person(BaseModel):
     email: Short = ""
 
 
+class PersonIn(Person):
+    """The person as registered through the API: a mistyped phone or e-mail is refused."""
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> PersonIn:
+        problems = [
+            f"{name}: {p}"
+            for name, value, check in (
+                ("phone", self.phone, phone_problem),
+                ("email", self.email, email_problem),
+            )
+            if value and (p := check(value))
+        ]
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
+
+
 class InquiryInput(CarryFields):
     case_no: str
     agency: AgencyInfo
@@ -62,7 +91,7 @@ class InquiryCreate(CreateBase):
     """A message left on the government website (网民留言)."""
 
     category: InquiryCategory
-    person: Person
+    person: PersonIn
     subject: PlaceReq
     message: LongReq
     unit: ShortReq
@@ -81,7 +110,7 @@ class InquiryCreate(CreateBase):
             officer=officer,
             received_at=at,
             category=self.category,
-            person=self.person,
+            person=Person(**self.person.model_dump()),
             subject=self.subject,
             message=self.message,
             unit=self.unit,

@@ -177,13 +177,13 @@ class AnnualReport(BaseModel):
 def check_year(year: int, as_of: date) -> None:
     if year < FIRST_YEAR:
         raise ReportError(
-            f"No annual report for {year}: the report follows GIDR 2019 (in force 2019-05-15), "
-            f"so the first year is {FIRST_YEAR}."
+            f"没有{year}年的年度报告：报告依照2019年修订的《政府信息公开条例》（2019-05-15施行），"
+            f"最早为{FIRST_YEAR}年（the first year is {FIRST_YEAR}）。"
         )
     if year > as_of.year:
         raise ReportError(
-            f"No annual report for {year}: the year has not begun (today is {as_of}). "
-            f"Ask for {as_of.year} to see the year so far."
+            f"没有{year}年的年度报告：该年尚未开始（今天是{as_of}）；查看今年至今的情况请选择"
+            f"{as_of.year}年（the year has not begun）。"
         )
 
 
@@ -245,14 +245,12 @@ def _row_of(c: CaseRow) -> str:
             return ROW_OF_OUTCOME[Outcome(c.outcome)]
         except ValueError as exc:
             raise ReportError(
-                f"Case {c.case_no} has the outcome {c.outcome!r}, which is not a known outcome "
-                "code; correct the case before producing the report."
+                f"案件{c.case_no}的处理结果“{c.outcome}”不是已知的结果代码；请先更正该案件再生成报告。"
             ) from exc
     if c.status == Status.WITHDRAWN:
         return WITHDRAWN_ROW
     raise ReportError(
-        f"Case {c.case_no} is concluded ({c.status}) without an outcome; "
-        "correct the case before producing the report."
+        f"案件{c.case_no}已办结（{c.status}）但没有处理结果；请先更正该案件再生成报告。"
     )
 
 
@@ -261,7 +259,9 @@ def annual_report(engine: Engine, agency: str, year: int, as_of: date) -> Annual
     check_year(year, as_of)
     found = get_agency(engine, agency)
     if found is None:
-        raise UnknownAgency(f"Unknown agency {agency!r}: use the code of an existing agency.")
+        raise UnknownAgency(
+            f"没有机关代码“{agency}”（Unknown agency {agency!r}）：请使用已有机关的代码。"
+        )
     start, end = date(year, 1, 1), date(year, 12, 31)
     q = select(CaseRow).where(
         CaseRow.kind == "disclosure",

@@ -44,7 +44,7 @@ def create_user(
     body: UserCreate, who: Actor = Depends(deps.admin), engine: Engine = Depends(deps.engine)
 ) -> UserCreated:
     if get_agency(engine, body.agency) is None:
-        raise HTTPException(422, f"Unknown agency {body.agency!r}.")
+        raise HTTPException(422, f"没有机关代码“{body.agency}”。")
     if who.role is not Role.SUPERADMIN and (body.agency != who.agency or body.role == "superadmin"):
         raise HTTPException(
             403,

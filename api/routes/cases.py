@@ -105,7 +105,7 @@ def cases(
 ) -> CasePage:
     if not deps.sees_every_agency(actor):
         if agency is not None and agency != actor.agency:
-            raise HTTPException(403, "You can list only your own agency's cases.")
+            raise HTTPException(403, "只能查看本机关的案件。")
         agency = actor.agency
     total, rows = list_cases(
         engine,
@@ -146,7 +146,7 @@ async def case(
             raise
     row = archived(engine, case_no)
     if row is None:
-        raise HTTPException(404, f"Case {case_no} is no longer in Temporal and was not archived.")
+        raise HTTPException(404, f"案件{case_no}已不在工作流引擎中，也没有归档记录。")
     return {"source": "archive", **json.loads(row.view_json)}
 
 
@@ -182,7 +182,7 @@ def document(
     visible(engine, case_no, actor)
     doc = case_document(engine, case_no, name, seq)
     if doc is None:
-        raise HTTPException(404, f"Case {case_no} has no document {name!r}.")
+        raise HTTPException(404, f"案件{case_no}没有文书“{name}”。")
     return HTMLResponse(doc.html)
 
 
@@ -204,5 +204,5 @@ async def history(
     try:
         hist = await client.get_workflow_handle(case_no).fetch_history()
     except RPCError as exc:
-        raise HTTPException(404, f"No history for {case_no}.") from exc
+        raise HTTPException(404, f"案件{case_no}没有可读取的历史。") from exc
     return {"source": "workflow", "history": json.loads(hist.to_json())}

@@ -49,7 +49,7 @@ async def decode(
     try:
         payloads = json_format.Parse(await request.body(), Payloads())
     except (json_format.ParseError, DecodeError, UnicodeDecodeError) as exc:
-        raise HTTPException(400, 'Send {"payloads": [...]} in proto3 JSON.') from exc
+        raise HTTPException(400, '请以 proto3 JSON 发送 {"payloads": [...]}。') from exc
     codec: EncryptionCodec = request.app.state.codec
     out, withheld = codec.decode_readable(payloads.payloads, _reader(who, engine))
     log.info(

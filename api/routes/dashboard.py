@@ -299,9 +299,9 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
     engine: Engine = request.app.state.engine
     row = get_case(engine, case_no)
     if row is None:
-        raise HTTPException(404, f"No case {case_no[:64]}.")
+        raise HTTPException(404, f"没有案件{case_no[:64]}。")
     if not deps.sees_every_agency(actor) and row.agency != actor.agency:
-        raise HTTPException(403, "This case belongs to another agency.")
+        raise HTTPException(403, "该案件属于其他机关。")
     settings: Settings = request.app.state.settings
     client: Client | None = request.app.state.temporal
     view: CaseViewBase | None = None
@@ -316,7 +316,7 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
     if view is None:
         stored = archived(engine, case_no)
         if stored is None:
-            raise HTTPException(503, "The case cannot be read right now; retry shortly.")
+            raise HTTPException(503, "暂时无法读取该案件，请稍后重试。")
         view, source = CaseViewBase.model_validate(json.loads(stored.view_json)), "archive"
     temporal_url = (
         f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{case_no}"

@@ -58,8 +58,8 @@ def compute_deadline(
     if not EARLIEST <= anchor.astimezone(SHANGHAI).date() <= LATEST:
         raise HTTPException(
             422,
-            f"'start': {start_!r} is outside the dates Gongkai computes "
-            f"({EARLIEST.isoformat()} … {LATEST.isoformat()}).",
+            f"'start'：{start_!r} 超出可计算的日期范围"
+            f"（{EARLIEST.isoformat()} 至 {LATEST.isoformat()}）。",
         )
     clock = start(
         "deadline", unit, n, anchor, basis="期限计算", policy=ClockPolicy(provisional_margin=2)
@@ -90,7 +90,7 @@ def _parse_start(value: str) -> datetime:
     except ValueError:
         raise HTTPException(
             422,
-            f"'start': {value!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-09-15), "
-            "or as an instant such as 2026-09-15T08:30:00+08:00 for periods in hours.",
+            f"'start'：{value!r} 不是日期；请写作 YYYY-MM-DD（如 2026-09-15），"
+            "以小时计的期限可写作时刻，如 2026-09-15T08:30:00+08:00。",
         ) from None
     return instant if instant.tzinfo else instant.replace(tzinfo=SHANGHAI)

@@ -87,13 +87,9 @@ def annual(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response | AnnualReport:
     if actor.role is Role.OFFICER:
-        raise HTTPException(
-            403, "The annual report is for supervisors and administrators; ask your supervisor."
-        )
+        raise HTTPException(403, "年度报告由负责人和管理员查看；请联系本机关负责人。")
     if not deps.sees_every_agency(actor) and agency is not None and agency != actor.agency:
-        raise HTTPException(
-            403, f"You can see only your own agency's annual report ({actor.agency})."
-        )
+        raise HTTPException(403, f"只能查看本机关（{actor.agency}）的年度报告。")
     code = agency or actor.agency
     as_of = datetime.now(UTC).astimezone(SHANGHAI).date()
     try:

@@ -67,10 +67,10 @@ def test_calendar_days_and_hours(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        ({"start": "2026-13-01", "n": 20}, "is not a date; write it as YYYY-MM-DD"),
-        ({"start": "2026-09-15", "n": 0}, "'n': Input should be greater than or equal to 1"),
+        ({"start": "2026-13-01", "n": 20}, "不是日期；请写作 YYYY-MM-DD"),
+        ({"start": "2026-09-15", "n": 0}, "'n'：不能小于1"),
         ({"start": "2026-09-15", "n": 20, "unit": "weeks"}, "'unit'"),
-        ({"n": 20}, "'start': Field required"),
+        ({"n": 20}, "'start'：缺少必填项"),
     ],
 )
 def test_bad_parameters_get_a_clear_422(

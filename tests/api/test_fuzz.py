@@ -76,7 +76,7 @@ NO_CASE = {"/codec/decode", "/v1/users"}
 APPLICATION = {
     "agency": "SZ-GT",
     "channel": "in_person",
-    "applicant": {"name": "张三", "id_number": "110101199003071234", "phone": "13800138000"},
+    "applicant": {"name": "张三", "id_number": "110101199003071233", "phone": "13800138000"},
     "description": "2025年某地块建设工程规划许可证及附图",
 }
 # who, kind, path, body: one case of each kind, and one of another agency that the fuzzing

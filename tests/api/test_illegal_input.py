@@ -35,7 +35,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 def test_dates_far_in_the_past_or_future_are_refused(client: TestClient, start: str) -> None:
     res = client.get("/v1/deadlines", params={"start": start, "n": 1000})
     assert res.status_code == 422
-    assert "outside the dates Gongkai computes" in res.json()["detail"]
+    assert "超出可计算的日期范围" in res.json()["detail"]
 
 
 def test_oversized_body_is_refused_before_anything_runs(client: TestClient) -> None:
@@ -45,7 +45,7 @@ def test_oversized_body_is_refused_before_anything_runs(client: TestClient) -> N
         headers={"content-type": "application/json"},
     )
     assert res.status_code == 413
-    assert "at most 1024 KiB" in res.json()["detail"]
+    assert "最大为 1024 KiB" in res.json()["detail"]
 
 
 def test_non_utf8_and_wrong_types_are_refused(client: TestClient) -> None:
@@ -154,7 +154,7 @@ def officer(
 
 
 JSON = {"content-type": "application/json"}
-SEND_JSON = ("JSON object", "UTF-8", "Content-Type: application/json")
+SEND_JSON = ("JSON 对象", "UTF-8", "Content-Type: application/json")
 STARTS = [
     ("/v1/disclosure-requests", APPLICATION),
     (
@@ -194,7 +194,7 @@ def test_a_body_without_the_json_content_type_is_refused(
     content = json.dumps(APPLICATION).encode()
     for path in ("/v1/disclosure-requests", f"/v1/cases/{CASE}/actions/accept"):
         officer.refused(
-            "POST", path, 422, "must be a JSON object", *SEND_JSON, content=content, headers=headers
+            "POST", path, 422, "必须是一个 JSON 对象", *SEND_JSON, content=content, headers=headers
         )
 
 
@@ -203,23 +203,23 @@ def test_malformed_json_says_where(officer: Officer) -> None:
         "POST",
         "/v1/disclosure-requests",
         422,
-        "not valid JSON",
-        "character 11",
+        "不是合法的 JSON",
+        "第11个字符",
         content=b'{"agency": ',
         headers=JSON,
     )
-    officer.refused("POST", "/v1/disclosure-requests", 422, "request body is missing", headers=JSON)
+    officer.refused("POST", "/v1/disclosure-requests", 422, "缺少请求体", headers=JSON)
 
 
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"applicant": "张三"}, ["'applicant'", "valid dictionary", "'张三'"]),
-        ({"channel": 5}, ["'channel'", "'in_person'", "got 5"]),
-        ({"description": ["一", "二"]}, ["'description'", "valid string"]),
-        ({"agency": None}, ["'agency'", "valid string"]),
-        ({"received_at": True}, ["'received_at'", "datetime"]),
-        ({"applicant": {"phone": "138"}}, ["'applicant.name'", "Field required"]),
+        ({"applicant": "张三"}, ["'applicant'", "应为对象", "'张三'"]),
+        ({"channel": 5}, ["'channel'", "'in_person'", "收到 5"]),
+        ({"description": ["一", "二"]}, ["'description'", "应为文字"]),
+        ({"agency": None}, ["'agency'", "应为文字"]),
+        ({"received_at": True}, ["'received_at'", "不是有效的时间"]),
+        ({"applicant": {"phone": "138"}}, ["'applicant.name'", "缺少必填项"]),
     ],
 )
 def test_wrong_json_types_name_the_field(
@@ -234,11 +234,11 @@ def test_wrong_types_in_an_action_name_the_field(officer: Officer) -> None:
         f"/v1/cases/{CASE}/actions/request-correction",
         422,
         "'items'",
-        "valid list",
+        "应为列表",
         json={"items": "请写明地块编号"},
     )
     officer.refused(
-        "POST", f"/v1/cases/{CASE}/actions/accept", 422, "must be a JSON object", json=["accept"]
+        "POST", f"/v1/cases/{CASE}/actions/accept", 422, "必须是一个 JSON 对象", json=["accept"]
     )
 
 
@@ -393,7 +393,7 @@ def test_malformed_case_numbers_in_paths_are_refused(officer: Officer, case_no: 
 def test_path_traversal_document_names_find_nothing(officer: Officer, name: str) -> None:
     # Documents are rows of the read model, looked up by case and name: no file is ever opened.
     detail = officer.refused("GET", f"/v1/cases/{CASE}/documents/{name}", 404)
-    assert "no document" in detail or "no such address" in detail
+    assert "没有文书" in detail or "没有这个地址" in detail
     assert "root:" not in detail
 
 
@@ -412,8 +412,8 @@ def test_calendar_years_outside_the_calendar_are_refused(officer: Officer, year:
 
 
 def test_unknown_addresses_say_where_to_look(officer: Officer) -> None:
-    officer.refused("GET", "/v1/nothing-here", 404, "no such address", "/docs")
-    officer.refused("DELETE", f"/v1/cases/{CASE}", 405, "does not accept that method")
+    officer.refused("GET", "/v1/nothing-here", 404, "没有这个地址", "/docs")
+    officer.refused("DELETE", f"/v1/cases/{CASE}", 405, "不接受该请求方法")
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ def test_metrics_are_for_the_scrape_token_supervisors_and_admins(client: TestCli
     officer = _bearer(client, "li.officer", "officer")
     res = client.get("/metrics", headers=officer)
     assert res.status_code == 403
-    assert "supervisors" in res.json()["detail"]
+    assert "负责人" in res.json()["detail"]
     assert client.get("/metrics", headers=_bearer(client, "wang", "supervisor")).status_code == 200
     assert client.get("/metrics", headers=_bearer(client, "root", "admin")).status_code == 200
     assert client.get("/metrics", headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"}).is_success

@@ -51,7 +51,7 @@ def test_no_token_is_401(api: Api) -> None:
 
 def test_officers_and_other_agencies_supervisors_are_refused(api: Api) -> None:
     res = api.client.get("/v1/reports/annual/2025", headers=api.tokens["li"])
-    assert res.status_code == 403 and "supervisors and administrators" in res.json()["detail"]
+    assert res.status_code == 403 and "负责人和管理员" in res.json()["detail"]
     res = api.client.get(
         "/v1/reports/annual/2025", params={"agency": AGENCY}, headers=api.tokens["qian"]
     )

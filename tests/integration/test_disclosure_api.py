@@ -25,7 +25,7 @@ APPLICATION = {
     "channel": "in_person",
     "applicant": {
         "name": "张三",
-        "id_number": "110101199003071234",
+        "id_number": "110101199003071233",
         "phone": "13800138000",
         "email": "zhangsan@example.test",
     },

@@ -18,7 +18,7 @@ from tests.integration.test_disclosure_api import APPLICATION
 
 pytestmark = pytest.mark.integration
 
-NAME, ID_NUMBER, PHONE = "张三", "110101199003071234", "13800138000"
+NAME, ID_NUMBER, PHONE = "张三", "110101199003071233", "13800138000"
 
 
 @pytest.fixture(scope="module")

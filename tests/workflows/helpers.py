@@ -40,7 +40,7 @@ HEAD = s.Actor(id="zhou.head", name="周局长", role=s.Role.SUPERVISOR, agency=
 STRANGER = s.Actor(id="zhao", name="赵某", role=s.Role.OFFICER, agency="OTHER")
 APPLICANT = s.Applicant(
     name="张三",
-    id_number="110101199003071234",
+    id_number="110101199003071233",
     phone="13800138000",
     email="zhangsan@example.test",
     address="某市某路1号",
