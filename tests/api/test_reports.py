@@ -55,7 +55,7 @@ def test_officers_and_other_agencies_supervisors_are_refused(api: Api) -> None:
     res = api.client.get(
         "/v1/reports/annual/2025", params={"agency": AGENCY}, headers=api.tokens["qian"]
     )
-    assert res.status_code == 403 and f"own agency's annual report ({OTHER_AGENCY})" in res.text
+    assert res.status_code == 403 and f"本机关（{OTHER_AGENCY}）的年度报告" in res.text
 
 
 def test_supervisor_gets_own_agency_as_json(api: Api) -> None:
