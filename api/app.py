@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 import gongkai
 from api import errors, metrics
+from api.responses import BeijingJSONResponse
 from api.routes import admin, cases, codec, comments, dashboard, deadlines, health, kinds, reports
 from api.routes import metrics as metrics_route
 from gongkai.logs import get_logger
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         version=gongkai.__version__,
         description="Government information-disclosure casework as durable Temporal workflows.",
         lifespan=lifespan,
+        default_response_class=BeijingJSONResponse,
     )
     app.state.settings = settings
     app.state.temporal = temporal

@@ -109,6 +109,16 @@ CLOSED_WITHOUT_REPLY = frozenset(
 
 
 class Role(StrEnum):
+    @property
+    def zh(self) -> str:
+        return {
+            "officer": "经办人",
+            "supervisor": "负责人",
+            "admin": "管理员",
+            "superadmin": "系统管理员",
+            "system": "系统",
+        }[self.value]
+
     OFFICER = "officer"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"  # administers its agency's users; acts on no case

@@ -31,6 +31,16 @@ class Grade(StrEnum):
     PUBLIC_CONCERN = "public_concern"
 
     @property
+    def zh(self) -> str:
+        return {
+            "especially_major": "特别重大",
+            "major": "重大",
+            "larger": "较大",
+            "general": "一般",
+            "public_concern": "政务舆情",
+        }[self.value]
+
+    @property
     def needs_release_and_press(self) -> bool:
         """80号 / 61号: authoritative information ≤5 h and a press conference ≤24 h."""
         return self in (Grade.ESPECIALLY_MAJOR, Grade.MAJOR)

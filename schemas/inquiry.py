@@ -30,6 +30,16 @@ class InquiryCategory(StrEnum):
     ERROR_REPORT = "error_report"  # 纠错: D3, 3 WD
     REPRINT = "reprint"  # 转载上级政策文件: D4, 1 h target, ≤1 WD
 
+    @property
+    def zh(self) -> str:
+        return {
+            "consultation": "咨询",
+            "suggestion": "建议",
+            "suggestion_complex": "复杂建议",
+            "error_report": "纠错",
+            "reprint": "转载上级政策文件",
+        }[self.value]
+
 
 class InquiryStatus(StrEnum):
     HANDLING = "handling"

@@ -72,7 +72,7 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
                 self._event(
                     "detected",
                     inp.officer,
-                    f"发现/确认：{inp.title}（{inp.grade.value}），启动信息发布。",
+                    f"发现/确认：{inp.title}（{inp.grade.zh}），启动信息发布。",
                     grade=inp.grade.value,
                 )
                 await self._refresh()

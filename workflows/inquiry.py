@@ -89,7 +89,7 @@ class InquiryWorkflow(CaseWorkflow):
                 self._event(
                     "received",
                     inp.officer,
-                    f"收到留言（{inp.category.value}）：{inp.subject}，交{inp.unit}办理。",
+                    f"收到留言（{inp.category.zh}）：{inp.subject}，交{inp.unit}办理。",
                     unit=inp.unit,
                 )
                 await self._refresh()

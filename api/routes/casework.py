@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from temporalio.client import (
@@ -35,6 +34,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import deps
 from api.idempotency import REUSED, Replay, request_hash, scoped_key
+from api.responses import BeijingJSONResponse
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from rules.packs import RulePackError, select_pack
@@ -218,7 +218,7 @@ async def perform(
         replay = Replay(engine, key, request_hash(body.model_dump(mode="json")))
         stored = replay.claim()
         if stored is not None:
-            return JSONResponse(stored[1], status_code=stored[0])
+            return BeijingJSONResponse(stored[1], status_code=stored[0])
         update_id = f"idem-{key[:40]}"  # Temporal applies an Update ID once per run
     if _IN_FLIGHT.get(case_no, 0) >= settings.case_actions_in_flight:
         if replay:

@@ -23,6 +23,7 @@ from api.ratelimit import RateLimiter, client_key
 from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
+from rules.outcomes import SPECS, Outcome
 from schemas.disclosure import Actor, CaseViewBase
 from schemas.registry import CLOSED, KINDS, RUNG_ZH, STATUS_NAMES, labels
 from store.calendar import load_calendar, overrides
@@ -211,16 +212,27 @@ def _board(
             "chart": _chart([(d, light, int(n)) for d, light, n in by_day if d], first_week),
             "now": now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
             "kinds": KIND_ZH,
-            "status_zh": STATUS_NAMES,
             "list_limit": LIST_LIMIT,
         }
+
+
+def _outcome_zh(outcome: str | None) -> str | None:
+    """A disclosure reply's outcome as the annual report names it (PARTIAL → （二）部分公开)."""
+    if outcome is None:
+        return None
+    try:
+        return SPECS[Outcome(outcome)].category
+    except ValueError:
+        return outcome
 
 
 def _item(r: CaseRow) -> dict[str, Any]:
     due_local = r.due_at.astimezone(SHANGHAI) if r.due_at else None
     internal = r.internal_due_at.astimezone(SHANGHAI) if r.internal_due_at else None
+    spec = KINDS.get(r.kind)
     return {
         **r.model_dump(),
+        "status_zh": spec.status_zh(r.status) if spec else STATUS_NAMES.get(r.status, r.status),
         "due_local": due_local.strftime("%Y-%m-%d %H:%M") if due_local else None,
         "due_day": due_local.date() if due_local else None,
         # shown beside the legal date when alerts count from an earlier one (provisional year)
@@ -318,6 +330,7 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
         if stored is None:
             raise HTTPException(503, "暂时无法读取该案件，请稍后重试。")
         view, source = CaseViewBase.model_validate(json.loads(stored.view_json)), "archive"
+    spec = KINDS.get(view.kind)
     temporal_url = (
         f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{case_no}"
     )
@@ -331,7 +344,9 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
             "temporal_url": temporal_url,
             "clock_zh": clock_labels(view.kind),
             "rung_zh": RUNG_ZH,
-            "status_zh": STATUS_NAMES,
+            "status_zh": spec.status_zh if spec else lambda st: STATUS_NAMES.get(st, st),
+            "opened_zh": spec.opened_zh if spec else "开始之日",
+            "outcome_zh": _outcome_zh(view.outcome),
         },
     )
 

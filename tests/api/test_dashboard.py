@@ -49,3 +49,19 @@ def test_each_kind_reads_its_own_clock_labels() -> None:
     assert clock_labels("inquiry")["reply"] == "留言答复期限"
     assert clock_labels("consultation")["legality_review"] == "合法性审查时间（不少于）"
     assert clock_labels("press_plan")["conference"] == "本季度新闻发布会"
+
+
+def test_every_instant_in_an_answer_is_beijing_time() -> None:
+    """Lists once said ``Z``, details ``+08:00``: now every instant reads +08:00."""
+    from api.responses import beijing
+
+    shown = beijing(
+        {
+            "due_at": "2026-10-19T15:59:59Z",
+            "items": [{"at": "2026-10-19T15:59:59.5+00:00", "t0": "2026-09-15"}],
+            "summary": "收到申请（当面提交）",
+        }
+    )
+    assert shown["due_at"] == "2026-10-19T23:59:59+08:00"
+    assert shown["items"][0] == {"at": "2026-10-19T23:59:59.500000+08:00", "t0": "2026-09-15"}
+    assert shown["summary"] == "收到申请（当面提交）"
