@@ -17,11 +17,13 @@ from store.users import user_for_token
 
 
 def settings(request: Request) -> Settings:
-    return request.app.state.settings
+    config: Settings = request.app.state.settings
+    return config
 
 
 def engine(request: Request) -> Engine:
-    return request.app.state.engine
+    db: Engine = request.app.state.engine
+    return db
 
 
 def calendar(request: Request) -> WorkCalendar:

@@ -252,7 +252,8 @@ def seed_year(year: int) -> tuple[CalendarEntry, ...]:
     import holidays  # heavy import, kept out of workflow sandboxes
 
     cn = holidays.country_holidays("CN", years=year, language="zh_CN")
-    source = f"国务院办公厅关于{year}年部分节假日安排的通知 (holidays {holidays.__version__})"
+    version = getattr(holidays, "__version__", "?")
+    source = f"国务院办公厅关于{year}年部分节假日安排的通知 (holidays {version})"
     out: list[CalendarEntry] = []
     for day, name in sorted(cn.items()):
         if day.year == year:

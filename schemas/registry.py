@@ -105,7 +105,8 @@ class KindSpec:
     def status_zh(self, value: str) -> str:
         """A status's Chinese name, in this kind's own words (``closed`` differs by kind)."""
         try:
-            return self.status(value).zh  # type: ignore[attr-defined]
+            name: str = self.status(value).zh  # type: ignore[attr-defined]
+            return name
         except ValueError:
             return STATUS_NAMES.get(value, value)
 

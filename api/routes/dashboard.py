@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
@@ -61,7 +61,7 @@ def page_actor(request: Request) -> Actor:
         raise LoginRequired from exc
 
 
-def install(app: Any) -> None:
+def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(_: Request, __: LoginRequired) -> Response:
         return RedirectResponse("/login", status_code=303)
