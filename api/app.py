@@ -18,10 +18,21 @@ from temporalio.client import Client
 import gongkai
 from api import errors, metrics
 from api.responses import BeijingJSONResponse
-from api.routes import admin, cases, codec, comments, dashboard, deadlines, health, kinds, reports
+from api.routes import (
+    admin,
+    cases,
+    codec,
+    comments,
+    dashboard,
+    deadlines,
+    health,
+    kinds,
+    reports,
+    temporal_ui,
+)
 from api.routes import metrics as metrics_route
 from gongkai.logs import get_logger
-from gongkai.settings import Settings, get_settings
+from gongkai.settings import UI_PATH, Settings, get_settings
 from gongkai.temporal import codec as temporal_codec
 from store.db import make_engine, migrate
 
@@ -53,6 +64,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
                 with contextlib.suppress(asyncio.CancelledError):
                     await connecting
             app.state.engine.dispose()
+            if (ui := getattr(app.state, "ui_client", None)) is not None:
+                await ui.aclose()
 
     app = FastAPI(
         title="Gongkai 公开",
@@ -92,8 +105,9 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        # Our pages and documents run no inline script; /docs is FastAPI's own Swagger UI.
-        if not request.url.path.startswith(("/docs", "/redoc")):
+        # Our pages and documents run no inline script; /docs is FastAPI's own Swagger UI and
+        # /temporal the Temporal UI (its headers are its own).
+        if not request.url.path.startswith(("/docs", "/redoc", f"{UI_PATH}/")):
             headers.setdefault("Content-Security-Policy", CSP)
         return response
 
@@ -108,6 +122,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(reports.router)
     app.include_router(codec.router)
     app.include_router(dashboard.router)
+    app.include_router(temporal_ui.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     dashboard.install(app)
     return app

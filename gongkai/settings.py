@@ -41,8 +41,14 @@ class Settings(BaseSettings):
     dev_server_ui_port: int = 8233
 
     temporal_ui_origins: str | None = None
-    # Where people open the Temporal UI (links from the dashboard); default: the dev server's UI.
+    # Where people open the Temporal UI (links from the dashboard). Default: through the API at
+    # /temporal when it proxies a UI (below), else the dev server's own UI.
     temporal_ui_public_url: str | None = None
+    # A Temporal UI the API serves, read-only and to signed-in staff, under /temporal (started
+    # with --ui-public-path /temporal): the UI is then on the API's origin, so its calls to the
+    # codec endpoint carry the dashboard session and a supervisor sees decoded payloads.
+    # `gongkai up` sets it to its dev server's UI.
+    temporal_ui_upstream: str | None = None
 
     # HTTP API
     api_host: str = "127.0.0.1"
@@ -114,7 +120,13 @@ class Settings(BaseSettings):
     def temporal_ui_url(self) -> str:
         if self.temporal_ui_public_url:
             return self.temporal_ui_public_url.rstrip("/")
-        return f"http://{self.dev_server_ip}:{self.dev_server_ui_port}"
+        if self.temporal_ui_upstream:
+            return f"{self.api_url}{UI_PATH}"
+        return f"http://{self.dev_server_ip}:{self.dev_server_ui_port}{UI_PATH}"
+
+
+# The dev server's UI lives under this path (--ui-public-path), on its own port and behind the API.
+UI_PATH = "/temporal"
 
 
 @lru_cache

@@ -24,7 +24,7 @@ from pathlib import Path
 from gongkai.codec import local_key_spec
 from gongkai.files import make_private_dir, private_umask, tighten_tree
 from gongkai.logs import get_logger
-from gongkai.settings import Settings
+from gongkai.settings import UI_PATH, Settings
 from gongkai.temporal import temporal_cli
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 
@@ -49,6 +49,9 @@ def dev_server_command(settings: Settings, db_file: Path) -> list[str]:
         # Both on loopback by default: anyone who reaches them can read and act on cases.
         "--ui-ip",
         settings.dev_server_ip,
+        # Under /temporal, so the API can serve it on its own origin (api/routes/temporal_ui.py).
+        "--ui-public-path",
+        UI_PATH,
         "--sqlite-pragma",
         "journal_mode=wal",
         "--sqlite-pragma",
@@ -57,7 +60,8 @@ def dev_server_command(settings: Settings, db_file: Path) -> list[str]:
         "busy_timeout=5000",
         "--log-level",
         "warn",
-        # The UI decrypts payloads through the API's codec endpoint (supervisors only).
+        # The UI decrypts payloads through the API's codec endpoint (supervisors only); opened
+        # through the API (/temporal) it is same-origin, so the dashboard session goes along.
         "--ui-codec-endpoint",
         f"{settings.api_url}/codec",
     ]
@@ -321,7 +325,12 @@ def up(settings: Settings) -> int:
         env = {
             **os.environ,
             "GONGKAI_TEMPORAL_ADDRESS": f"{settings.dev_server_ip}:{settings.dev_server_port}",
+            "GONGKAI_TEMPORAL_UI_UPSTREAM": settings.temporal_ui_upstream
+            or f"http://{settings.dev_server_ip}:{settings.dev_server_ui_port}",
         }
+        served = settings.model_copy(
+            update={"temporal_ui_upstream": env["GONGKAI_TEMPORAL_UI_UPSTREAM"]}
+        )
         me = [sys.executable, "-m", "console.cli"]
         for name in ("worker", "api"):
             child = Child(name, [*me, name], env=env)
@@ -333,7 +342,7 @@ def up(settings: Settings) -> int:
             f"    API docs        {api}/docs\n"
             f"    Dashboard       {api}/\n"
             f"    Health          {api}/health\n"
-            f"    Temporal UI     {settings.temporal_ui_url}/namespaces/"
+            f"    Temporal UI     {served.temporal_ui_url}/namespaces/"
             f"{settings.temporal_namespace}/workflows\n"
             f"    Temporal gRPC   {settings.dev_server_ip}:{settings.dev_server_port}\n"
             f"    Data            {var.resolve()} (server log: {server_log})\n"
