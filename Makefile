@@ -5,12 +5,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test lint bench lock clean-venv
+.PHONY: run test lint bench client lock clean-venv
 
-$(BIN)/.runtime: requirements.lock pyproject.toml
+$(BIN)/.runtime: requirements.lock pyproject.toml client/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e client
 	touch $@
 
 $(BIN)/.dev: $(BIN)/.runtime requirements-dev.lock
@@ -26,7 +27,11 @@ test: lint
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy gongkai workflows activities workers api schemas store rules console
+	$(BIN)/mypy gongkai workflows activities workers api schemas store rules console client/gongkai_client
+
+# Regenerate the typed client (client/gongkai_client) from the API's OpenAPI document.
+client: $(BIN)/.dev
+	$(PY) -m console.client_gen
 
 bench: $(BIN)/.dev
 	$(PY) -m bench

@@ -316,7 +316,7 @@ class CaseActivities:
 
         agency = get_agency(self.engine, req.agency)
         if agency is None:
-            raise ApplicationError(f"unknown agency {req.agency!r}", non_retryable=True)
+            raise ApplicationError(f"没有代码为“{req.agency}”的机关。", non_retryable=True)
         allocated = allocate_case_no(self.engine, agency, local_date(req.at).year, req.at, req.key)
         ensure_case_row(
             self.engine,

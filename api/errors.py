@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gongkai.logs import get_logger
@@ -14,6 +15,28 @@ from gongkai.logs import get_logger
 log = get_logger(__name__)
 
 PROBLEM = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """Every refusal (RFC 9457): ``detail`` says in Chinese what was wrong and what to do."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[str] | None = None
+
+
+def responses(**described: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for refusals: ``responses(r409="...")`` → {409: {model, description}}."""
+    return {
+        int(code.removeprefix("r")): {
+            "model": Problem,
+            "description": text,
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for code, text in described.items()
+    }
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:

@@ -6,6 +6,10 @@ reusing agency A's key opens its own case. A scoped key is stored as a hash with
 request it came with. Actions on a case store their answer; while the first attempt is still
 running a retry is told to wait (409 with Retry-After), and the Temporal Update carries an ID
 derived from the key, so even a request the API lost mid-way is applied once.
+
+An attempt that sent its Update but got no answer in time (503) leaves its key ``sent``: the
+retry sends the same Update ID again, and Temporal answers with the first one's outcome (or
+waits for it) — the retry is not refused because the first attempt already moved the case on.
 """
 
 from __future__ import annotations
@@ -37,6 +41,16 @@ def request_hash(body: bytes | Any) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+PENDING, SENT = "pending", "sent"
+
+
+def retrying(engine: Engine, key_hash: str) -> bool:
+    """This key's request was sent before (answered, or sent without a confirmed answer)."""
+    with Session(engine) as s:
+        row = s.get(IdempotentRequest, key_hash)
+    return row is not None and row.state in ("done", SENT)
+
+
 REUSED = (
     "这个 Idempotency-Key 已用于另一个不同的请求；同一键只能用于重试同一请求，新请求请使用新的键。"
 )
@@ -52,6 +66,11 @@ class Replay:
         """None: go ahead (the key is ours now). Else the stored answer of an earlier attempt."""
         with Session(self.engine) as s:
             row = s.get(IdempotentRequest, self.key_hash)
+        if row is not None and row.state == SENT and row.request_hash == self.body_hash:
+            if self._take_over():
+                return None
+            with Session(self.engine) as s:
+                row = s.get(IdempotentRequest, self.key_hash)
         if row is None:
             try:
                 with session_scope(self.engine) as s:
@@ -83,6 +102,27 @@ class Replay:
             if row is not None:
                 row.state, row.status_code = "done", status_code
                 row.response = json.dumps(response, ensure_ascii=False, default=str)
+                s.add(row)
+
+    def _take_over(self) -> bool:
+        """A retry of an attempt that sent its Update: ours to send again, if no other retry
+        took it first (a compare-and-set on the state)."""
+        table = IdempotentRequest.__table__  # type: ignore[attr-defined]
+        with session_scope(self.engine) as s:
+            taken = s.execute(
+                table.update()
+                .where(table.c.key_hash == self.key_hash, table.c.state == SENT)
+                .values(state=PENDING, created_at=datetime.now(UTC))
+            )
+            return bool(taken.rowcount)  # type: ignore[attr-defined]  # a CursorResult
+
+    def sent(self) -> None:
+        """The Update went out but its answer did not come in time: a retry sends it again
+        under the same Update ID and gets the first one's outcome."""
+        with session_scope(self.engine) as s:
+            row = s.get(IdempotentRequest, self.key_hash)
+            if row is not None and row.state != "done":
+                row.state = SENT
                 s.add(row)
 
     def release(self) -> None:

@@ -233,22 +233,26 @@ def agencies_add(
     from store.cases import put_agency
     from store.models import Agency
 
-    put_agency(
-        _engine(),
-        Agency(
-            code=code,
-            name=name,
-            reconsideration_organ=reconsideration_organ,
-            court=court,
-            case_prefix=case_prefix,
-            officer_email=officer_email,
-            supervisor_email=supervisor_email,
-            head_email=head_email,
-            jurisdiction=jurisdiction,
-            region=region,
-            four_eyes=four_eyes,
-        ),
-    )
+    try:
+        put_agency(
+            _engine(),
+            Agency(
+                code=code,
+                name=name,
+                reconsideration_organ=reconsideration_organ,
+                court=court,
+                case_prefix=case_prefix,
+                officer_email=officer_email,
+                supervisor_email=supervisor_email,
+                head_email=head_email,
+                jurisdiction=jurisdiction,
+                region=region,
+                four_eyes=four_eyes,
+            ),
+        )
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
     typer.echo(f"agency {code} ({name}) saved; case numbers {case_prefix}-YYYY-NNNNNN")
 
 

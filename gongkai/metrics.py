@@ -52,7 +52,10 @@ ESCALATIONS_FIRED = "gongkai_escalations_fired"  # exported with the _total suff
 ESCALATION_LAG = "gongkai_escalation_lag_seconds"
 # From "on time" (target: visible within a second) to "the worker was down for a week".
 _SUBSECOND = (0.1, 0.25, 0.5)
-ESCALATION_LAG_BUCKETS = (*_SUBSECOND, 1.0, 5.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0)
+ESCALATION_LAG_BUCKETS = (
+    *_SUBSECOND,
+    *(1.0, 5.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0, 7 * 86400.0),
+)
 
 
 def worker_telemetry(bind_address: str) -> TelemetryConfig:

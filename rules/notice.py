@@ -38,7 +38,7 @@ class HolidaySpan(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> HolidaySpan:
         if self.to < self.from_:
-            raise ValueError(f"holiday {self.name!r}: 'to' ({self.to}) is before 'from'")
+            raise ValueError(f"假日“{self.name}”的结束日（{self.to}）早于开始日。")
         return self
 
 
@@ -50,7 +50,7 @@ class MakeupDay(BaseModel):
     @model_validator(mode="after")
     def _weekend(self) -> MakeupDay:
         if self.date.weekday() < 5:
-            raise ValueError(f"make-up working day {self.date} is not a Saturday or Sunday")
+            raise ValueError(f"调休上班日 {self.date} 不是周六或周日。")
         return self
 
 
@@ -67,13 +67,13 @@ class HolidayNotice(BaseModel):
     def _within_year(self) -> HolidayNotice:
         for span in self.holidays:
             if span.from_.year not in (self.year, self.year - 1, self.year + 1):
-                raise ValueError(f"holiday {span.name!r} is not in or next to {self.year}")
+                raise ValueError(f"假日“{span.name}”不在 {self.year} 年内，也不与之相邻。")
         days = [d for d in self.days_off()]
         if len(set(days)) != len(days):
-            raise ValueError("holiday spans overlap")
+            raise ValueError("假日区间相互重叠。")
         clash = set(days) & {w.date for w in self.workdays}
         if clash:
-            raise ValueError(f"days both off and working: {sorted(clash)}")
+            raise ValueError(f"以下日期既放假又上班：{', '.join(map(str, sorted(clash)))}。")
         return self
 
     def days_off(self) -> list[date]:

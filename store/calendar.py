@@ -102,7 +102,7 @@ def set_day(
     region: str = "CN",
 ) -> CalendarDay:
     if not source.strip() or not reason.strip():
-        raise ValueError("A calendar override needs its source (notice, decision) and a reason.")
+        raise ValueError("调整日历须写明依据（通知、决定）和理由。")
     row = CalendarDay(
         region=region,
         day=day,

@@ -72,7 +72,19 @@ def get_agency(engine: Engine, code: str) -> Agency | None:
 
 
 def put_agency(engine: Engine, agency: Agency) -> None:
+    """Add or update an agency. Case numbers are unique across agencies, so their prefixes are
+    too: a prefix another agency uses is refused (ValueError, in words for the administrator)."""
     with session_scope(engine) as s:
+        other = s.exec(
+            select(Agency).where(
+                Agency.case_prefix == agency.case_prefix, Agency.code != agency.code
+            )
+        ).first()
+        if other is not None:
+            raise ValueError(
+                f"案件编号前缀“{agency.case_prefix}”已由机关{other.code}使用；"
+                "请用 --case-prefix 另选一个（如机关代码的字母）。"
+            )
         s.merge(agency)
 
 

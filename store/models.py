@@ -210,7 +210,7 @@ class IdempotentRequest(SQLModel, table=True):
 
     key_hash: str = Field(primary_key=True, max_length=64)  # route + agency + user + key
     request_hash: str = Field(max_length=64)
-    state: str = Field(default="pending", max_length=16)  # pending | done
+    state: str = Field(default="pending", max_length=16)  # pending | sent | done
     status_code: int = 0
     response: str = ""
     created_at: datetime

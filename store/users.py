@@ -29,7 +29,7 @@ def add_user(
 ) -> tuple[User, str]:
     """Create a user; returns the user and the clear token (shown once, never stored)."""
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        raise ValueError(f"角色须为以下之一：{', '.join(ROLES)}。")
     token = new_token()
     user = User(
         username=username,
@@ -43,7 +43,7 @@ def add_user(
     )
     with session_scope(engine) as s:
         if s.exec(select(User).where(User.username == username)).first() is not None:
-            raise ValueError(f"user {username!r} already exists")
+            raise ValueError(f"用户“{username}”已存在。")
         s.add(user)
         s.add(_audit(at, created_by, username, "created", f"{role} of {agency}"))
     return user, token
@@ -73,7 +73,7 @@ def rotate_token(engine: Engine, username: str, by: str = "", at: datetime | Non
     with session_scope(engine) as s:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None:
-            raise ValueError(f"no user {username!r}")
+            raise ValueError(f"没有用户“{username}”。")
         user.token_hash, user.token_hint = hash_token(token), token[:7]
         s.add(user)
         s.add(_audit(at, by or "cli", username, "token_rotated"))
@@ -92,7 +92,7 @@ def set_disabled(
     with session_scope(engine) as s:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None:
-            raise ValueError(f"no user {username!r}")
+            raise ValueError(f"没有用户“{username}”。")
         user.disabled = disabled
         s.add(user)
         s.add(_audit(at, by or "cli", username, "disabled" if disabled else "enabled"))

@@ -114,3 +114,20 @@ def test_no_import_cycles() -> None:
 def test_the_floors_name_every_package() -> None:
     packages = {p.parent.name for p in ROOT.glob("*/__init__.py")} | {"bench"}
     assert packages - {"tests"} == set(FLOORS)
+
+
+def test_the_client_stands_alone() -> None:
+    """client/gongkai_client is published on its own: it speaks to the API over HTTP and
+    imports nothing of the server (only httpx and pydantic)."""
+    found = []
+    for path in (ROOT / "client" / "gongkai_client").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                else []
+            )
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in FLOORS]
+    assert found == []

@@ -14,7 +14,7 @@ from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import DayKind, WorkCalendar
-from schemas.deadlines import CalendarChange
+from schemas.deadlines import CalendarChange, Recalculation
 from schemas.disclosure import Actor, Role
 from store.calendar import set_day
 from store.cases import get_agency
@@ -39,7 +39,13 @@ class UserCreated(BaseModel):
     token: str = Field(description="shown once; only its hash is stored")
 
 
-@router.post("/users", response_model=UserCreated, status_code=201, summary="Create a user")
+@router.post(
+    "/users",
+    response_model=UserCreated,
+    status_code=201,
+    summary="Create a user",
+    operation_id="create_user",
+)
 def create_user(
     body: UserCreate, who: Actor = Depends(deps.admin), engine: Engine = Depends(deps.engine)
 ) -> UserCreated:
@@ -76,7 +82,12 @@ class YearOut(BaseModel):
     days: list[DayOut]
 
 
-@router.get("/calendar/{year}", response_model=YearOut, summary="A year of the calendar")
+@router.get(
+    "/calendar/{year}",
+    response_model=YearOut,
+    summary="A year of the calendar",
+    operation_id="calendar_year",
+)
 def calendar_year(
     year: Annotated[int, Path(ge=EARLIEST.year, le=LATEST.year)],
     _: Actor = Depends(deps.actor),
@@ -105,8 +116,19 @@ class DayChange(BaseModel):
     name: str = Field(default="", max_length=100)
 
 
+class DayChanged(BaseModel):
+    day: date
+    kind: Literal["holiday", "workday"]
+    recalculated: int = Field(description="open cases told of the change")
+    moved: list[Recalculation] = Field(description="the cases whose deadlines moved, and how")
+
+
 @router.post(
-    "/calendar/days", status_code=201, summary="Override one day (cross-agency administrators)"
+    "/calendar/days",
+    status_code=201,
+    response_model=DayChanged,
+    summary="Override one day (cross-agency administrators)",
+    operation_id="change_calendar_day",
 )
 async def change_day(
     request: Request,
@@ -114,7 +136,7 @@ async def change_day(
     who: Actor = Depends(deps.superadmin),
     engine: Engine = Depends(deps.engine),
     settings: Settings = Depends(deps.settings),
-) -> dict[str, object]:
+) -> DayChanged:
     kind = DayKind.HOLIDAY if body.kind == "holiday" else DayKind.MAKEUP_WORKDAY
     set_day(
         engine,
@@ -128,7 +150,7 @@ async def change_day(
         region=settings.calendar_region,
     )
     client = request.app.state.temporal
-    told, moved = 0, []
+    told, moved = 0, list[Recalculation]()
     if client is not None:
         change = CalendarChange(
             reason=f"{body.day.isoformat()}调整为{'休息日' if body.kind == 'holiday' else '工作日'}"
@@ -137,5 +159,5 @@ async def change_day(
             by=who.id,
         )
         result = await recalculate_open_cases(client, change)
-        told, moved = result.told, [r.model_dump(mode="json") for r in result.moved]
-    return {"day": body.day.isoformat(), "kind": body.kind, "recalculated": told, "moved": moved}
+        told, moved = result.told, result.moved
+    return DayChanged(day=body.day, kind=body.kind, recalculated=told, moved=moved)

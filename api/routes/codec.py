@@ -38,7 +38,11 @@ def _reader(who: Actor, engine: Engine) -> Callable[[str | None], bool]:
     return may_read
 
 
-@router.post("/decode", summary="Decrypt payloads (a supervisor, for their own agency's cases)")
+@router.post(
+    "/decode",
+    summary="Decrypt payloads (a supervisor, for their own agency's cases)",
+    operation_id="codec_decode",
+)
 async def decode(
     request: Request,
     who: Actor = Depends(deps.actor),

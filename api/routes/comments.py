@@ -8,7 +8,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, Field
@@ -59,11 +59,18 @@ class CommentGuard:
         )
 
 
+class CommentReceived(BaseModel):
+    case_no: str
+    received: bool
+
+
 @router.post(
     "/consultations/{case_no}/comments",
     status_code=201,
     tags=["public"],
     summary="Comment on a published draft decision (public, no login)",
+    response_model=CommentReceived,
+    operation_id="comment_on_draft",
     responses={
         404: {"description": "No draft decision open for comment under this number"},
         409: {"description": "The draft has received as many comments as it takes"},
@@ -75,7 +82,7 @@ def comment(
     body: CommentIn,
     request: Request,
     engine: Engine = Depends(deps.engine),
-) -> dict[str, Any]:
+) -> CommentReceived:
     """决策草案公开征求意见 (Decree 713 Art. 15): anyone may comment while the period runs."""
     guard: CommentGuard = request.app.state.comment_guard
     # Both limits count before the case is looked up: the answers do not depend on it.
@@ -114,4 +121,4 @@ def comment(
                 case_no=case_no, at=now, name=body.name, contact=body.contact, text=body.text
             )
         )
-    return {"case_no": case_no, "received": True}
+    return CommentReceived(case_no=case_no, received=True)

@@ -34,6 +34,7 @@ class DeadlineOut(BaseModel):
     "/deadlines",
     response_model=DeadlineOut,
     summary="Compute a statutory deadline on the working-day calendar",
+    operation_id="compute_deadline",
     description=(
         "The start day is excluded and the n-th day is the last permissible day (民法典 Arts. "
         "201, 1259); the due instant is 23:59:59 Asia/Shanghai. Calendar-day periods ending on "

@@ -11,7 +11,7 @@ import gongkai
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Liveness and dependencies")
+@router.get("/health", summary="Liveness and dependencies", operation_id="health")
 async def health(request: Request) -> JSONResponse:
     body: dict[str, Any] = {"status": "ok", "version": gongkai.__version__}
     try:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from api import deps
+from api import deps, errors
 from api.routes.casework import CaseCreated, open_case, perform, permitted
 from gongkai.settings import Settings
 from schemas import disclosure as s
@@ -61,7 +61,9 @@ def _open_route(kind: KindSpec) -> None:
         tags=[kind.zh],
         summary=f"登记{kind.zh}案件（open a {kind.kind} case）",
         operation_id=f"open_{kind.kind}",
-        responses={409: {"description": "已存在"}, 422: {"description": "内容不合法或不完整"}},
+        responses=errors.responses(
+            r409="同一案件已以不同内容登记", r422="内容不合法或不完整（未登记）"
+        ),
     )
 
 
@@ -72,8 +74,9 @@ def _action_route(kind: KindSpec, step: ActionSpec) -> None:
         case_no: CaseNo,
         actor: s.Actor = Depends(deps.actor),
         engine: Engine = Depends(deps.engine),
+        idempotency_key: Key = None,
     ) -> tuple[Any, ...]:
-        return permitted(engine, case_no, actor, kind.kind, step.name)
+        return permitted(engine, case_no, actor, kind.kind, step.name, idempotency_key)
 
     async def route(
         body: BaseModel,
@@ -105,12 +108,12 @@ def _action_route(kind: KindSpec, step: ActionSpec) -> None:
     )
 
 
-ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
-    409: {"description": "现在不能进行（状态、角色、期限），未写入任何内容"},
-    422: {"description": "缺少法律要求的内容或字段不合法，未写入任何内容"},
-    429: {"description": "本案正忙：按 Retry-After 秒后重试"},
-    503: {"description": "未能及时确认：用同一 Idempotency-Key 重试"},
-}
+ACTION_RESPONSES = errors.responses(
+    r409="现在不能进行（状态、角色、期限），未写入任何内容",
+    r422="缺少法律要求的内容或字段不合法，未写入任何内容",
+    r429="本案正忙：按 Retry-After 秒后重试",
+    r503="未能及时确认：用同一 Idempotency-Key 重试",
+)
 
 
 def _annotate(route: Any, **types: Any) -> None:

@@ -36,6 +36,7 @@ def scraper(request: Request, authorization: Annotated[str | None, Header()] = N
     "/metrics",
     summary="Prometheus metrics (metrics token, supervisors and administrators)",
     response_class=Response,
+    operation_id="metrics",
     responses={200: {"content": {CONTENT_TYPE: {}}}},
     dependencies=[Depends(scraper)],
 )

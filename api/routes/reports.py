@@ -65,6 +65,7 @@ def negotiate(accept: str | None) -> Format:
 @router.get(
     "/reports/annual/{year}",
     response_model=AnnualReport,
+    operation_id="annual_report",
     summary="The annual report of on-request disclosure (part 三 of the 30号 format)",
     responses={
         200: {"content": {"text/csv": {}, "text/html": {}}},

@@ -1,0 +1,130 @@
+"""A 503 says "submitted but not confirmed in time: retry with the same Idempotency-Key to get
+the result (it will not be done twice)". This holds the API to it: the first attempt's Update
+reaches the workflow and is applied, its answer is lost, and the retry — although the case has
+moved on, so the step would now be refused as a new request — gets the step's real result,
+applied once; the generated client does that retry by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from gongkai_client import AsyncGongkai
+from gongkai_client import models as m
+from temporalio.client import Client, WorkflowUpdateStage
+
+from api.app import create_app
+from gongkai.settings import Settings
+from store.cases import get_case
+from store.users import add_user
+from tests.conftest import TEST_KEY
+from tests.security.conftest import Running
+from tests.workflows.helpers import case_input
+from workflows.disclosure import DisclosureRequestWorkflow as W
+
+
+class LostAnswers:
+    """A Temporal client whose Updates are delivered and accepted, but whose answers never come
+    back (a network partition, a slow worker)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def get_workflow_handle(self, workflow_id: str) -> Any:
+        handle = self.client.get_workflow_handle(workflow_id)
+
+        class Handle:
+            async def execute_update(self, update: Any, arg: Any, id: str | None = None) -> Any:
+                await handle.start_update(
+                    update, arg, id=id, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+                )
+                await asyncio.sleep(3600)
+
+        return Handle()
+
+
+def _app(running: Running, tmp: Path, temporal: Any, timeout: float) -> Any:
+    settings = Settings(var_dir=tmp, codec_keys=TEST_KEY, action_timeout_seconds=timeout)
+    app = create_app(settings, temporal=temporal)
+    app.state.engine = running.engine  # the worker's read model (no lifespan under ASGITransport)
+    return app
+
+
+async def _case(running: Running) -> str:
+    now = await running.env.get_current_time()
+    inp = case_input(now).model_copy(update={"case_no": f"GK-2026-{random.randrange(10**7):07d}"})
+    handle = await running.env.client.start_workflow(
+        W.run, inp, id=inp.case_no, task_queue=running.task_queue
+    )
+    for _ in range(200):
+        row = get_case(running.engine, inp.case_no)
+        if (await handle.query(W.view)).documents and row is not None and row.status:
+            return inp.case_no
+        await asyncio.sleep(0.05)
+    raise AssertionError("not registered")
+
+
+async def _until_status(running: Running, case: str, status: str) -> None:
+    for _ in range(200):
+        row = get_case(running.engine, case)
+        if row is not None and row.status == status:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{case} never reached {status}")
+
+
+async def test_a_retry_after_a_lost_answer_gets_the_result_once(
+    running: Running, tmp_path: Path
+) -> None:
+    _, token = add_user(
+        running.engine, "li.officer", "李经办", "SZ-GT", "officer", datetime.now(UTC), "test"
+    )
+    auth = {"Authorization": f"Bearer {token}", "Idempotency-Key": "counter-42"}
+    case = await _case(running)
+    lossy = _app(running, tmp_path, LostAnswers(running.env.client), timeout=1.0)
+    url = f"/v1/disclosure-requests/{case}/actions/accept"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(lossy), base_url="http://t") as h:
+        first = await h.post(url, json={}, headers=auth)
+    assert first.status_code == 503 and first.headers["retry-after"]
+    await _until_status(running, case, "accepted")  # it was applied all the same
+
+    app = _app(running, tmp_path, running.env.client, timeout=4.0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as h:
+        retry = await h.post(url, json={}, headers=auth)
+        assert retry.status_code == 200, retry.text
+        assert retry.json()["status"] == "accepted"
+        again = await h.post(url, json={}, headers=auth)  # and again: the stored answer
+        assert again.json() == retry.json()
+        fresh = await h.post(url, json={}, headers={"Authorization": auth["Authorization"]})
+        assert fresh.status_code == 409  # a new request to accept an accepted case
+        events = (await h.get(f"/v1/cases/{case}/events", headers=auth)).json()
+    assert [e["kind"] for e in events].count("accepted") == 1
+
+
+async def test_the_client_retries_a_lost_answer_by_itself(
+    running: Running, tmp_path: Path
+) -> None:
+    _, token = add_user(
+        running.engine, "li.officer", "李经办", "SZ-GT", "officer", datetime.now(UTC), "test"
+    )
+    case = await _case(running)
+    # The first attempt's answer is lost; the client's retry reaches a healthy API.
+    lossy = _app(running, tmp_path, LostAnswers(running.env.client), timeout=1.0)
+    healthy = _app(running, tmp_path, running.env.client, timeout=4.0)
+    calls: list[int] = []
+
+    async def route(request: httpx.Request) -> httpx.Response:
+        app = lossy if not calls else healthy
+        calls.append(1)
+        transport = httpx.ASGITransport(app)
+        return await transport.handle_async_request(request)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(route), base_url="http://t")
+    api = AsyncGongkai("http://t", token=token, http=http)
+    result = await api.disclosure_accept(case, m.DisclosureAcceptRequest())
+    assert result.status == "accepted" and api.retried == 1 and len(calls) == 2
+    await http.aclose()
