@@ -105,9 +105,7 @@ async def test_a_retry_after_a_lost_answer_gets_the_result_once(
     assert [e["kind"] for e in events].count("accepted") == 1
 
 
-async def test_the_client_retries_a_lost_answer_by_itself(
-    running: Running, tmp_path: Path
-) -> None:
+async def test_the_client_retries_a_lost_answer_by_itself(running: Running, tmp_path: Path) -> None:
     _, token = add_user(
         running.engine, "li.officer", "李经办", "SZ-GT", "officer", datetime.now(UTC), "test"
     )
