@@ -1,5 +1,6 @@
 # Gongkai: `make run` brings everything up, `make test` runs the whole suite.
-# Both bootstrap .venv from the lock files; nothing else needs to be installed but python3.
+# Both bootstrap .venv from the lock files (make test also uses Debian's postgresql, chromium and
+# curl, installed by the suite when missing and run as root: README.md).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin

@@ -27,6 +27,7 @@ from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import local_date
 from schemas.disclosure import CaseEvent, DocumentRef
+from schemas.registry import DISCLOSURE
 from store.db import session_scope
 from store.models import ArchiveRow, CaseEventRow, CaseRow, DocumentRow, OutboxRow
 
@@ -322,10 +323,10 @@ class CaseActivities:
             self.engine,
             CaseRow(
                 case_no=allocated.case_no,
-                kind="disclosure",
+                kind=DISCLOSURE.kind,
                 agency=agency.code,
                 officer="",
-                status="received",
+                status=DISCLOSURE.create.INITIAL_STATUS,  # type: ignore[attr-defined]
                 light="green",
                 created_at=req.at,
                 updated_at=req.at,

@@ -91,6 +91,11 @@ class KindSpec:
     create: type[BaseModel]  # the body that opens a case (see its ``to_input``)
     view: type[d.CaseViewBase]
     actions: tuple[ActionSpec, ...] = field(default_factory=tuple)
+    pack_section: str = ""  # the rule pack's [section] for its clocks; default: ``kind``
+
+    @property
+    def section(self) -> str:
+        return self.pack_section or self.kind
 
     @property
     def workflow_class(self) -> type:
@@ -383,6 +388,7 @@ PRESS_PLAN = KindSpec(
     opened_zh="开始之日",
     create=e.PressPlanCreate,
     view=e.PressPlanView,
+    pack_section="emergency",  # LAW.md §3: the public-opinion family (rules in [emergency])
     actions=(
         _act(
             "record-press-conference",

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, or_, select
 
 from rules.outcomes import Outcome
 from schemas.disclosure import Status
+from schemas.registry import DISCLOSURE
 from store.cases import get_agency
 from store.models import CaseRow
 
@@ -116,16 +117,8 @@ ROW_OF_OUTCOME: dict[Outcome, str] = {
 }
 # A withdrawn application has no reply; like most published reports we count it as 其他处理.
 WITHDRAWN_ROW = "other.other"
-CONCLUDED = frozenset(
-    {
-        Status.REPLIED,
-        Status.REMEDY_WINDOW,
-        Status.ARCHIVED,
-        Status.WITHDRAWN,
-        Status.DEEMED_ABANDONED,
-        Status.PROCESSING_STOPPED,
-    }
-)
+# A case is concluded in the year it reached one of its kind's closed statuses (the registry's).
+CONCLUDED = DISCLOSURE.closed
 
 NOTE_COLUMNS = (
     "本表只设“总计”一列，未按申请人类型（自然人、法人或其他组织）分列：申请人类型属于加密保存"
@@ -195,7 +188,7 @@ def compute(
     counted: dict[str, list[str]] = {r.key: [] for r in ROWS if r.counted}
     undated: list[str] = []
     for c in sorted(cases, key=lambda c: c.case_no):
-        if c.kind != "disclosure" or c.agency != agency or c.t0 is None or c.t0 > end:
+        if c.kind != DISCLOSURE.kind or c.agency != agency or c.t0 is None or c.t0 > end:
             continue
         concluded = c.concluded_on
         if concluded is None and c.status in CONCLUDED:
@@ -264,7 +257,7 @@ def annual_report(engine: Engine, agency: str, year: int, as_of: date) -> Annual
         )
     start, end = date(year, 1, 1), date(year, 12, 31)
     q = select(CaseRow).where(
-        CaseRow.kind == "disclosure",
+        CaseRow.kind == DISCLOSURE.kind,
         CaseRow.agency == agency,
         col(CaseRow.t0).is_not(None),
         col(CaseRow.t0) <= end,

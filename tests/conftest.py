@@ -21,7 +21,7 @@ from gongkai.temporal import data_converter, temporal_cli, temporal_test_server
 from rules.calendar import WorkCalendar, build_calendar
 from schemas.search import ALL as SEARCH_ATTRIBUTES
 from store.db import make_engine, migrate
-from tests import pg
+from tests import apt, pg
 from tests.pg import ThrowawayPostgres
 from workers.setup import ensure_search_attributes
 
@@ -55,7 +55,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[ThrowawayPostgres]:
     """A real PostgreSQL server for the session (the production read model), removed after."""
-    if not pg.available():
+    if not apt.ensure(("postgresql",), pg.available):
         pytest.fail(
             "PostgreSQL binaries (initdb, pg_ctl, postgres) not found: install Debian's "
             "`postgresql` package or set GONGKAI_TEST_PG_BINDIR"

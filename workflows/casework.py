@@ -81,7 +81,8 @@ class CaseWorkflow:
     # What the kind is (schemas/registry.py): its name, statuses, clocks, actions.
     SPEC: ClassVar[KindSpec]
     KIND: ClassVar[str]
-    # The rule pack's section for the kind (a press-conference plan reads [emergency]).
+    # The rule pack's section for the kind (the registry's; a press-conference plan reads
+    # [emergency]).
     PACK_SECTION: ClassVar[CaseKind]
     # The kind's own state, by attribute and type: what continue-as-new carries into the next
     # run besides the state every case has (``_CARRIED``).
@@ -91,8 +92,7 @@ class CaseWorkflow:
         super().__init_subclass__(**kwargs)
         if hasattr(cls, "SPEC"):
             cls.KIND = cls.SPEC.kind
-            if not hasattr(cls, "PACK_SECTION"):
-                cls.PACK_SECTION = cls.SPEC.kind  # type: ignore[assignment]
+            cls.PACK_SECTION = cls.SPEC.section  # type: ignore[assignment]
 
     # Clocks whose due instant is "the" due date of the case, in order of preference.
     DUE_CLOCKS: ClassVar[tuple[str, ...]]

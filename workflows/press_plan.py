@@ -27,7 +27,6 @@ def quarter_of(day: datetime) -> int:
 @workflow.defn
 class PressConferencePlanWorkflow(CaseWorkflow):
     SPEC = registry.PRESS_PLAN
-    PACK_SECTION = "emergency"  # LAW.md §3: the public-opinion family (rules in [emergency])
     CARRY: ClassVar[dict[str, Any]] = {"quarter": int, "held": dict[int, int]}
     DUE_CLOCKS = ("conference",)
 

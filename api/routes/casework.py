@@ -70,9 +70,8 @@ def _moment(
             f"'{name}'（北京时间{local:%Y-%m-%d %H:%M}）在未来：请填写实际发生的时间"
             f"（'{name}' {local:%Y-%m-%d %H:%M} Beijing time is in the future）。",
         )
-    section = "emergency" if kind.kind == "press_plan" else kind.kind
     try:
-        select_pack(section, jurisdiction, local.date())  # type: ignore[arg-type]
+        select_pack(kind.section, jurisdiction, local.date())  # type: ignore[arg-type]
     except RulePackError as exc:
         raise HTTPException(422, f"'{name}': {exc}") from exc
     return moment

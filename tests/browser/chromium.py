@@ -32,7 +32,7 @@ CHROMIUM = "/usr/bin/chromium"
 # dependencies bring only Latin fonts); it is small (1.6 MB) and the tests do not need it
 # to pass.
 APT_PACKAGES = ("chromium", "fonts-wqy-microhei")
-LOCK_FILE = Path("/tmp/gongkai-chromium-apt.lock")
+LOCK_FILE = Path("/tmp/gongkai-apt.lock")  # shared with tests/apt.py
 INSTALL_HINT = (
     "Install it as root with:\n"
     "    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "

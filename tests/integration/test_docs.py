@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from tests import apt
 from tests.integration.stack import Stack, cli
 
 pytestmark = pytest.mark.integration
@@ -111,6 +113,8 @@ def _token(stack: Stack, username: str, role: str) -> str:
 
 @pytest.fixture(scope="module")
 def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reader]:
+    if not apt.ensure(("curl",), lambda: shutil.which("curl") is not None):
+        pytest.fail("the docs' examples use curl: install Debian's `curl` package")
     stack = Stack(tmp_path_factory.mktemp("docs-stack"))
     stack.start()  # a fresh install: the DEMO agency is made on the first start
     home = tmp_path_factory.mktemp("docs-reader")
@@ -145,6 +149,10 @@ def _backticked(text: str) -> list[str]:
     return re.findall(r"`([^`\n]+)`", text)
 
 
+# Files the worked example in docs/kinds.md would add (a sixth kind).
+PLANNED = {"schemas/proactive.py", "workflows/proactive.py"}
+
+
 def test_files_the_docs_name_exist() -> None:
     missing = [
         f"{page.name}: {ref}"
@@ -153,6 +161,7 @@ def test_files_the_docs_name_exist() -> None:
         if re.fullmatch(r"[\w./-]+/[\w.-]+\.(py|toml|md|sh|yaml)", ref)
         and not (ROOT / ref).exists()
         and not (page.parent / ref).exists()
+        and ref not in PLANNED
     ]
     assert missing == []
 

@@ -47,7 +47,7 @@ def test_override_is_applied_and_audited(fresh_engine: Engine) -> None:
 
 
 def test_override_needs_source_and_reason(fresh_engine: Engine) -> None:
-    with pytest.raises(ValueError, match="source"):
+    with pytest.raises(ValueError, match="依据"):
         set_day(
             fresh_engine,
             date(2026, 7, 15),
@@ -94,7 +94,7 @@ def test_bad_notice_is_refused_with_a_clear_error(tmp_path: Path) -> None:
         'year = 2027\nsource = "示例通知"\n[[holidays]]\nname="x"\nfrom=2027-01-03\nto=2027-01-01\n'
         "[[workdays]]\ndate=2027-01-05\n"
     )
-    with pytest.raises(ValueError, match="before 'from'"):
+    with pytest.raises(ValueError, match="早于开始日"):
         parse_notice(bad)
 
 
