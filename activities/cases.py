@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio import activity
@@ -26,7 +25,17 @@ from gongkai import metrics
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import local_date
-from schemas.disclosure import CaseEvent, DocumentRef
+from schemas.activities import (
+    AlertAdmins,
+    ArchiveCase,
+    CountComments,
+    NewCaseNumber,
+    Notify,
+    ProjectCase,
+    Reconcile,
+    RenderDocument,
+)
+from schemas.disclosure import DocumentRef
 from schemas.registry import DISCLOSURE
 from store.db import session_scope
 from store.models import ArchiveRow, CaseEventRow, CaseRow, DocumentRow, OutboxRow
@@ -55,76 +64,6 @@ DOCUMENT_TITLES = {
 # Events that conclude a case for the annual report (store/report.py): the reply, or a closing
 # without one (Art. 30 deemed abandoned, 109号 fee unpaid, withdrawal).
 CONCLUDING_EVENTS = frozenset({"replied", "deemed_abandoned", "processing_stopped", "withdrawn"})
-
-
-class CaseRowData(BaseModel):
-    case_no: str
-    kind: str
-    agency: str
-    officer: str
-    status: str
-    light: str
-    t0: date | None = None
-    due_at: datetime | None = None
-    internal_due_at: datetime | None = None
-    provisional: bool = False
-    outcome: str | None = None
-    summary: str = ""
-
-
-class ProjectCase(BaseModel):
-    row: CaseRowData
-    events: list[CaseEvent] = Field(default_factory=list)
-    at: datetime
-
-
-class RenderDocument(BaseModel):
-    case_no: str
-    name: str
-    seq: int
-    context: dict[str, Any]
-    at: datetime
-
-
-class Notify(BaseModel):
-    key: str
-    case_no: str
-    recipient_role: str
-    recipient: str
-    subject: str
-    body: str
-    at: datetime
-
-
-class AlertAdmins(BaseModel):
-    """An operational alert to the administrators (GONGKAI_ADMIN_EMAIL), once per key."""
-
-    key: str
-    topic: str
-    subject: str
-    body: str
-    at: datetime
-
-
-class CountComments(BaseModel):
-    case_no: str
-
-
-class NewCaseNumber(BaseModel):
-    agency: str
-    at: datetime
-    key: str
-
-
-class Reconcile(BaseModel):
-    at: datetime
-    grace_minutes: int = 5  # a case registered this recently may not have started yet
-
-
-class ArchiveCase(BaseModel):
-    case_no: str
-    view_json: str
-    at: datetime
 
 
 _env = Environment(

@@ -15,9 +15,10 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cases import AlertAdmins, CaseActivities
+    from activities.cases import CaseActivities
     from activities.deadlines import DeadlineActivities
     from rules.calendar import local_date
+    from schemas.activities import AlertAdmins
     from schemas.deadlines import CalendarWatchInput, CheckNextYear, NextYearStatus
 
 TIMEOUT = timedelta(seconds=60)

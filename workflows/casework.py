@@ -22,7 +22,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cases import CaseActivities, CaseRowData, Notify, ProjectCase, RenderDocument
+    from activities.cases import CaseActivities
     from activities.deadlines import DeadlineActivities, select_rule_pack
     from rules import clock as clk
     from rules.calendar import local_date
@@ -30,6 +30,8 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
+    from schemas.activities import Notify, ProjectCase, RenderDocument
+    from schemas.cases import CaseSummary
     from schemas.deadlines import (
         CalendarChange,
         ClockPlan,
@@ -622,7 +624,7 @@ class CaseWorkflow:
         await self._local(
             CaseActivities.project_case,
             ProjectCase(
-                row=CaseRowData(
+                row=CaseSummary(
                     case_no=self.case_no,
                     kind=self.KIND,
                     agency=self.agency.code,

@@ -10,12 +10,13 @@ from typing import Any, ClassVar
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cases import CaseActivities, CountComments
+    from activities.cases import CaseActivities
     from rules.calendar import SHANGHAI, local_date
     from rules.packs import ConsultationRules, Period
     from schemas import consultation as s
     from schemas import disclosure as d
     from schemas import registry
+    from schemas.activities import CountComments
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
         RETRY,

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cases import DOCUMENT_TITLES, ArchiveCase, CaseActivities
+    from activities.cases import DOCUMENT_TITLES, CaseActivities
     from rules import clock as clk
     from rules.calendar import SHANGHAI, local_date
     from rules.clock import Unit
@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
     from schemas import registry
+    from schemas.activities import ArchiveCase
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
         RETRY,

@@ -12,7 +12,7 @@ from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cases import CaseActivities, NewCaseNumber
+    from activities.cases import CaseActivities
     from rules import clock as clk
     from rules.calendar import local_date
     from rules.packs import Action, InquiryRules, Light, Period
@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas import disclosure as d
     from schemas import inquiry as s
     from schemas import registry
+    from schemas.activities import NewCaseNumber
     from workflows.casework import ACTIVITY_TIMEOUT, RETRY, CaseWorkflow
     from workflows.disclosure import DisclosureRequestWorkflow
 

@@ -9,7 +9,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cases import CaseActivities, Reconcile
+    from activities.cases import CaseActivities
+    from schemas.activities import Reconcile
 
 
 @workflow.defn

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import operator
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
@@ -27,24 +27,11 @@ from api.routes.kinds import ACTION_RESPONSES, request_model
 from gongkai.settings import Settings
 from rules.limits import Instant
 from schemas import disclosure as s
+from schemas.cases import CaseSummary
 from schemas.registry import KINDS
 from store.cases import CaseFilter, archived, case_document, case_events, list_cases
 
 router = APIRouter(prefix="/v1", tags=["cases"])
-
-
-class CaseSummary(BaseModel):
-    case_no: str
-    kind: str
-    agency: str
-    officer: str
-    status: str
-    light: str
-    t0: date | None
-    due_at: datetime | None
-    provisional: bool
-    outcome: str | None
-    summary: str
 
 
 class CasePage(BaseModel):
@@ -52,18 +39,6 @@ class CasePage(BaseModel):
     limit: int
     offset: int
     items: list[CaseSummary]
-
-
-class EventOut(BaseModel):
-    seq: int
-    at: datetime
-    occurred_at: datetime | None = None
-    kind: str
-    actor_id: str
-    actor_name: str
-    status: str
-    summary: str
-    data: dict[str, Any]
 
 
 class HistoryOut(BaseModel):
@@ -190,7 +165,7 @@ async def case(
 
 @router.get(
     "/cases/{case_no}/events",
-    response_model=list[EventOut],
+    response_model=list[s.CaseEvent],
     summary="The business events of a case (timeline)",
     operation_id="case_events",
 )
@@ -198,10 +173,10 @@ def events(
     case_no: str,
     actor: s.Actor = Depends(deps.actor),
     engine: Engine = Depends(deps.engine),
-) -> list[EventOut]:
+) -> list[s.CaseEvent]:
     visible(engine, case_no, actor)
     return [
-        EventOut.model_validate({**e.model_dump(), "data": json.loads(e.data)})
+        s.CaseEvent.model_validate({**e.model_dump(), "data": json.loads(e.data)})
         for e in case_events(engine, case_no)
     ]
 

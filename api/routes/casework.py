@@ -88,15 +88,15 @@ async def open_case(op: deps.Opening, kind: KindSpec, body: s.CreateBase) -> Cas
     agency = get_agency(engine, body.agency)
     if agency is None:
         raise HTTPException(422, f"没有机关代码“{body.agency}”：请管理员先添加该机关。")
-    # A client's key is its own: scoped by route, agency and user, and tied to the request's
-    # body. A request's natural key (one press-conference plan per agency and year) is the
-    # agency's.
+    # A request's natural key (one press-conference plan per agency and year) is the agency's
+    # and holds whatever key the client sends. A client's key is its own: scoped by route,
+    # agency and user, and tied to the request's body.
     key, body_hash = None, None
-    if op.idempotency_key:
+    if natural := body.natural_key():
+        key = scoped_key(kind.kind, body.agency, None, natural)
+    elif op.idempotency_key:
         key = scoped_key(kind.kind, body.agency, actor.id, op.idempotency_key)
         body_hash = op.body_hash
-    elif natural := body.natural_key():
-        key = scoped_key(kind.kind, body.agency, None, natural)
     now = datetime.now(UTC)
     opened = _moment(kind, agency.jurisdiction, body.OPENED_FIELD, body.opened_at() or now, now)
     for name, value in body.other_moments().items():

@@ -208,11 +208,12 @@ class CaseSummary(BaseModel):
     officer: str
     status: str
     light: str
-    t0: date | None
-    due_at: datetime | None
-    provisional: bool
-    outcome: str | None
-    summary: str
+    t0: date | None = None
+    due_at: datetime | None = None
+    internal_due_at: datetime | None = None
+    provisional: bool = False
+    outcome: str | None = None
+    summary: str = ""
 
 
 class Clock(BaseModel):
@@ -821,20 +822,6 @@ class EmergencySubmitDraftRequest(BaseModel):
     text: Annotated[str, Field(max_length=2000)]
 
 
-class EventOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    seq: int
-    at: datetime
-    occurred_at: datetime | None = None
-    kind: str
-    actor_id: str
-    actor_name: str
-    status: str
-    summary: str
-    data: dict[str, Any]
-
-
 class Explanation(BaseModel):
     """Why the due date is what it is, in data and in words (Chinese, the officers' language)."""
 
@@ -1329,7 +1316,6 @@ for _model in (
     EmergencyCreate,
     EmergencyHoldPressConferenceRequest,
     EmergencySubmitDraftRequest,
-    EventOut,
     Explanation,
     Extension,
     HTTPValidationError,
@@ -1433,7 +1419,6 @@ __all__ = [
     "EmergencyHoldPressConferenceRequest",
     "EmergencyStatus",
     "EmergencySubmitDraftRequest",
-    "EventOut",
     "Explanation",
     "ExplanationDecision",
     "Extension",

@@ -291,15 +291,15 @@ class Operations(Transport):
     def case_events(
         self,
         case_no: str,
-    ) -> list[m.EventOut]:
+    ) -> list[m.CaseEvent]:
         """The business events of a case (timeline)
 
         GET /v1/cases/{case_no}/events
         """
-        answer: list[m.EventOut] = self._call(
+        answer: list[m.CaseEvent] = self._call(
             "GET",
             f"/v1/cases/{_seg(case_no)}/events",
-            answer=list[m.EventOut],
+            answer=list[m.CaseEvent],
             expect=200,
         )
         return answer
@@ -1553,15 +1553,15 @@ class AsyncOperations(AsyncTransport):
     async def case_events(
         self,
         case_no: str,
-    ) -> list[m.EventOut]:
+    ) -> list[m.CaseEvent]:
         """The business events of a case (timeline)
 
         GET /v1/cases/{case_no}/events
         """
-        answer: list[m.EventOut] = await self._call(
+        answer: list[m.CaseEvent] = await self._call(
             "GET",
             f"/v1/cases/{_seg(case_no)}/events",
-            answer=list[m.EventOut],
+            answer=list[m.CaseEvent],
             expect=200,
         )
         return answer

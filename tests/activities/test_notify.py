@@ -14,8 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment
 
-from activities.cases import CaseActivities, Notify
+from activities.cases import CaseActivities
 from gongkai.settings import Settings
+from schemas.activities import Notify
 from store.models import OutboxRow
 
 

@@ -8,8 +8,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment
 
-from activities.cases import CaseActivities, CaseRowData, ProjectCase, RenderDocument
+from activities.cases import CaseActivities
 from gongkai.settings import Settings
+from schemas.activities import ProjectCase, RenderDocument
+from schemas.cases import CaseSummary
 from schemas.disclosure import CaseEvent, Status
 from store.models import CaseEventRow, CaseRow, DocumentRow
 
@@ -17,7 +19,7 @@ from store.models import CaseEventRow, CaseRow, DocumentRow
 def _project(seqs: list[int], status: str = "registered") -> ProjectCase:
     at = datetime(2026, 9, 15, 2, tzinfo=UTC)
     return ProjectCase(
-        row=CaseRowData(
+        row=CaseSummary(
             case_no="GK-2026-000009",
             kind="disclosure",
             agency="SZ-GT",

@@ -140,6 +140,10 @@ def test_press_conference_plan_through_the_api(api: Api) -> None:
     first = o.open_press_plan(m.PressPlanCreate(agency="SZ-GT", year=year))
     again = o.open_press_plan(m.PressPlanCreate(agency="SZ-GT", year=year))
     assert again.case_no == first.case_no and again.created is False  # one plan a year
+    # ... whatever Idempotency-Key a client sends (the generated client sends a fresh one each
+    # time; a key is the client's, the one plan a year is the law's).
+    keyed = o.open_press_plan(m.PressPlanCreate(agency="SZ-GT", year=year), idempotency_key="x1")
+    assert keyed.case_no == first.case_no and keyed.created is False
     case = first.case_no
     v = api.view(case)
     assert v.readings["conference"].unit == "calendar_days"

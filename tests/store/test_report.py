@@ -14,9 +14,11 @@ from alembic import command
 from sqlalchemy.engine import Engine
 from temporalio.testing import ActivityEnvironment
 
-from activities.cases import CaseActivities, CaseRowData, ProjectCase
+from activities.cases import CaseActivities
 from gongkai.settings import Settings
 from rules.outcomes import SPECS, Outcome
+from schemas.activities import ProjectCase
+from schemas.cases import CaseSummary
 from schemas.disclosure import CaseEvent
 from store.cases import get_case, put_agency
 from store.db import alembic_config, make_engine, migrate
@@ -77,7 +79,7 @@ class Seeder:
         self.env.run(
             self.acts.project_case,
             ProjectCase(
-                row=CaseRowData(
+                row=CaseSummary(
                     case_no=case_no,
                     kind=case_kind,
                     agency=agency,

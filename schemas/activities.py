@@ -1,0 +1,66 @@
+"""The inputs of the activities (activities/cases.py), shared with the workflows that call them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from schemas.cases import CaseSummary
+from schemas.disclosure import CaseEvent
+
+
+class ProjectCase(BaseModel):
+    row: CaseSummary
+    events: list[CaseEvent] = Field(default_factory=list)
+    at: datetime
+
+
+class RenderDocument(BaseModel):
+    case_no: str
+    name: str
+    seq: int
+    context: dict[str, Any]
+    at: datetime
+
+
+class Notify(BaseModel):
+    key: str
+    case_no: str
+    recipient_role: str
+    recipient: str
+    subject: str
+    body: str
+    at: datetime
+
+
+class AlertAdmins(BaseModel):
+    """An operational alert to the administrators (GONGKAI_ADMIN_EMAIL), once per key."""
+
+    key: str
+    topic: str
+    subject: str
+    body: str
+    at: datetime
+
+
+class CountComments(BaseModel):
+    case_no: str
+
+
+class NewCaseNumber(BaseModel):
+    agency: str
+    at: datetime
+    key: str
+
+
+class Reconcile(BaseModel):
+    at: datetime
+    grace_minutes: int = 5  # a case registered this recently may not have started yet
+
+
+class ArchiveCase(BaseModel):
+    case_no: str
+    view_json: str
+    at: datetime
