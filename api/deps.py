@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -41,6 +42,7 @@ def temporal(request: Request) -> Client:
 
 
 SESSION_COOKIE = "gk_session"
+SAFE = ("GET", "HEAD", "OPTIONS")
 
 
 def actor(
@@ -69,6 +71,16 @@ def actor(
         if found is None:
             raise HTTPException(401, "登录已过期或已退出，请重新登录。")
         user, request.state.csrf = found
+        if request.method not in SAFE and request.url.path.startswith("/v1/"):
+            # A page on this origin (the Temporal UI served under /temporal among them) carries
+            # the cookie: a write through the API with it needs the session's CSRF token too.
+            supplied = request.headers.get("x-csrf-token", "")
+            if not hmac.compare_digest(supplied, request.state.csrf):
+                raise HTTPException(
+                    403,
+                    "以登录会话修改数据须带请求头 X-CSRF-Token（页面中的令牌）；"
+                    "接口调用请用 Bearer 令牌。",
+                )
     return Actor(id=user.username, name=user.name, role=Role(user.role), agency=user.agency)
 
 

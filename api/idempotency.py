@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import HTTPException
@@ -42,13 +42,15 @@ def request_hash(body: bytes | Any) -> str:
 
 
 PENDING, SENT = "pending", "sent"
+# An attempt still "pending" after this long died with its process: a retry takes it over.
+STALE = timedelta(seconds=60)
 
 
 def retrying(engine: Engine, key_hash: str) -> bool:
-    """This key's request was sent before (answered, or sent without a confirmed answer)."""
+    """This key has been used (answered, sent, or still running): the retry gets that
+    attempt's answer, or is told to wait — never refused because the case moved on."""
     with Session(engine) as s:
-        row = s.get(IdempotentRequest, key_hash)
-    return row is not None and row.state in ("done", SENT)
+        return s.get(IdempotentRequest, key_hash) is not None
 
 
 REUSED = (
@@ -61,13 +63,15 @@ class Replay:
 
     def __init__(self, engine: Engine, key_hash: str, body_hash: str) -> None:
         self.engine, self.key_hash, self.body_hash = engine, key_hash, body_hash
+        self.resending = False  # this attempt took over a key whose Update was sent before
 
     def claim(self) -> tuple[int, dict[str, Any]] | None:
         """None: go ahead (the key is ours now). Else the stored answer of an earlier attempt."""
         with Session(self.engine) as s:
             row = s.get(IdempotentRequest, self.key_hash)
-        if row is not None and row.state == SENT and row.request_hash == self.body_hash:
+        if row is not None and row.request_hash == self.body_hash and row.state != "done":
             if self._take_over():
+                self.resending = True
                 return None
             with Session(self.engine) as s:
                 row = s.get(IdempotentRequest, self.key_hash)
@@ -105,14 +109,20 @@ class Replay:
                 s.add(row)
 
     def _take_over(self) -> bool:
-        """A retry of an attempt that sent its Update: ours to send again, if no other retry
-        took it first (a compare-and-set on the state)."""
+        """A retry of an attempt that sent its Update — or of one that has been running for
+        longer than any attempt can (its process died) — is ours to send again, if no other
+        retry took it first (a compare-and-set on the state)."""
         table = IdempotentRequest.__table__  # type: ignore[attr-defined]
+        now = datetime.now(UTC)
         with session_scope(self.engine) as s:
             taken = s.execute(
                 table.update()
-                .where(table.c.key_hash == self.key_hash, table.c.state == SENT)
-                .values(state=PENDING, created_at=datetime.now(UTC))
+                .where(
+                    table.c.key_hash == self.key_hash,
+                    (table.c.state == SENT)
+                    | ((table.c.state == PENDING) & (table.c.created_at < now - STALE)),
+                )
+                .values(state=PENDING, created_at=now)
             )
             return bool(taken.rowcount)  # type: ignore[attr-defined]  # a CursorResult
 
@@ -126,7 +136,12 @@ class Replay:
                 s.add(row)
 
     def release(self) -> None:
-        """The attempt ended without a definite answer (busy, timed out): a retry may run."""
+        """The attempt ended before sending its Update (busy): a retry may run. A key whose
+        Update an earlier attempt sent stays ``sent``: the next retry must still get that
+        outcome, not a refusal because the case has moved on."""
+        if self.resending:
+            self.sent()
+            return
         with session_scope(self.engine) as s:
             row = s.get(IdempotentRequest, self.key_hash)
             if row is not None and row.state != "done":

@@ -138,9 +138,9 @@ def _default(schema: dict[str, Any], annotation: str) -> str:
         if isinstance(value, list | dict):
             return f"Field(default_factory={type(value).__name__})"
         return repr(value)
-    if annotation.startswith("list["):
+    if annotation.startswith(("list[", "Annotated[list[")):
         return "Field(default_factory=list)"
-    if annotation.startswith("dict["):
+    if annotation.startswith(("dict[", "Annotated[dict[")):
         return "Field(default_factory=dict)"
     return "None"
 

@@ -26,7 +26,9 @@ def ensure(packages: tuple[str, ...], present: Callable[[], bool]) -> bool:
         return False
     if os.geteuid() != 0:
         return False
-    with open(LOCK_FILE, "w") as lock:
+    # O_NOFOLLOW: as root, never follow a link someone planted at the lock's name in /tmp.
+    fd = os.open(LOCK_FILE, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if present():  # another process installed them while we waited
             return True

@@ -293,6 +293,10 @@ async def perform(
         raise HTTPException(
             503, "工作流引擎暂时无法处理，请稍后重试。", headers={"Retry-After": "2"}
         ) from exc
+    except BaseException:  # cancelled (shutdown, client gone) or unforeseen: it may have gone out
+        if replay:
+            replay.sent()
+        raise
     finally:
         left = _IN_FLIGHT.get(case_no, 1) - 1
         if left > 0:

@@ -5,8 +5,8 @@ Opened here, the UI runs on the API's own origin: its calls to the codec endpoin
 and a supervisor sees their own agency's payloads decoded with no setting to change. Everyone
 else sees ciphertext: the codec decides per payload (api/routes/codec.py). Only GET and HEAD
 pass: nothing done in the UI through Gongkai can signal, reset or terminate a case (those go
-through the casework API, where the law's checks are). Without a session the browser is sent to
-the sign-in page; an API client gets 401.
+through the casework API, where the law's checks are). Without a session the answer is the
+sign-in page (303 to /login).
 
 The upstream is the dev server's UI started with ``--ui-public-path /temporal``
 (``GONGKAI_TEMPORAL_UI_UPSTREAM``, which ``gongkai up`` sets). Production runs the UI as its
@@ -14,6 +14,8 @@ own service behind OIDC (compose.yaml) and leaves this off.
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -30,7 +32,14 @@ router = APIRouter(prefix=UI_PATH, include_in_schema=False)
 log = get_logger(__name__)
 
 # Request headers worth passing on (no Authorization, no Host, no Gongkai cookie).
-_ASK = ("accept", "accept-language", "if-none-match", "if-modified-since", "user-agent")
+_ASK = (
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "if-none-match",
+    "if-modified-since",
+    "user-agent",
+)
 # Response headers that describe one hop, or that our own middleware sets.
 _HOP = {
     "connection",
@@ -67,7 +76,10 @@ def _upstream(request: Request) -> str:
 @router.api_route("/{path:path}", methods=["GET", "HEAD"])
 async def temporal_ui(path: str, request: Request, who: Actor = Depends(page_actor)) -> Response:
     upstream = _upstream(request)
+    if any(part in ("..", ".") for part in path.split("/")):  # stay under /temporal upstream
+        raise HTTPException(404, "没有这个地址。")
     headers = {k: v for k in _ASK if (v := request.headers.get(k)) is not None}
+    headers.setdefault("accept-encoding", "identity")  # what the browser can read, raw
     # The UI's own cookies (its CSRF token) go back to it; the dashboard session never does.
     cookies = "; ".join(
         f"{name}={value}" for name, value in request.cookies.items() if not name.startswith("gk_")
@@ -87,7 +99,7 @@ async def temporal_ui(path: str, request: Request, who: Actor = Depends(page_act
         log.warning("temporal ui unreachable", upstream=upstream, error=type(exc).__name__)
         raise HTTPException(503, "Temporal UI 暂时无法访问，请稍后重试。") from exc
     response = StreamingResponse(
-        answer.aiter_raw(), status_code=answer.status_code, background=BackgroundTask(answer.aclose)
+        _relay(answer), status_code=answer.status_code, background=BackgroundTask(answer.aclose)
     )
     # Every header as the UI sent it (each Set-Cookie too), its redirects kept on our origin.
     response.raw_headers = [
@@ -96,6 +108,14 @@ async def temporal_ui(path: str, request: Request, who: Actor = Depends(page_act
         if k.lower() not in _HOP
     ]
     return response
+
+
+async def _relay(answer: httpx.Response) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in answer.aiter_raw():
+            yield chunk
+    finally:  # also when the browser goes away mid-way
+        await answer.aclose()
 
 
 def _here(name: str, value: str, upstream: str) -> str:

@@ -351,9 +351,9 @@ class ConsultationRecordDecisionRequest(BaseModel):
     note: Annotated[str, Field(max_length=500)] = ""
     decision: Annotated[str, Field(max_length=2000)]
     minutes: Annotated[str, Field(max_length=2000)]
-    dissent: (
-        Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=50)] | None
-    ) = None
+    dissent: Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=50)] = Field(
+        default_factory=list
+    )
 
 
 class ConsultationRecordLegalityOpinionRequest(BaseModel):

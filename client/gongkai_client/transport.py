@@ -1,7 +1,8 @@
 """How the generated operations reach the API: httpx, a bearer token, typed answers, and a
 refusal raised as :class:`ApiError` with the server's Chinese explanation.
 
-Busy answers are retried as the API asks: a 429 or 503 with ``Retry-After`` (or a 409 with
+A lost answer (a network error) is retried the same way, after a second. Busy answers are
+retried as the API asks: a 429 or 503 with ``Retry-After`` (or a 409 with
 ``Retry-After``: the same key's first request is still running) is sent again after that many
 seconds (at most ``retries`` times), but only when sending again cannot do a step twice — a
 read, or an action carrying an ``Idempotency-Key``. Every action gets a fresh key
@@ -84,6 +85,11 @@ def _request(
     return out
 
 
+def _resendable(method: str, request: dict[str, Any]) -> bool:
+    """Sending it again cannot do a step twice: a read, or an action under its key."""
+    return method == "GET" or "idempotency-key" in request["headers"]
+
+
 def _again(method: str, request: dict[str, Any], response: httpx.Response) -> float | None:
     """Seconds to wait before sending the same request again, or None not to."""
     keyed = "idempotency-key" in request["headers"]
@@ -91,7 +97,7 @@ def _again(method: str, request: dict[str, Any], response: httpx.Response) -> fl
     still_running = response.status_code == 409 and keyed and "retry-after" in response.headers
     if response.status_code not in BUSY and not still_running:
         return None
-    if method != "GET" and not keyed:
+    if not _resendable(method, request):
         return None
     after = response.headers.get("retry-after", "1")
     return min(float(after) if after.isdigit() else 1.0, MAX_WAIT)
@@ -136,14 +142,20 @@ class Transport:
         expect: int = 200,
     ) -> Any:
         request = _request(self.token, query, headers, body)
-        response = self.http.request(method, path, **request)
-        for _ in range(self.retries):
-            wait = _again(method, request, response)
-            if wait is None:
-                break
+        for attempt in range(self.retries + 1):
+            try:
+                response = self.http.request(method, path, **request)
+            except httpx.TransportError:  # the answer was lost on the way
+                if attempt == self.retries or not _resendable(method, request):
+                    raise
+                wait = 1.0
+            else:
+                again = _again(method, request, response)
+                if again is None or attempt == self.retries:
+                    break
+                wait = again
             time.sleep(wait)
             self.retried += 1
-            response = self.http.request(method, path, **request)
         return _answer(response, answer, expect)
 
     def as_user(self, token: str) -> Any:
@@ -191,14 +203,20 @@ class AsyncTransport:
         expect: int = 200,
     ) -> Any:
         request = _request(self.token, query, headers, body)
-        response = await self.http.request(method, path, **request)
-        for _ in range(self.retries):
-            wait = _again(method, request, response)
-            if wait is None:
-                break
+        for attempt in range(self.retries + 1):
+            try:
+                response = await self.http.request(method, path, **request)
+            except httpx.TransportError:  # the answer was lost on the way
+                if attempt == self.retries or not _resendable(method, request):
+                    raise
+                wait = 1.0
+            else:
+                again = _again(method, request, response)
+                if again is None or attempt == self.retries:
+                    break
+                wait = again
             await asyncio.sleep(wait)
             self.retried += 1
-            response = await self.http.request(method, path, **request)
         return _answer(response, answer, expect)
 
     def as_user(self, token: str) -> Any:

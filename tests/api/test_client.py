@@ -78,3 +78,30 @@ def test_the_client_refuses_what_the_server_would_before_sending() -> None:
         m.DisclosureExtendRequest(working_days=61, reason="检索量大")
     ok = m.DisclosureExtendRequest(working_days=20, reason="检索量大")
     assert ok.model_dump(exclude_unset=True) == {"working_days": 20, "reason": "检索量大"}
+
+
+def test_a_lost_answer_is_resent_under_the_same_key_and_only_when_that_is_safe() -> None:
+    import httpx
+    from gongkai_client import Gongkai
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if len(seen) == 1:
+            raise httpx.ReadTimeout("the answer was lost", request=request)
+        if request.url.path.endswith("/comments"):
+            return httpx.Response(201, json={"case_no": "GK-2026-000001", "received": True})
+        return httpx.Response(200, json={"status": "accepted", "seq": 3, "message": "受理"})
+
+    http = httpx.Client(transport=httpx.MockTransport(answer), base_url="http://t")
+    api = Gongkai("http://t", token="gk_x", http=http)
+    api.retries = 2
+    done = api.disclosure_accept("GK-2026-000001", m.DisclosureAcceptRequest())
+    assert done.status == "accepted" and api.retried == 1
+    keys = {r.headers["idempotency-key"] for r in seen}
+    assert len(seen) == 2 and len(keys) == 1  # the same key both times
+    seen.clear()
+    with pytest.raises(httpx.ReadTimeout):  # a comment has no key: never sent twice
+        api.comment_on_draft("GK-2026-000001", m.CommentIn(text="建议"))
+    assert len(seen) == 1

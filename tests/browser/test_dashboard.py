@@ -185,3 +185,8 @@ async def test_an_officer_sees_the_history_encrypted_and_outsiders_get_nothing(
         f"{base}/temporal/api/v1/namespaces/default/workflows/{case}/terminate", data={}
     )
     assert refused.status == 405
+    # Nor can a page on this origin write through the API with the session's cookie alone.
+    forged = await page.request.post(
+        f"{base}/v1/cases/{case}/actions/note", data={"text": "经由页面伪造的备注"}
+    )
+    assert forged.status == 403 and "X-CSRF-Token" in await forged.text()

@@ -95,7 +95,11 @@ class Reader:
         body = self.localise(example.body)
         if example.lang == "sh":
             # curl answers an HTTP error with a failure, as the reader would notice one.
-            prelude = 'curl() { command curl --fail-with-body --silent --show-error "$@"; echo; }\n'
+            # inherit_errexit: a failure inside $(...) fails the example too.
+            prelude = (
+                "shopt -s inherit_errexit\n"
+                'curl() { command curl --fail-with-body --silent --show-error "$@" && echo; }\n'
+            )
             args = ["bash", "-e", "-o", "pipefail", "-c", prelude + body]
         elif example.lang == "python":
             args = [sys.executable, "-c", body]

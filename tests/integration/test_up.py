@@ -26,7 +26,11 @@ async def test_up_serves_everything_and_cases_survive_a_restart(tmp_path: Path) 
     stack.start()
     try:
         assert httpx.get(f"http://127.0.0.1:{stack.http}/docs").status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{stack.ui}/").status_code == 200  # Temporal UI
+        # The Temporal UI under /temporal on its own port, and served by the API: without a
+        # session the API sends a browser to the sign-in page.
+        assert httpx.get(f"http://127.0.0.1:{stack.ui}/temporal/").status_code == 200
+        ui = httpx.get(f"http://127.0.0.1:{stack.http}/temporal/")
+        assert ui.status_code == 303 and ui.headers["location"] == "/login"
         assert (tmp_path / "temporal.db").exists() and (tmp_path / "gongkai.db").exists()
         client = await Client.connect(f"127.0.0.1:{stack.grpc}", data_converter=stack.converter())
         handle = await client.start_workflow(

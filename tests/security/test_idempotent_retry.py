@@ -126,3 +126,39 @@ async def test_the_client_retries_a_lost_answer_by_itself(running: Running, tmp_
     result = await api.disclosure_accept(case, m.DisclosureAcceptRequest())
     assert result.status == "accepted" and api.retried == 1 and len(calls) == 2
     await http.aclose()
+
+
+def test_a_resent_key_stays_resendable_and_a_dead_attempt_is_taken_over(tmp_path: Path) -> None:
+    """A retry that took over a sent key and was then turned away (busy) leaves it sent, not
+    forgotten; an attempt whose process died (pending for longer than any attempt runs) is
+    taken over by the next retry instead of blocking it for ever."""
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from api.idempotency import STALE, Replay, retrying
+    from store.db import make_engine, migrate, session_scope
+    from store.models import IdempotentRequest
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
+    migrate(engine)
+    first = Replay(engine, "k1", "body")
+    assert first.claim() is None
+    first.sent()  # timed out after sending
+    retry = Replay(engine, "k1", "body")
+    assert retry.claim() is None and retry.resending
+    retry.release()  # busy: 429 before sending again
+    with Session(engine) as s:
+        row = s.get(IdempotentRequest, "k1")
+        assert row is not None and row.state == "sent"
+    assert retrying(engine, "k1")
+
+    dead = Replay(engine, "k2", "body")
+    assert dead.claim() is None  # ... and its process is killed here
+    with session_scope(engine) as s:
+        row = s.get(IdempotentRequest, "k2")
+        assert row is not None
+        row.created_at = row.created_at - STALE - timedelta(seconds=1)
+        s.add(row)
+    assert Replay(engine, "k2", "body").claim() is None  # taken over, not "still running"
+    engine.dispose()
