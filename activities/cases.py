@@ -119,6 +119,8 @@ class CaseActivities:
                 row.last_seq = max(row.last_seq, e.seq)
                 if e.kind in CONCLUDING_EVENTS and row.concluded_on is None:
                     row.concluded_on = local_date(e.at)  # the annual report's year (Art. 50)
+            if req.explanation is not None:
+                row.due_explanation = req.explanation.model_dump_json()
             s.add(row)
         # After the commit: a failed attempt counts nothing, and its retry finds them known.
         metrics.escalations_projected_here(

@@ -27,6 +27,7 @@ from api.routes import (
     deadlines,
     health,
     kinds,
+    portal,
     reports,
     temporal_ui,
 )
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.state.temporal = temporal
     app.state.codec = temporal_codec(settings)
     app.state.comment_guard = comments.CommentGuard.from_settings(settings)
+    app.state.portal_guard = portal.PortalGuard.from_settings(settings)
     # Only the Temporal UI may call the codec endpoint from a browser, and nothing else.
     app.add_middleware(
         PathCORS,  # type: ignore[arg-type]  # a plain ASGI middleware class
@@ -89,13 +91,23 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     )
     errors.install(app)
 
+    # The portal's forms carry attachments (a case's worth at most); everything else is small.
+    uploads = (settings.attachment_case_max_mb + 1) * 2**20
+
     @app.middleware("http")
     async def _limit_body(request: Request, call_next: Any) -> Any:
+        limit = uploads if request.url.path.startswith("/public/") else MAX_BODY
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             return errors.problem(
-                413, "请求过大", f"请求体最大为 {MAX_BODY // 1024} KiB；较大的材料请作为附件上传。"
+                413,
+                "请求过大",
+                f"请求体最大为 {limit // 1024} KiB；附件每个不超过{settings.attachment_max_mb} MB、"
+                f"每案合计不超过{settings.attachment_case_max_mb} MB。",
             )
+        if length is None and request.method in ("POST", "PUT", "PATCH"):
+            if request.headers.get("transfer-encoding"):  # unbounded: say how long it is
+                return errors.problem(411, "请注明长度", "请求须带 Content-Length 请求头。")
         return await call_next(request)
 
     @app.middleware("http")
@@ -123,6 +135,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(codec.router)
     app.include_router(dashboard.router)
     app.include_router(temporal_ui.router)
+    app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     dashboard.install(app)
     return app

@@ -69,6 +69,22 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             return self
         return type(self)(self._keys, self.current, scope)
 
+    def seal(self, data: bytes, label: str) -> bytes:
+        """Encrypt a file (an attachment) for storage: ``key id \\n nonce ciphertext``, the
+        ``label`` (its digest) authenticated with it, so a file cannot be passed off as
+        another."""
+        nonce = os.urandom(12)
+        sealed = self._ciphers[self.current].encrypt(nonce, data, f"gk-file:{label}".encode())
+        return self.current.encode() + b"\n" + nonce + sealed
+
+    def unseal(self, blob: bytes, label: str) -> bytes:
+        """The file ``seal`` stored under ``label`` (raises on a wrong key, label or byte)."""
+        kid, _, rest = blob.partition(b"\n")
+        cipher = self._ciphers.get(kid.decode(errors="replace"))
+        if cipher is None:
+            raise CodecKeyError(f"the file is sealed with key {kid!r}, which is not configured")
+        return cipher.decrypt(rest[:12], rest[12:], f"gk-file:{label}".encode())
+
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         cipher = self._ciphers[self.current]
         aad = self.scope.encode() if self.scope else None

@@ -69,6 +69,19 @@ class Settings(BaseSettings):
     comment_limit_window_seconds: float = Field(default=60, gt=0)
     comment_max_per_case: int = Field(default=2000, ge=1)
 
+    # The public portal (/public): attachments (checked by content, stored encrypted under
+    # var/files) and, per API process and client address (an IPv6 /64), how many applications
+    # or messages, 查询码 attempts and other posts it takes in a window.
+    attachment_max_mb: int = Field(default=20, ge=1, le=200)
+    attachment_case_max_mb: int = Field(default=50, ge=1, le=1000)
+    portal_new_cases_per_address: int = Field(default=5, ge=1)
+    portal_new_cases_window_seconds: float = Field(default=600, gt=0)
+    portal_tracking_per_address: int = Field(default=20, ge=1)
+    portal_posts_per_address: int = Field(default=30, ge=1)
+    portal_window_seconds: float = Field(default=60, gt=0)
+    # Public pages name the officer who handled a case only if the agency wants it.
+    portal_show_officer_names: bool = False
+
     # Payload encryption (AES-GCM): "id:base64key,..."; default: var/codec.keys (created once)
     codec_keys: str | None = None
     codec_current_key: str | None = None

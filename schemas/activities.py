@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from rules.clock import Explanation
 from schemas.cases import CaseSummary
 from schemas.disclosure import CaseEvent
 
@@ -15,6 +16,8 @@ class ProjectCase(BaseModel):
     row: CaseSummary
     events: list[CaseEvent] = Field(default_factory=list)
     at: datetime
+    # Why the case's due date is what it is (its first due clock), for the public tracking page.
+    explanation: Explanation | None = None
 
 
 class RenderDocument(BaseModel):

@@ -16,6 +16,7 @@ from rules.limits import (
     BriefReq,
     Day,
     Instant,
+    Long,
     LongReq,
     Name,
     Note,
@@ -117,6 +118,7 @@ class Role(StrEnum):
             "admin": "管理员",
             "superadmin": "系统管理员",
             "system": "系统",
+            "applicant": "申请人",
         }[self.value]
 
     OFFICER = "officer"
@@ -124,6 +126,9 @@ class Role(StrEnum):
     ADMIN = "admin"  # administers its agency's users; acts on no case
     SUPERADMIN = "superadmin"  # administers across agencies (users, the calendar); acts on no case
     SYSTEM = "system"
+    # The applicant, on the public portal: authenticated there by the case's 查询码, never a
+    # user of the system (store/users.py refuses the role).
+    APPLICANT = "applicant"
 
 
 class Actor(BaseModel):
@@ -134,6 +139,21 @@ class Actor(BaseModel):
 
 
 SYSTEM = Actor(id="system", name="系统", role=Role.SYSTEM, agency="")
+
+
+def applicant_actor(agency: str) -> Actor:
+    """The applicant acting on their own case through the public portal."""
+    return Actor(id="applicant", name="申请人", role=Role.APPLICANT, agency=agency)
+
+
+class AttachmentRef(BaseModel):
+    """A file attached to a case, as its history holds it: the content is stored by the
+    project (encrypted, under its SHA-256), never in Temporal."""
+
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$")
+    name: Short
+    size: int = Field(ge=1, le=100 * 1024 * 1024)
+    media_type: Short
 
 
 class Applicant(BaseModel):
@@ -249,6 +269,7 @@ class DisclosureRequestInput(CarryFields):
     form: Short = Field(default="纸质", description="form of provision, Art. 29 para 2 item 3")
     delivery: Short = Field(default="邮寄", description="how it should be delivered")
     officer: Actor
+    attachments: list[AttachmentRef] = Field(default_factory=list, max_length=20)
 
 
 class DisclosureRequestCreate(CreateBase):
@@ -332,6 +353,26 @@ class SubmitCorrection(FactBase):
     视为放弃申请)."""
 
     late_reason: Brief = Field(default="", description="the applicant's good reason, when late")
+    text: Long = Field(default="", description="the correction, as the applicant gave it online")
+    attachments: list[AttachmentRef] = Field(default_factory=list, max_length=20)
+
+
+class ProvideExplanation(ActionBase):
+    """The applicant explains why the request is reasonable (Art. 35), on the portal."""
+
+    text: LongReq
+    attachments: list[AttachmentRef] = Field(default_factory=list, max_length=20)
+
+
+Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
+SATISFACTION_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+
+
+class Rate(ActionBase):
+    """The applicant's rating of the reply once it is served (kept for the agency's 考核)."""
+
+    score: Satisfaction
+    comment: Brief = ""
 
 
 class Accept(ActionBase):
@@ -518,3 +559,4 @@ class CaseView(CaseViewBase):
     replied_at: datetime | None
     served_on: date | None
     archived_at: datetime | None
+    rating: Satisfaction | None = None

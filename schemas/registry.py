@@ -28,6 +28,8 @@ from schemas.disclosure import Role
 
 OFFICERS = frozenset({Role.OFFICER, Role.SUPERVISOR})  # anyone who handles the agency's cases
 SUPERVISORS = frozenset({Role.SUPERVISOR})  # the head of the GI office / the releasing organ
+APPLICANT = frozenset({Role.APPLICANT})  # the applicant, on the public portal (查询码)
+OFFICERS_OR_APPLICANT = OFFICERS | APPLICANT
 
 # A read-model row whose workflow was terminated, failed or deleted outside Gongkai: flagged by
 # the reconciliation (store/reconcile.py), shown red until someone looks.
@@ -64,6 +66,10 @@ class ActionSpec:
         """Why this person may not take this step in this status (None: they may). The
         workflow's validator and the API's pre-check say the same words."""
         if role not in self.roles:
+            if self.roles == APPLICANT:
+                return f"“{self.zh}”由申请人本人在公开平台上办理。"
+            if Role.OFFICER in self.roles:
+                return f"“{self.zh}”由本机关经办人或负责人办理。"
             return f"“{self.zh}”须经本机关政府信息公开工作机构负责人（supervisor）办理。"
         if status not in self.statuses:
             allowed = "、".join(kind.status_zh(st.value) for st in kind.status if st in self)
@@ -189,6 +195,7 @@ DISCLOSURE = KindSpec(
             "收到补正",
             [S.AWAITING_CORRECTION, S.DEEMED_ABANDONED],
             f"{GIDR}第三十条",
+            OFFICERS_OR_APPLICANT,
         ),
         _act("accept", d.Accept, "受理", [S.REGISTERED], f"{GIDR}第四十五条（登记、审核）"),
         _act("assign", d.Assign, "拟办", [S.ACCEPTED], f"{GIDR}第四十五条（办理）"),
@@ -273,7 +280,30 @@ DISCLOSURE = KindSpec(
             [S.REMEDY_WINDOW, *d.CLOSED_WITHOUT_REPLY],
             f"{GIDR}第四十五条（归档）",
         ),
-        _act("withdraw", d.Withdraw, "撤回申请", [S.RECEIVED, *_BEFORE_REPLY], f"{GIDR}第二十九条"),
+        _act(
+            "withdraw",
+            d.Withdraw,
+            "撤回申请",
+            [S.RECEIVED, *_BEFORE_REPLY],
+            f"{GIDR}第二十九条",
+            OFFICERS_OR_APPLICANT,
+        ),
+        _act(
+            "provide-explanation",
+            d.ProvideExplanation,
+            "申请人说明理由",
+            [S.EXPLANATION_PENDING],
+            f"{GIDR}第三十五条",
+            APPLICANT,
+        ),
+        _act(
+            "rate",
+            d.Rate,
+            "评价答复",
+            [S.REMEDY_WINDOW, S.ARCHIVED],
+            "国办发〔2019〕51号（政务服务“好差评”）",
+            APPLICANT,
+        ),
         ActionSpec(
             name="note",
             update="add_note",

@@ -106,6 +106,8 @@ class CaseRow(SQLModel, table=True):
     # processing stopped or withdrawn. With t0 it places the case in an annual report (Art. 50).
     concluded_on: date | None = None
     summary: str = Field(default="", max_length=500)
+    # The due date's explanation (rules.clock.Explanation, JSON), for the public tracking page.
+    due_explanation: str = ""
     last_seq: int = 0
     created_at: datetime
     updated_at: datetime
@@ -241,3 +243,57 @@ class UserAudit(SQLModel, table=True):
     username: str = Field(index=True, max_length=100)
     action: str = Field(max_length=32)
     detail: str = Field(default="", max_length=500)
+
+
+class PublicAccess(SQLModel, table=True):
+    """A case the public can follow: its 查询号 is the case number, its 查询码 a random secret
+    shown once to the applicant (only its hash is kept)."""
+
+    __tablename__ = "public_access"
+
+    case_no: str = Field(primary_key=True, max_length=64)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime
+
+
+class AccessLock(SQLModel, table=True):
+    """Wrong 查询码 for a 查询号 (whether or not the number exists): five lock it for a while."""
+
+    __tablename__ = "access_lock"
+
+    number: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    locked_until: datetime | None = None
+    updated_at: datetime
+
+
+class PublicSession(SQLModel, table=True):
+    """An applicant following their case after giving its 查询码 (the cookie holds a random
+    token, only its hash is kept), with the CSRF token of its forms; short-lived."""
+
+    __tablename__ = "public_session"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    case_no: str = Field(index=True, max_length=64)
+    csrf: str = Field(max_length=64)
+    created_at: datetime
+    expires_at: datetime
+
+
+class AttachmentRow(SQLModel, table=True):
+    """A file attached to a case (an application's annex, a correction, an explanation): stored
+    by the project under ``var/files``, encrypted with the codec keys, named by the SHA-256 of
+    its content; the case's history holds only this reference and digest."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (UniqueConstraint("case_no", "digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(index=True, max_length=64)
+    digest: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    media_type: str = Field(max_length=100)
+    size: int
+    purpose: str = Field(max_length=32)  # application | correction | explanation
+    uploaded_by: str = Field(max_length=100)
+    uploaded_at: datetime

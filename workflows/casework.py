@@ -640,6 +640,10 @@ class CaseWorkflow:
                 ),
                 events=new,
                 at=workflow.now(),
+                explanation=next(
+                    (self.readings[n].explanation for n in self.DUE_CLOCKS if n in self.readings),
+                    None,
+                ),
             ),
         )
         self.projected = max([self.projected, *(e.seq for e in new)])
@@ -694,7 +698,7 @@ class CaseWorkflow:
     def _same_agency(self, actor: s.Actor) -> None:
         if actor.agency != self.agency.code:
             raise IllegalAction("只能办理本机关的案件。")
-        if actor.role not in (s.Role.OFFICER, s.Role.SUPERVISOR):
+        if actor.role not in (s.Role.OFFICER, s.Role.SUPERVISOR, s.Role.APPLICANT):
             raise IllegalAction("管理员负责管理系统，不办理案件；请由本机关经办人或负责人办理。")
 
     def _supervisor(self, actor: s.Actor, what: str) -> None:

@@ -61,6 +61,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         "replied_at": datetime | None,
         "served_on": date | None,
         "archived_at": datetime | None,
+        "rating": s.Rate | None,
     }
     DUE_CLOCKS = ("reply", "confirmation")
 
@@ -90,6 +91,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         self.replied_at: datetime | None = None
         self.served_on: date | None = None
         self.archived_at: datetime | None = None
+        self.rating: s.Rate | None = None  # the applicant's, once the reply is served
 
     @workflow.run
     async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
@@ -320,6 +322,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             replied_at=self.replied_at,
             served_on=self.served_on,
             archived_at=self.archived_at,
+            rating=self.rating.score if self.rating else None,
         )
 
     # -- officer actions: each update sits right above its validator ----------------------
@@ -424,6 +427,14 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 summary,
                 a.occurred_at,
                 late_reason=a.late_reason if late else "",
+                # Given online by the applicant (absent from officers' records, and from
+                # the histories recorded before the portal).
+                **({"text": a.text} if a.text else {}),
+                **(
+                    {"attachments": [f.model_dump() for f in a.attachments]}
+                    if a.attachments
+                    else {}
+                ),
             )
 
     @submit_correction.validator
@@ -937,6 +948,40 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     @withdraw.validator
     def _v_withdraw(self, a: s.Withdraw) -> None:
         self._allowed("withdraw", a.actor)
+
+    # -- the applicant's own steps, on the public portal -------------------------------------
+
+    @workflow.update
+    async def provide_explanation(self, a: s.ProvideExplanation) -> s.ActionResult:
+        async with self._turn(self._v_provide_explanation, a):
+            return await self._act(
+                "explanation_provided",
+                a.actor,
+                "申请人说明了申请的理由（条例第三十五条），待本机关审核。",
+                text=a.text,
+                attachments=[f.model_dump() for f in a.attachments],
+            )
+
+    @provide_explanation.validator
+    def _v_provide_explanation(self, a: s.ProvideExplanation) -> None:
+        self._allowed("provide_explanation", a.actor)
+
+    @workflow.update
+    async def rate(self, a: s.Rate) -> s.ActionResult:
+        async with self._turn(self._v_rate, a):
+            self.rating = a
+            return await self._act(
+                "rated",
+                a.actor,
+                f"申请人评价答复：{s.SATISFACTION_ZH[a.score]}。",
+                score=a.score,
+                comment=a.comment,
+            )
+
+    @rate.validator
+    def _v_rate(self, a: s.Rate) -> None:
+        self._allowed("rate", a.actor)
+        self._require(self.rating is None, "申请人已评价过本次答复。")
 
     @workflow.update
     async def add_note(self, a: s.AddNote) -> s.ActionResult:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,11 +78,30 @@ def _moment(
     return moment
 
 
-async def open_case(op: deps.Opening, kind: KindSpec, body: s.CreateBase) -> CaseCreated:
-    """Open a case of ``kind`` from its create body (schemas/*.py ``to_input``)."""
+# The officer of a case the public opened on the portal, until the agency assigns it.
+UNASSIGNED = "未分配（网上申请）"
+
+
+async def open_case(
+    op: deps.Opening,
+    kind: KindSpec,
+    body: s.CreateBase,
+    prepare: Callable[[str, Any], Any] | None = None,
+) -> CaseCreated:
+    """Open a case of ``kind`` from its create body (schemas/*.py ``to_input``). The public
+    portal opens cases as the applicant; ``prepare(case_no, input)`` may complete the input
+    once the case has its number (the portal stores the attachments under it)."""
     actor, engine, client, settings = op.actor, op.engine, op.client, op.settings
-    if actor.role not in (s.Role.OFFICER, s.Role.SUPERVISOR) or actor.agency != body.agency:
+    public = actor.role is s.Role.APPLICANT
+    if actor.agency != body.agency or not (
+        public or actor.role in (s.Role.OFFICER, s.Role.SUPERVISOR)
+    ):
         raise HTTPException(403, "只能为本机关登记案件（管理员管理系统，不办理案件）。")
+    officer = (
+        s.Actor(id="", name=UNASSIGNED, role=s.Role.APPLICANT, agency=body.agency)
+        if public
+        else actor
+    )
     problem = body.problem()
     if problem:
         raise HTTPException(422, problem)
@@ -107,14 +127,16 @@ async def open_case(op: deps.Opening, kind: KindSpec, body: s.CreateBase) -> Cas
     if allocated.existing and body_hash is not None and allocated.request_hash != body_hash:
         raise HTTPException(422, REUSED)
     info = s.AgencyInfo(**agency.model_dump(exclude={"case_prefix"}))
-    inp = body.to_input(allocated.case_no, info, actor, opened)
+    inp = body.to_input(allocated.case_no, info, officer, opened)
+    if prepare is not None and not allocated.existing:
+        inp = prepare(allocated.case_no, inp)
     ensure_case_row(
         engine,
         CaseRow(
             case_no=allocated.case_no,
             kind=kind.kind,
             agency=agency.code,
-            officer=actor.id,
+            officer=officer.id,
             status=body.INITIAL_STATUS,
             light="green",
             summary=body.summary()[:200],
@@ -139,7 +161,7 @@ async def open_case(op: deps.Opening, kind: KindSpec, body: s.CreateBase) -> Cas
                     SearchAttributePair(GK_AGENCY, agency.code),
                     SearchAttributePair(GK_STATUS, body.INITIAL_STATUS),
                     SearchAttributePair(GK_LIGHT, "green"),
-                    SearchAttributePair(GK_OFFICER, actor.id),
+                    SearchAttributePair(GK_OFFICER, officer.id),
                 ]
             ),
         )

@@ -125,7 +125,12 @@ def _annotate(route: Any, **types: Any) -> None:
     route.__signature__ = sig.replace(parameters=params)
 
 
+def staff_actions(kind: KindSpec) -> list[ActionSpec]:
+    """The steps agency staff take through the API (the applicant's own are on the portal)."""
+    return [a for a in kind.actions if a.roles & {s.Role.OFFICER, s.Role.SUPERVISOR}]
+
+
 for _kind in KINDS.values():
     _open_route(_kind)
-    for _step in _kind.actions:
+    for _step in staff_actions(_kind):
         _action_route(_kind, _step)

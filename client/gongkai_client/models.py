@@ -75,7 +75,7 @@ PressPlanStatus = Literal["running", "completed"]
 ReleaseKind = Literal["authoritative", "follow_up", "correction"]
 
 
-Role = Literal["officer", "supervisor", "admin", "superadmin", "system"]
+Role = Literal["officer", "supervisor", "admin", "superadmin", "system", "applicant"]
 
 
 Stage = Literal[
@@ -162,6 +162,19 @@ class ApplicantIn(BaseModel):
     email: Annotated[str, Field(max_length=100)] = ""
     address: Annotated[str, Field(max_length=200)] = ""
     organisation: Annotated[str, Field(max_length=200)] = ""
+
+
+class AttachmentRef(BaseModel):
+    """A file attached to a case, as its history holds it: the content is stored by the
+    project (encrypted, under its SHA-256), never in Temporal.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    digest: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
+    name: Annotated[str, Field(max_length=100)]
+    size: Annotated[int, Field(le=104857600.0, ge=1.0)]
+    media_type: Annotated[str, Field(max_length=100)]
 
 
 class CaseCreated(BaseModel):
@@ -526,6 +539,7 @@ class DisclosureCase(BaseModel):
     replied_at: datetime | None
     served_on: date | None
     archived_at: datetime | None
+    rating: Literal["satisfied", "basically_satisfied", "dissatisfied"] | None = None
 
 
 class DisclosureConfirmReceiptRequest(BaseModel):
@@ -707,6 +721,10 @@ class DisclosureSubmitCorrectionRequest(BaseModel):
     late_reason: Annotated[str, Field(max_length=500)] = Field(
         default="", description="the applicant's good reason, when late"
     )
+    text: Annotated[str, Field(max_length=2000)] = Field(
+        default="", description="the correction, as the applicant gave it online"
+    )
+    attachments: Annotated[list[AttachmentRef], Field(max_length=20)] = Field(default_factory=list)
 
 
 class DisclosureSubmitForReviewRequest(BaseModel):
@@ -1261,6 +1279,7 @@ for _model in (
     Actor,
     AnnualReport,
     ApplicantIn,
+    AttachmentRef,
     CaseCreated,
     CaseEvent,
     CasePage,
@@ -1359,6 +1378,7 @@ __all__ = [
     "Actor",
     "AnnualReport",
     "ApplicantIn",
+    "AttachmentRef",
     "CaseCreated",
     "CaseEvent",
     "CasePage",
