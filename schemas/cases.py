@@ -21,3 +21,4 @@ class CaseSummary(BaseModel):
     provisional: bool = False
     outcome: str | None = None
     summary: str = ""
+    unit: str = ""  # the unit handling it (拟办, 转办), for the public board's lights

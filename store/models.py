@@ -108,6 +108,7 @@ class CaseRow(SQLModel, table=True):
     summary: str = Field(default="", max_length=500)
     # The due date's explanation (rules.clock.Explanation, JSON), for the public tracking page.
     due_explanation: str = ""
+    unit: str = Field(default="", max_length=100)
     last_seq: int = 0
     created_at: datetime
     updated_at: datetime
@@ -297,3 +298,18 @@ class AttachmentRow(SQLModel, table=True):
     purpose: str = Field(max_length=32)  # application | correction | explanation
     uploaded_by: str = Field(max_length=100)
     uploaded_at: datetime
+
+
+class PublicMessage(SQLModel, table=True):
+    """A message left on the portal (网络问政) and whether its author allows it to be published
+    with its answer (the public board shows only those, without the author's name)."""
+
+    __tablename__ = "public_message"
+
+    case_no: str = Field(primary_key=True, max_length=64)
+    agency: str = Field(index=True, max_length=32)
+    category: str = Field(max_length=32)
+    subject: str = Field(max_length=200)
+    message: str = Field(max_length=2000)
+    publish: bool = False
+    received_at: datetime

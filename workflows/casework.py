@@ -637,6 +637,7 @@ class CaseWorkflow:
                     provisional=self._provisional(),
                     outcome=str(self.outcome.value) if self.outcome is not None else None,
                     summary=self.summary[:200],
+                    unit=self.unit[:100],
                 ),
                 events=new,
                 at=workflow.now(),

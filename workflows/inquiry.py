@@ -167,7 +167,7 @@ class InquiryWorkflow(CaseWorkflow):
             self._stop("reply", "已答复")
             self._stop("reprint_target", "已转载")
             self.status = s.InquiryStatus.ANSWERED
-            result = await self._act("answered", a.actor, f"{self.unit}答复留言。")
+            result = await self._act("answered", a.actor, f"{self.unit}答复留言。", text=a.text)
             await self._document(
                 "inquiry_reply",
                 result.seq,

@@ -84,6 +84,14 @@ def comment(
     engine: Engine = Depends(deps.engine),
 ) -> CommentReceived:
     """决策草案公开征求意见 (Decree 713 Art. 15): anyone may comment while the period runs."""
+    return take_comment(request, engine, case_no, body)
+
+
+def take_comment(
+    request: Request, engine: Engine, case_no: str, body: CommentIn
+) -> CommentReceived:
+    """One comment on a draft open for comment, within the limits (HTTPException otherwise);
+    the API's endpoint and the portal's form both come here."""
     guard: CommentGuard = request.app.state.comment_guard
     # Both limits count before the case is looked up: the answers do not depend on it.
     for limiter, key, detail in (

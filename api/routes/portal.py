@@ -32,18 +32,27 @@ from api import deps
 from api.errors import _constraint
 from api.ratelimit import RateLimiter, client_key
 from api.routes.casework import open_case, perform
+from api.routes.comments import CommentIn, take_comment
 from api.routes.dashboard import _same_origin, templates
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from rules.clock import Explanation
 from schemas import disclosure as d
+from schemas import inquiry as q
 from schemas.disclosure import AttachmentRef, Role, applicant_actor
-from schemas.registry import DISCLOSURE, KINDS
+from schemas.registry import CONSULTATION, DISCLOSURE, EMERGENCY, INQUIRY, KINDS
 from store import attachments as files
 from store.cases import get_case
 from store.db import session_scope
-from store.models import Agency, CaseEventRow, CaseRow, DocumentRow, OutboxRow
+from store.models import (
+    Agency,
+    CaseEventRow,
+    CaseRow,
+    DocumentRow,
+    OutboxRow,
+    PublicMessage,
+)
 from store.portal import (
     check_code,
     end_public_session,
@@ -803,3 +812,312 @@ def ratings(engine: Engine, agency: str | None) -> list[tuple[str, str, int]]:
         score = json.loads(data or "{}").get("score", "")
         out[(officer, score)] = out.get((officer, score), 0) + int(n)
     return [(o, sc, n) for (o, sc), n in sorted(out.items())]
+
+
+# -- 网络问政: leave a message, read the answered ones ------------------------------------------
+
+CATEGORIES = {"consultation": "咨询", "suggestion": "建议", "error_report": "纠错"}
+
+
+@router.get("/inquiries/new", response_class=HTMLResponse)
+def message_form(request: Request, engine: Engine = Depends(deps.engine)) -> Response:
+    return _page(
+        request,
+        "message_form.html",
+        {"agencies": _agencies(engine), "categories": CATEGORIES, "problems": [], "f": {}},
+    )
+
+
+@router.post("/inquiries/new", response_class=HTMLResponse)
+async def leave_message(
+    request: Request,
+    engine: Engine = Depends(deps.engine),
+    settings: Settings = Depends(deps.settings),
+    form_token: Annotated[str, Form(max_length=100)] = "",
+    website: Annotated[str, Form(max_length=200)] = "",
+    agency: Annotated[str, Form(max_length=32)] = "",
+    category: Annotated[str, Form(max_length=32)] = "consultation",
+    subject: Annotated[str, Form(max_length=400)] = "",
+    message: Annotated[str, Form(max_length=4000)] = "",
+    name: Annotated[str, Form(max_length=100)] = "",
+    phone: Annotated[str, Form(max_length=100)] = "",
+    email: Annotated[str, Form(max_length=100)] = "",
+    publish: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    fields = {
+        "agency": agency,
+        "category": category,
+        "subject": subject,
+        "message": message,
+        "name": name,
+        "phone": phone,
+        "email": email,
+        "publish": publish,
+    }
+
+    def again(problems: list[str], status: int = 422) -> Response:
+        context = {"agencies": _agencies(engine), "categories": CATEGORIES}
+        return _page(
+            request,
+            "message_form.html",
+            {**context, "problems": problems, "f": fields},
+            status=status,
+        )
+
+    if not _form_ok(request, form_token, website):
+        return again([EXPIRED], 403)
+    if (busy := _limited(request, _guard(request).new_cases, "留言")) is not None:
+        return busy
+    office = next((a for a in _agencies(engine) if a.code == agency), None)
+    if office is None:
+        return again(["受理机关：请从列表中选择。"])
+    if category not in CATEGORIES:
+        return again(["留言类别：请从列表中选择。"])
+    try:
+        body = q.InquiryCreate(
+            agency=agency,
+            category=q.InquiryCategory(category),
+            person=q.PersonIn(name=name, phone=phone, email=email),
+            subject=subject,
+            message=message,
+            unit=office.name[:100],
+        )
+    except ValidationError as exc:
+        return again(_problems(exc))
+    if not (phone or email):
+        return again(["联系方式：请填写联系电话或电子邮箱，以便答复。"])
+    if request.app.state.temporal is None:
+        return again(["系统暂时无法受理，请稍后再试。"], 503)
+    from fastapi import HTTPException
+
+    try:
+        created = await open_case(_opening(request, agency), INQUIRY, body)
+    except HTTPException as exc:
+        return again([str(exc.detail)], exc.status_code)
+    now = datetime.now(UTC)
+    with session_scope(engine) as s:
+        s.merge(
+            PublicMessage(
+                case_no=created.case_no,
+                agency=agency,
+                category=category,
+                subject=body.subject,
+                message=body.message,
+                publish=publish == "yes",
+                received_at=now,
+            )
+        )
+    code = issue_code(engine, created.case_no, now)
+    await _send_code(request, created.case_no, email, code)
+    return _page(
+        request,
+        "receipt.html",
+        {
+            "case_no": created.case_no,
+            "code": code,
+            "masked": mask(name),
+            "agency": office,
+            "kind_zh": f"网上留言（{CATEGORIES[category]}）",
+            "emailed": bool(email and settings.smtp_host),
+        },
+        status=201,
+    )
+
+
+@router.get("/inquiries", response_class=HTMLResponse)
+def message_board(request: Request, engine: Engine = Depends(deps.engine)) -> Response:
+    """Answered messages whose authors allowed publication, and each unit's lights: the public
+    sees who answers on time (the author's name is never shown)."""
+    with Session(engine) as s:
+        answered = s.exec(
+            select(PublicMessage, CaseRow, CaseEventRow)
+            .join(CaseRow, col(CaseRow.case_no) == col(PublicMessage.case_no))
+            .join(CaseEventRow, col(CaseEventRow.case_no) == col(PublicMessage.case_no))
+            .where(col(PublicMessage.publish).is_(True), CaseEventRow.kind == "answered")
+            .order_by(col(CaseEventRow.at).desc())
+            .limit(100)
+        ).all()
+        lights = s.exec(
+            select(CaseRow.unit, CaseRow.light, func.count())
+            .where(
+                CaseRow.kind == INQUIRY.kind,
+                col(CaseRow.status).not_in(sorted(INQUIRY.closed)),
+            )
+            .group_by(col(CaseRow.unit), col(CaseRow.light))
+        ).all()
+    units: dict[str, dict[str, int]] = {}
+    for unit, light, n in lights:
+        units.setdefault(unit or "—", {"green": 0, "yellow": 0, "red": 0})[light] = int(n)
+    items = [
+        {
+            "case_no": m.case_no,
+            "category": CATEGORIES.get(m.category, m.category),
+            "subject": m.subject,
+            "message": m.message,
+            "answer": json.loads(e.data or "{}").get("text", ""),
+            "unit": row.unit,
+            "asked": m.received_at,
+            "answered": e.at,
+        }
+        for m, row, e in answered
+    ]
+    return _page(request, "board.html", {"items": items, "units": sorted(units.items())})
+
+
+# -- 重大行政决策: drafts open for comment, decisions published ------------------------------
+
+PUBLIC_DOCUMENTS = {
+    CONSULTATION.kind: {"comment_notice", "decision_notice", "adoption_report"},
+    EMERGENCY.kind: {"release"},
+}
+
+
+def _public_documents(engine: Engine, row: CaseRow) -> list[DocumentRow]:
+    allowed = PUBLIC_DOCUMENTS.get(row.kind, set())
+    with Session(engine) as s:
+        docs = s.exec(
+            select(DocumentRow)
+            .where(DocumentRow.case_no == row.case_no)
+            .order_by(col(DocumentRow.seq))
+        ).all()
+    return [doc for doc in docs if doc.name in allowed]
+
+
+def _published(engine: Engine, kind: str, statuses: set[str]) -> list[CaseRow]:
+    with Session(engine) as s:
+        return list(
+            s.exec(
+                select(CaseRow)
+                .where(CaseRow.kind == kind, col(CaseRow.status).in_(sorted(statuses)))
+                .order_by(col(CaseRow.updated_at).desc())
+                .limit(200)
+            )
+        )
+
+
+# A draft is public from its publication (comment_open) on; a decision once published.
+DRAFT_PUBLIC = {"comment_open", "processing", "legality_review", "reviewed", "decided", "reported"}
+DECIDED_PUBLIC = {"published", "archived"}
+
+
+@router.get("/consultations", response_class=HTMLResponse)
+def consultations(request: Request, engine: Engine = Depends(deps.engine)) -> Response:
+    return _page(
+        request,
+        "consultations.html",
+        {
+            "open": _published(engine, CONSULTATION.kind, {"comment_open"}),
+            "decided": _published(engine, CONSULTATION.kind, DECIDED_PUBLIC),
+        },
+    )
+
+
+def _public_case(engine: Engine, case_no: str, kind: str, statuses: set[str]) -> CaseRow | None:
+    row = get_case(engine, case_no.strip().upper()[:64])
+    if row is None or row.kind != kind or row.status not in statuses:
+        return None
+    return row
+
+
+NOTHING_PUBLIC = "该编号下没有公开的内容。"
+
+
+@router.get("/consultations/{case_no}", response_class=HTMLResponse)
+def consultation(request: Request, case_no: str, engine: Engine = Depends(deps.engine)) -> Response:
+    row = _public_case(engine, case_no, CONSULTATION.kind, DRAFT_PUBLIC | DECIDED_PUBLIC)
+    if row is None:
+        return _page(request, "message.html", {"title": "没有找到", "message": NOTHING_PUBLIC}, 404)
+    return _page(
+        request,
+        "consultation.html",
+        {
+            "row": row,
+            "open": row.status == "comment_open",
+            "due": row.due_at.astimezone(SHANGHAI).date() if row.due_at else None,
+            "explained": _explained(row),
+            "documents": _public_documents(engine, row),
+            "problems": [],
+            "done": request.query_params.get("done") == "1",
+        },
+    )
+
+
+@router.post("/consultations/{case_no}/comments", response_class=HTMLResponse)
+def comment_form(
+    request: Request,
+    case_no: str,
+    engine: Engine = Depends(deps.engine),
+    form_token: Annotated[str, Form(max_length=100)] = "",
+    website: Annotated[str, Form(max_length=200)] = "",
+    text: Annotated[str, Form(max_length=6000)] = "",
+    name: Annotated[str, Form(max_length=100)] = "",
+    contact: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    from fastapi import HTTPException
+
+    row = _public_case(engine, case_no, CONSULTATION.kind, DRAFT_PUBLIC | DECIDED_PUBLIC)
+    if row is None:
+        return _page(request, "message.html", {"title": "没有找到", "message": NOTHING_PUBLIC}, 404)
+
+    def again(problem: str, status: int) -> Response:
+        return _page(
+            request,
+            "consultation.html",
+            {
+                "row": row,
+                "open": row.status == "comment_open",
+                "due": row.due_at.astimezone(SHANGHAI).date() if row.due_at else None,
+                "explained": _explained(row),
+                "documents": _public_documents(engine, row),
+                "problems": [problem],
+                "done": False,
+                "f": {"text": text, "name": name, "contact": contact},
+            },
+            status=status,
+        )
+
+    if not _form_ok(request, form_token, website):
+        return again(EXPIRED, 403)
+    try:
+        body = CommentIn(text=text, name=name, contact=contact)
+    except ValidationError as exc:
+        return again("；".join(_problems(exc)), 422)
+    try:
+        take_comment(request, engine, row.case_no, body)
+    except HTTPException as exc:
+        return again(str(exc.detail), exc.status_code)
+    return RedirectResponse(f"/public/consultations/{row.case_no}?done=1", status_code=303)
+
+
+# -- 突发事件: authoritative releases --------------------------------------------------------
+
+RELEASED = {"released", "closed"}
+
+
+@router.get("/releases", response_class=HTMLResponse)
+def releases(request: Request, engine: Engine = Depends(deps.engine)) -> Response:
+    return _page(request, "releases.html", {"events": _published(engine, EMERGENCY.kind, RELEASED)})
+
+
+@router.get("/releases/{case_no}", response_class=HTMLResponse)
+def release(request: Request, case_no: str, engine: Engine = Depends(deps.engine)) -> Response:
+    row = _public_case(engine, case_no, EMERGENCY.kind, RELEASED)
+    if row is None:
+        return _page(request, "message.html", {"title": "没有找到", "message": NOTHING_PUBLIC}, 404)
+    return _page(request, "release.html", {"row": row, "documents": _public_documents(engine, row)})
+
+
+@router.get("/documents/{case_no}/{name}", response_class=HTMLResponse)
+def public_document(request: Request, case_no: str, name: str, seq: int | None = None) -> Response:
+    """A document the agency published (a draft's notice, a decision, a release)."""
+    engine: Engine = request.app.state.engine
+    row = get_case(engine, case_no.strip().upper()[:64])
+    public = row is not None and (
+        (row.kind == CONSULTATION.kind and row.status in DRAFT_PUBLIC | DECIDED_PUBLIC)
+        or (row.kind == EMERGENCY.kind and row.status in RELEASED)
+    )
+    if row is not None and public:
+        for doc in reversed(_public_documents(engine, row)):
+            if doc.name == name and (seq is None or doc.seq == seq):
+                return HTMLResponse(doc.html)
+    return _page(request, "message.html", {"title": "没有找到", "message": NOTHING_PUBLIC}, 404)

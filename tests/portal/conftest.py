@@ -84,7 +84,7 @@ async def portal(local_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterato
             name="某市规划和自然资源局",
             reconsideration_organ="某市人民政府",
             court="某市某区人民法院",
-            case_prefix="GK",
+            case_prefix=f"P{uuid.uuid4().hex[:6].upper()}",  # workflow ids unique per test
         ),
     )
     now = datetime.now(UTC)

@@ -62,14 +62,32 @@ def upgrade() -> None:
         sa.UniqueConstraint('case_no', 'digest'),
     )
     op.create_index('ix_attachment_case_no', 'attachment', ['case_no'])
+    op.create_table(
+        'public_message',
+        sa.Column('case_no', text(length=64), nullable=False),
+        sa.Column('agency', text(length=32), nullable=False),
+        sa.Column('category', text(length=32), nullable=False),
+        sa.Column('subject', text(length=200), nullable=False),
+        sa.Column('message', text(length=2000), nullable=False),
+        sa.Column('publish', sa.Boolean(), nullable=False),
+        sa.Column('received_at', when(), nullable=False),
+        sa.PrimaryKeyConstraint('case_no'),
+    )
+    op.create_index('ix_public_message_agency', 'public_message', ['agency'])
     with op.batch_alter_table('case') as batch:
         batch.add_column(
             sa.Column('due_explanation', text(), nullable=False, server_default='')
         )
+        batch.add_column(
+            sa.Column('unit', text(length=100), nullable=False, server_default='')
+        )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_public_message_agency', table_name='public_message')
+    op.drop_table('public_message')
     with op.batch_alter_table('case') as batch:
+        batch.drop_column('unit')
         batch.drop_column('due_explanation')
     op.drop_index('ix_attachment_case_no', table_name='attachment')
     op.drop_table('attachment')
