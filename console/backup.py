@@ -2,7 +2,9 @@
 
 - ``var/temporal.db``: the dev server's SQLite (WAL), the source of truth for every case;
 - the read model, when it is SQLite (``var/gongkai.db`` by default);
-- ``var/codec.keys``: without it the payloads in ``temporal.db`` cannot be read.
+- ``var/codec.keys``: without it the payloads in ``temporal.db`` cannot be read;
+- ``var/files/``: the attachments of cases (encrypted, named by their digest), copied after the
+  databases' snapshots, so every file a snapshot references is in the backup.
 
 The databases are copied with SQLite's online backup API while Gongkai runs. Both snapshots are
 pinned (a read transaction on each, read model first) before either is copied, so they are taken
@@ -34,6 +36,7 @@ MANIFEST = "manifest.json"
 TEMPORAL_DB = "temporal.db"
 READ_MODEL_DB = "gongkai.db"
 CODEC_KEYS = "codec.keys"
+ATTACHMENTS = "files"
 
 
 class BackupError(Exception):
@@ -131,6 +134,20 @@ def backup(settings: Settings, dest: Path, now: datetime | None = None) -> list[
             out.chmod(0o600)
             files[t.name] = _describe(out)
             done.append(f"{t.path} → {out} (the encryption key ring: keep this backup safe)")
+    attached = settings.var_dir / ATTACHMENTS
+    copied = 0
+    for path in sorted(attached.rglob("*") if attached.is_dir() else []):
+        if not path.is_file() or path.suffix == ".part":
+            continue
+        rel = f"{ATTACHMENTS}/{path.relative_to(attached).as_posix()}"
+        out = dest / rel
+        out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.copyfile(path, out)
+        out.chmod(0o600)
+        files[rel] = _describe(out)
+        copied += 1
+    if copied:
+        done.append(f"{attached} → {dest / ATTACHMENTS} ({copied} attachments, encrypted)")
     notes = [t.why_not for t in plan if t.why_not]
     notes += [
         f"{t.path} does not exist: not in this backup" for t in plan if t.path and t not in present
@@ -192,12 +209,22 @@ def restore(
     moves: list[tuple[Path, Path]] = []
     notes: list[str] = []
     for name in files:
+        if name.startswith(f"{ATTACHMENTS}/"):  # content-addressed: the same name, the same bytes
+            target = settings.var_dir / name
+            if not target.exists():
+                moves.append((src / name, target))
+            continue
         t = plan.get(name)
         if t is None or t.path is None:
             notes.append(f"{name} not restored: {t.why_not if t else 'unknown file'}")
             continue
         moves.append((src / name, t.path))
-    in_the_way = [p for _, target in moves for p in (target, *_sidecars(target)) if p.exists()]
+    in_the_way = [
+        p
+        for _, target in moves
+        for p in (target, *_sidecars(target))
+        if p.exists() and not target.is_relative_to(settings.var_dir / ATTACHMENTS)
+    ]
     if in_the_way and not force:
         raise BackupError(
             "these files would be replaced: "
@@ -212,7 +239,7 @@ def restore(
             os.replace(p, aside / p.name)
         done.append(f"kept the replaced files in {aside}")
     for source, target in moves:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         partial = target.with_name(target.name + ".partial")
         shutil.copyfile(source, partial)
         partial.chmod(0o600)

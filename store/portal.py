@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store.db import session_scope
-from store.models import AccessLock, PublicAccess, PublicSession
+from store.models import AccessLock, CaseEventRow, CaseRow, PublicAccess, PublicSession
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
 CODE_LENGTH = 16  # 16 × 5 bits = 80 bits
@@ -109,3 +110,35 @@ def end_public_session(engine: Engine, token: str) -> None:
         row = s.get(PublicSession, _hash(token))
         if row is not None:
             s.delete(row)
+
+
+def ratings(engine: Engine, agency: str | None) -> list[tuple[str, str, int]]:
+    """(officer, score, count) of the applicants' ratings of replies, for the agency's 考核:
+    the officer is the one who drafted the reply (submitted it for review)."""
+    with Session(engine) as s:
+        stmt = (
+            select(CaseEventRow.case_no, CaseEventRow.data)
+            .join(CaseRow, col(CaseRow.case_no) == col(CaseEventRow.case_no))
+            .where(CaseEventRow.kind == "rated")
+        )
+        if agency:
+            stmt = stmt.where(CaseRow.agency == agency)
+        rated = {
+            case_no: json.loads(data or "{}").get("score", "") for case_no, data in s.exec(stmt)
+        }
+        drafted = {
+            case_no: name
+            for case_no, name in s.exec(
+                select(CaseEventRow.case_no, CaseEventRow.actor_name)
+                .where(
+                    col(CaseEventRow.case_no).in_(sorted(rated)),
+                    CaseEventRow.kind == "submitted_for_review",
+                )
+                .order_by(col(CaseEventRow.seq))
+            )
+        }
+    out: dict[tuple[str, str], int] = {}
+    for case_no, score in rated.items():
+        key = (drafted.get(case_no, "—"), score)
+        out[key] = out.get(key, 0) + 1
+    return [(officer, score, n) for (officer, score), n in sorted(out.items())]

@@ -24,11 +24,13 @@ from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from rules.outcomes import SPECS, Outcome
-from schemas.disclosure import Actor, CaseViewBase
+from schemas.disclosure import SATISFACTION_ZH, Actor, CaseViewBase
 from schemas.registry import CLOSED, KINDS, RUNG_ZH, STATUS_NAMES, labels
+from store import attachments as attachment_store
 from store.calendar import load_calendar, overrides
 from store.cases import archived, get_case
 from store.models import CaseRow
+from store.portal import ratings
 from store.sessions import open_session, revoke
 from store.users import user_for_token
 
@@ -347,7 +349,55 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
             "status_zh": spec.status_zh if spec else lambda st: STATUS_NAMES.get(st, st),
             "opened_zh": spec.opened_zh if spec else "开始之日",
             "outcome_zh": _outcome_zh(view.outcome),
+            "attachments": attachment_store.listed(engine, view.case_no),
+            "purpose_zh": PURPOSE_ZH,
         },
+    )
+
+
+@router.get("/ratings", response_class=HTMLResponse)
+def ratings_page(request: Request, actor: Actor = Depends(page_actor)) -> Response:
+    """Applicants' ratings of the replies, per officer: for supervisors (the agency's 考核)."""
+    deps.supervisor(actor)
+    agency = None if deps.sees_every_agency(actor) else actor.agency
+    rows = ratings(request.app.state.engine, agency)
+    table: dict[str, dict[str, int]] = {}
+    for officer, score, n in rows:
+        table.setdefault(officer, {})[score] = n
+    return templates.TemplateResponse(
+        request,
+        "ratings.html",
+        {"actor": actor, "table": sorted(table.items()), "scores": SATISFACTION_ZH},
+    )
+
+
+PURPOSE_ZH = {"application": "申请附件", "correction": "补正材料", "explanation": "说明理由材料"}
+
+
+@router.get("/cases/{case_no}/attachments/{digest}")
+def case_attachment(
+    request: Request, case_no: str, digest: str, actor: Actor = Depends(page_actor)
+) -> Response:
+    """A file the applicant attached, for the agency's staff (their own agency's cases)."""
+    engine: Engine = request.app.state.engine
+    row = get_case(engine, case_no)
+    if row is None or (not deps.sees_every_agency(actor) and row.agency != actor.agency):
+        raise HTTPException(404, "没有这个附件。")
+    settings: Settings = request.app.state.settings
+    found = attachment_store.load(
+        engine,
+        attachment_store.files_dir(settings.var_dir),
+        request.app.state.codec,
+        row.case_no,
+        digest[:64],
+    )
+    if found is None:
+        raise HTTPException(404, "没有这个附件。")
+    meta, data = found
+    return Response(
+        data,
+        media_type=meta.media_type,
+        headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"},
     )
 
 

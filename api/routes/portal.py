@@ -792,28 +792,6 @@ def leave(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> 
     return res
 
 
-# -- counting for supervisors ---------------------------------------------------------------
-
-
-def ratings(engine: Engine, agency: str | None) -> list[tuple[str, str, int]]:
-    """(officer, score, count) of the applicants' ratings, per agency (for 考核)."""
-    with Session(engine) as s:
-        stmt = (
-            select(CaseRow.officer, CaseEventRow.data, func.count())
-            .join(CaseRow, col(CaseRow.case_no) == col(CaseEventRow.case_no))
-            .where(CaseEventRow.kind == "rated")
-            .group_by(col(CaseRow.officer), col(CaseEventRow.data))
-        )
-        if agency:
-            stmt = stmt.where(CaseRow.agency == agency)
-        rows = s.exec(stmt).all()
-    out: dict[tuple[str, str], int] = {}
-    for officer, data, n in rows:
-        score = json.loads(data or "{}").get("score", "")
-        out[(officer, score)] = out.get((officer, score), 0) + int(n)
-    return [(o, sc, n) for (o, sc), n in sorted(out.items())]
-
-
 # -- 网络问政: leave a message, read the answered ones ------------------------------------------
 
 CATEGORIES = {"consultation": "咨询", "suggestion": "建议", "error_report": "纠错"}

@@ -227,6 +227,7 @@ class CaseSummary(BaseModel):
     provisional: bool = False
     outcome: str | None = None
     summary: str = ""
+    unit: str = ""
 
 
 class Clock(BaseModel):

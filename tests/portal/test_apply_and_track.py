@@ -141,5 +141,19 @@ async def test_apply_track_correct_reply_download_and_rate(portal: Portal) -> No
                 break
             await asyncio.sleep(0.05)
         assert 'id="rating"' not in page  # once
+        async with portal.staff("supervisor") as chief_page:
+            table = (await chief_page.get("/ratings")).text
+        assert re.search(r"<td>李经办</td><td>1</td><td>0</td><td>0</td><td>1</td>", table), table
+        async with portal.staff() as officer_page:
+            assert (await officer_page.get("/ratings")).status_code == 403
+        # The officers see the applicant's files on the case page, and can open them.
+        async with portal.staff() as officer_page:
+            staff_page = (await officer_page.get(f"/cases/{number}")).text
+            link = re.search(
+                r'href="(/cases/[^"]+/attachments/[0-9a-f]{64})">附件一.pdf', staff_page
+            )
+            assert link is not None, staff_page[-3000:]
+            pdf = await officer_page.get(link.group(1))
+            assert pdf.content == PDF and pdf.headers["content-type"] == "application/pdf"
         await staff.aclose()
         await chief.aclose()
