@@ -15,11 +15,12 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
+from activities import sms
 from activities.failures import final_on_bad_input
 from gongkai import metrics
 from gongkai.logs import get_logger
@@ -29,6 +30,7 @@ from schemas.activities import (
     AlertAdmins,
     ArchiveCase,
     CountComments,
+    FlushOutbox,
     NewCaseNumber,
     Notify,
     ProjectCase,
@@ -156,8 +158,17 @@ class CaseActivities:
     @activity.defn
     @final_on_bad_input
     async def notify(self, req: Notify) -> str:
-        """Write the notification to the outbox once, then deliver it by SMTP if configured."""
-        row_id, status = await asyncio.to_thread(self._outbox_insert, req)
+        """Write the notification to the outbox once and deliver it: by e-mail (SMTP, when
+        configured) and, when there is a phone number and a gateway, by SMS — outside the
+        quiet hours unless it is urgent (activities/sms.py). Each channel is delivered once:
+        a retry resends only what has not gone out."""
+        status = await self._by_email(req)
+        if req.phone and self.settings.sms_gateway_url:
+            await self._by_sms(req)
+        return status
+
+    async def _by_email(self, req: Notify) -> str:
+        row_id, status = await asyncio.to_thread(self._outbox_insert, req, "email", None)
         if status != "pending":
             return status
         if not req.recipient:
@@ -173,7 +184,77 @@ class CaseActivities:
         await asyncio.to_thread(self._outbox_mark, row_id, "sent", "")
         return "sent"
 
-    def _outbox_insert(self, req: Notify) -> tuple[int, str]:
+    async def _by_sms(self, req: Notify) -> str:
+        later = None if req.urgent else sms.after_quiet_hours(req.at)
+        sms_req = req.model_copy(update={"key": f"{req.key}:sms", "recipient": req.phone})
+        row_id, status = await asyncio.to_thread(self._outbox_insert, sms_req, "sms", later)
+        if status != "pending":
+            return status
+        return await self._sms_now(row_id, sms_req)
+
+    async def _sms_now(self, row_id: int, req: Notify) -> str:
+        assert self.settings.sms_gateway_url is not None
+        try:
+            await sms.send(
+                self.settings.sms_gateway_url,
+                self.settings.sms_gateway_token,
+                req.recipient,
+                f"{req.subject}：{req.body}",
+                req.key,
+            )
+        except Exception as exc:
+            final = isinstance(exc, ApplicationError) and exc.non_retryable
+            await asyncio.to_thread(
+                self._outbox_mark, row_id, "error" if final else "pending", str(exc)[:900]
+            )
+            raise
+        await asyncio.to_thread(self._outbox_mark, row_id, "sent", "")
+        return "sent"
+
+    @activity.defn
+    async def flush_outbox(self, req: FlushOutbox) -> int:
+        """Send the SMS that waited for the quiet hours to end (every ten minutes, a Schedule);
+        returns how many went out. One that fails stays for the next round."""
+        if not self.settings.sms_gateway_url:
+            return 0
+        due = await asyncio.to_thread(self._deferred, req.at)
+        sent = 0
+        for row in due:
+            assert row.id is not None
+            note = Notify(
+                key=row.key,
+                case_no=row.case_no,
+                recipient_role=row.recipient_role,
+                recipient=row.recipient,
+                subject=row.subject,
+                body=row.body,
+                at=req.at,
+            )
+            try:
+                await self._sms_now(row.id, note)
+            except Exception as exc:
+                log.warning("deferred SMS not sent", key=row.key, error=type(exc).__name__)
+                continue
+            sent += 1
+        return sent
+
+    def _deferred(self, at: datetime) -> list[OutboxRow]:
+        with Session(self.engine) as s:
+            return list(
+                s.exec(
+                    select(OutboxRow)
+                    .where(
+                        OutboxRow.channel == "sms",
+                        OutboxRow.status == "deferred",
+                        col(OutboxRow.not_before) <= at,
+                    )
+                    .limit(500)
+                )
+            )
+
+    def _outbox_insert(
+        self, req: Notify, channel: str, not_before: datetime | None
+    ) -> tuple[int, str]:
         with session_scope(self.engine) as s:
             row = s.exec(select(OutboxRow).where(OutboxRow.key == req.key)).first()
             if row is None:
@@ -184,6 +265,9 @@ class CaseActivities:
                     recipient=req.recipient,
                     subject=req.subject,
                     body=req.body,
+                    channel=channel,
+                    not_before=not_before,
+                    status="deferred" if not_before is not None else "pending",
                     created_at=req.at,
                 )
                 s.add(row)

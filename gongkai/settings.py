@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # SMS to applicants through an HTTP gateway (docs/operations.md: POST JSON {"to", "text",
+    # "id"} with the token as a bearer); none is sent between 22:00 and 08:00 Beijing time but
+    # for emergencies: those wait in the outbox and go out at 08:00.
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
     # Administrators' address: operational alerts (e.g. next year's holiday notice still missing).
     admin_email: str = ""
 

@@ -36,6 +36,12 @@ class Notify(BaseModel):
     subject: str
     body: str
     at: datetime
+    phone: str = ""  # also by SMS, when a gateway is configured
+    urgent: bool = False  # an emergency's: SMS even in the quiet hours
+
+
+class FlushOutbox(BaseModel):
+    at: datetime
 
 
 class AlertAdmins(BaseModel):

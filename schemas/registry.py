@@ -98,6 +98,7 @@ class KindSpec:
     view: type[d.CaseViewBase]
     actions: tuple[ActionSpec, ...] = field(default_factory=tuple)
     pack_section: str = ""  # the rule pack's [section] for its clocks; default: ``kind``
+    urgent: bool = False  # its notices go out by SMS even in the quiet hours (emergencies)
 
     @property
     def section(self) -> str:
@@ -377,6 +378,7 @@ EMERGENCY = KindSpec(
     opened_zh="发现/确认之时",
     create=e.EmergencyCreate,
     view=e.EmergencyView,
+    urgent=True,
     actions=(
         _act(
             "submit-draft",

@@ -156,7 +156,10 @@ class OutboxRow(SQLModel, table=True):
     recipient: str = Field(default="", max_length=200)
     subject: str = Field(max_length=300)
     body: str
-    status: str = Field(default="pending", max_length=16)  # pending | sent | no_address | error
+    # pending | sent | no_address | error | deferred (an SMS waiting for the quiet hours to end)
+    status: str = Field(default="pending", max_length=16)
+    channel: str = Field(default="email", max_length=8)  # email | sms
+    not_before: datetime | None = None
     attempts: int = 0
     error: str = Field(default="", max_length=1000)
     created_at: datetime

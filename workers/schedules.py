@@ -24,12 +24,13 @@ from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from schemas.deadlines import CalendarWatchInput
 from workflows.calendar_watch import CalendarWatchWorkflow
-from workflows.reconcile import ReconcileWorkflow
+from workflows.reconcile import FlushOutboxWorkflow, ReconcileWorkflow
 
 log = get_logger(__name__)
 
 CALENDAR_WATCH_ID = "gongkai-calendar-watch"
 RECONCILE_ID = "gongkai-reconcile"
+OUTBOX_ID = "gongkai-outbox"
 
 
 def calendar_watch_schedule(settings: Settings) -> Schedule:
@@ -78,11 +79,29 @@ def reconcile_schedule(settings: Settings) -> Schedule:
     )
 
 
+def outbox_schedule(settings: Settings) -> Schedule:
+    """Every ten minutes: the SMS that waited for 08:00 go out (activities/sms.py)."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            FlushOutboxWorkflow.run,
+            id="outbox",
+            task_queue=settings.temporal_task_queue,
+            execution_timeout=timedelta(minutes=9),
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(minutes=10))]),
+        policy=SchedulePolicy(
+            overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=10)
+        ),
+        state=ScheduleState(note="SMS held back by the quiet hours (22:00-08:00)"),
+    )
+
+
 async def ensure_schedules(client: Client, settings: Settings) -> None:
     """Create the schedules, or bring an existing one up to date (idempotent)."""
     for schedule_id, schedule in (
         (CALENDAR_WATCH_ID, calendar_watch_schedule(settings)),
         (RECONCILE_ID, reconcile_schedule(settings)),
+        (OUTBOX_ID, outbox_schedule(settings)),
     ):
         try:
             await client.create_schedule(schedule_id, schedule)

@@ -23,7 +23,7 @@ from gongkai.temporal import connect_with_retry
 from schemas import registry
 from workers.schedules import ensure_schedules
 from workflows.calendar_watch import CalendarWatchWorkflow
-from workflows.reconcile import ReconcileWorkflow
+from workflows.reconcile import FlushOutboxWorkflow, ReconcileWorkflow
 from workflows.timer import StatutoryTimerWorkflow
 
 log = get_logger(__name__)
@@ -34,6 +34,7 @@ WORKFLOWS: list[type] = [
     StatutoryTimerWorkflow,
     CalendarWatchWorkflow,
     ReconcileWorkflow,
+    FlushOutboxWorkflow,
 ]
 
 
@@ -55,6 +56,7 @@ def activities(
         cases.count_comments,
         cases.reconcile,
         cases.alert_admins,
+        cases.flush_outbox,
     ]
 
 

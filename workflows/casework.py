@@ -546,7 +546,9 @@ class CaseWorkflow:
         )
         self.documents.append(ref)
 
-    async def _notify(self, key: str, role: str, recipient: str, subject: str, body: str) -> None:
+    async def _notify(
+        self, key: str, role: str, recipient: str, subject: str, body: str, phone: str = ""
+    ) -> None:
         await workflow.execute_activity_method(
             CaseActivities.notify,
             Notify(
@@ -557,6 +559,8 @@ class CaseWorkflow:
                 subject=subject,
                 body=body,
                 at=workflow.now(),
+                phone=phone,
+                urgent=self.SPEC.urgent,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,

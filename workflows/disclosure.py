@@ -240,6 +240,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self.inp.applicant.email,
             f"{title} {self.case_no}",
             message,
+            phone=self.inp.applicant.phone,
         )
 
     async def _tell_if_moved(self, seq: int) -> None:
@@ -754,6 +755,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 f"延期答复告知书 {self.inp.case_no}",
                 f"您的政府信息公开申请{self.inp.case_no}答复期限延长至{new_due}{pending}。"
                 f"理由：{a.reason}",
+                phone=self.inp.applicant.phone,
             )
             return result
 

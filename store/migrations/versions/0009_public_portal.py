@@ -74,6 +74,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('case_no'),
     )
     op.create_index('ix_public_message_agency', 'public_message', ['agency'])
+    with op.batch_alter_table('outbox') as batch:
+        batch.add_column(
+            sa.Column('channel', text(length=8), nullable=False, server_default='email')
+        )
+        batch.add_column(sa.Column('not_before', when(), nullable=True))
     with op.batch_alter_table('case') as batch:
         batch.add_column(
             sa.Column('due_explanation', text(), nullable=False, server_default='')
@@ -84,6 +89,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox') as batch:
+        batch.drop_column('not_before')
+        batch.drop_column('channel')
     op.drop_index('ix_public_message_agency', table_name='public_message')
     op.drop_table('public_message')
     with op.batch_alter_table('case') as batch:
