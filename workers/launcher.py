@@ -341,6 +341,7 @@ def up(settings: Settings) -> int:
             "\n  Gongkai is up.\n"
             f"    API docs        {api}/docs\n"
             f"    Dashboard       {api}/\n"
+            f"    Public portal   {api}/public/\n"
             f"    Health          {api}/health\n"
             f"    Temporal UI     {served.temporal_ui_url}/namespaces/"
             f"{settings.temporal_namespace}/workflows\n"

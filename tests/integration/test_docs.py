@@ -235,5 +235,5 @@ def test_the_public_endpoints_are_the_ones_security_md_lists() -> None:
     )
     listed = {ref for ref in _backticked(row) if ref.startswith(("/", "GET ", "POST "))}
     assert public <= listed, public - listed
-    pages = {"/docs", "/redoc", "/openapi.json", "/login", "/static/"}
+    pages = {"/docs", "/redoc", "/openapi.json", "/login", "/static/", "/public/"}
     assert listed - public == pages
