@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import math
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,7 +42,7 @@ from rules.clock import Explanation
 from schemas import disclosure as d
 from schemas import inquiry as q
 from schemas.disclosure import AttachmentRef, Role, applicant_actor
-from schemas.registry import CONSULTATION, DISCLOSURE, EMERGENCY, INQUIRY, KINDS
+from schemas.registry import CONSULTATION, DISCLOSURE, EMERGENCY, INQUIRY, KINDS, KindSpec
 from store import attachments as files
 from store.cases import get_case
 from store.db import session_scope
@@ -233,11 +234,21 @@ FIELD_ZH = {
 }
 
 
+_NAMED = re.compile(r"^(\w+): (.+)$", re.S)
+
+
 def _problems(exc: ValidationError) -> list[str]:
-    out = []
+    """Each problem under the form's own label. A check across fields (an ID number's check
+    digit, a phone's form) says ``field: problem; field: problem``: each part gets its label."""
+    out: list[str] = []
     for err in exc.errors():
         field = next((str(p) for p in reversed(err["loc"]) if str(p) in FIELD_ZH), "")
-        out.append(f"{FIELD_ZH.get(field, '填写内容')}：{_constraint(dict(err))}")
+        said = _constraint(dict(err))
+        parts = [_NAMED.match(part.strip()) for part in said.split("；")]
+        if all(m is not None and m.group(1) in FIELD_ZH for m in parts):
+            out.extend(f"{FIELD_ZH[m.group(1)]}：{m.group(2)}" for m in parts if m is not None)
+        else:
+            out.append(f"{FIELD_ZH.get(field, '填写内容')}：{said}")
     return out
 
 
@@ -592,6 +603,15 @@ def _explained(row: CaseRow) -> list[str]:
     return lines
 
 
+def _due_label(row: CaseRow, spec: KindSpec | None) -> str:
+    """Which deadline the shown date is: before an online application is confirmed it is the
+    agency's confirmation period, after the reply the applicant's remedy window."""
+    if not row.due_explanation or spec is None:
+        return "答复期限"
+    clock = Explanation.model_validate_json(row.due_explanation).clock
+    return spec.clocks.get(clock, "答复期限")
+
+
 @router.get("/case", response_class=HTMLResponse)
 def case_page(request: Request) -> Response:
     me = _following(request)
@@ -609,6 +629,7 @@ def case_page(request: Request) -> Response:
             "kind_zh": spec.noun_zh if spec else "",
             "status_zh": spec.status_zh(row.status) if spec else row.status,
             "due": row.due_at.astimezone(SHANGHAI).date() if row.due_at else None,
+            "due_label": _due_label(row, spec),
             "explained": _explained(row),
             "timeline": timeline,
             "documents": _documents(engine, row),
