@@ -2,7 +2,7 @@
 
     python -m bench [--only NAME[,NAME]] [--cases N]
 
-The stack benchmarks (start, actions, escalation, scale) share one real `gongkai up` (dev server
+The stack benchmarks (start, actions, escalation, scale, portal) share one real `gongkai up` (dev server
 + worker + API) in a temporary directory and write their tables to bench/results/<name>.json.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench import bench_calendar, bench_timer
 
-STACK_BENCHES = ("start", "actions", "escalation", "scale")
+STACK_BENCHES = ("start", "actions", "escalation", "scale", "portal")
 ALL = ("calendar", "timer", *STACK_BENCHES)
 
 

@@ -88,6 +88,9 @@ class Stack(UpStack):
     def __init__(self, var: Path) -> None:
         super().__init__(var)
         self.env["GONGKAI_LOG_LEVEL"] = "WARNING"
+        # Every request of the portal benchmark comes from 127.0.0.1.
+        for limit in ("NEW_CASES", "TRACKING", "POSTS"):
+            self.env[f"GONGKAI_PORTAL_{limit}_PER_ADDRESS"] = "1000000"
         self.settings = Settings(
             var_dir=var,
             dev_server_port=self.grpc,
