@@ -2,8 +2,9 @@
 
     python -m bench [--only NAME[,NAME]] [--cases N]
 
-The stack benchmarks (start, actions, escalation, scale, portal) share one real `gongkai up` (dev server
-+ worker + API) in a temporary directory and write their tables to bench/results/<name>.json.
+The stack benchmarks (start, actions, escalation, scale, portal) share one real `gongkai up`
+(dev server + worker + API) in a temporary directory and write their tables to
+bench/results/<name>.json.
 """
 
 from __future__ import annotations
