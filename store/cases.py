@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,7 +74,15 @@ def get_agency(engine: Engine, code: str) -> Agency | None:
 
 def put_agency(engine: Engine, agency: Agency) -> None:
     """Add or update an agency. Case numbers are unique across agencies, so their prefixes are
-    too: a prefix another agency uses is refused (ValueError, in words for the administrator)."""
+    too: a prefix another agency uses is refused (ValueError, in words for the administrator).
+    Prefixes are letters and digits in upper case: applicants type case numbers in any case and
+    the portal reads them in upper case."""
+    prefix = agency.case_prefix.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{1,16}", prefix):
+        raise ValueError(
+            f"案件编号前缀“{agency.case_prefix}”无效：只能由1至16个字母或数字组成（如 GK）。"
+        )
+    agency.case_prefix = prefix
     with session_scope(engine) as s:
         other = s.exec(
             select(Agency).where(

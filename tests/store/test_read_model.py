@@ -83,3 +83,30 @@ def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url: str
         assert diff == []
     finally:
         engine.dispose()
+
+
+def test_case_prefixes_are_upper_case_letters_and_digits(fresh_engine: Engine) -> None:
+    """Applicants type case numbers in any case and the portal reads them in upper case, so a
+    prefix is stored in upper case; one that could not be part of a case number is refused."""
+    lower = Agency(
+        code="LOWER",
+        name="某局",
+        reconsideration_organ="某市人民政府",
+        court="某区法院",
+        case_prefix="gt",
+    )
+    put_agency(fresh_engine, lower)
+    assert allocate_case_no(fresh_engine, lower, 2026, AT, "k").case_no == "GT-2026-000001"
+    for bad in ("G-T", "", "长沙", "A" * 17):
+        try:
+            put_agency(fresh_engine, lower.model_copy(update={"code": "BAD", "case_prefix": bad}))
+        except ValueError as exc:
+            assert "案件编号前缀" in str(exc)
+        else:
+            raise AssertionError(f"prefix {bad!r} was accepted")
+    try:
+        put_agency(fresh_engine, lower.model_copy(update={"code": "SAME", "case_prefix": "GT"}))
+    except ValueError as exc:
+        assert "已由机关LOWER使用" in str(exc)
+    else:
+        raise AssertionError("a prefix in use was accepted")

@@ -72,7 +72,7 @@ def case_input(
     received_at: datetime, channel: s.Channel = s.Channel.IN_PERSON, **kw: Any
 ) -> s.DisclosureRequestInput:
     return s.DisclosureRequestInput(
-        case_no=f"GK-2026-{uuid.uuid4().hex[:8]}",
+        case_no=f"GK-2026-{uuid.uuid4().hex[:8].upper()}",
         agency=AGENCY,
         channel=channel,
         received_at=received_at,
@@ -167,7 +167,7 @@ def inquiry_input(received_at: datetime, category: Any = None, **kw: Any) -> Any
     from schemas import inquiry as q
 
     return q.InquiryInput(
-        case_no=f"WZ-2026-{uuid.uuid4().hex[:8]}",
+        case_no=f"WZ-2026-{uuid.uuid4().hex[:8].upper()}",
         agency=AGENCY,
         officer=OFFICER,
         received_at=received_at,
@@ -184,7 +184,7 @@ def emergency_input(detected_at: datetime, grade: Any) -> Any:
     from schemas import emergency as e
 
     return e.EmergencyInput(
-        case_no=f"TF-2026-{uuid.uuid4().hex[:8]}",
+        case_no=f"TF-2026-{uuid.uuid4().hex[:8].upper()}",
         agency=AGENCY,
         officer=OFFICER,
         detected_at=detected_at,
@@ -198,7 +198,7 @@ def consultation_input(started_at: datetime, **kw: Any) -> Any:
     from schemas import consultation as c
 
     return c.ConsultationInput(
-        case_no=f"JC-2027-{uuid.uuid4().hex[:8]}",
+        case_no=f"JC-2027-{uuid.uuid4().hex[:8].upper()}",
         agency=AGENCY,
         officer=OFFICER,
         started_at=started_at,

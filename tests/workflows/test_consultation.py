@@ -14,6 +14,7 @@ from schemas import consultation as c
 from store.calendar import load_calendar
 from store.db import session_scope
 from store.models import PublicComment
+from tests.conftest import TEST_SETTINGS
 from tests.fixtures.scenario import YEAR, at
 from tests.workflows.helpers import OFFICER, SUPERVISOR, CaseEnv, act, consultation_input
 from workflows.consultation import ConsultationWorkflow as W
@@ -208,6 +209,35 @@ async def test_art25_no_collective_decision_before_legality_review(case_env: Cas
             )
         ).one()
     assert "取消收费的意见与上位法不符" in report.html
+    # On the public portal: the decision and how the comments were adopted, and why not.
+    await _decided_on_the_portal(case_env, handle.id)
+
+
+async def _decided_on_the_portal(ce: CaseEnv, case_no: str) -> None:
+    import re
+
+    import httpx
+
+    from api.app import create_app
+
+    app = create_app(TEST_SETTINGS, temporal=ce.client)
+    app.state.engine = ce.engine
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app), base_url="http://portal.test"
+    ) as browser:
+        listing = (await browser.get("/public/consultations")).text
+        assert case_no in listing
+        page = (await browser.get(f"/public/consultations/{case_no}")).text
+        assert "意见征集已结束" in page and 'id="comment"' not in page
+        links = dict(
+            (title, href)
+            for href, title in re.findall(r'href="(/public/documents/[^"]+)">([^<]+)<', page)
+        )
+        assert {"重大行政决策公布", "公众意见采纳情况说明"} <= set(links), links
+        adoption = await browser.get(links["公众意见采纳情况说明"].replace("&amp;", "&"))
+        assert adoption.status_code == 200
+        assert "采纳关于夜间免费停车的意见" in adoption.text
+        assert "取消收费的意见与上位法不符" in adoption.text
 
 
 async def test_inactivity_escalates_a_stalled_decision(case_env: CaseEnv) -> None:
