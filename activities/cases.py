@@ -41,6 +41,7 @@ from schemas.disclosure import DocumentRef
 from schemas.registry import DISCLOSURE
 from store.db import session_scope
 from store.models import ArchiveRow, CaseEventRow, CaseRow, DocumentRow, OutboxRow
+from store.search import index_text
 
 log = get_logger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -124,6 +125,8 @@ class CaseActivities:
             if req.explanation is not None:
                 row.due_explanation = req.explanation.model_dump_json()
             s.add(row)
+            received = next((e.summary for e in req.events if e.seq == 1), None)
+            index_text(s, row.case_no, row.agency, row.summary, received)
         # After the commit: a failed attempt counts nothing, and its retry finds them known.
         metrics.escalations_projected_here(
             req.row.kind, [e for e in req.events if e.seq not in known], req.at

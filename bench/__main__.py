@@ -2,8 +2,8 @@
 
     python -m bench [--only NAME[,NAME]] [--cases N]
 
-The stack benchmarks (start, actions, escalation, scale, portal) share one real `gongkai up`
-(dev server + worker + API) in a temporary directory and write their tables to
+The stack benchmarks (start, actions, escalation, scale, portal, search) share one real
+`gongkai up` (dev server + worker + API) in a temporary directory and write their tables to
 bench/results/<name>.json.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench import bench_calendar, bench_timer
 
-STACK_BENCHES = ("start", "actions", "escalation", "scale", "portal")
+STACK_BENCHES = ("start", "actions", "escalation", "scale", "portal", "search")
 ALL = ("calendar", "timer", *STACK_BENCHES)
 
 

@@ -114,6 +114,18 @@ class CaseRow(SQLModel, table=True):
     updated_at: datetime
 
 
+class CaseText(SQLModel, table=True):
+    """What a case is about, for the officers' search: its summary and the text of its request
+    or message as received. Indexed for substrings (migration 0010: FTS5 trigram on SQLite,
+    pg_trgm on PostgreSQL); read only within the agency."""
+
+    __tablename__ = "case_text"
+
+    case_no: str = Field(primary_key=True, max_length=64)
+    agency: str = Field(index=True, max_length=32)
+    text: str = Field(max_length=4000)
+
+
 class CaseEventRow(SQLModel, table=True):
     __tablename__ = "case_event"
     __table_args__ = (UniqueConstraint("case_no", "seq"),)

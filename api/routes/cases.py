@@ -30,6 +30,7 @@ from schemas import disclosure as s
 from schemas.cases import CaseSummary
 from schemas.registry import KINDS
 from store.cases import CaseFilter, archived, case_document, case_events, list_cases
+from store.search import QueryProblem, search_cases
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -130,6 +131,40 @@ def cases(
         total=total,
         limit=limit,
         offset=offset,
+        items=[CaseSummary.model_validate(r, from_attributes=True) for r in rows],
+    )
+
+
+class SearchPage(BaseModel):
+    query: str
+    items: list[CaseSummary]
+
+
+@router.get(
+    "/search",
+    response_model=SearchPage,
+    summary="Search the agency's cases: a case number (or part of one), or two or more "
+    "characters of the request or subject",
+    operation_id="search_cases",
+    responses={422: {"description": "The query is too short or too long (said in Chinese)"}},
+)
+def search(
+    q: Annotated[str, Query(max_length=200)],
+    actor: s.Actor = Depends(deps.actor),
+    engine: Engine = Depends(deps.engine),
+    agency: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SearchPage:
+    if agency is None or not deps.sees_every_agency(actor):
+        if agency is not None and agency != actor.agency:
+            raise HTTPException(403, "只能查看本机关的案件。")
+        agency = actor.agency
+    try:
+        rows = search_cases(engine, agency, q, limit)
+    except QueryProblem as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return SearchPage(
+        query=" ".join(q.split()),
         items=[CaseSummary.model_validate(r, from_attributes=True) for r in rows],
     )
 

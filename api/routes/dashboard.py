@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import case
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 from temporalio.client import Client
@@ -31,6 +32,8 @@ from store.calendar import load_calendar, overrides
 from store.cases import archived, get_case
 from store.models import CaseRow
 from store.portal import ratings
+from store.search import LIMIT as SEARCH_LIMIT
+from store.search import QueryProblem, search_cases
 from store.sessions import open_session, revoke
 from store.users import user_for_token
 
@@ -351,6 +354,119 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
             "outcome_zh": _outcome_zh(view.outcome),
             "attachments": attachment_store.listed(engine, view.case_no),
             "purpose_zh": PURPOSE_ZH,
+        },
+    )
+
+
+LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2}
+QUEUE_LIMIT = 200
+
+
+@router.get("/mine", response_class=HTMLResponse)
+def my_cases(
+    request: Request,
+    actor: Actor = Depends(page_actor),
+    kind: Annotated[str, Query(max_length=32)] = "",
+    status: Annotated[str, Query(max_length=32)] = "",
+    light: Annotated[str, Query(max_length=8)] = "",
+    due_within: Annotated[int | None, Query(ge=1, le=366)] = None,
+    unit: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """我的案件: the signed-in officer's open cases of every kind, most urgent first (red, then
+    yellow, then green; within a light the earliest due), with counts and filters."""
+    engine: Engine = request.app.state.engine
+    where: list[Any] = [
+        col(CaseRow.status).not_in(sorted(CLOSED)),
+        CaseRow.officer == actor.id,
+        CaseRow.agency == actor.agency,
+    ]
+    counts_where = list(where)
+    if kind:
+        where.append(CaseRow.kind == kind)
+    if status:
+        where.append(CaseRow.status == status)
+    if light:
+        where.append(CaseRow.light == light)
+    if unit.strip():
+        where.append(CaseRow.unit == unit.strip())
+    if due_within is not None:
+        today = datetime.now(UTC).astimezone(SHANGHAI).date()
+        end = datetime.combine(today + timedelta(days=due_within), datetime.min.time(), SHANGHAI)
+        where.append(col(CaseRow.internal_due_at) < end)
+    light_rank = case(LIGHT_ORDER, value=CaseRow.light, else_=len(LIGHT_ORDER))
+    due = col(CaseRow.internal_due_at)
+    with Session(engine) as db:
+        total = int(db.exec(select(func.count()).select_from(CaseRow).where(*where)).one())
+        rows = db.exec(
+            select(CaseRow)
+            .where(*where)
+            .order_by(light_rank, due.is_(None), due, CaseRow.case_no)
+            .limit(QUEUE_LIMIT)
+        ).all()
+        counts = {
+            str(k): int(n)
+            for k, n in db.exec(
+                select(CaseRow.light, func.count()).where(*counts_where).group_by(CaseRow.light)
+            ).all()
+        }
+        provisional = int(
+            db.exec(
+                select(func.count())
+                .select_from(CaseRow)
+                .where(*counts_where, col(CaseRow.provisional).is_(True))
+            ).one()
+        )
+    statuses = sorted(
+        {(v, spec.status_zh(v)) for spec in KINDS.values() for v in spec.status if v not in CLOSED},
+        key=lambda p: p[1],
+    )
+    return templates.TemplateResponse(
+        request,
+        "mine.html",
+        {
+            "actor": actor,
+            "items": [_item(r) for r in rows],
+            "total": total,
+            "counts": counts,
+            "provisional": provisional,
+            "kinds": KIND_ZH,
+            "statuses": statuses,
+            "f": {
+                "kind": kind,
+                "status": status,
+                "light": light,
+                "due_within": due_within,
+                "unit": unit.strip(),
+            },
+        },
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    actor: Actor = Depends(page_actor),
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """One box: a case number (or part), or two or more characters of the request or subject;
+    only the officer's own agency."""
+    items: list[dict[str, Any]] = []
+    problem = ""
+    if q.strip():
+        try:
+            items = [_item(r) for r in search_cases(request.app.state.engine, actor.agency, q)]
+        except QueryProblem as exc:
+            problem = str(exc)
+    return templates.TemplateResponse(
+        request,
+        "search.html",
+        {
+            "actor": actor,
+            "q": " ".join(q.split()),
+            "items": items,
+            "problem": problem,
+            "kinds": KIND_ZH,
+            "limit": SEARCH_LIMIT,
         },
     )
 

@@ -1218,6 +1218,13 @@ class Rung(BaseModel):
     fired_at: datetime
 
 
+class SearchPage(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    query: str
+    items: list[CaseSummary]
+
+
 class SubmitDraft(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -1365,6 +1372,7 @@ for _model in (
     ReportLine,
     Restart,
     Rung,
+    SearchPage,
     SubmitDraft,
     TransferRecord,
     UserCreate,
@@ -1478,6 +1486,7 @@ __all__ = [
     "Restart",
     "Role",
     "Rung",
+    "SearchPage",
     "Stage",
     "Status",
     "SubmitDraft",
