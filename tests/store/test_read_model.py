@@ -84,9 +84,9 @@ def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url: str
                     "compare_type": False,
                     # The search index lives outside the models: FTS5's tables on SQLite, a
                     # pg_trgm GIN index on PostgreSQL (migration 0010).
-                    "include_name": lambda name, kind, _parent: not (
-                        name or ""
-                    ).startswith(("case_text_fts", "case_text_trgm")),
+                    "include_name": lambda name, kind, _parent: (
+                        not (name or "").startswith(("case_text_fts", "case_text_trgm"))
+                    ),
                 },
             )
             diff = compare_metadata(ctx, SQLModel.metadata)
