@@ -116,3 +116,12 @@ def list_users(engine: Engine, agency: str | None = None) -> list[User]:
         if agency:
             q = q.where(User.agency == agency)
         return list(s.exec(q.order_by(col(User.agency), col(User.username))).all())
+
+
+def user_names(engine: Engine, agency: str | None) -> dict[str, str]:
+    """username → the person's name, for pages that show who did what (one agency's, or all)."""
+    with Session(engine) as s:
+        q = select(User.username, User.name)
+        if agency:
+            q = q.where(User.agency == agency)
+        return {str(u): str(n) for u, n in s.exec(q).all()}

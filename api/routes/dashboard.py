@@ -11,8 +11,10 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from sqlalchemy import case
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
@@ -20,13 +22,17 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import deps
+from api.errors import _constraint
+from api.forms import LABELS, fields_of, read_form
 from api.ratelimit import RateLimiter, client_key
+from api.routes.casework import perform, permitted
 from api.routes.deadlines import EARLIEST, LATEST
+from api.routes.kinds import request_model, staff_actions
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from rules.outcomes import SPECS, Outcome
-from schemas.disclosure import SATISFACTION_ZH, Actor, CaseViewBase
-from schemas.registry import CLOSED, KINDS, RUNG_ZH, STATUS_NAMES, labels
+from schemas.disclosure import SATISFACTION_ZH, Actor, CaseViewBase, Role
+from schemas.registry import CLOSED, KINDS, RUNG_ZH, STATUS_NAMES, KindSpec, labels
 from store import attachments as attachment_store
 from store.calendar import load_calendar, overrides
 from store.cases import archived, get_case
@@ -35,7 +41,7 @@ from store.portal import ratings
 from store.search import LIMIT as SEARCH_LIMIT
 from store.search import QueryProblem, search_cases
 from store.sessions import open_session, revoke
-from store.users import user_for_token
+from store.users import user_for_token, user_names
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
@@ -311,30 +317,58 @@ def board_fragment(
     return templates.TemplateResponse(request, "board_fragment.html", {"actor": actor, **data})
 
 
-@router.get("/cases/{case_no}", response_class=HTMLResponse)
-async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_actor)) -> Response:
+# Steps that cannot be taken back: the form asks the person to confirm (no script needed).
+IRREVERSIBLE = {"sign-off", "serve", "archive", "approve-release", "publish-decision", "close"}
+
+
+async def _view(request: Request, case_no: str, actor: Actor) -> tuple[CaseViewBase, str]:
     engine: Engine = request.app.state.engine
     row = get_case(engine, case_no)
     if row is None:
         raise HTTPException(404, f"没有案件{case_no[:64]}。")
     if not deps.sees_every_agency(actor) and row.agency != actor.agency:
         raise HTTPException(403, "该案件属于其他机关。")
-    settings: Settings = request.app.state.settings
     client: Client | None = request.app.state.temporal
-    view: CaseViewBase | None = None
-    source = "workflow"
     if client is not None:
         try:
             raw = await client.get_workflow_handle(case_no).query("view")
-            view = CaseViewBase.model_validate(raw)
+            return CaseViewBase.model_validate(raw), "workflow"
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
-    if view is None:
-        stored = archived(engine, case_no)
-        if stored is None:
-            raise HTTPException(503, "暂时无法读取该案件，请稍后重试。")
-        view, source = CaseViewBase.model_validate(json.loads(stored.view_json)), "archive"
+    stored = archived(engine, case_no)
+    if stored is None:
+        raise HTTPException(503, "暂时无法读取该案件，请稍后重试。")
+    return CaseViewBase.model_validate(json.loads(stored.view_json)), "archive"
+
+
+def _steps(view: CaseViewBase, actor: Actor, source: str) -> list[dict[str, Any]]:
+    """The steps this person may take now, each with its form."""
+    spec = KINDS.get(view.kind)
+    if spec is None or source != "workflow" or actor.role not in (Role.OFFICER, Role.SUPERVISOR):
+        return []
+    return [
+        {
+            "step": step,
+            "fields": fields_of(step.body),
+            "confirm": step.name in IRREVERSIBLE,
+        }
+        for step in staff_actions(spec)
+        if step.refusal(spec, actor.role, str(view.status)) is None
+    ]
+
+
+async def _case_page(
+    request: Request,
+    case_no: str,
+    actor: Actor,
+    *,
+    failed: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    engine: Engine = request.app.state.engine
+    settings: Settings = request.app.state.settings
+    view, source = await _view(request, case_no, actor)
     spec = KINDS.get(view.kind)
     temporal_url = (
         f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{case_no}"
@@ -354,8 +388,83 @@ async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_
             "outcome_zh": _outcome_zh(view.outcome),
             "attachments": attachment_store.listed(engine, view.case_no),
             "purpose_zh": PURPOSE_ZH,
+            "steps": _steps(view, actor, source),
+            "failed": failed or {},
+            "done": _done_zh(spec, request.query_params.get("done", "")),
+            "csrf": getattr(request.state, "csrf", ""),
+            "names": user_names(engine, view.agency),
         },
+        status_code=status_code,
     )
+
+
+def _done_zh(spec: KindSpec | None, name: str) -> str:
+    step = spec.action(name[:64]) if spec and name else None
+    return step.zh if step else ""
+
+
+@router.get("/cases/{case_no}", response_class=HTMLResponse)
+async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_actor)) -> Response:
+    return await _case_page(request, case_no, actor)
+
+
+def _form_allowed(request: Request, supplied: str) -> bool:
+    """A form from a signed-in page carries its session's CSRF token; a caller with a bearer
+    token (not sent by browsers on their own) needs none."""
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return True
+    return csrf_ok(request, supplied)
+
+
+@router.post("/cases/{case_no}/act/{action}", response_class=HTMLResponse)
+async def act_in_browser(
+    request: Request, case_no: str, action: str, actor: Actor = Depends(page_actor)
+) -> Response:
+    """A step taken from the case page's form: checked, sent and answered as through the API;
+    a refusal (409) or what the law still requires (422) is shown beside the form, with what
+    was typed kept and nothing written."""
+    form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+    if not _form_allowed(request, form.get("csrf", "")):
+        raise HTTPException(403, "表单已过期或来源不明（CSRF），请刷新页面后重试。")
+    engine: Engine = request.app.state.engine
+    settings: Settings = request.app.state.settings
+    client: Client | None = request.app.state.temporal
+    posted = {"action": action[:64], "values": {k: v[:5000] for k, v in form.items()}}
+
+    async def refused(code: int, message: str) -> Response:
+        return await _case_page(
+            request, case_no, actor, failed={**posted, "message": message}, status_code=code
+        )
+
+    try:
+        row, spec, step = await run_in_threadpool(permitted, engine, case_no, actor, "*", action)
+    except HTTPException as exc:
+        if exc.status_code == 409:
+            return await refused(409, str(exc.detail))
+        raise
+    if step.name in IRREVERSIBLE and form.get("confirmed") != "yes":
+        return await refused(422, f"“{step.zh}”办理后不能撤回：请勾选确认后再提交。")
+    body = read_form(fields_of(step.body), form)
+    try:
+        typed = request_model(spec.kind, step.name).model_validate(body)
+    except ValidationError as exc:
+        problems = "；".join(
+            f"{LABELS.get(str(e['loc'][-1]), str(e['loc'][-1])) if e['loc'] else '表单'}："
+            f"{_constraint(dict(e))}"
+            for e in exc.errors()
+        )
+        return await refused(422, problems)
+    if client is None:
+        raise HTTPException(
+            503, "工作流引擎暂时无法连接，请稍后重试。", headers={"Retry-After": "2"}
+        )
+    try:
+        await perform(row, spec, step, typed, actor, engine, client, settings, None)
+    except HTTPException as exc:
+        if exc.status_code in (409, 422):
+            return await refused(exc.status_code, str(exc.detail))
+        raise
+    return RedirectResponse(f"/cases/{row.case_no}?done={step.name}", status_code=303)
 
 
 LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2}
