@@ -22,3 +22,4 @@ class CaseSummary(BaseModel):
     outcome: str | None = None
     summary: str = ""
     unit: str = ""  # the unit handling it (拟办, 转办), for the public board's lights
+    awaiting: str = ""  # a decision a supervisor owes beside the status ("extension")

@@ -450,6 +450,30 @@ class Extend(ActionBase):
     reason: BriefReq
 
 
+class RequestExtension(ActionBase):
+    """Art. 33 para 2: the officer asks for the extension, with its reason; the head of the GI
+    office approves or refuses it (DecideExtension). Nothing changes for the applicant yet."""
+
+    working_days: int = Field(ge=1, le=60)
+    reason: BriefReq
+
+
+class DecideExtension(ActionBase):
+    """The approval (or refusal) of the pending extension request: recorded with who and when;
+    on approval the extension takes effect and the applicant is told."""
+
+    approve: bool
+    comments: Note = ""
+
+
+class ExtensionRequest(BaseModel):
+    working_days: int
+    reason: str
+    by: str
+    by_name: str
+    at: datetime
+
+
 class SubmitForReview(ActionBase):
     reply: ReplyContent
 
@@ -560,3 +584,4 @@ class CaseView(CaseViewBase):
     served_on: date | None
     archived_at: datetime | None
     rating: Satisfaction | None = None
+    extension_request: ExtensionRequest | None = None  # waiting for the supervisor

@@ -61,6 +61,10 @@ class ActionSpec:
     statuses: frozenset[str]  # the case's statuses in which it is allowed
     basis: str  # the statutory basis, one line
     roles: frozenset[Role] = OFFICERS
+    # A supervisor's decision the approvals inbox lists: owed while the case is in one of
+    # ``statuses`` — or, with ``awaiting``, while the case's projection says it waits for it.
+    approval: bool = False
+    awaiting: str = ""
 
     def refusal(self, kind: KindSpec, role: Role, status: str) -> str | None:
         """Why this person may not take this step in this status (None: they may). The
@@ -136,6 +140,9 @@ def _act(
     statuses: Any,
     basis: str,
     roles: frozenset[Role] = OFFICERS,
+    *,
+    approval: bool = False,
+    awaiting: str = "",
 ) -> ActionSpec:
     return ActionSpec(
         name=name,
@@ -145,6 +152,8 @@ def _act(
         statuses=frozenset(s.value for s in statuses),
         basis=basis,
         roles=roles,
+        approval=approval or bool(awaiting),
+        awaiting=awaiting,
     )
 
 
@@ -252,13 +261,37 @@ DISCLOSURE = KindSpec(
             SUPERVISORS,
         ),
         _act(
+            "request-extension",
+            d.RequestExtension,
+            "申请延长答复期限",
+            _BEFORE_REPLY - {S.AWAITING_CORRECTION},
+            f"{GIDR}第三十三条第二款（报本机关政府信息公开工作机构负责人同意）",
+        ),
+        _act(
+            "decide-extension",
+            d.DecideExtension,
+            "审批延期申请",
+            _BEFORE_REPLY - {S.AWAITING_CORRECTION},
+            f"{GIDR}第三十三条第二款",
+            SUPERVISORS,
+            awaiting="extension",
+        ),
+        _act(
             "submit-for-review",
             d.SubmitForReview,
             "提交审核",
             [S.ASSIGNED],
             f"{GIDR}第三十六条至第三十九条",
         ),
-        _act("review", d.Review, "审核", [S.REVIEW], f"{GIDR}第十七条（保密审查）", SUPERVISORS),
+        _act(
+            "review",
+            d.Review,
+            "审核",
+            [S.REVIEW],
+            f"{GIDR}第十七条（保密审查）",
+            SUPERVISORS,
+            approval=True,
+        ),
         _act(
             "sign-off",
             d.SignOff,
@@ -266,6 +299,7 @@ DISCLOSURE = KindSpec(
             [S.SIGN_OFF],
             f"{GIDR}第四十五条（审核、答复）",
             SUPERVISORS,
+            approval=True,
         ),
         _act(
             "serve",
@@ -394,6 +428,7 @@ EMERGENCY = KindSpec(
             [ES.AWAITING_APPROVAL],
             "国办发〔2016〕61号（谁发布谁审查）",
             SUPERVISORS,
+            approval=True,
         ),
         _act(
             "hold-press-conference",
@@ -498,6 +533,7 @@ CONSULTATION = KindSpec(
             [ST.REVIEWED],
             "《重大行政决策程序暂行条例》第二十五条、第三十条",
             SUPERVISORS,
+            approval=True,
         ),
         _act(
             "report-to-committee",

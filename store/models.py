@@ -109,6 +109,7 @@ class CaseRow(SQLModel, table=True):
     # The due date's explanation (rules.clock.Explanation, JSON), for the public tracking page.
     due_explanation: str = ""
     unit: str = Field(default="", max_length=100)
+    awaiting: str = Field(default="", max_length=32)  # a supervisor's decision owed (inbox)
     last_seq: int = 0
     created_at: datetime
     updated_at: datetime

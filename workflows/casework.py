@@ -338,6 +338,10 @@ class CaseWorkflow:
         )
         await self._actions(spec.actions, rung_name, seq, clock_name)
 
+    def _awaiting(self) -> str:
+        """A decision a supervisor owes beside the status (the approvals inbox): none here."""
+        return ""
+
     def _clock_zh(self, name: str) -> str:
         return self.SPEC.clocks.get(name, name)
 
@@ -642,6 +646,7 @@ class CaseWorkflow:
                     outcome=str(self.outcome.value) if self.outcome is not None else None,
                     summary=self.summary[:200],
                     unit=self.unit[:100],
+                    awaiting=self._awaiting(),
                 ),
                 events=new,
                 at=workflow.now(),

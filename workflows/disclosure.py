@@ -62,6 +62,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         "served_on": date | None,
         "archived_at": datetime | None,
         "rating": s.Rate | None,
+        "extension_request": s.ExtensionRequest | None,
     }
     DUE_CLOCKS = ("reply", "confirmation")
 
@@ -92,6 +93,8 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         self.served_on: date | None = None
         self.archived_at: datetime | None = None
         self.rating: s.Rate | None = None  # the applicant's, once the reply is served
+        # An officer's extension request waiting for the supervisor (Art. 33 para 2).
+        self.extension_request: s.ExtensionRequest | None = None
 
     @workflow.run
     async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
@@ -311,6 +314,9 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             },
         )
 
+    def _awaiting(self) -> str:
+        return "extension" if self.extension_request is not None else ""
+
     # -- queries -------------------------------------------------------------------------
 
     @workflow.query
@@ -324,6 +330,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             served_on=self.served_on,
             archived_at=self.archived_at,
             rating=self.rating.score if self.rating else None,
+            extension_request=self.extension_request,
         )
 
     # -- officer actions: each update sits right above its validator ----------------------
@@ -707,72 +714,130 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     @workflow.update
     async def extend(self, a: s.Extend) -> s.ActionResult:
         async with self._turn(self._v_extend, a):
-            reading = self.readings["reply"]
-            before = reading.shown_due_date
-            self.clocks["reply"] = self._clock_op(
-                clk.extend,
-                self.clocks["reply"],
-                a.working_days,
-                a.actor.name,
-                a.reason,
-                workflow.now(),
-                reading,
-            )
-            result = await self._act(
-                "extended",
-                a.actor,
-                f"经{a.actor.name}批准，答复期限延长{a.working_days}个工作日：{a.reason}",
-                working_days=a.working_days,
-            )
-            after = self.readings["reply"]
-            # While paused (a consultation, a fee) the new date counts as if the pause ended
-            # today; when it really ends, a moved date is told again (_tell_if_moved).
-            new_due = after.shown_due_date
-            self.told_due = new_due
-            await self._document(
-                "extension_notice",
-                result.seq,
-                {
-                    "applicant_name": self.inp.applicant.name,
-                    "t0": str(self.t0),
-                    "reason": a.reason,
-                    "original_due": str(before),
-                    "approver": a.actor.name,
-                    "days": a.working_days,
-                    "new_due": str(new_due),
-                    "paused": after.due_date is None,
-                },
-            )
-            pending = (
-                "（征求意见等依法不计入答复期限的期间结束后，答复期限相应顺延，届时另行告知。）"
-                if after.due_date is None
-                else ""
-            )
-            await self._notify(
-                f"{self.inp.case_no}:{result.seq}:applicant",
-                "applicant",
-                self.inp.applicant.email,
-                f"延期答复告知书 {self.inp.case_no}",
-                f"您的政府信息公开申请{self.inp.case_no}答复期限延长至{new_due}{pending}。"
-                f"理由：{a.reason}",
-                phone=self.inp.applicant.phone,
-            )
-            return result
+            return await self._extend(a.actor, a.working_days, a.reason)
 
-    @extend.validator
-    def _v_extend(self, a: s.Extend) -> None:
-        self._allowed("extend", a.actor)
+    async def _extend(self, approver: s.Actor, working_days: int, reason: str) -> s.ActionResult:
+        """The extension takes effect: the new date, the notice, and the applicant is told."""
+        reading = self.readings["reply"]
+        before = reading.shown_due_date
+        self.clocks["reply"] = self._clock_op(
+            clk.extend,
+            self.clocks["reply"],
+            working_days,
+            approver.name,
+            reason,
+            workflow.now(),
+            reading,
+        )
+        result = await self._act(
+            "extended",
+            approver,
+            f"经{approver.name}批准，答复期限延长{working_days}个工作日：{reason}",
+            working_days=working_days,
+        )
+        after = self.readings["reply"]
+        # While paused (a consultation, a fee) the new date counts as if the pause ended
+        # today; when it really ends, a moved date is told again (_tell_if_moved).
+        new_due = after.shown_due_date
+        self.told_due = new_due
+        await self._document(
+            "extension_notice",
+            result.seq,
+            {
+                "applicant_name": self.inp.applicant.name,
+                "t0": str(self.t0),
+                "reason": reason,
+                "original_due": str(before),
+                "approver": approver.name,
+                "days": working_days,
+                "new_due": str(new_due),
+                "paused": after.due_date is None,
+            },
+        )
+        pending = (
+            "（征求意见等依法不计入答复期限的期间结束后，答复期限相应顺延，届时另行告知。）"
+            if after.due_date is None
+            else ""
+        )
+        await self._notify(
+            f"{self.inp.case_no}:{result.seq}:applicant",
+            "applicant",
+            self.inp.applicant.email,
+            f"延期答复告知书 {self.inp.case_no}",
+            f"您的政府信息公开申请{self.inp.case_no}答复期限延长至{new_due}{pending}。"
+            f"理由：{reason}",
+            phone=self.inp.applicant.phone,
+        )
+        return result
+
+    def _check_extension(self, who: s.Actor, working_days: int, reason: str) -> None:
         try:
             clk.extend(
                 self.clocks["reply"],
-                a.working_days,
-                a.actor.name,
-                a.reason,
+                working_days,
+                who.name,
+                reason,
                 workflow.now(),
                 self.readings["reply"],
             )
         except clk.ClockError as exc:
             raise IllegalAction(str(exc)) from exc
+
+    @extend.validator
+    def _v_extend(self, a: s.Extend) -> None:
+        self._allowed("extend", a.actor)
+        self._check_extension(a.actor, a.working_days, a.reason)
+
+    @workflow.update
+    async def request_extension(self, a: s.RequestExtension) -> s.ActionResult:
+        async with self._turn(self._v_request_extension, a):
+            self.extension_request = s.ExtensionRequest(
+                working_days=a.working_days,
+                reason=a.reason,
+                by=a.actor.id,
+                by_name=a.actor.name,
+                at=workflow.now(),
+            )
+            return await self._act(
+                "extension_requested",
+                a.actor,
+                f"申请延长答复期限{a.working_days}个工作日，报负责人审批：{a.reason}",
+                working_days=a.working_days,
+            )
+
+    @request_extension.validator
+    def _v_request_extension(self, a: s.RequestExtension) -> None:
+        self._allowed("request_extension", a.actor)
+        self._require(
+            self.extension_request is None,
+            "已有延期申请等待审批；请等待负责人审批后再申请。",
+        )
+        self._check_extension(a.actor, a.working_days, a.reason)
+
+    @workflow.update
+    async def decide_extension(self, a: s.DecideExtension) -> s.ActionResult:
+        async with self._turn(self._v_decide_extension, a):
+            asked = self.extension_request
+            assert asked is not None
+            self.extension_request = None
+            if a.approve:
+                reason = asked.reason + (f"（审批意见：{a.comments}）" if a.comments else "")
+                return await self._extend(a.actor, asked.working_days, reason)
+            why = f"：{a.comments}" if a.comments else "。"
+            return await self._act(
+                "extension_refused",
+                a.actor,
+                f"{a.actor.name}不同意{asked.by_name}的延期申请（{asked.working_days}个工作日）{why}",
+            )
+
+    @decide_extension.validator
+    def _v_decide_extension(self, a: s.DecideExtension) -> None:
+        self._allowed("decide_extension", a.actor)
+        asked = self.extension_request
+        self._require(asked is not None, "没有等待审批的延期申请。")
+        assert asked is not None
+        if a.approve:
+            self._check_extension(a.actor, asked.working_days, asked.reason)
 
     @workflow.update
     async def submit_for_review(self, a: s.SubmitForReview) -> s.ActionResult:

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy import case
+from sqlalchemy import and_, case, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 from temporalio.client import Client
@@ -32,7 +32,7 @@ from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from rules.outcomes import SPECS, Outcome
 from schemas.disclosure import SATISFACTION_ZH, Actor, CaseViewBase, Role
-from schemas.registry import CLOSED, KINDS, RUNG_ZH, STATUS_NAMES, KindSpec, labels
+from schemas.registry import CLOSED, KINDS, RUNG_ZH, STATUS_NAMES, ActionSpec, KindSpec, labels
 from store import attachments as attachment_store
 from store.calendar import load_calendar, overrides
 from store.cases import archived, get_case
@@ -223,6 +223,7 @@ def _board(
             "chart": _chart([(d, light, int(n)) for d, light, n in by_day if d], first_week),
             "now": now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
             "kinds": KIND_ZH,
+            "names": user_names(engine, agency),
             "list_limit": LIST_LIMIT,
         }
 
@@ -539,6 +540,7 @@ def my_cases(
             "counts": counts,
             "provisional": provisional,
             "kinds": KIND_ZH,
+            "names": user_names(request.app.state.engine, actor.agency),
             "statuses": statuses,
             "f": {
                 "kind": kind,
@@ -548,6 +550,129 @@ def my_cases(
                 "unit": unit.strip(),
             },
         },
+    )
+
+
+# What waits for a supervisor (the registry's approval steps): by the case's status, or by
+# what the case's projection says it awaits.
+APPROVALS: dict[tuple[str, str], ActionSpec] = {
+    (kind.kind, status): step
+    for kind in KINDS.values()
+    for step in kind.actions
+    if step.approval and not step.awaiting
+    for status in step.statuses
+}
+AWAITING: dict[tuple[str, str], ActionSpec] = {
+    (kind.kind, step.awaiting): step
+    for kind in KINDS.values()
+    for step in kind.actions
+    if step.awaiting
+}
+
+
+@router.get("/approvals", response_class=HTMLResponse)
+def approvals(request: Request, actor: Actor = Depends(page_actor)) -> Response:
+    """审批: everything waiting for a supervisor of this agency, oldest first."""
+    deps.supervisor(actor)
+    engine: Engine = request.app.state.engine
+    owed = or_(
+        *(
+            and_(col(CaseRow.kind) == kind, col(CaseRow.status) == status)
+            for kind, status in APPROVALS
+        ),
+        col(CaseRow.awaiting) != "",
+    )
+    with Session(engine) as db:
+        rows = db.exec(
+            select(CaseRow)
+            .where(CaseRow.agency == actor.agency, col(CaseRow.status).not_in(sorted(CLOSED)))
+            .where(owed)
+            .order_by(col(CaseRow.updated_at))
+            .limit(QUEUE_LIMIT)
+        ).all()
+    items = []
+    for r in rows:
+        for step in (APPROVALS.get((r.kind, r.status)), AWAITING.get((r.kind, r.awaiting))):
+            if step is not None:
+                items.append({**_item(r), "step": step.name, "what": f"{step.zh}（{step.basis}）"})
+    return templates.TemplateResponse(
+        request,
+        "approvals.html",
+        {
+            "actor": actor,
+            "items": items,
+            "kinds": KIND_ZH,
+            "names": user_names(engine, actor.agency),
+        },
+    )
+
+
+FORECAST_DAYS = 30
+
+
+def forecast(
+    engine: Engine, agency: str, region: str, today: date, days: int = FORECAST_DAYS
+) -> dict[str, Any]:
+    """For the next ``days`` working days: how many open cases fall due on each, per officer
+    and per unit (by the date alerts count from), so a pile-up after a long holiday shows before
+    it happens; and how many open cases each officer holds now. Cases already overdue are
+    counted apart."""
+    cal = load_calendar(engine, region)
+    working: list[date] = []
+    day = today
+    while len(working) < days:
+        if cal.is_working_day(day):
+            working.append(day)
+        day += timedelta(days=1)
+    start = datetime.combine(today, datetime.min.time(), SHANGHAI)
+    end = datetime.combine(working[-1] + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    open_: list[Any] = [CaseRow.agency == agency, col(CaseRow.status).not_in(sorted(CLOSED))]
+    due = col(CaseRow.internal_due_at)
+    with Session(engine) as db:
+        rows = db.exec(
+            select(CaseRow.officer, CaseRow.unit, due).where(*open_, due >= start, due < end)
+        ).all()
+        held = {
+            str(officer): int(n)
+            for officer, n in db.exec(
+                select(CaseRow.officer, func.count()).where(*open_).group_by(CaseRow.officer)
+            ).all()
+        }
+        overdue = int(db.exec(select(func.count()).where(*open_, due < start)).one())
+    by_officer: dict[str, Counter[date]] = {}
+    by_unit: dict[str, Counter[date]] = {}
+    per_day: Counter[date] = Counter()
+    for officer, unit, at in rows:
+        if at is None:
+            continue
+        local = at.astimezone(SHANGHAI).date()
+        if not cal.is_working_day(local):  # a period's end on a rest day moves to the next one
+            local = cal.next_working_day_on_or_after(local)[0]
+        by_officer.setdefault(officer, Counter())[local] += 1
+        by_unit.setdefault(unit or "（未分派）", Counter())[local] += 1
+        per_day[local] += 1
+    peak = max(per_day.values(), default=0)
+    return {
+        "days": working,
+        "per_day": per_day,
+        "peak": peak,
+        "by_officer": sorted(by_officer.items(), key=lambda kv: -sum(kv[1].values())),
+        "by_unit": sorted(by_unit.items(), key=lambda kv: -sum(kv[1].values())),
+        "held": held,
+        "overdue": overdue,
+    }
+
+
+@router.get("/forecast", response_class=HTMLResponse)
+def forecast_page(request: Request, actor: Actor = Depends(page_actor)) -> Response:
+    engine: Engine = request.app.state.engine
+    settings: Settings = request.app.state.settings
+    today = datetime.now(UTC).astimezone(SHANGHAI).date()
+    data = forecast(engine, actor.agency, settings.calendar_region, today)
+    return templates.TemplateResponse(
+        request,
+        "forecast.html",
+        {"actor": actor, "names": user_names(engine, actor.agency), "today": today, **data},
     )
 
 
@@ -575,6 +700,7 @@ def search_page(
             "items": items,
             "problem": problem,
             "kinds": KIND_ZH,
+            "names": user_names(request.app.state.engine, actor.agency),
             "limit": SEARCH_LIMIT,
         },
     )

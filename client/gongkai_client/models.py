@@ -228,6 +228,7 @@ class CaseSummary(BaseModel):
     outcome: str | None = None
     summary: str = ""
     unit: str = ""
+    awaiting: str = ""
 
 
 class Clock(BaseModel):
@@ -541,6 +542,7 @@ class DisclosureCase(BaseModel):
     served_on: date | None
     archived_at: datetime | None
     rating: Literal["satisfied", "basically_satisfied", "dissatisfied"] | None = None
+    extension_request: ExtensionRequest | None = None
 
 
 class DisclosureConfirmReceiptRequest(BaseModel):
@@ -551,6 +553,18 @@ class DisclosureConfirmReceiptRequest(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     note: Annotated[str, Field(max_length=500)] = ""
+
+
+class DisclosureDecideExtensionRequest(BaseModel):
+    """审批延期申请（《政府信息公开条例》第三十三条第二款）。The approval (or refusal) of the pending extension request: recorded with who and when;
+    on approval the extension takes effect and the applicant is told.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    approve: bool
+    comments: Annotated[str, Field(max_length=1000)] = ""
 
 
 class DisclosureExtendRequest(BaseModel):
@@ -652,6 +666,18 @@ class DisclosureRequestExplanationRequest(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     note: Annotated[str, Field(max_length=500)] = ""
+    reason: Annotated[str, Field(max_length=500)]
+
+
+class DisclosureRequestExtensionRequest(BaseModel):
+    """申请延长答复期限（《政府信息公开条例》第三十三条第二款（报本机关政府信息公开工作机构负责人同意））。Art. 33 para 2: the officer asks for the extension, with its reason; the head of the GI
+    office approves or refuses it (DecideExtension). Nothing changes for the applicant yet.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    working_days: Annotated[int, Field(le=60.0, ge=1.0)]
     reason: Annotated[str, Field(max_length=500)]
 
 
@@ -873,6 +899,16 @@ class Extension(BaseModel):
     amount: int
     approver: str
     reason: str
+    at: datetime
+
+
+class ExtensionRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    working_days: int
+    reason: str
+    by: str
+    by_name: str
     at: datetime
 
 
@@ -1319,6 +1355,7 @@ for _model in (
     DisclosureAssignRequest,
     DisclosureCase,
     DisclosureConfirmReceiptRequest,
+    DisclosureDecideExtensionRequest,
     DisclosureExtendRequest,
     DisclosureNoteRequest,
     DisclosureRecordConsultationAnswerRequest,
@@ -1328,6 +1365,7 @@ for _model in (
     DisclosureRequestCorrectionRequest,
     DisclosureRequestCreate,
     DisclosureRequestExplanationRequest,
+    DisclosureRequestExtensionRequest,
     DisclosureRequestFeeRequest,
     DisclosureReviewRequest,
     DisclosureServeRequest,
@@ -1345,6 +1383,7 @@ for _model in (
     EmergencySubmitDraftRequest,
     Explanation,
     Extension,
+    ExtensionRequest,
     HTTPValidationError,
     HistoryOut,
     InquiryAnswerRequest,
@@ -1423,6 +1462,7 @@ __all__ = [
     "DisclosureAssignRequest",
     "DisclosureCase",
     "DisclosureConfirmReceiptRequest",
+    "DisclosureDecideExtensionRequest",
     "DisclosureExtendRequest",
     "DisclosureNoteRequest",
     "DisclosureRecordConsultationAnswerRequest",
@@ -1432,6 +1472,7 @@ __all__ = [
     "DisclosureRequestCorrectionRequest",
     "DisclosureRequestCreate",
     "DisclosureRequestExplanationRequest",
+    "DisclosureRequestExtensionRequest",
     "DisclosureRequestFeeRequest",
     "DisclosureReviewRequest",
     "DisclosureServeRequest",
@@ -1451,6 +1492,7 @@ __all__ = [
     "Explanation",
     "ExplanationDecision",
     "Extension",
+    "ExtensionRequest",
     "Grade",
     "HTTPValidationError",
     "HistoryOut",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio.client import WorkflowExecutionStatus
 
 from rules.calendar import SHANGHAI, due_instant, local_date
@@ -534,4 +534,79 @@ async def test_calendar_change_moves_an_open_reply_deadline(case_env: CaseEnv) -
     (moved,) = [e for e in v.events if e.kind == "deadlines_moved"]
     assert f"答复期限由{before}调整为{after}" in moved.summary
     await case_env.record(handle, "disclosure-calendar-changed")
+    await handle.terminate("test done")
+
+
+async def test_art33_extension_requested_by_the_officer_and_decided_by_the_supervisor(
+    case_env: CaseEnv,
+) -> None:
+    """The officer asks (with the reason), the supervisor refuses or approves; only an approval
+    moves the date and tells the applicant; the approver and the time are in the record. Asked
+    during a third-party consultation, the approved date counts as if the pause ended today."""
+    handle, v = await _register(case_env, LATE_JANUARY)
+    await _to_assigned(handle)
+    original = v.readings["reply"].due_date
+    ask = s.RequestExtension(actor=OFFICER, working_days=20, reason="需跨部门检索档案")
+    await _rejected(
+        case_env,
+        handle,
+        W.decide_extension,
+        s.DecideExtension(actor=SUPERVISOR, approve=True),
+        "没有等待审批的延期申请",
+    )
+    await act(handle, W.request_extension, ask)
+    v = await handle.query(W.view)
+    assert v.extension_request is not None and v.extension_request.by_name == "李经办"
+    assert v.readings["reply"].due_date == original  # nothing changes before the approval
+    await _rejected(case_env, handle, W.request_extension, ask, "已有延期申请等待审批")
+    await _rejected(
+        case_env,
+        handle,
+        W.decide_extension,
+        s.DecideExtension(actor=OFFICER, approve=True),
+        "负责人",
+    )
+    await act(
+        handle,
+        W.decide_extension,
+        s.DecideExtension(actor=SUPERVISOR, approve=False, comments="可先答复已检索到的部分"),
+    )
+    v = await handle.query(W.view)
+    assert v.extension_request is None and not v.extended
+    assert v.events[-1].kind == "extension_refused" and "王主任不同意" in v.events[-1].summary
+    assert "extension_notice" not in [d.name for d in v.documents]
+
+    # Asked again during a consultation (the clock paused), then approved.
+    await act(
+        handle,
+        W.start_consultation,
+        s.StartConsultation(
+            actor=OFFICER, kind=s.ConsultKind.THIRD_PARTY, party="某公司", matters="商业秘密"
+        ),
+    )
+    await case_env.skip_to(await case_env.now() + timedelta(days=3))
+    await act(handle, W.request_extension, ask)
+    await act(
+        handle,
+        W.decide_extension,
+        s.DecideExtension(actor=SUPERVISOR, approve=True, comments="同意"),
+    )
+    v = await handle.query(W.view)
+    assert v.extended and v.extension_request is None
+    extended = [e for e in v.events if e.kind == "extended"][-1]
+    assert extended.actor_name == "王主任" and "需跨部门检索档案" in extended.summary
+    assert "extension_notice" in [d.name for d in v.documents]
+    cal = load_calendar(case_env.engine)
+    paused = v.readings["reply"]
+    assert paused.due_date is None and paused.frozen_due_date is not None
+    assert original is not None
+    # 20 working days more, and the three days of the pause not counted.
+    assert paused.frozen_due_date >= cal.nth_working_day(original, 20).end
+    with Session(case_env.engine) as db:
+        told = db.exec(
+            select(OutboxRow).where(
+                OutboxRow.case_no == handle.id, col(OutboxRow.subject).contains("延期答复告知书")
+            )
+        ).all()
+    assert len({row.key.split(":")[1] for row in told}) == 1  # told once: on the approval
     await handle.terminate("test done")

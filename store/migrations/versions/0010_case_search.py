@@ -1,4 +1,5 @@
-"""case search: the text of each case (the request or the subject), indexed for substrings
+"""case search: the text of each case (the request or the subject), indexed for substrings;
+the decision a supervisor owes on a case (the approvals inbox)
 
 Revision ID: 0010
 Revises: 0009
@@ -22,6 +23,8 @@ depends_on = None
 
 def upgrade() -> None:
     text = sqlmodel.sql.sqltypes.AutoString
+    with op.batch_alter_table('case') as batch:
+        batch.add_column(sa.Column('awaiting', text(length=32), nullable=False, server_default=''))
     op.create_table(
         'case_text',
         sa.Column('case_no', text(length=64), nullable=False),
@@ -79,3 +82,5 @@ def downgrade() -> None:
         op.execute("DROP INDEX IF EXISTS case_text_trgm")
     op.drop_index(op.f('ix_case_text_agency'), table_name='case_text')
     op.drop_table('case_text')
+    with op.batch_alter_table('case') as batch:
+        batch.drop_column('awaiting')
