@@ -81,7 +81,9 @@ def actor(
                     "以登录会话修改数据须带请求头 X-CSRF-Token（页面中的令牌）；"
                     "接口调用请用 Bearer 令牌。",
                 )
-    return Actor(id=user.username, name=user.name, role=Role(user.role), agency=user.agency)
+    return Actor(
+        id=user.username, name=user.name, role=Role(user.role), agency=user.agency, unit=user.unit
+    )
 
 
 def supervisor(who: Annotated[Actor, Depends(actor)]) -> Actor:

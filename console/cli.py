@@ -262,6 +262,9 @@ def users_add(
     agency: Annotated[str, typer.Option(help="agency code")],
     role: Annotated[str, typer.Option(help="officer | supervisor | admin | superadmin")],
     name: Annotated[str, typer.Option(help="display name")] = "",
+    unit: Annotated[
+        str, typer.Option(help="the unit (科室) the person belongs to; empty: the GI office")
+    ] = "",
     by: Annotated[str, typer.Option(help="who creates the user")] = os.environ.get("USER", "admin"),
 ) -> None:
     """Create a user and print its bearer token (shown once; only its hash is stored)."""
@@ -272,7 +275,9 @@ def users_add(
     if get_agency(engine, agency) is None:
         raise typer.BadParameter(f"unknown agency {agency!r}; add it with `gongkai agencies add`")
     try:
-        _, token = add_user(engine, username, name or username, agency, role, datetime.now(UTC), by)
+        _, token = add_user(
+            engine, username, name or username, agency, role, datetime.now(UTC), by, unit
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"user {username} ({role}, {agency}) created. Token (shown once):")

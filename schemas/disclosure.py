@@ -136,6 +136,7 @@ class Actor(BaseModel):
     name: Short
     role: Role
     agency: Short
+    unit: Short = ""  # the person's unit (承办单位); "" for the GI office
 
 
 SYSTEM = Actor(id="system", name="系统", role=Role.SYSTEM, agency="")
@@ -385,6 +386,23 @@ class Assign(ActionBase):
     unit: ShortReq
 
 
+class Acknowledge(ActionBase):
+    """签收: the unit the case was routed to takes it (someone of that unit, or a supervisor)."""
+
+
+class ReturnToOffice(ActionBase):
+    """退回: the unit sends the case back to the GI office, saying why (not its business)."""
+
+    reason: BriefReq
+
+
+class TransferUnit(ActionBase):
+    """转办: the GI office routes the case to another unit, saying why."""
+
+    to_unit: ShortReq
+    reason: BriefReq
+
+
 class ConsultKind(StrEnum):
     THIRD_PARTY = "third_party"  # Art. 32
     CO_PRODUCER = "co_producer"  # Art. 34
@@ -585,3 +603,5 @@ class CaseView(CaseViewBase):
     archived_at: datetime | None
     rating: Satisfaction | None = None
     extension_request: ExtensionRequest | None = None  # waiting for the supervisor
+    unit: str = ""  # the unit handling it (拟办, 转办)
+    unit_acknowledged: bool = False  # 签收 by that unit

@@ -209,6 +209,15 @@ DISCLOSURE = KindSpec(
         ),
         _act("accept", d.Accept, "受理", [S.REGISTERED], f"{GIDR}第四十五条（登记、审核）"),
         _act("assign", d.Assign, "拟办", [S.ACCEPTED], f"{GIDR}第四十五条（办理）"),
+        _act("acknowledge", d.Acknowledge, "签收", [S.ASSIGNED], f"{GIDR}第四十五条（办理）"),
+        _act(
+            "return-to-office",
+            d.ReturnToOffice,
+            "退回",
+            [S.ASSIGNED],
+            f"{GIDR}第四十五条（办理）",
+        ),
+        _act("transfer-unit", d.TransferUnit, "转办", [S.ASSIGNED], f"{GIDR}第四十五条（办理）"),
         _act(
             "start-consultation",
             d.StartConsultation,

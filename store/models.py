@@ -199,6 +199,8 @@ class User(SQLModel, table=True):
     username: str = Field(unique=True, max_length=100)
     name: str = Field(max_length=100)
     agency: str = Field(index=True, max_length=32)
+    # The unit (科室/业务处室) the person belongs to; "" for the GI office itself.
+    unit: str = Field(default="", max_length=100)
     role: str = Field(max_length=16)  # officer | supervisor | admin
     token_hash: str = Field(unique=True, max_length=64)
     token_hint: str = Field(max_length=12)

@@ -25,7 +25,14 @@ def new_token() -> str:
 
 
 def add_user(
-    engine: Engine, username: str, name: str, agency: str, role: str, at: datetime, created_by: str
+    engine: Engine,
+    username: str,
+    name: str,
+    agency: str,
+    role: str,
+    at: datetime,
+    created_by: str,
+    unit: str = "",
 ) -> tuple[User, str]:
     """Create a user; returns the user and the clear token (shown once, never stored)."""
     if role not in ROLES:
@@ -35,6 +42,7 @@ def add_user(
         username=username,
         name=name,
         agency=agency,
+        unit=unit.strip()[:100],
         role=role,
         token_hash=hash_token(token),
         token_hint=token[:7],
@@ -45,7 +53,8 @@ def add_user(
         if s.exec(select(User).where(User.username == username)).first() is not None:
             raise ValueError(f"用户“{username}”已存在。")
         s.add(user)
-        s.add(_audit(at, created_by, username, "created", f"{role} of {agency}"))
+        where = f"{agency} / {unit.strip()}" if unit.strip() else agency
+        s.add(_audit(at, created_by, username, "created", f"{role} of {where}"))
     return user, token
 
 

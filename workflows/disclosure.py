@@ -63,6 +63,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         "archived_at": datetime | None,
         "rating": s.Rate | None,
         "extension_request": s.ExtensionRequest | None,
+        "unit_acknowledged": bool,
     }
     DUE_CLOCKS = ("reply", "confirmation")
 
@@ -95,6 +96,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         self.rating: s.Rate | None = None  # the applicant's, once the reply is served
         # An officer's extension request waiting for the supervisor (Art. 33 para 2).
         self.extension_request: s.ExtensionRequest | None = None
+        self.unit_acknowledged = False  # 签收 by the unit it was routed to
 
     @workflow.run
     async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
@@ -331,6 +333,8 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             archived_at=self.archived_at,
             rating=self.rating.score if self.rating else None,
             extension_request=self.extension_request,
+            unit=self.unit,
+            unit_acknowledged=self.unit_acknowledged,
         )
 
     # -- officer actions: each update sits right above its validator ----------------------
@@ -476,12 +480,71 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     async def assign(self, a: s.Assign) -> s.ActionResult:
         async with self._turn(self._v_assign, a):
             self.unit = a.unit
+            self.unit_acknowledged = False
             self.status = s.Status.ASSIGNED
             return await self._act("assigned", a.actor, f"交{a.unit}拟办。", unit=a.unit)
 
     @assign.validator
     def _v_assign(self, a: s.Assign) -> None:
         self._allowed("assign", a.actor)
+
+    def _of_the_unit(self, actor: s.Actor, what: str) -> None:
+        self._require(
+            actor.role is s.Role.SUPERVISOR or (bool(actor.unit) and actor.unit == self.unit),
+            f"本案由{self.unit}承办，只有{self.unit}的人员或负责人可以{what}。",
+        )
+
+    @workflow.update
+    async def acknowledge(self, a: s.Acknowledge) -> s.ActionResult:
+        async with self._turn(self._v_acknowledge, a):
+            self.unit_acknowledged = True
+            return await self._act(
+                "unit_acknowledged", a.actor, f"{self.unit}签收。", unit=self.unit
+            )
+
+    @acknowledge.validator
+    def _v_acknowledge(self, a: s.Acknowledge) -> None:
+        self._allowed("acknowledge", a.actor)
+        self._require(not self.unit_acknowledged, f"{self.unit}已签收。")
+        self._of_the_unit(a.actor, "签收")
+
+    @workflow.update
+    async def return_to_office(self, a: s.ReturnToOffice) -> s.ActionResult:
+        async with self._turn(self._v_return_to_office, a):
+            unit, self.unit = self.unit, ""
+            self.unit_acknowledged = False
+            self.status = s.Status.ACCEPTED
+            return await self._act(
+                "unit_returned", a.actor, f"{unit}退回：{a.reason}", unit=unit, reason=a.reason
+            )
+
+    @return_to_office.validator
+    def _v_return_to_office(self, a: s.ReturnToOffice) -> None:
+        self._allowed("return_to_office", a.actor)
+        self._of_the_unit(a.actor, "退回")
+
+    @workflow.update
+    async def transfer_unit(self, a: s.TransferUnit) -> s.ActionResult:
+        async with self._turn(self._v_transfer_unit, a):
+            unit, self.unit = self.unit, a.to_unit
+            self.unit_acknowledged = False
+            return await self._act(
+                "unit_transferred",
+                a.actor,
+                f"由{unit}转{a.to_unit}办理：{a.reason}",
+                from_unit=unit,
+                to_unit=a.to_unit,
+                reason=a.reason,
+            )
+
+    @transfer_unit.validator
+    def _v_transfer_unit(self, a: s.TransferUnit) -> None:
+        self._allowed("transfer_unit", a.actor)
+        self._require(
+            a.actor.role is s.Role.SUPERVISOR or not a.actor.unit,
+            "转办由政府信息公开工作机构办理。",
+        )
+        self._require(a.to_unit.strip() != self.unit, f"本案已由{self.unit}承办。")
 
     @workflow.update
     async def start_consultation(self, a: s.StartConsultation) -> s.ActionResult:

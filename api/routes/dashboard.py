@@ -165,6 +165,7 @@ def _board(
     officer: str | None,
     kind: str | None,
     now: datetime | None = None,
+    unit: str | None = None,
 ) -> dict[str, Any]:
     """Counts by SQL over every open case (an agency may have tens of thousands); lists of at
     most LIST_LIMIT rows each, most urgent first (as of ``now``, default: the clock)."""
@@ -177,6 +178,8 @@ def _board(
         where.append(CaseRow.officer == officer)
     if kind:
         where.append(CaseRow.kind == kind)
+    if unit:
+        where.append(CaseRow.unit == unit)
     now = now or datetime.now(UTC)
     today = now.astimezone(SHANGHAI).date()
     day_start = datetime.combine(today, datetime.min.time(), SHANGHAI)
@@ -212,6 +215,7 @@ def _board(
         return {
             "counts": grouped(CaseRow.light),
             "by_kind": grouped(CaseRow.kind),
+            "by_unit": grouped(CaseRow.unit),
             "red": rows(CaseRow.light == "red"),
             "due_today": rows(due >= day_start, due < tomorrow),
             "due_today_count": count(due >= day_start, due < tomorrow),
@@ -297,9 +301,10 @@ def board(
     agency: str | None = None,
     officer: str | None = None,
     kind: str | None = None,
+    unit: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    f = {"agency": agency, "officer": officer or None, "kind": kind or None}
-    data = _board(request.app.state.engine, actor, agency, f["officer"], f["kind"])
+    f = {"agency": agency, "officer": officer or None, "kind": kind or None, "unit": unit or None}
+    data = _board(request.app.state.engine, actor, agency, f["officer"], f["kind"], unit=f["unit"])
     query = urlencode({k: v for k, v in f.items() if v})
     return templates.TemplateResponse(
         request, "board.html", {"actor": actor, "f": f, "query": query, **data}
@@ -313,8 +318,11 @@ def board_fragment(
     agency: str | None = None,
     officer: str | None = None,
     kind: str | None = None,
+    unit: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    data = _board(request.app.state.engine, actor, agency, officer or None, kind or None)
+    data = _board(
+        request.app.state.engine, actor, agency, officer or None, kind or None, unit=unit or None
+    )
     return templates.TemplateResponse(request, "board_fragment.html", {"actor": actor, **data})
 
 

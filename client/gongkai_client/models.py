@@ -130,6 +130,7 @@ class Actor(BaseModel):
     name: Annotated[str, Field(max_length=100)]
     role: Role
     agency: Annotated[str, Field(max_length=100)]
+    unit: Annotated[str, Field(max_length=100)] = ""
 
 
 class AnnualReport(BaseModel):
@@ -493,6 +494,14 @@ class DisclosureAcceptRequest(BaseModel):
     note: Annotated[str, Field(max_length=500)] = ""
 
 
+class DisclosureAcknowledgeRequest(BaseModel):
+    """签收（《政府信息公开条例》第四十五条（办理））。签收: the unit the case was routed to takes it (someone of that unit, or a supervisor)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+
+
 class DisclosureArchiveRequest(BaseModel):
     """归档（《政府信息公开条例》第四十五条（归档））。归档 (Art. 45, A12)."""
 
@@ -543,6 +552,8 @@ class DisclosureCase(BaseModel):
     archived_at: datetime | None
     rating: Literal["satisfied", "basically_satisfied", "dissatisfied"] | None = None
     extension_request: ExtensionRequest | None = None
+    unit: str = ""
+    unit_acknowledged: bool = False
 
 
 class DisclosureConfirmReceiptRequest(BaseModel):
@@ -691,6 +702,15 @@ class DisclosureRequestFeeRequest(BaseModel):
     basis: Annotated[str, Field(max_length=500)]
 
 
+class DisclosureReturnToOfficeRequest(BaseModel):
+    """退回（《政府信息公开条例》第四十五条（办理））。退回: the unit sends the case back to the GI office, saying why (not its business)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    reason: Annotated[str, Field(max_length=500)]
+
+
 class DisclosureReviewRequest(BaseModel):
     """审核（《政府信息公开条例》第十七条（保密审查））。审核, including the confidentiality review before any disclosure (Art. 17)."""
 
@@ -761,6 +781,16 @@ class DisclosureSubmitForReviewRequest(BaseModel):
 
     note: Annotated[str, Field(max_length=500)] = ""
     reply: ReplyContent
+
+
+class DisclosureTransferUnitRequest(BaseModel):
+    """转办（《政府信息公开条例》第四十五条（办理））。转办: the GI office routes the case to another unit, saying why."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    to_unit: Annotated[str, Field(max_length=100)]
+    reason: Annotated[str, Field(max_length=500)]
 
 
 class DisclosureWithdrawRequest(BaseModel):
@@ -1351,6 +1381,7 @@ for _model in (
     DeadlineMove,
     DeadlineOut,
     DisclosureAcceptRequest,
+    DisclosureAcknowledgeRequest,
     DisclosureArchiveRequest,
     DisclosureAssignRequest,
     DisclosureCase,
@@ -1367,12 +1398,14 @@ for _model in (
     DisclosureRequestExplanationRequest,
     DisclosureRequestExtensionRequest,
     DisclosureRequestFeeRequest,
+    DisclosureReturnToOfficeRequest,
     DisclosureReviewRequest,
     DisclosureServeRequest,
     DisclosureSignOffRequest,
     DisclosureStartConsultationRequest,
     DisclosureSubmitCorrectionRequest,
     DisclosureSubmitForReviewRequest,
+    DisclosureTransferUnitRequest,
     DisclosureWithdrawRequest,
     DocumentRef,
     EmergencyApproveReleaseRequest,
@@ -1458,6 +1491,7 @@ __all__ = [
     "DeadlineMove",
     "DeadlineOut",
     "DisclosureAcceptRequest",
+    "DisclosureAcknowledgeRequest",
     "DisclosureArchiveRequest",
     "DisclosureAssignRequest",
     "DisclosureCase",
@@ -1474,12 +1508,14 @@ __all__ = [
     "DisclosureRequestExplanationRequest",
     "DisclosureRequestExtensionRequest",
     "DisclosureRequestFeeRequest",
+    "DisclosureReturnToOfficeRequest",
     "DisclosureReviewRequest",
     "DisclosureServeRequest",
     "DisclosureSignOffRequest",
     "DisclosureStartConsultationRequest",
     "DisclosureSubmitCorrectionRequest",
     "DisclosureSubmitForReviewRequest",
+    "DisclosureTransferUnitRequest",
     "DisclosureWithdrawRequest",
     "DocumentRef",
     "EmergencyApproveReleaseRequest",

@@ -37,6 +37,8 @@ def test_counts_are_complete_beyond_the_list_limit(fresh_engine: Engine) -> None
     assert board["due_week_count"] == 7 and board["due_today_count"] == 0
     assert len(board["oldest"]) == 10
     assert board["by_kind"] == {"disclosure": LIST_LIMIT + 57}
+    assert board["by_unit"] == {"": LIST_LIMIT + 57}  # none routed to a unit yet
+    assert _board(fresh_engine, SUPERVISOR, None, None, None, unit="规划处")["counts"] == {}
     assert "<svg" in board["chart"]
 
 

@@ -610,3 +610,39 @@ async def test_art33_extension_requested_by_the_officer_and_decided_by_the_super
         ).all()
     assert len({row.key.split(":")[1] for row in told}) == 1  # told once: on the approval
     await handle.terminate("test done")
+
+
+async def test_units_acknowledge_return_and_transfer(case_env: CaseEnv) -> None:
+    """拟办 to a unit; only that unit (or a supervisor) 签收s or 退回s it; only the GI office
+    (no unit) or a supervisor 转办s it; each is an event with who and why."""
+    planning = OFFICER.model_copy(update={"id": "qian.plan", "name": "钱规划", "unit": "规划处"})
+    finance = OFFICER.model_copy(update={"id": "sun.fin", "name": "孙财务", "unit": "财务处"})
+    handle, _ = await _register(case_env, LATE_JANUARY)
+    await _to_assigned(handle)  # to 规划处, by the GI office's 李经办
+    await _rejected(case_env, handle, W.acknowledge, s.Acknowledge(actor=finance), "只有规划处")
+    await _rejected(
+        case_env,
+        handle,
+        W.transfer_unit,
+        s.TransferUnit(actor=planning, to_unit="财务处", reason="涉及资金"),
+        "由政府信息公开工作机构办理",
+    )
+    await act(handle, W.acknowledge, s.Acknowledge(actor=planning))
+    v = await handle.query(W.view)
+    assert v.unit == "规划处" and v.unit_acknowledged
+    await _rejected(case_env, handle, W.acknowledge, s.Acknowledge(actor=planning), "已签收")
+    await act(
+        handle, W.transfer_unit, s.TransferUnit(actor=OFFICER, to_unit="财务处", reason="涉及资金")
+    )
+    v = await handle.query(W.view)
+    assert v.unit == "财务处" and not v.unit_acknowledged
+    assert (
+        v.events[-1].kind == "unit_transferred" and "由规划处转财务处办理" in v.events[-1].summary
+    )
+    await act(handle, W.return_to_office, s.ReturnToOffice(actor=finance, reason="不属于本处职责"))
+    v = await handle.query(W.view)
+    assert v.status is s.Status.ACCEPTED and v.unit == ""
+    assert v.events[-1].actor_name == "孙财务" and "不属于本处职责" in v.events[-1].summary
+    await act(handle, W.assign, s.Assign(actor=OFFICER, unit="规划处"))
+    assert (await handle.query(W.view)).status is s.Status.ASSIGNED
+    await handle.terminate("test done")

@@ -1,5 +1,5 @@
 """case search: the text of each case (the request or the subject), indexed for substrings;
-the decision a supervisor owes on a case (the approvals inbox)
+the decision a supervisor owes on a case (the approvals inbox); the unit a user belongs to
 
 Revision ID: 0010
 Revises: 0009
@@ -25,6 +25,8 @@ def upgrade() -> None:
     text = sqlmodel.sql.sqltypes.AutoString
     with op.batch_alter_table('case') as batch:
         batch.add_column(sa.Column('awaiting', text(length=32), nullable=False, server_default=''))
+    with op.batch_alter_table('user') as batch:
+        batch.add_column(sa.Column('unit', text(length=100), nullable=False, server_default=''))
     op.create_table(
         'case_text',
         sa.Column('case_no', text(length=64), nullable=False),
@@ -84,3 +86,5 @@ def downgrade() -> None:
     op.drop_table('case_text')
     with op.batch_alter_table('case') as batch:
         batch.drop_column('awaiting')
+    with op.batch_alter_table('user') as batch:
+        batch.drop_column('unit')
