@@ -65,6 +65,9 @@ class ActionSpec:
     # ``statuses`` — or, with ``awaiting``, while the case's projection says it waits for it.
     approval: bool = False
     awaiting: str = ""
+    # The document this step leads to, previewed before it is taken: (document, the
+    # workflow's query that builds its content, the body's field the query takes).
+    preview: tuple[str, str, str] | None = None
 
     def refusal(self, kind: KindSpec, role: Role, status: str) -> str | None:
         """Why this person may not take this step in this status (None: they may). The
@@ -143,6 +146,7 @@ def _act(
     *,
     approval: bool = False,
     awaiting: str = "",
+    preview: tuple[str, str, str] | None = None,
 ) -> ActionSpec:
     return ActionSpec(
         name=name,
@@ -154,6 +158,7 @@ def _act(
         roles=roles,
         approval=approval or bool(awaiting),
         awaiting=awaiting,
+        preview=preview,
     )
 
 
@@ -291,6 +296,7 @@ DISCLOSURE = KindSpec(
             "提交审核",
             [S.ASSIGNED],
             f"{GIDR}第三十六条至第三十九条",
+            preview=("reply", "preview_reply", "reply"),
         ),
         _act(
             "review",

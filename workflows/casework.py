@@ -531,6 +531,15 @@ class CaseWorkflow:
             self.last_action_seq = seq
         return seq
 
+    def _document_context(self, context: dict[str, Any]) -> dict[str, Any]:
+        """What every document of the case says besides its own content."""
+        return {
+            "case_no": self.case_no,
+            "agency": self.agency.model_dump(),
+            "issued_on": local_date(workflow.now()).isoformat(),
+            **context,
+        }
+
     async def _document(self, name: str, seq: int, context: dict[str, Any]) -> None:
         ref = await workflow.execute_activity_method(
             CaseActivities.render_document,
@@ -539,11 +548,7 @@ class CaseWorkflow:
                 name=name,
                 seq=seq,
                 at=workflow.now(),
-                context={
-                    "agency": self.agency.model_dump(),
-                    "issued_on": local_date(workflow.now()).isoformat(),
-                    **context,
-                },
+                context=self._document_context(context),
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,

@@ -982,18 +982,21 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 "审核与签发须由两名不同的负责人完成（四眼原则）：本答复由您审核，请由另一位负责人签发。"
             )
 
-    def _reply_context(self, rules: DisclosureRules, now: datetime) -> dict[str, Any]:
-        assert self.reply is not None
+    def _reply_context(
+        self, rules: DisclosureRules, now: datetime, draft: ReplyContent | None = None
+    ) -> dict[str, Any]:
+        reply = draft or self.reply
+        assert reply is not None
         replied_on = local_date(now)
         return {
             "applicant_name": self.inp.applicant.name,
             "t0": str(self.t0),
             "description": self.inp.description,
-            "reply": self.reply.model_dump(),
-            "category": SPECS[self.reply.outcome].category,
-            "legal_basis": legal_basis(self.reply),
+            "reply": reply.model_dump(),
+            "category": SPECS[reply.outcome].category,
+            "legal_basis": legal_basis(reply),
             "remedy": remedy_clause(
-                self.reply.outcome,
+                reply.outcome,
                 replied_on,
                 self.inp.agency.reconsideration_organ,
                 self.inp.agency.court,
@@ -1002,6 +1005,12 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 rules.reconsideration_first_since,
             ),
         }
+
+    @workflow.query
+    def preview_reply(self, draft: ReplyContent) -> dict[str, Any]:
+        """The reply letter's content as it would be issued today with this draft (the
+        workbench renders it before the draft is submitted). Reads nothing but the case."""
+        return self._document_context(self._reply_context(self._rules(), workflow.now(), draft))
 
     @workflow.update
     async def serve(self, a: s.Serve) -> s.ActionResult:

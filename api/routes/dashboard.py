@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import secrets
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,18 +15,20 @@ from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Req
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import and_, case, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.cases import render as render_document
 from api import deps
 from api.errors import _constraint
 from api.forms import LABELS, fields_of, read_form
+from api.idempotency import request_hash
 from api.ratelimit import RateLimiter, client_key
-from api.routes.casework import perform, permitted
+from api.routes.casework import open_case, perform, permitted
 from api.routes.deadlines import EARLIEST, LATEST
 from api.routes.kinds import request_model, staff_actions
 from gongkai.settings import Settings
@@ -408,8 +411,92 @@ async def _case_page(
 
 
 def _done_zh(spec: KindSpec | None, name: str) -> str:
+    if name == "opened":
+        return "登记"
     step = spec.action(name[:64]) if spec and name else None
     return step.zh if step else ""
+
+
+def _new_case_page(
+    request: Request,
+    actor: Actor,
+    kind: str,
+    values: dict[str, str] | None = None,
+    problem: str = "",
+    status_code: int = 200,
+) -> Response:
+    spec = KINDS.get(kind)
+    fields = [f for f in fields_of(spec.create) if f.name != "agency"] if spec else []
+    return templates.TemplateResponse(
+        request,
+        "new_case.html",
+        {
+            "actor": actor,
+            "kinds": KIND_ZH,
+            "kind": spec.kind if spec else "",
+            "noun": spec.noun_zh if spec else "",
+            "fields": fields,
+            "values": values or {},
+            "problem": problem,
+            "csrf": getattr(request.state, "csrf", ""),
+            "key": (values or {}).get("key") or secrets.token_urlsafe(16),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/cases/new", response_class=HTMLResponse)
+def new_case(
+    request: Request,
+    actor: Actor = Depends(page_actor),
+    kind: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """登记: open a case of any kind from a form made from its create body (a paper
+    application, a message taken by phone, an emergency, a draft decision, a year's plan)."""
+    return _new_case_page(request, actor, kind)
+
+
+@router.post("/cases/new/{kind}", response_class=HTMLResponse)
+async def new_case_submit(
+    request: Request, kind: str, actor: Actor = Depends(page_actor)
+) -> Response:
+    form = {k: str(v)[:10_000] for k, v in (await request.form()).items() if isinstance(v, str)}
+    if not _form_allowed(request, form.get("csrf", "")):
+        raise HTTPException(403, "表单已过期或来源不明（CSRF），请刷新页面后重试。")
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise HTTPException(404, f"没有“{kind[:32]}”这类案件。")
+    client: Client | None = request.app.state.temporal
+    if client is None:
+        raise HTTPException(
+            503, "工作流引擎暂时无法连接，请稍后重试。", headers={"Retry-After": "2"}
+        )
+    body = {**read_form(fields_of(spec.create), form), "agency": actor.agency}
+    try:
+        typed = spec.create.model_validate(body)
+    except ValidationError as exc:
+        problems = "；".join(
+            f"{LABELS.get(str(e['loc'][-1]), str(e['loc'][-1])) if e['loc'] else '表单'}："
+            f"{_constraint(dict(e))}"
+            for e in exc.errors()
+        )
+        return _new_case_page(request, actor, kind, form, problems, 422)
+    key = form.get("key", "")[:100] or None
+    opening = deps.Opening(
+        actor,
+        request.app.state.engine,
+        client,
+        request.app.state.settings,
+        key,
+        request_hash(typed.model_dump(mode="json")),
+    )
+    try:
+        created = await open_case(opening, spec, typed)  # type: ignore[arg-type]
+    except HTTPException as exc:
+        if exc.status_code in (403, 409, 422):
+            return _new_case_page(request, actor, kind, form, str(exc.detail), exc.status_code)
+        raise
+    return RedirectResponse(f"/cases/{created.case_no}?done=opened", status_code=303)
 
 
 @router.get("/cases/{case_no}", response_class=HTMLResponse)
@@ -423,6 +510,21 @@ def _form_allowed(request: Request, supplied: str) -> bool:
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return True
     return csrf_ok(request, supplied)
+
+
+async def _preview(client: Client, case_no: str, step: ActionSpec, typed: BaseModel) -> Response:
+    """The document the step would issue, rendered from the case as it is and the form's
+    values, marked as a preview; nothing is sent to the case."""
+    assert step.preview is not None
+    document, query, argument = step.preview
+    context = await client.get_workflow_handle(case_no).query(query, getattr(typed, argument))
+    html = render_document(document, context)
+    banner = (
+        '<p class="preview" style="background:#fff3c4;border:1px solid #b58105;padding:.5em">'
+        f"预览：{step.zh}后将出具的文书（尚未办理，未写入案卷）。"
+        "请用浏览器“返回”回到表单修改或提交。</p>"
+    )
+    return HTMLResponse(html.replace("<body>", f"<body>{banner}", 1))
 
 
 @router.post("/cases/{case_no}/act/{action}", response_class=HTMLResponse)
@@ -467,6 +569,8 @@ async def act_in_browser(
         raise HTTPException(
             503, "工作流引擎暂时无法连接，请稍后重试。", headers={"Retry-After": "2"}
         )
+    if form.get("preview") and step.preview is not None:
+        return await _preview(client, row.case_no, step, typed)
     try:
         await perform(row, spec, step, typed, actor, engine, client, settings, None)
     except HTTPException as exc:

@@ -77,6 +77,12 @@ async def test_forms_act_and_refusals_are_shown_inline(portal: Portal) -> None:
             "reply.access_place": "申请人预留邮箱",
             "reply.access_time": "答复之日起5个工作日内",
         }
+        preview = await act(officer, case, "submit-for-review", preview="1", **full)
+        assert preview.status_code == 200 and "预览" in preview.text
+        assert "政府信息公开申请答复书" in preview.text and "行政复议" in preview.text
+        assert (await until_status(portal, case, "assigned"))[
+            "status"
+        ] == "assigned"  # nothing sent
         assert (await act(officer, case, "submit-for-review", **full)).status_code == 303
         await until_status(portal, case, "review")
 
@@ -128,3 +134,28 @@ async def test_a_fact_is_dated_with_occurred_at(portal: Portal) -> None:
                 await asyncio.sleep(0.05)
         assert answered and answered[0]["occurred_at"].startswith(when)
         assert view["status"] == "consulting"
+
+
+async def test_a_paper_application_is_registered_from_the_form(portal: Portal) -> None:
+    async with portal.staff() as officer:
+        page = (await officer.get("/cases/new?kind=disclosure")).text
+        assert 'name="applicant.name"' in page and 'name="agency"' not in page
+        key = re.search(r'name="key" value="([^"]+)"', page)
+        assert key is not None
+        form = {
+            "key": key.group(1),
+            "channel": "in_person",
+            "applicant.name": "赵六",
+            "applicant.phone": "13900000000",
+            "description": "某小区规划条件核实意见书",
+        }
+        bad = await officer.post("/cases/new/disclosure", data={**form, "applicant.phone": "12"})
+        assert bad.status_code == 422 and 'id="error-new"' in bad.text
+        assert 'value="赵六"' in bad.text  # kept as typed
+        res = await officer.post("/cases/new/disclosure", data=form)
+        assert res.status_code == 303, res.text[-1500:]
+        case = res.headers["location"].split("/cases/")[1].split("?")[0]
+        again = await officer.post("/cases/new/disclosure", data=form)  # sent twice
+        assert again.headers["location"].startswith(f"/cases/{case}")
+        view = await until_status(portal, case, "registered")
+        assert view["channel"] == "in_person"
