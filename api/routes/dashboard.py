@@ -522,7 +522,7 @@ async def _preview(client: Client, case_no: str, step: ActionSpec, typed: BaseMo
     banner = (
         '<p class="preview" style="background:#fff3c4;border:1px solid #b58105;padding:.5em">'
         f"预览：{step.zh}后将出具的文书（尚未办理，未写入案卷）。"
-        "请用浏览器“返回”回到表单修改或提交。</p>"
+        "关闭本页即回到表单，可修改或提交。</p>"
     )
     return HTMLResponse(html.replace("<body>", f"<body>{banner}", 1))
 
