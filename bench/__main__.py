@@ -2,9 +2,9 @@
 
     python -m bench [--only NAME[,NAME]] [--cases N]
 
-The stack benchmarks (start, actions, escalation, scale, portal, search) share one real
-`gongkai up` (dev server + worker + API) in a temporary directory and write their tables to
-bench/results/<name>.json.
+The stack benchmarks (start, actions, escalation, scale, portal, search, forecast) share one
+real `gongkai up` (dev server + worker + API) in a temporary directory and write their tables
+to bench/results/<name>.json.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench import bench_calendar, bench_timer
 
-STACK_BENCHES = ("start", "actions", "escalation", "scale", "portal", "search")
+STACK_BENCHES = ("start", "actions", "escalation", "scale", "portal", "search", "forecast")
 ALL = ("calendar", "timer", *STACK_BENCHES)
 
 
