@@ -91,12 +91,18 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     )
     errors.install(app)
 
-    # The portal's forms carry attachments (a case's worth at most); everything else is small.
+    # The portal's forms and the case page's upload carry attachments (a case's worth at
+    # most); everything else is small.
     uploads = (settings.attachment_case_max_mb + 1) * 2**20
+
+    def _carries_files(path: str) -> bool:
+        return path.startswith("/public/") or (
+            path.startswith("/cases/") and path.endswith("/attachments")
+        )
 
     @app.middleware("http")
     async def _limit_body(request: Request, call_next: Any) -> Any:
-        limit = uploads if request.url.path.startswith("/public/") else MAX_BODY
+        limit = uploads if _carries_files(request.url.path) else MAX_BODY
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             return errors.problem(

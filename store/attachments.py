@@ -172,3 +172,26 @@ def load(
 
 def files_dir(var_dir: Path) -> Path:
     return var_dir / "files"
+
+
+def release(
+    engine: Engine, case_no: str, digest: str, by: str | None, at: datetime
+) -> AttachmentRow | None:
+    """Make an agency's file of this case available to the applicant (``by``), or withdraw it
+    (``by`` None). Applicants' own files are theirs already; None if there is no such file."""
+    with session_scope(engine) as s:
+        row = s.exec(
+            select(AttachmentRow).where(
+                AttachmentRow.case_no == case_no, AttachmentRow.digest == digest[:64]
+            )
+        ).first()
+        if row is None or row.uploaded_by == "applicant":
+            return None
+        row.released_by, row.released_at = (by, at) if by else (None, None)
+        s.add(row)
+        return row
+
+
+def for_applicant(row: AttachmentRow) -> bool:
+    """The applicant may open it: their own, or one the agency released to them."""
+    return row.uploaded_by == "applicant" or row.released_at is not None

@@ -313,9 +313,12 @@ class AttachmentRow(SQLModel, table=True):
     name: str = Field(max_length=200)
     media_type: str = Field(max_length=100)
     size: int
-    purpose: str = Field(max_length=32)  # application | correction | explanation
+    purpose: str = Field(max_length=32)  # application | correction | explanation | agency
     uploaded_by: str = Field(max_length=100)
     uploaded_at: datetime
+    # An agency's file made available to the applicant on the portal, by whom and when.
+    released_by: str | None = Field(default=None, max_length=100)
+    released_at: datetime | None = None
 
 
 class PublicMessage(SQLModel, table=True):

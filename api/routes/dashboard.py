@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import and_, case, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
+from starlette.datastructures import UploadFile as StarletteUpload
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -28,7 +29,7 @@ from api.errors import _constraint
 from api.forms import LABELS, fields_of, read_form
 from api.idempotency import request_hash
 from api.ratelimit import RateLimiter, client_key
-from api.routes.casework import open_case, perform, permitted
+from api.routes.casework import open_case, perform, permitted, visible
 from api.routes.deadlines import EARLIEST, LATEST
 from api.routes.kinds import request_model, staff_actions
 from gongkai.settings import Settings
@@ -411,8 +412,14 @@ async def _case_page(
 
 
 def _done_zh(spec: KindSpec | None, name: str) -> str:
-    if name == "opened":
-        return "登记"
+    words = {
+        "opened": "登记",
+        "uploaded": "上传附件",
+        "released": "向申请人提供文件",
+        "withdrawn": "撤回提供的文件",
+    }
+    if name in words:
+        return words[name]
     step = spec.action(name[:64]) if spec and name else None
     return step.zh if step else ""
 
@@ -838,7 +845,82 @@ def ratings_page(request: Request, actor: Actor = Depends(page_actor)) -> Respon
     )
 
 
-PURPOSE_ZH = {"application": "申请附件", "correction": "补正材料", "explanation": "说明理由材料"}
+PURPOSE_ZH = {
+    "application": "申请附件",
+    "correction": "补正材料",
+    "explanation": "说明理由材料",
+    "agency": "本机关上传",
+}
+
+
+@router.post("/cases/{case_no}/attachments", response_class=HTMLResponse)
+async def upload_attachments(
+    request: Request, case_no: str, actor: Actor = Depends(page_actor)
+) -> Response:
+    """An officer adds files to the case (the portal's store: checked by content, size-limited,
+    encrypted at rest), and may release them to the applicant at once."""
+    form = await request.form()
+    if not _form_allowed(request, str(form.get("csrf", ""))):
+        raise HTTPException(403, "表单已过期或来源不明（CSRF），请刷新页面后重试。")
+    engine: Engine = request.app.state.engine
+    settings: Settings = request.app.state.settings
+    row = await run_in_threadpool(visible, engine, case_no, actor)
+    if actor.role not in (Role.OFFICER, Role.SUPERVISOR):
+        raise HTTPException(403, "只有本机关经办人或负责人可以上传附件。")
+    limit = settings.attachment_max_mb * 2**20
+    uploaded = []
+    for f in form.getlist("files"):
+        if isinstance(f, StarletteUpload) and f.filename:
+            uploaded.append((f.filename[:200], await f.read(limit + 1)))
+    now = datetime.now(UTC)
+    try:
+        if not uploaded:
+            raise attachment_store.AttachmentRefused("请选择要上传的文件。")
+        if len(uploaded) > 10:
+            raise attachment_store.AttachmentRefused("一次最多上传10个文件。")
+        refs = attachment_store.save(
+            engine,
+            attachment_store.files_dir(settings.var_dir),
+            request.app.state.codec,
+            row.case_no,
+            uploaded,
+            purpose="agency",
+            uploaded_by=actor.id,
+            at=now,
+            max_bytes=limit,
+            case_max_bytes=settings.attachment_case_max_mb * 2**20,
+        )
+    except attachment_store.AttachmentRefused as exc:
+        return await _case_page(
+            request,
+            row.case_no,
+            actor,
+            failed={"action": "upload", "values": {}, "message": str(exc)},
+            status_code=422,
+        )
+    if form.get("release") == "yes":
+        for ref in refs:
+            attachment_store.release(engine, row.case_no, ref.digest, actor.id, now)
+    return RedirectResponse(f"/cases/{row.case_no}?done=uploaded#attachments", status_code=303)
+
+
+@router.post("/cases/{case_no}/attachments/{digest}/release", response_class=HTMLResponse)
+async def release_attachment(
+    request: Request, case_no: str, digest: str, actor: Actor = Depends(page_actor)
+) -> Response:
+    """Make one of the agency's files available to the applicant on the portal, or withdraw it."""
+    form = await request.form()
+    if not _form_allowed(request, str(form.get("csrf", ""))):
+        raise HTTPException(403, "表单已过期或来源不明（CSRF），请刷新页面后重试。")
+    engine: Engine = request.app.state.engine
+    row = await run_in_threadpool(visible, engine, case_no, actor)
+    if actor.role not in (Role.OFFICER, Role.SUPERVISOR):
+        raise HTTPException(403, "只有本机关经办人或负责人可以向申请人提供文件。")
+    by = actor.id if form.get("release") == "yes" else None
+    if attachment_store.release(engine, row.case_no, digest, by, datetime.now(UTC)) is None:
+        raise HTTPException(404, "没有这个可提供给申请人的文件（申请人提交的文件无需提供）。")
+    done = "released" if by else "withdrawn"
+    return RedirectResponse(f"/cases/{row.case_no}?done={done}#attachments", status_code=303)
 
 
 @router.get("/cases/{case_no}/attachments/{digest}")

@@ -791,7 +791,7 @@ def case_attachment(request: Request, digest: str) -> Response:
         me.case_no,
         digest[:64],
     )
-    if found is None or found[0].uploaded_by != "applicant":
+    if found is None or not files.for_applicant(found[0]):
         return _page(
             request, "message.html", {"title": "没有这个附件", "message": "没有这个附件。"}, 404
         )

@@ -1,5 +1,5 @@
 """case search: the text of each case (the request or the subject), indexed for substrings;
-the decision a supervisor owes on a case (the approvals inbox); the unit a user belongs to
+the decision a supervisor owes on a case (the approvals inbox); the unit a user belongs to; the agency's files released to the applicant
 
 Revision ID: 0010
 Revises: 0009
@@ -27,6 +27,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column('awaiting', text(length=32), nullable=False, server_default=''))
     with op.batch_alter_table('user') as batch:
         batch.add_column(sa.Column('unit', text(length=100), nullable=False, server_default=''))
+    with op.batch_alter_table('attachment') as batch:
+        batch.add_column(sa.Column('released_by', text(length=100), nullable=True))
+        batch.add_column(
+            sa.Column('released_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
     op.create_table(
         'case_text',
         sa.Column('case_no', text(length=64), nullable=False),
@@ -88,3 +93,6 @@ def downgrade() -> None:
         batch.drop_column('awaiting')
     with op.batch_alter_table('user') as batch:
         batch.drop_column('unit')
+    with op.batch_alter_table('attachment') as batch:
+        batch.drop_column('released_at')
+        batch.drop_column('released_by')
