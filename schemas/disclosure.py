@@ -492,6 +492,18 @@ class ExtensionRequest(BaseModel):
     at: datetime
 
 
+class DocumentPreview(BaseModel):
+    """A document as a step would issue it now, for the workbench to render before the step is
+    taken. Due dates depend on the working-day calendar, which the workflow reads only through
+    an activity: ``due`` names the context's fields that take the shown due date of a clock as
+    it would run (the API evaluates it on the same calendar); ``paused`` the field that says
+    whether that clock stands paused."""
+
+    context: dict[str, Any]
+    due: dict[str, Clock] = Field(default_factory=dict)
+    paused: dict[str, str] = Field(default_factory=dict)  # context field → clock field in due
+
+
 class SubmitForReview(ActionBase):
     reply: ReplyContent
 

@@ -66,8 +66,8 @@ class ActionSpec:
     approval: bool = False
     awaiting: str = ""
     # The document this step leads to, previewed before it is taken: (document, the
-    # workflow's query that builds its content, the body's field the query takes).
-    preview: tuple[str, str, str] | None = None
+    # workflow's query that builds it from the step's body).
+    preview: tuple[str, str] | None = None
 
     def refusal(self, kind: KindSpec, role: Role, status: str) -> str | None:
         """Why this person may not take this step in this status (None: they may). The
@@ -146,7 +146,7 @@ def _act(
     *,
     approval: bool = False,
     awaiting: str = "",
-    preview: tuple[str, str, str] | None = None,
+    preview: tuple[str, str] | None = None,
 ) -> ActionSpec:
     return ActionSpec(
         name=name,
@@ -202,7 +202,12 @@ DISCLOSURE = KindSpec(
             "confirm-receipt", d.ConfirmReceipt, "确认收到申请", [S.RECEIVED], f"{GIDR}第三十一条"
         ),
         _act(
-            "request-correction", d.RequestCorrection, "补正告知", [S.REGISTERED], f"{GIDR}第三十条"
+            "request-correction",
+            d.RequestCorrection,
+            "补正告知",
+            [S.REGISTERED],
+            f"{GIDR}第三十条",
+            preview=("correction_notice", "preview_correction"),
         ),
         _act(
             "submit-correction",
@@ -280,6 +285,7 @@ DISCLOSURE = KindSpec(
             "申请延长答复期限",
             _BEFORE_REPLY - {S.AWAITING_CORRECTION},
             f"{GIDR}第三十三条第二款（报本机关政府信息公开工作机构负责人同意）",
+            preview=("extension_notice", "preview_extension"),
         ),
         _act(
             "decide-extension",
@@ -289,6 +295,7 @@ DISCLOSURE = KindSpec(
             f"{GIDR}第三十三条第二款",
             SUPERVISORS,
             awaiting="extension",
+            preview=("extension_notice", "preview_extension"),
         ),
         _act(
             "submit-for-review",
@@ -296,7 +303,7 @@ DISCLOSURE = KindSpec(
             "提交审核",
             [S.ASSIGNED],
             f"{GIDR}第三十六条至第三十九条",
-            preview=("reply", "preview_reply", "reply"),
+            preview=("reply", "preview_reply"),
         ),
         _act(
             "review",

@@ -1006,11 +1006,78 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             ),
         }
 
+    # -- previews: a step's document as it would be issued now (queries: nothing changes) ------
+
     @workflow.query
-    def preview_reply(self, draft: ReplyContent) -> dict[str, Any]:
-        """The reply letter's content as it would be issued today with this draft (the
-        workbench renders it before the draft is submitted). Reads nothing but the case."""
-        return self._document_context(self._reply_context(self._rules(), workflow.now(), draft))
+    def preview_reply(self, body: dict[str, Any]) -> s.DocumentPreview:
+        """The reply letter as ``submit-for-review`` → sign-off would issue it with this draft."""
+        draft = ReplyContent.model_validate(body["reply"])
+        return s.DocumentPreview(
+            context=self._document_context(
+                self._reply_context(self._rules(), workflow.now(), draft)
+            )
+        )
+
+    @workflow.query
+    def preview_correction(self, body: dict[str, Any]) -> s.DocumentPreview:
+        """The correction notice as ``request-correction`` would issue it now."""
+        rules = self._rules()
+        assert self.pack is not None
+        period = rules.correction_period_default
+        items = [str(i) for i in body.get("items") or []]
+        now = workflow.now()
+        clock = clk.start(
+            "correction_period",
+            period.unit,
+            int(body.get("period_working_days") or period.amount),
+            now,
+            basis=period.basis,
+            rule_pack=self.pack.ref,
+            policy=self.pack.policy(period),
+        )
+        return s.DocumentPreview(
+            context=self._document_context(
+                {
+                    "applicant_name": self.inp.applicant.name,
+                    "t0": str(self.t0),
+                    "items": items,
+                    "period": f"{clock.limit}个工作日",
+                    "correction_due": "",
+                    "basis": period.basis,
+                    "restarts": rules.correction_restarts_reply,
+                }
+            ),
+            due={"correction_due": clock},
+        )
+
+    @workflow.query
+    def preview_extension(self, body: dict[str, Any]) -> s.DocumentPreview:
+        """The extension notice as the approval would issue it now: of the request in ``body``
+        (an officer's request-extension) or of the one waiting (decide-extension)."""
+        asked = self.extension_request
+        now = workflow.now()
+        reading = self.readings["reply"]
+        working_days = int(body.get("working_days") or (asked.working_days if asked else 0))
+        reason = str(body.get("reason") or (asked.reason if asked else ""))
+        # The approver: whoever previews the decision; for a request, not yet known.
+        approver = str(body.get("previewer") or "") if "approve" in body else "（负责人）"
+        extended = clk.extend(self.clocks["reply"], working_days, approver, reason, now, reading)
+        return s.DocumentPreview(
+            context=self._document_context(
+                {
+                    "applicant_name": self.inp.applicant.name,
+                    "t0": str(self.t0),
+                    "reason": reason,
+                    "original_due": str(reading.shown_due_date),
+                    "approver": approver,
+                    "days": working_days,
+                    "new_due": "",
+                    "paused": False,
+                }
+            ),
+            due={"new_due": extended},
+            paused={"paused": "new_due"},
+        )
 
     @workflow.update
     async def serve(self, a: s.Serve) -> s.ActionResult:

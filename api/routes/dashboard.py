@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 from starlette.datastructures import UploadFile as StarletteUpload
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.cases import render as render_document
@@ -34,8 +34,9 @@ from api.routes.deadlines import EARLIEST, LATEST
 from api.routes.kinds import request_model, staff_actions
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
+from rules.clock import evaluate
 from rules.outcomes import SPECS, Outcome
-from schemas.disclosure import SATISFACTION_ZH, Actor, CaseViewBase, Role
+from schemas.disclosure import SATISFACTION_ZH, Actor, CaseViewBase, DocumentPreview, Role
 from schemas.registry import CLOSED, KINDS, RUNG_ZH, STATUS_NAMES, ActionSpec, KindSpec, labels
 from store import attachments as attachment_store
 from store.calendar import load_calendar, overrides
@@ -519,12 +520,35 @@ def _form_allowed(request: Request, supplied: str) -> bool:
     return csrf_ok(request, supplied)
 
 
-async def _preview(client: Client, case_no: str, step: ActionSpec, typed: BaseModel) -> Response:
-    """The document the step would issue, rendered from the case as it is and the form's
-    values, marked as a preview; nothing is sent to the case."""
+async def _preview(
+    request: Request,
+    client: Client,
+    case_no: str,
+    step: ActionSpec,
+    typed: BaseModel,
+    actor: Actor,
+) -> Response:
+    """The document the step would issue, built by the case's workflow from the form's values
+    and dated on the working-day calendar, marked as a preview; nothing is sent to the case."""
     assert step.preview is not None
-    document, query, argument = step.preview
-    context = await client.get_workflow_handle(case_no).query(query, getattr(typed, argument))
+    document, query = step.preview
+    try:
+        preview = await client.get_workflow_handle(case_no).query(
+            query,
+            {**typed.model_dump(mode="json"), "previewer": actor.name},
+            result_type=DocumentPreview,
+        )
+    except WorkflowQueryFailedError as exc:
+        raise HTTPException(409, f"无法预览：{exc}") from exc
+    settings: Settings = request.app.state.settings
+    calendar = load_calendar(request.app.state.engine, settings.calendar_region)
+    now = datetime.now(UTC)
+    context = dict(preview.context)
+    readings = {key: evaluate(clock, calendar, now) for key, clock in preview.due.items()}
+    for key, reading in readings.items():
+        context[key] = str(reading.shown_due_date)
+    for key, source in preview.paused.items():
+        context[key] = readings[source].due_date is None
     html = render_document(document, context)
     banner = (
         '<p class="preview" style="background:#fff3c4;border:1px solid #b58105;padding:.5em">'
@@ -577,7 +601,10 @@ async def act_in_browser(
             503, "工作流引擎暂时无法连接，请稍后重试。", headers={"Retry-After": "2"}
         )
     if form.get("preview") and step.preview is not None:
-        return await _preview(client, row.case_no, step, typed)
+        try:
+            return await _preview(request, client, row.case_no, step, typed, actor)
+        except HTTPException as exc:
+            return await refused(exc.status_code, str(exc.detail))
     try:
         await perform(row, spec, step, typed, actor, engine, client, settings, None)
     except HTTPException as exc:

@@ -44,6 +44,10 @@ async def test_an_extension_request_waits_in_the_inbox_until_decided(portal: Por
 
         page = (await chief.get(f"/cases/{case}")).text
         assert 'id="action-decide-extension"' in page
+        preview = await act(chief, case, "decide-extension", preview="1", approve="true")
+        assert preview.status_code == 200 and "延期答复告知书" in preview.text
+        assert "需调取档案馆材料" in preview.text and "15个工作日" in preview.text
+        assert "负责人王主任同意" in preview.text
         res = await act(chief, case, "decide-extension", approve="true", comments="同意")
         assert res.status_code == 303, res.text[-1500:]
         view = await until_status(portal, case, "assigned")
