@@ -496,12 +496,15 @@ class DocumentPreview(BaseModel):
     """A document as a step would issue it now, for the workbench to render before the step is
     taken. Due dates depend on the working-day calendar, which the workflow reads only through
     an activity: ``due`` names the context's fields that take the shown due date of a clock as
-    it would run (the API evaluates it on the same calendar); ``paused`` the field that says
-    whether that clock stands paused."""
+    it would run (the API evaluates it on the same calendar); ``derived`` the fields that say
+    more of such a clock (paused; a date in a year whose holidays are not yet published)."""
 
     context: dict[str, Any]
     due: dict[str, Clock] = Field(default_factory=dict)
-    paused: dict[str, str] = Field(default_factory=dict)  # context field → clock field in due
+    # context field → (the field in ``due`` whose clock says it, what it says of that clock)
+    derived: dict[str, tuple[str, Literal["paused", "provisional", "provisional_note"]]] = Field(
+        default_factory=dict
+    )
 
 
 class SubmitForReview(ActionBase):

@@ -199,7 +199,12 @@ DISCLOSURE = KindSpec(
     view=d.CaseView,
     actions=(
         _act(
-            "confirm-receipt", d.ConfirmReceipt, "确认收到申请", [S.RECEIVED], f"{GIDR}第三十一条"
+            "confirm-receipt",
+            d.ConfirmReceipt,
+            "确认收到申请",
+            [S.RECEIVED],
+            f"{GIDR}第三十一条",
+            preview=("receipt", "preview_receipt"),
         ),
         _act(
             "request-correction",

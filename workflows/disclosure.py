@@ -1076,7 +1076,42 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 }
             ),
             due={"new_due": extended},
-            paused={"paused": "new_due"},
+            derived={"paused": ("new_due", "paused")},
+        )
+
+    @workflow.query
+    def preview_receipt(self, body: dict[str, Any]) -> s.DocumentPreview:
+        """The receipt as ``confirm-receipt`` would issue it now (T0 = today, Art. 31)."""
+        rules = self._rules()
+        assert self.pack is not None
+        now = workflow.now()
+        reply = clk.start(
+            "reply",
+            rules.reply.unit,
+            rules.reply.amount,
+            now,
+            basis=rules.reply.basis,
+            rule_pack=self.pack.ref,
+            policy=self.pack.policy(rules.reply, extension=rules.extension),
+        )
+        return s.DocumentPreview(
+            context=self._document_context(
+                {
+                    "applicant_name": self.inp.applicant.name,
+                    "channel_zh": _CHANNEL_ZH[self.inp.channel],
+                    "t0": str(local_date(now)),
+                    "description": self.inp.description,
+                    "reply_due": "",
+                    "reply_basis": rules.reply.basis,
+                    "provisional": False,
+                    "provisional_note": "",
+                }
+            ),
+            due={"reply_due": reply},
+            derived={
+                "provisional": ("reply_due", "provisional"),
+                "provisional_note": ("reply_due", "provisional_note"),
+            },
         )
 
     @workflow.update

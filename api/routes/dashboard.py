@@ -547,8 +547,13 @@ async def _preview(
     readings = {key: evaluate(clock, calendar, now) for key, clock in preview.due.items()}
     for key, reading in readings.items():
         context[key] = str(reading.shown_due_date)
-    for key, source in preview.paused.items():
-        context[key] = readings[source].due_date is None
+    for key, (source, what) in preview.derived.items():
+        reading = readings[source]
+        context[key] = {
+            "paused": reading.due_date is None,
+            "provisional": reading.provisional,
+            "provisional_note": "；".join(reading.explanation.lines[-2:-1]),
+        }[what]
     html = render_document(document, context)
     banner = (
         '<p class="preview" style="background:#fff3c4;border:1px solid #b58105;padding:.5em">'

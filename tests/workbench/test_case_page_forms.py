@@ -165,3 +165,20 @@ async def test_a_paper_application_is_registered_from_the_form(portal: Portal) -
         assert again.headers["location"].startswith(f"/cases/{case}")
         view = await until_status(portal, case, "registered")
         assert view["channel"] == "in_person"
+
+
+async def test_the_receipt_of_an_online_application_is_previewed_before_confirming(
+    portal: Portal,
+) -> None:
+    from tests.portal.test_apply_and_track import apply
+
+    async with portal.browser() as applicant, portal.staff() as officer:
+        case, _, _ = await apply(applicant)
+        await until_status(portal, case, "received")
+        page = (await officer.get(f"/cases/{case}")).text
+        assert "预览文书" in page.split('id="action-confirm-receipt"')[1].split("</details>")[0]
+        preview = await act(officer, case, "confirm-receipt", preview="1")
+        today = datetime.now(SHANGHAI).date().isoformat()
+        assert preview.status_code == 200 and "登记回执" in preview.text
+        assert today in preview.text and re.search(r"\d{4}-\d\d-\d\d", preview.text)
+        assert (await until_status(portal, case, "received"))["status"] == "received"
