@@ -78,7 +78,59 @@ LABELS: dict[str, str] = {
     "not_this_agency": "非本机关负责公开",
     "responsible_agency_unknown": "负责公开的机关无法确定",
     "already_public": "该信息已主动公开（条例第三十六条第（一）项）",
+    "received_at": "收到的时间（北京时间，可选；默认为现在）",
+    "signed_for_at": "挂号信件签收时间（条例第三十一条第（二）项，可选）",
+    "name": "姓名或名称",
+    "id_type": "证件类型",
+    "id_number": "证件号码",
+    "phone": "联系电话",
+    "email": "电子邮箱",
+    "address": "通信地址",
+    "organisation": "单位名称",
+    "form": "获取信息的方式（如电子文档、纸质文本）",
+    "delivery": "获取信息的载体（如电子邮件、邮寄）",
+    "category": "留言类别",
+    "subject": "标题",
+    "message": "留言内容",
+    "grade": "事件级别",
+    "title": "标题",
+    "summary_text": "事件概况",
+    "detected_at": "发现时间（北京时间，可选；默认为现在）",
+    "year": "年度",
+    "expert_review_required": "需要专家论证（条例第十九条）",
+    "risk_assessment_required": "需要风险评估（条例第二十二条）",
+    "kind": "类型",
+    "agency": "机关代码",
     **FIELD_LABELS,
+}
+# Where one name means different things in different bodies: "Model.field".
+MODEL_LABELS: dict[str, str] = {
+    "DisclosureRequestCreate.channel": "申请的提交方式（决定收到申请之日，条例第三十一条）",
+    "PersonIn.name": "留言人姓名",
+    "StartConsultation.kind": "征求意见的对象",
+    "SubmitDraft.kind": "发布类型",
+}
+# The Chinese of choices whose enumerations do not carry their own (``.zh``).
+CHOICES: dict[str, str] = {
+    "in_person": "当面提交",
+    "registered_mail": "邮寄（需签收）",
+    "ordinary_mail": "平常信函",
+    "online": "互联网渠道",
+    "fax": "传真",
+    "consent": "同意公开",
+    "objection": "不同意公开",
+    "opinion": "提出意见",
+    "reasonable": "理由合理",
+    "unreasonable": "理由不合理",
+    "third_party": "第三方（条例第三十二条）",
+    "co_producer": "共同制作机关（条例第三十四条）",
+    "other_agency": "其他机关（条例第三十三条第三款）",
+    "authoritative": "权威信息发布",
+    "follow_up": "持续发布",
+    "correction": "澄清不实信息",
+    "hearing": "听证",
+    "expert_review": "专家论证",
+    "risk_assessment": "风险评估",
 }
 LONG = 200  # longer limits get a textarea
 
@@ -129,7 +181,7 @@ def _enum_label(member: Enum) -> str:
     if isinstance(member, Outcome):
         return SPECS[member].category
     zh = getattr(member, "zh", None)
-    return str(zh) if zh else str(member.value)
+    return str(zh) if zh else CHOICES.get(str(member.value), str(member.value))
 
 
 def _max_length(info: Any) -> int | None:
@@ -151,7 +203,9 @@ def fields_of(model: type[BaseModel], prefix: str = "") -> list[FormField]:
             continue
         kind, optional = _unwrap(info.annotation)
         required = info.is_required() and not optional
-        label = LABELS.get(name, info.description or name)
+        label = MODEL_LABELS.get(f"{model.__name__}.{name}") or LABELS.get(
+            name, info.description or name
+        )
         full = f"{prefix}{name}"
         origin = typing.get_origin(kind)
         if isinstance(kind, type) and issubclass(kind, BaseModel):
@@ -169,7 +223,10 @@ def fields_of(model: type[BaseModel], prefix: str = "") -> list[FormField]:
             out.append(FormField(full, label, "select", required, choices=choices))
         elif origin is Literal:
             words = SATISFACTION_ZH if name == "score" else {}
-            choices = [Choice(str(v), words.get(str(v), str(v))) for v in typing.get_args(kind)]
+            choices = [
+                Choice(str(v), words.get(str(v)) or CHOICES.get(str(v), str(v)))
+                for v in typing.get_args(kind)
+            ]
             out.append(FormField(full, label, "select", required, choices=choices))
         elif kind is bool:
             out.append(FormField(full, label, "bool" if required else "check", required))
