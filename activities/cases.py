@@ -29,6 +29,7 @@ from rules.calendar import local_date
 from schemas.activities import (
     AlertAdmins,
     ArchiveCase,
+    CatalogueEntryIn,
     CountComments,
     FlushOutbox,
     NewCaseNumber,
@@ -323,6 +324,49 @@ class CaseActivities:
                 at=req.at,
             )
         )
+
+    @activity.defn
+    @final_on_bad_input
+    def record_catalogue(self, req: CatalogueEntryIn) -> None:
+        """A proactive item's catalogue entry: a published version (idempotent by case and
+        version), or the whole item withdrawn (its rows stay, marked)."""
+        from store.models import CatalogueEntry
+
+        with session_scope(self.engine) as s:
+            if req.withdrawn_at is not None:
+                for row in s.exec(
+                    select(CatalogueEntry).where(CatalogueEntry.case_no == req.case_no)
+                ):
+                    if row.withdrawn_at is None:
+                        row.withdrawn_at = req.withdrawn_at
+                        row.withdrawn_reason = req.withdrawn_reason[:2000]
+                        s.add(row)
+                return
+            assert req.published_at is not None
+            known = s.exec(
+                select(CatalogueEntry).where(
+                    CatalogueEntry.case_no == req.case_no, CatalogueEntry.version == req.version
+                )
+            ).first()
+            if known is not None:
+                return  # a retried attempt: already written
+            s.add(
+                CatalogueEntry(
+                    case_no=req.case_no,
+                    version=req.version,
+                    agency=req.agency,
+                    category=req.category,
+                    title=req.title[:200],
+                    document_no=req.document_no[:100],
+                    content=req.content[:500],
+                    formed_on=req.formed_on,
+                    interpretation=req.interpretation[:500],
+                    published_at=req.published_at,
+                    channels=json.dumps(req.channels, ensure_ascii=False),
+                    url=req.url[:200],
+                    published_by=req.published_by[:100],
+                )
+            )
 
     @activity.defn
     @final_on_bad_input

@@ -101,6 +101,15 @@ LABELS: dict[str, str] = {
     "risk_assessment_required": "需要风险评估（条例第二十二条）",
     "kind": "类型",
     "agency": "机关代码",
+    "attribute": "公开属性（源头认定）",
+    "is_policy": "政策性文件",
+    "interpretation_required": "需要政策解读（国办发〔2016〕80号）",
+    "from_request": "由依申请公开案件纳入（条例第四十四条，案件编号）",
+    "url": "网址",
+    "content": "内容概述",
+    "formed_on": "形成（或者变更）之日",
+    "document_no": "文号",
+    "ground": "理由和依据",
     **FIELD_LABELS,
 }
 # Where one name means different things in different bodies: "Model.field".

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rules.clock import ClockPolicy, Unit
 
 PACK_DIR = Path(__file__).parent / "packs"
-CaseKind = Literal["disclosure", "consultation", "emergency", "inquiry"]
+CaseKind = Literal["disclosure", "consultation", "emergency", "inquiry", "proactive"]
 
 
 class _Strict(BaseModel):
@@ -167,6 +167,17 @@ class InquiryRules(_Strict):
     escalation: Escalation
 
 
+class ProactiveRules(_Strict):
+    """主动公开 (GIDR Arts. 19-26, 44; 80号 on policy interpretation) — LAW.md §6A."""
+
+    publication: Period  # Art. 26: within 20 WD of being formed or changed
+    # A policy's interpretation: published with the policy (True, 同步) or within
+    # ``interpretation`` after it [L].
+    interpretation_with_policy: bool = True
+    interpretation: Period | None = None
+    escalation: Escalation
+
+
 class RulePack(_Strict):
     id: str
     version: str
@@ -180,6 +191,7 @@ class RulePack(_Strict):
     consultation: ConsultationRules | None = None
     emergency: EmergencyRules | None = None
     inquiry: InquiryRules | None = None
+    proactive: ProactiveRules | None = None
 
     @property
     def ref(self) -> str:

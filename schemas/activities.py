@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -73,3 +73,24 @@ class ArchiveCase(BaseModel):
     case_no: str
     view_json: str
     at: datetime
+
+
+class CatalogueEntryIn(BaseModel):
+    """A proactive item's catalogue entry, one per version: published (where, when, by whom)
+    or, for the whole item, withdrawn (it stays in the record)."""
+
+    case_no: str
+    version: int
+    agency: str
+    category: str
+    title: str
+    document_no: str = ""
+    content: str = ""
+    formed_on: date
+    interpretation: str = ""
+    published_at: datetime | None = None
+    channels: list[str] = Field(default_factory=list)
+    url: str = ""
+    published_by: str = ""
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str = ""

@@ -24,6 +24,7 @@ from schemas import consultation as c
 from schemas import disclosure as d
 from schemas import emergency as e
 from schemas import inquiry as q
+from schemas import proactive as pr
 from schemas.disclosure import Role
 
 OFFICERS = frozenset({Role.OFFICER, Role.SUPERVISOR})  # anyone who handles the agency's cases
@@ -586,8 +587,79 @@ CONSULTATION = KindSpec(
     ),
 )
 
+IS_ = pr.ItemStatus
+PROACTIVE = KindSpec(
+    kind="proactive",
+    zh="主动公开",
+    noun_zh="主动公开事项",
+    path="proactive-items",
+    workflow="workflows.proactive:ProactiveItemWorkflow",
+    status=pr.ItemStatus,
+    closed=frozenset(s.value for s in (IS_.PUBLISHED, IS_.WITHDRAWN, IS_.NOT_PROACTIVE)),
+    clocks={"publication": "主动公开期限"},
+    opened_zh="形成（变更）之日",
+    create=pr.ItemCreate,
+    view=pr.ItemView,
+    actions=(
+        _act(
+            "submit-item",
+            pr.SubmitItem,
+            "提交审核",
+            [IS_.RECORDED],
+            f"{GIDR}第十七条（保密审查）",
+        ),
+        _act(
+            "review-item",
+            pr.ReviewItem,
+            "审核（保密审查）",
+            [IS_.REVIEW],
+            f"{GIDR}第十七条",
+            SUPERVISORS,
+            approval=True,
+        ),
+        _act(
+            "sign-off-item",
+            pr.SignOffItem,
+            "签发",
+            [IS_.SIGN_OFF],
+            f"{GIDR}第二十六条",
+            SUPERVISORS,
+            approval=True,
+        ),
+        _act(
+            "record-interpretation",
+            pr.RecordInterpretation,
+            "登记政策解读",
+            [IS_.RECORDED, IS_.REVIEW, IS_.SIGN_OFF, IS_.READY],
+            "国办发〔2016〕80号（同步组织、同步审签、同步部署；谁起草谁解读）",
+        ),
+        _act(
+            "publish-item",
+            pr.PublishItem,
+            "发布",
+            [IS_.READY],
+            f"{GIDR}第二十三条、第二十四条、第二十六条",
+        ),
+        _act(
+            "amend-item",
+            pr.AmendItem,
+            "变更（新版本）",
+            [IS_.PUBLISHED],
+            f"{GIDR}第二十六条（形成或者变更之日起20个工作日内）",
+        ),
+        _act(
+            "withdraw-item",
+            pr.WithdrawItem,
+            "撤回（废止）",
+            [IS_.PUBLISHED],
+            f"{GIDR}第十二条（目录及时更新）",
+            SUPERVISORS,
+        ),
+    ),
+)
+
 KINDS: dict[str, KindSpec] = {
-    k.kind: k for k in (DISCLOSURE, INQUIRY, EMERGENCY, PRESS_PLAN, CONSULTATION)
+    k.kind: k for k in (DISCLOSURE, INQUIRY, EMERGENCY, PRESS_PLAN, CONSULTATION, PROACTIVE)
 }
 
 # Statuses in which a case no longer waits for the agency, for every kind.

@@ -334,3 +334,28 @@ class PublicMessage(SQLModel, table=True):
     message: str = Field(max_length=2000)
     publish: bool = False
     received_at: datetime
+
+
+class CatalogueEntry(SQLModel, table=True):
+    """The public catalogue (政府信息公开目录, GIDR Art. 12: index, title, summary, date formed):
+    one row per published version of a proactive item; a withdrawn item keeps its rows, marked."""
+
+    __tablename__ = "catalogue_entry"
+    __table_args__ = (UniqueConstraint("case_no", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(index=True, max_length=64)
+    version: int
+    agency: str = Field(index=True, max_length=32)
+    category: str = Field(index=True, max_length=32)
+    title: str = Field(max_length=200)
+    document_no: str = Field(default="", max_length=100)
+    content: str = Field(default="", max_length=500)
+    formed_on: date
+    interpretation: str = Field(default="", max_length=500)
+    published_at: datetime = Field(index=True)
+    channels: str = Field(default="[]", max_length=2000)  # JSON list
+    url: str = Field(default="", max_length=200)
+    published_by: str = Field(default="", max_length=100)
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str = Field(default="", max_length=2000)

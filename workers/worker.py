@@ -54,6 +54,7 @@ def activities(
         cases.archive_case,
         cases.new_case_number,
         cases.count_comments,
+        cases.record_catalogue,
         cases.reconcile,
         cases.alert_admins,
         cases.flush_outbox,

@@ -10,6 +10,30 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+Attribute = Literal["proactive", "on_request", "not_public"]
+"""公开属性, decided when the information is formed (源头认定)."""
+
+
+Category = Literal[
+    "rules",
+    "organisation",
+    "plans",
+    "statistics",
+    "licensing",
+    "enforcement",
+    "budget",
+    "fees",
+    "procurement",
+    "projects",
+    "welfare",
+    "emergency",
+    "inspection",
+    "recruitment",
+    "other",
+]
+"""The catalogue's categories: GIDR Art. 20 (一)–(十五)."""
+
+
 Channel = Literal["in_person", "registered_mail", "ordinary_mail", "online", "fax"]
 """How the application arrived; fixes T0 under GIDR Art. 31."""
 
@@ -39,6 +63,11 @@ InquiryCategory = Literal[
 
 
 InquiryStatus = Literal["handling", "answered", "converted", "petition", "closed"]
+
+
+ItemStatus = Literal[
+    "recorded", "review", "sign_off", "ready", "published", "withdrawn", "not_proactive"
+]
 
 
 Light = Literal["green", "yellow", "red"]
@@ -1071,6 +1100,30 @@ class InquiryTransferRequest(BaseModel):
     reason: Annotated[str, Field(max_length=500)]
 
 
+class ItemCreate(BaseModel):
+    """Register a piece of government information when it is formed or changed."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    agency: Annotated[str, Field(max_length=32, min_length=1, pattern="^[A-Za-z0-9_-]+$")] = Field(
+        description="the agency's code"
+    )
+    title: Annotated[str, Field(max_length=200)]
+    document_no: Annotated[str, Field(max_length=100)] = Field(default="", description="文号")
+    category: Category
+    attribute: Attribute = "proactive"
+    ground: Annotated[str, Field(max_length=500)] = Field(
+        default="", description="不予公开或依申请公开的理由和依据"
+    )
+    content: Annotated[str, Field(max_length=500)] = Field(
+        default="", description="内容概述（目录）"
+    )
+    formed_on: date = Field(description="该政府信息形成（或者变更）之日")
+    is_policy: bool = False
+    interpretation_required: bool = False
+    from_request: Annotated[str, Field(max_length=100)] = ""
+
+
 class Override(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -1158,6 +1211,122 @@ class PressPlanRecordPressConferenceRequest(BaseModel):
     speaker: Annotated[str, Field(max_length=100)]
 
 
+class ProactiveAmendItemRequest(BaseModel):
+    """变更（新版本）（《政府信息公开条例》第二十六条（形成或者变更之日起20个工作日内））。The information changed (Art. 26: 变更): a new version, its own 20 working days."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    occurred_at: datetime | None = Field(
+        default=None, description="when it happened (Beijing time if no offset); default: now"
+    )
+    reason: Annotated[str, Field(max_length=500)]
+    title: Annotated[str, Field(max_length=200)] = ""
+    content: Annotated[str, Field(max_length=500)] = ""
+
+
+class ProactiveCase(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    source: Literal["workflow", "archive"] = Field(
+        description="the running workflow's answer, or the copy kept when it was archived"
+    )
+    case_no: str
+    kind: Literal["proactive"] = "proactive"
+    agency: str
+    officer: str
+    status: ItemStatus
+    status_zh: str
+    light: Light
+    t0: date | None
+    rule_pack: str
+    due_at: datetime | None
+    provisional: bool
+    outcome: str | None
+    readings: dict[str, Reading]
+    clocks: dict[str, Clock]
+    fired: list[Rung]
+    documents: list[DocumentRef]
+    events: list[CaseEvent]
+    title: str
+    category: Category
+    attribute: Attribute
+    formed_on: date
+    version: int
+    interpretation_required: bool
+    interpretation: str | None
+    publications: list[Publication]
+    withdrawn_reason: str | None
+
+
+class ProactivePublishItemRequest(BaseModel):
+    """发布（《政府信息公开条例》第二十三条、第二十四条、第二十六条）。Published: where (website, gazette, new media) and when."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    occurred_at: datetime | None = Field(
+        default=None, description="when it happened (Beijing time if no offset); default: now"
+    )
+    channels: Annotated[
+        list[Annotated[str, Field(max_length=200)]], Field(max_length=10, min_length=1)
+    ]
+    url: Annotated[str, Field(max_length=200)] = ""
+
+
+class ProactiveRecordInterpretationRequest(BaseModel):
+    """登记政策解读（国办发〔2016〕80号（同步组织、同步审签、同步部署；谁起草谁解读））。The policy's interpretation material (谁起草谁解读)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    occurred_at: datetime | None = Field(
+        default=None, description="when it happened (Beijing time if no offset); default: now"
+    )
+    title: Annotated[str, Field(max_length=200)]
+    url: Annotated[str, Field(max_length=200)] = ""
+
+
+class ProactiveReviewItemRequest(BaseModel):
+    """审核（保密审查）（《政府信息公开条例》第十七条）。"""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    approve: bool
+    confidentiality_reviewed: bool = False
+    comments: Annotated[str, Field(max_length=500)] = ""
+
+
+class ProactiveSignOffItemRequest(BaseModel):
+    """签发（《政府信息公开条例》第二十六条）。"""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    approve: bool
+    comments: Annotated[str, Field(max_length=500)] = ""
+
+
+class ProactiveSubmitItemRequest(BaseModel):
+    """提交审核（《政府信息公开条例》第十七条（保密审查））。Submit the item for the confidentiality review (Art. 17)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+
+
+class ProactiveWithdrawItemRequest(BaseModel):
+    """撤回（废止）（《政府信息公开条例》第十二条（目录及时更新））。Withdrawn from publication (废止, 撤回): it stays in the record and the catalogue's
+    history.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    reason: Annotated[str, Field(max_length=2000)]
+
+
 class Problem(BaseModel):
     """Every refusal (RFC 9457): ``detail`` says in Chinese what was wrong and what to do."""
 
@@ -1168,6 +1337,16 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[str] | None = Field(default_factory=list)
+
+
+class Publication(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    version: int
+    at: datetime
+    channels: list[str]
+    url: str
+    by: str
 
 
 class Reading(BaseModel):
@@ -1428,6 +1607,7 @@ for _model in (
     InquiryInformDelayRequest,
     InquiryNotifyPetitionerRequest,
     InquiryTransferRequest,
+    ItemCreate,
     Override,
     Pause,
     PauseSpan,
@@ -1435,7 +1615,16 @@ for _model in (
     PressPlanCase,
     PressPlanCreate,
     PressPlanRecordPressConferenceRequest,
+    ProactiveAmendItemRequest,
+    ProactiveCase,
+    ProactivePublishItemRequest,
+    ProactiveRecordInterpretationRequest,
+    ProactiveReviewItemRequest,
+    ProactiveSignOffItemRequest,
+    ProactiveSubmitItemRequest,
+    ProactiveWithdrawItemRequest,
     Problem,
+    Publication,
     Reading,
     Recalculation,
     RecordAdoption,
@@ -1460,10 +1649,12 @@ __all__ = [
     "AnnualReport",
     "ApplicantIn",
     "AttachmentRef",
+    "Attribute",
     "CaseCreated",
     "CaseEvent",
     "CasePage",
     "CaseSummary",
+    "Category",
     "Channel",
     "Clock",
     "ClockPolicy",
@@ -1543,6 +1734,8 @@ __all__ = [
     "InquiryNotifyPetitionerRequest",
     "InquiryStatus",
     "InquiryTransferRequest",
+    "ItemCreate",
+    "ItemStatus",
     "Light",
     "Outcome",
     "Override",
@@ -1553,7 +1746,16 @@ __all__ = [
     "PressPlanCreate",
     "PressPlanRecordPressConferenceRequest",
     "PressPlanStatus",
+    "ProactiveAmendItemRequest",
+    "ProactiveCase",
+    "ProactivePublishItemRequest",
+    "ProactiveRecordInterpretationRequest",
+    "ProactiveReviewItemRequest",
+    "ProactiveSignOffItemRequest",
+    "ProactiveSubmitItemRequest",
+    "ProactiveWithdrawItemRequest",
     "Problem",
+    "Publication",
     "Reading",
     "Recalculation",
     "RecordAdoption",

@@ -1,0 +1,239 @@
+"""Proactive disclosure (主动公开, LAW.md §6A): a piece of government information registered when
+it is formed or changed, its 公开属性 decided at the source, published within 20 working days
+(GIDR Art. 26: "属于主动公开范围的政府信息，应当自该政府信息形成或者变更之日起20个工作日内及时
+公开"), after the confidentiality review (Art. 17) and the sign-off; a policy with its
+interpretation (国办发〔2016〕80号: 同步组织、同步审签、同步部署); changes and withdrawals
+versioned, a withdrawn item kept in the record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from rules.limits import Brief, BriefReq, Day, Instant, LongReq, Place, PlaceReq, Short
+from schemas.disclosure import (
+    ActionBase,
+    Actor,
+    AgencyInfo,
+    CarryFields,
+    CaseViewBase,
+    CreateBase,
+    FactBase,
+)
+
+
+class ItemStatus(StrEnum):
+    RECORDED = "recorded"  # 已登记: formed or changed, the 20 WD running
+    REVIEW = "review"  # 待审核 (保密审查)
+    SIGN_OFF = "sign_off"  # 待签发
+    READY = "ready"  # 待发布
+    PUBLISHED = "published"  # 已公开
+    WITHDRAWN = "withdrawn"  # 已撤回 (kept in the record)
+    NOT_PROACTIVE = "not_proactive"  # 依申请公开 / 不予公开: registered, not published
+
+    @property
+    def zh(self) -> str:
+        return {
+            "recorded": "已登记",
+            "review": "待审核",
+            "sign_off": "待签发",
+            "ready": "待发布",
+            "published": "已公开",
+            "withdrawn": "已撤回",
+            "not_proactive": "非主动公开",
+        }[self.value]
+
+
+class Attribute(StrEnum):
+    """公开属性, decided when the information is formed (源头认定)."""
+
+    PROACTIVE = "proactive"
+    ON_REQUEST = "on_request"
+    NOT_PUBLIC = "not_public"
+
+    @property
+    def zh(self) -> str:
+        return {"proactive": "主动公开", "on_request": "依申请公开", "not_public": "不予公开"}[
+            self.value
+        ]
+
+
+class Category(StrEnum):
+    """The catalogue's categories: GIDR Art. 20 (一)–(十五)."""
+
+    RULES = "rules"
+    ORGANISATION = "organisation"
+    PLANS = "plans"
+    STATISTICS = "statistics"
+    LICENSING = "licensing"
+    ENFORCEMENT = "enforcement"
+    BUDGET = "budget"
+    FEES = "fees"
+    PROCUREMENT = "procurement"
+    PROJECTS = "projects"
+    WELFARE = "welfare"
+    EMERGENCY = "emergency"
+    INSPECTION = "inspection"
+    RECRUITMENT = "recruitment"
+    OTHER = "other"
+
+    @property
+    def zh(self) -> str:
+        return CATEGORY_ZH[self]
+
+    @property
+    def item(self) -> str:
+        """The item of GIDR Art. 20 it is: 第二十条第（一）项 … 第（十五）项."""
+        numerals = "一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五".split()
+        return f"第二十条第（{numerals[list(Category).index(self)]}）项"
+
+
+CATEGORY_ZH = {
+    Category.RULES: "行政法规、规章和规范性文件",
+    Category.ORGANISATION: "机关职能、机构设置、办公地址、办公时间、联系方式、负责人姓名",
+    Category.PLANS: "国民经济和社会发展规划、专项规划、区域规划及相关政策",
+    Category.STATISTICS: "国民经济和社会发展统计信息",
+    Category.LICENSING: "行政许可和其他对外管理服务事项的依据、条件、程序以及办理结果",
+    Category.ENFORCEMENT: "行政处罚、行政强制的依据、条件、程序以及有一定社会影响的行政处罚决定",
+    Category.BUDGET: "财政预算、决算信息",
+    Category.FEES: "行政事业性收费项目及其依据、标准",
+    Category.PROCUREMENT: "政府集中采购项目的目录、标准及实施情况",
+    Category.PROJECTS: "重大建设项目的批准和实施情况",
+    Category.WELFARE: "扶贫、教育、医疗、社会保障、促进就业等方面的政策、措施及其实施情况",
+    Category.EMERGENCY: "突发公共事件的应急预案、预警信息及应对情况",
+    Category.INSPECTION: "环境保护、公共卫生、安全生产、食品药品、产品质量的监督检查情况",
+    Category.RECRUITMENT: "公务员招考的职位、名额、报考条件等事项以及录用结果",
+    Category.OTHER: "法律、法规、规章和国家有关规定规定应当主动公开的其他政府信息",
+}
+
+
+class Publication(BaseModel):
+    version: int
+    at: datetime
+    channels: list[str]
+    url: str
+    by: str
+
+
+class ItemInput(CarryFields):
+    case_no: str
+    agency: AgencyInfo
+    officer: Actor
+    title: str
+    document_no: str = ""
+    category: Category
+    attribute: Attribute
+    ground: str = ""  # why not proactive (不予公开 / 依申请公开), with its article
+    content: str = ""  # 内容概述 (Art. 12: the catalogue's summary)
+    formed_on: date
+    interpretation_required: bool = False
+    is_policy: bool = False
+    from_request: str = ""  # Art. 44: the disclosure case it was moved from
+    registered_at: Instant
+
+
+class ItemCreate(CreateBase):
+    """Register a piece of government information when it is formed or changed."""
+
+    title: PlaceReq
+    document_no: Short = Field(default="", description="文号")
+    category: Category
+    attribute: Attribute = Attribute.PROACTIVE
+    ground: Brief = Field(default="", description="不予公开或依申请公开的理由和依据")
+    content: Brief = Field(default="", description="内容概述（目录）")
+    formed_on: Day = Field(description="该政府信息形成（或者变更）之日")
+    is_policy: bool = False
+    interpretation_required: bool = False
+    from_request: Short = ""
+    INITIAL_STATUS: ClassVar[str] = "recorded"
+    OPENED_FIELD: ClassVar[str] = "registered_at"
+
+    @model_validator(mode="after")
+    def _ground_when_not_proactive(self) -> ItemCreate:
+        if self.attribute is not Attribute.PROACTIVE and not self.ground.strip():
+            raise ValueError(
+                f"公开属性为“{self.attribute.zh}”的，应当写明理由和依据（源头认定公开属性）"
+            )
+        return self
+
+    def summary(self) -> str:
+        return self.title
+
+    def to_input(self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime) -> ItemInput:
+        return ItemInput(
+            case_no=case_no,
+            agency=agency,
+            officer=officer,
+            title=self.title,
+            document_no=self.document_no,
+            category=self.category,
+            attribute=self.attribute,
+            ground=self.ground,
+            content=self.content,
+            formed_on=self.formed_on,
+            interpretation_required=self.interpretation_required,
+            is_policy=self.is_policy,
+            from_request=self.from_request,
+            registered_at=at,
+        )
+
+
+class SubmitItem(ActionBase):
+    """Submit the item for the confidentiality review (Art. 17)."""
+
+
+class ReviewItem(ActionBase):
+    approve: bool
+    confidentiality_reviewed: bool = False
+    comments: Brief = ""
+
+
+class SignOffItem(ActionBase):
+    approve: bool
+    comments: Brief = ""
+
+
+class RecordInterpretation(FactBase):
+    """The policy's interpretation material (谁起草谁解读)."""
+
+    title: PlaceReq
+    url: Place = ""
+
+
+class PublishItem(FactBase):
+    """Published: where (website, gazette, new media) and when."""
+
+    channels: list[PlaceReq] = Field(min_length=1, max_length=10)
+    url: Place = ""
+
+
+class AmendItem(FactBase):
+    """The information changed (Art. 26: 变更): a new version, its own 20 working days."""
+
+    reason: BriefReq
+    title: Place = ""
+    content: Brief = ""
+
+
+class WithdrawItem(ActionBase):
+    """Withdrawn from publication (废止, 撤回): it stays in the record and the catalogue's
+    history."""
+
+    reason: LongReq
+
+
+class ItemView(CaseViewBase):
+    kind: Literal["proactive"] = "proactive"
+    status: ItemStatus
+    title: str
+    category: Category
+    attribute: Attribute
+    formed_on: date
+    version: int
+    interpretation_required: bool
+    interpretation: str | None
+    publications: list[Publication]
+    withdrawn_reason: str | None

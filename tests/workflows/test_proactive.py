@@ -1,0 +1,177 @@
+"""Proactive disclosure (主动公开) under time skipping: the Art. 26 clock of 20 working days from
+the day the information was formed, across National Day and its make-up day; escalation of an
+unpublished item; the confidentiality review and the sign-off before publication; a policy not
+published without its interpretation (80号); publication into the catalogue; a change as a new
+version with its own 20 working days; a withdrawal that keeps the record."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+
+from rules.calendar import SHANGHAI
+from schemas import proactive as p
+from store.models import CatalogueEntry
+from tests.fixtures.scenario import YEAR, example_notice
+from tests.workflows.helpers import AGENCY, HEAD, OFFICER, SUPERVISOR, CaseEnv, act, rejected
+from workflows.proactive import ProactiveItemWorkflow as W
+
+
+def friday_before_national_day(year: int = YEAR) -> date:
+    day = date(year, 10, 1) - timedelta(days=1)
+    while day.weekday() != 4:
+        day -= timedelta(days=1)
+    return day
+
+
+def nth_working_day_by_hand(start: date, n: int) -> date:
+    """An oracle apart from rules.calendar: weekdays and make-up days count, holidays do not."""
+    notice = example_notice()
+    off = {
+        h.from_ + timedelta(days=i)
+        for h in notice.holidays
+        for i in range((h.to - h.from_).days + 1)
+    }
+    on = {w.date for w in notice.workdays}
+    day, counted = start, 0
+    while counted < n:
+        day += timedelta(days=1)
+        if day in on or (day.weekday() < 5 and day not in off):
+            counted += 1
+    return day
+
+
+async def start_item(ce: CaseEnv, formed_on: date, **kw: Any) -> WorkflowHandle[Any, Any]:
+    await ce.skip_to(datetime.combine(formed_on, time(10), tzinfo=SHANGHAI))
+    inp = p.ItemInput(
+        case_no=f"ZD-{YEAR}-{uuid.uuid4().hex[:8].upper()}",
+        agency=AGENCY,
+        officer=OFFICER,
+        title=kw.pop("title", "关于进一步规范停车收费的通知"),
+        category=kw.pop("category", p.Category.RULES),
+        attribute=kw.pop("attribute", p.Attribute.PROACTIVE),
+        formed_on=formed_on,
+        registered_at=await ce.now(),
+        **kw,
+    )
+    handle = await ce.client.start_workflow(W.run, inp, id=inp.case_no, task_queue=ce.tq)
+    for _ in range(200):
+        if (await handle.query(W.view)).events:
+            return handle
+    raise AssertionError("not started")
+
+
+async def test_art26_twenty_working_days_across_national_day_and_escalation(
+    case_env: CaseEnv,
+) -> None:
+    formed = friday_before_national_day()
+    handle = await start_item(case_env, formed)
+    v = await handle.query(W.view)
+    reading = v.readings["publication"]
+    assert reading.due_date == nth_working_day_by_hand(formed, 20)
+    assert "第二十六条" in reading.explanation.lines[0]
+    assert any("国庆节" in (d.label or "") for d in reading.explanation.skipped)
+    due = reading.due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=2))
+    v = await handle.query(W.view)
+    assert [r.rung for r in v.fired] == ["amber", "red", "overdue"]
+    assert v.light.value == "red" and "urging_notice" in [d.name for d in v.documents]
+    await handle.terminate("test done")
+
+
+async def test_review_sign_off_interpretation_publication_versions_and_withdrawal(
+    case_env: CaseEnv,
+) -> None:
+    formed = date(YEAR, 3, 2)
+    handle = await start_item(
+        case_env,
+        formed,
+        is_policy=True,
+        interpretation_required=True,
+        document_no="某政发〔2027〕1号",
+    )
+    await act(handle, W.submit_item, p.SubmitItem(actor=OFFICER))
+    await rejected(
+        case_env,
+        handle,
+        W.review_item,
+        p.ReviewItem(actor=SUPERVISOR, approve=True),
+        "第十七条",
+    )
+    await act(
+        handle,
+        W.review_item,
+        p.ReviewItem(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True),
+    )
+    await act(handle, W.sign_off_item, p.SignOffItem(actor=HEAD, approve=True))
+    publish = p.PublishItem(
+        actor=OFFICER, channels=["政府网站", "政府公报"], url="https://example.gov.cn/1"
+    )
+    await rejected(case_env, handle, W.publish_item, publish, "同步组织、同步审签、同步部署")
+    await act(
+        handle,
+        W.record_interpretation,
+        p.RecordInterpretation(actor=OFFICER, title="《关于进一步规范停车收费的通知》政策解读"),
+    )
+    await act(handle, W.publish_item, publish)
+    v = await handle.query(W.view)
+    assert v.status is p.ItemStatus.PUBLISHED and v.publications[0].channels == [
+        "政府网站",
+        "政府公报",
+    ]
+    assert v.readings["publication"].stop_reason == "已公开"
+
+    # A change: a new version with its own 20 working days from the day it changed.
+    await case_env.skip_to(await case_env.now() + timedelta(days=30))
+    await act(
+        handle,
+        W.amend_item,
+        p.AmendItem(actor=OFFICER, reason="收费标准调整", content="调整后的收费标准"),
+    )
+    v = await handle.query(W.view)
+    changed = (await case_env.now()).astimezone(SHANGHAI).date()
+    assert v.version == 2 and v.status is p.ItemStatus.RECORDED
+    assert v.readings["publication"].due_date == nth_working_day_by_hand(changed, 20)
+    await act(handle, W.submit_item, p.SubmitItem(actor=OFFICER))
+    await act(
+        handle,
+        W.review_item,
+        p.ReviewItem(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True),
+    )
+    await act(handle, W.sign_off_item, p.SignOffItem(actor=HEAD, approve=True))
+    await act(handle, W.publish_item, publish)
+
+    await act(
+        handle, W.withdraw_item, p.WithdrawItem(actor=SUPERVISOR, reason="上位法修改，予以废止")
+    )
+    assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+    with Session(case_env.engine) as db:
+        rows = db.exec(
+            select(CatalogueEntry)
+            .where(CatalogueEntry.case_no == handle.id)
+            .order_by(CatalogueEntry.version)
+        ).all()
+    assert [r.version for r in rows] == [1, 2]
+    assert rows[0].document_no == "某政发〔2027〕1号"
+    assert rows[1].content == "调整后的收费标准" and "政策解读" in rows[0].interpretation
+    assert all(r.withdrawn_at is not None and "废止" in r.withdrawn_reason for r in rows)
+
+
+async def test_information_not_within_the_proactive_scope_is_recorded_with_its_ground(
+    case_env: CaseEnv,
+) -> None:
+    handle = await start_item(
+        case_env,
+        date(YEAR, 3, 2),
+        attribute=p.Attribute.NOT_PUBLIC,
+        ground="涉及商业秘密（条例第十五条）",
+        category=p.Category.LICENSING,
+    )
+    result = await handle.result()
+    assert result.status is p.ItemStatus.NOT_PROACTIVE and "publication" not in result.readings
+    assert "商业秘密" in result.events[0].summary
