@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
@@ -42,8 +42,10 @@ from rules.clock import Explanation
 from schemas import disclosure as d
 from schemas import inquiry as q
 from schemas.disclosure import AttachmentRef, Role, applicant_actor
+from schemas.proactive import CATEGORY_ZH
 from schemas.registry import CONSULTATION, DISCLOSURE, EMERGENCY, INQUIRY, KINDS, KindSpec
 from store import attachments as files
+from store import catalogue
 from store.cases import get_case
 from store.db import session_scope
 from store.models import (
@@ -1120,3 +1122,67 @@ def public_document(request: Request, case_no: str, name: str, seq: int | None =
             if doc.name == name and (seq is None or doc.seq == seq):
                 return HTMLResponse(doc.html)
     return _page(request, "message.html", {"title": "没有找到", "message": NOTHING_PUBLIC}, 404)
+
+
+# -- the catalogue and the guide (GIDR Art. 12) --------------------------------------------
+
+
+@router.get("/catalogue", response_class=HTMLResponse)
+def catalogue_page(
+    request: Request,
+    agency: Annotated[str, Query(max_length=32)] = "",
+    category: Annotated[str, Query(max_length=32)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """政府信息公开目录: every item published proactively and in force, by category, searchable."""
+    engine: Engine = request.app.state.engine
+    listing = catalogue.current(engine, agency or None, category or None, q)
+    return _page(
+        request,
+        "catalogue.html",
+        {
+            "items": listing.items,
+            "counts": listing.counts,
+            "categories": CATEGORY_ZH,
+            "agencies": {a.code: a.name for a in _agencies(engine)},
+            "f": {"agency": agency, "category": category, "q": q},
+        },
+    )
+
+
+@router.get("/catalogue/{case_no}", response_class=HTMLResponse)
+def catalogue_item(request: Request, case_no: str) -> Response:
+    engine: Engine = request.app.state.engine
+    versions = catalogue.history(engine, case_no.strip().upper()[:64])
+    if not versions:
+        return _page(request, "message.html", {"title": "没有找到", "message": NOTHING_PUBLIC}, 404)
+    agencies = {a.code: a.name for a in _agencies(engine)}
+    return _page(
+        request,
+        "catalogue_item.html",
+        {
+            "item": versions[0],
+            "versions": versions,
+            "agency": agencies.get(versions[0].agency, versions[0].agency),
+            "categories": CATEGORY_ZH,
+            "channels": json.loads(versions[0].channels),
+        },
+    )
+
+
+@router.get("/guide/{agency}", response_class=HTMLResponse)
+def guide(request: Request, agency: str) -> Response:
+    """政府信息公开指南 (GIDR Art. 12): the categories and their arrangement, how to obtain the
+    information, and the GI office's name, address and contacts."""
+    engine: Engine = request.app.state.engine
+    found = next((a for a in _agencies(engine) if a.code == agency[:32]), None)
+    if found is None:
+        return _page(
+            request, "message.html", {"title": "没有找到", "message": "没有这个机关。"}, 404
+        )
+    listing = catalogue.current(engine, found.code, limit=1)
+    return _page(
+        request,
+        "guide.html",
+        {"agency": found, "counts": listing.counts, "categories": CATEGORY_ZH},
+    )
