@@ -39,7 +39,6 @@ from schemas.activities import (
     RenderDocument,
 )
 from schemas.disclosure import DocumentRef
-from schemas.registry import DISCLOSURE
 from store.db import session_scope
 from store.models import ArchiveRow, CaseEventRow, CaseRow, DocumentRow, OutboxRow
 from store.search import index_text
@@ -385,6 +384,7 @@ class CaseActivities:
     def new_case_number(self, req: NewCaseNumber) -> str:
         """A case number for a case opened by another case (idempotent by key)."""
         from rules.calendar import local_date
+        from schemas.registry import KINDS
         from store.cases import allocate_case_no, ensure_case_row, get_agency
 
         agency = get_agency(self.engine, req.agency)
@@ -395,10 +395,10 @@ class CaseActivities:
             self.engine,
             CaseRow(
                 case_no=allocated.case_no,
-                kind=DISCLOSURE.kind,
+                kind=KINDS[req.kind].kind,
                 agency=agency.code,
                 officer="",
-                status=DISCLOSURE.create.INITIAL_STATUS,  # type: ignore[attr-defined]
+                status=KINDS[req.kind].create.INITIAL_STATUS,  # type: ignore[attr-defined]
                 light="green",
                 created_at=req.at,
                 updated_at=req.at,

@@ -62,6 +62,7 @@ class NewCaseNumber(BaseModel):
     agency: str
     at: datetime
     key: str
+    kind: str = "disclosure"  # the kind of the case it opens (its first read-model row)
 
 
 class Reconcile(BaseModel):

@@ -620,3 +620,4 @@ class CaseView(CaseViewBase):
     extension_request: ExtensionRequest | None = None  # waiting for the supervisor
     unit: str = ""  # the unit handling it (拟办, 转办)
     unit_acknowledged: bool = False  # 签收 by that unit
+    moved_to: str | None = None  # Art. 44: the proactive item it was moved into

@@ -181,6 +181,15 @@ class ItemCreate(CreateBase):
         )
 
 
+class MoveToProactive(ActionBase):
+    """GIDR Art. 44: information answered on request that may be public, moved into proactive
+    disclosure (a linked item, published within 20 working days from today)."""
+
+    title: PlaceReq
+    category: Category
+    content: Brief = Field(default="", description="内容概述（目录）")
+
+
 class SubmitItem(ActionBase):
     """Submit the item for the confidentiality review (Art. 17)."""
 

@@ -344,6 +344,13 @@ DISCLOSURE = KindSpec(
             f"{GIDR}第四十五条（归档）",
         ),
         _act(
+            "move-to-proactive",
+            pr.MoveToProactive,
+            "纳入主动公开",
+            [S.REPLIED, S.REMEDY_WINDOW],
+            f"{GIDR}第四十四条",
+        ),
+        _act(
             "withdraw",
             d.Withdraw,
             "撤回申请",

@@ -11,10 +11,11 @@ closing when no correction came) is told to them in a document and a message.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from temporalio import workflow
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import DOCUMENT_TITLES, CaseActivities
@@ -32,8 +33,9 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Action, DisclosureRules, Light, Period
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
+    from schemas import proactive as pr
     from schemas import registry
-    from schemas.activities import ArchiveCase
+    from schemas.activities import ArchiveCase, NewCaseNumber
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
         RETRY,
@@ -41,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         IllegalAction,
         IncompleteAction,
     )
+    from workflows.proactive import ProactiveItemWorkflow
 
 __all__ = ["DisclosureRequestWorkflow", "IllegalAction", "IncompleteAction"]
 
@@ -64,6 +67,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         "rating": s.Rate | None,
         "extension_request": s.ExtensionRequest | None,
         "unit_acknowledged": bool,
+        "moved_to": str | None,
     }
     DUE_CLOCKS = ("reply", "confirmation")
 
@@ -97,6 +101,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         # An officer's extension request waiting for the supervisor (Art. 33 para 2).
         self.extension_request: s.ExtensionRequest | None = None
         self.unit_acknowledged = False  # 签收 by the unit it was routed to
+        self.moved_to: str | None = None  # Art. 44: the proactive item it was moved into
 
     @workflow.run
     async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
@@ -335,6 +340,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             extension_request=self.extension_request,
             unit=self.unit,
             unit_acknowledged=self.unit_acknowledged,
+            moved_to=self.moved_to,
         )
 
     # -- officer actions: each update sits right above its validator ----------------------
@@ -1112,6 +1118,57 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 "provisional": ("reply_due", "provisional"),
                 "provisional_note": ("reply_due", "provisional_note"),
             },
+        )
+
+    @workflow.update
+    async def move_to_proactive(self, a: pr.MoveToProactive) -> s.ActionResult:
+        async with self._turn(self._v_move_to_proactive, a):
+            now = workflow.now()
+            case_no = await workflow.execute_activity_method(
+                CaseActivities.new_case_number,
+                NewCaseNumber(
+                    agency=self.agency.code,
+                    at=now,
+                    key=f"proactive:{self.case_no}",
+                    kind=registry.PROACTIVE.kind,
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+            await workflow.start_child_workflow(
+                ProactiveItemWorkflow.run,
+                pr.ItemInput(
+                    case_no=case_no,
+                    agency=self.agency,
+                    officer=a.actor,
+                    title=a.title,
+                    category=a.category,
+                    attribute=pr.Attribute.PROACTIVE,
+                    content=a.content,
+                    formed_on=local_date(now),
+                    from_request=self.case_no,
+                    registered_at=now,
+                ),
+                id=case_no,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                execution_timeout=None,
+                task_timeout=timedelta(seconds=10),
+            )
+            self.moved_to = case_no
+            return await self._act(
+                "moved_to_proactive",
+                a.actor,
+                f"所答复的信息纳入主动公开（条例第四十四条），登记为{case_no}，20个工作日内公开。",
+                proactive_case=case_no,
+            )
+
+    @move_to_proactive.validator
+    def _v_move_to_proactive(self, a: pr.MoveToProactive) -> None:
+        self._allowed("move_to_proactive", a.actor)
+        self._require(self.moved_to is None, f"已纳入主动公开（{self.moved_to}）。")
+        self._require(
+            self.outcome in (Outcome.GRANTED, Outcome.PARTIAL),
+            "只有予以公开或部分公开的信息才可以纳入主动公开（条例第四十四条：属于可以公开的）。",
         )
 
     @workflow.update

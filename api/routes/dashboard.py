@@ -46,6 +46,7 @@ from store.portal import ratings
 from store.search import LIMIT as SEARCH_LIMIT
 from store.search import QueryProblem, search_cases
 from store.sessions import open_session, revoke
+from store.similar import SAME, similar_requests
 from store.users import user_for_token, user_names
 
 router = APIRouter(include_in_schema=False)
@@ -407,6 +408,9 @@ async def _case_page(
             "done": _done_zh(spec, request.query_params.get("done", "")),
             "csrf": getattr(request.state, "csrf", ""),
             "names": user_names(engine, view.agency),
+            "similar": similar_requests(engine, view.agency, view.case_no, view.kind),
+            "outcome_names": {o.value: SPECS[o].category for o in Outcome},
+            "same": SAME,
         },
         status_code=status_code,
     )

@@ -583,6 +583,7 @@ class DisclosureCase(BaseModel):
     extension_request: ExtensionRequest | None = None
     unit: str = ""
     unit_acknowledged: bool = False
+    moved_to: str | None = None
 
 
 class DisclosureConfirmReceiptRequest(BaseModel):
@@ -615,6 +616,21 @@ class DisclosureExtendRequest(BaseModel):
     note: Annotated[str, Field(max_length=500)] = ""
     working_days: Annotated[int, Field(le=60.0, ge=1.0)]
     reason: Annotated[str, Field(max_length=500)]
+
+
+class DisclosureMoveToProactiveRequest(BaseModel):
+    """纳入主动公开（《政府信息公开条例》第四十四条）。GIDR Art. 44: information answered on request that may be public, moved into proactive
+    disclosure (a linked item, published within 20 working days from today).
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    title: Annotated[str, Field(max_length=200)]
+    category: Category
+    content: Annotated[str, Field(max_length=500)] = Field(
+        default="", description="内容概述（目录）"
+    )
 
 
 class DisclosureNoteRequest(BaseModel):
@@ -1567,6 +1583,7 @@ for _model in (
     DisclosureConfirmReceiptRequest,
     DisclosureDecideExtensionRequest,
     DisclosureExtendRequest,
+    DisclosureMoveToProactiveRequest,
     DisclosureNoteRequest,
     DisclosureRecordConsultationAnswerRequest,
     DisclosureRecordConsultationDeliveryRequest,
@@ -1689,6 +1706,7 @@ __all__ = [
     "DisclosureConfirmReceiptRequest",
     "DisclosureDecideExtensionRequest",
     "DisclosureExtendRequest",
+    "DisclosureMoveToProactiveRequest",
     "DisclosureNoteRequest",
     "DisclosureRecordConsultationAnswerRequest",
     "DisclosureRecordConsultationDeliveryRequest",

@@ -175,3 +175,40 @@ async def test_information_not_within_the_proactive_scope_is_recorded_with_its_g
     result = await handle.result()
     assert result.status is p.ItemStatus.NOT_PROACTIVE and "publication" not in result.readings
     assert "商业秘密" in result.events[0].summary
+
+
+async def test_art44_a_granted_request_moved_into_proactive_disclosure_in_one_step(
+    case_env: CaseEnv,
+) -> None:
+    from schemas import disclosure as s
+    from store.cases import put_agency
+    from store.models import Agency
+    from tests.workflows.helpers import GRANTED, register, to_assigned
+    from workflows.disclosure import DisclosureRequestWorkflow as D
+
+    put_agency(case_env.engine, Agency(**AGENCY.model_dump(), case_prefix="GK"))
+
+    handle, _ = await register(case_env, datetime.combine(date(YEAR, 3, 2), time(10), SHANGHAI))
+    await to_assigned(handle)
+    move = p.MoveToProactive(
+        actor=OFFICER, title="某地块建设工程规划许可证", category=p.Category.LICENSING
+    )
+    await act(handle, D.submit_for_review, s.SubmitForReview(actor=OFFICER, reply=GRANTED))
+    await act(
+        handle, D.review, s.Review(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True)
+    )
+    await act(handle, D.sign_off, s.SignOff(actor=HEAD, approve=True))
+    await act(handle, D.move_to_proactive, move)
+    v = await handle.query(D.view)
+    assert v.moved_to is not None and v.events[-1].kind == "moved_to_proactive"
+    await rejected(case_env, handle, D.move_to_proactive, move, "已纳入主动公开")
+    item = case_env.client.get_workflow_handle(v.moved_to)
+    for _ in range(200):
+        iv = await item.query(W.view)
+        if iv.readings:
+            break
+    today = (await case_env.now()).astimezone(SHANGHAI).date()
+    assert iv.status is p.ItemStatus.RECORDED and "由依申请公开案件" in iv.events[0].summary
+    assert iv.readings["publication"].due_date == nth_working_day_by_hand(today, 20)
+    await item.terminate("test done")
+    await handle.terminate("test done")
