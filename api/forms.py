@@ -102,6 +102,7 @@ LABELS: dict[str, str] = {
     "kind": "类型",
     "agency": "机关代码",
     "attribute": "公开属性（源头认定）",
+    "type": "申请人类型（年度报告按此分列）",
     "is_policy": "政策性文件",
     "interpretation_required": "需要政策解读（国办发〔2016〕80号）",
     "from_request": "由依申请公开案件纳入（条例第四十四条，案件编号）",

@@ -23,3 +23,4 @@ class CaseSummary(BaseModel):
     summary: str = ""
     unit: str = ""  # the unit handling it (拟办, 转办), for the public board's lights
     awaiting: str = ""  # a decision a supervisor owes beside the status ("extension")
+    applicant_type: str = ""  # the annual report's column (not personal data)

@@ -157,9 +157,36 @@ class AttachmentRef(BaseModel):
     media_type: Short
 
 
+class ApplicantType(StrEnum):
+    """The annual report's columns (国办公开办函〔2021〕30号, part 三): 自然人, or 法人或其他组织 of
+    five kinds. Not personal data: it is projected to the read model."""
+
+    PERSON = "person"
+    BUSINESS = "business"
+    RESEARCH = "research"
+    PUBLIC_INTEREST = "public_interest"
+    LEGAL_SERVICES = "legal_services"
+    OTHER_ORG = "other_org"
+
+    @property
+    def zh(self) -> str:
+        return APPLICANT_TYPE_ZH[self]
+
+
+APPLICANT_TYPE_ZH = {
+    ApplicantType.PERSON: "自然人",
+    ApplicantType.BUSINESS: "商业企业",
+    ApplicantType.RESEARCH: "科研机构",
+    ApplicantType.PUBLIC_INTEREST: "社会公益组织",
+    ApplicantType.LEGAL_SERVICES: "法律服务机构",
+    ApplicantType.OTHER_ORG: "其他",
+}
+
+
 class Applicant(BaseModel):
     """Personal data (Art. 29 para 2 item 1): never in search attributes or logs."""
 
+    type: ApplicantType = ApplicantType.PERSON
     name: Name
     id_type: Short = "居民身份证"
     id_number: Short = ""

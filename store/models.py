@@ -110,6 +110,7 @@ class CaseRow(SQLModel, table=True):
     due_explanation: str = ""
     unit: str = Field(default="", max_length=100)
     awaiting: str = Field(default="", max_length=32)  # a supervisor's decision owed (inbox)
+    applicant_type: str = Field(default="", max_length=16)  # the annual report's column
     last_seq: int = 0
     created_at: datetime
     updated_at: datetime

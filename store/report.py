@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
 from rules.outcomes import Outcome
-from schemas.disclosure import Status
+from schemas.disclosure import APPLICANT_TYPE_ZH, ApplicantType, Status
 from schemas.registry import DISCLOSURE
 from store.cases import get_agency
 from store.models import CaseRow
@@ -36,9 +36,10 @@ from store.models import CaseRow
 FORMAT = "国办公开办函〔2021〕30号"
 # The categories rest on GIDR 2019 (Decree 711, in force 2019-05-15); no earlier year is reported.
 FIRST_YEAR = 2019
-# Only the grand total is reported: the applicant's type (自然人 / 法人或其他组织) is part of the
-# encrypted application and is not in the read model.
-COLUMNS = ("总计",)
+# The applicant's type (part 三's columns): 自然人, the five kinds of 法人或其他组织, then 总计. A
+# case projected before the type was kept counts as 自然人 (the applicants' default).
+TYPES = tuple(ApplicantType)
+COLUMNS = (*(APPLICANT_TYPE_ZH[t] for t in TYPES), "总计")
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,8 @@ WITHDRAWN_ROW = "other.other"
 CONCLUDED = DISCLOSURE.closed
 
 NOTE_COLUMNS = (
-    "本表只设“总计”一列，未按申请人类型（自然人、法人或其他组织）分列：申请人类型属于加密保存"
-    "的申请信息，读模型中没有。"
+    "按申请人类型分列：自然人；法人或其他组织（商业企业、科研机构、社会公益组织、法律服务机构、"
+    "其他）。申请人类型登记前已有的案件计入自然人。"
 )
 NOTE_MEMBERSHIP = (
     "按收到申请之日（T0，北京时间）计入“本年新收”，按签发答复之日（或视为放弃申请、不再处理、"
@@ -144,6 +145,9 @@ class ReportLine(BaseModel):
     label: str
     level: int
     count: int | None = Field(description="null for a heading without a figure of its own")
+    by_type: list[int] = Field(
+        default_factory=list, description="the count per applicant type, in the columns' order"
+    )
     cases: list[str] = Field(default_factory=list, description="the case numbers counted")
 
 
@@ -187,7 +191,10 @@ def compute(
     start, end = date(year, 1, 1), date(year, 12, 31)
     counted: dict[str, list[str]] = {r.key: [] for r in ROWS if r.counted}
     undated: list[str] = []
+    column: dict[str, int] = {}
     for c in sorted(cases, key=lambda c: c.case_no):
+        kind = c.applicant_type if c.applicant_type in set(ApplicantType) else "person"
+        column[c.case_no] = TYPES.index(ApplicantType(kind))
         if c.kind != DISCLOSURE.kind or c.agency != agency or c.t0 is None or c.t0 > end:
             continue
         concluded = c.concluded_on
@@ -224,6 +231,11 @@ def compute(
                 label=r.label,
                 level=r.level,
                 count=len(counted[r.key]) if r.counted else None,
+                by_type=[
+                    sum(1 for n in counted[r.key] if column.get(n) == i) for i in range(len(TYPES))
+                ]
+                if r.counted
+                else [],
                 cases=counted[r.key] if r.counted else [],
             )
             for r in ROWS
@@ -275,5 +287,8 @@ def to_csv(report: AnnualReport) -> str:
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(["key", "项目", *report.columns])
     for line in report.lines:
-        w.writerow([line.key, line.label, "" if line.count is None else line.count])
+        figures: list[int | str] = (
+            [*line.by_type, line.count] if line.count is not None else [""] * len(report.columns)
+        )
+        w.writerow([line.key, line.label, *figures])
     return "\ufeff" + out.getvalue()

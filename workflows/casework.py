@@ -338,6 +338,10 @@ class CaseWorkflow:
         )
         await self._actions(spec.actions, rung_name, seq, clock_name)
 
+    def _applicant_type(self) -> str:
+        """The applicant's type for the annual report's columns (disclosure only)."""
+        return ""
+
     def _awaiting(self) -> str:
         """A decision a supervisor owes beside the status (the approvals inbox): none here."""
         return ""
@@ -652,6 +656,7 @@ class CaseWorkflow:
                     summary=self.summary[:200],
                     unit=self.unit[:100],
                     awaiting=self._awaiting(),
+                    applicant_type=self._applicant_type(),
                 ),
                 events=new,
                 at=workflow.now(),

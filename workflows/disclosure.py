@@ -321,6 +321,9 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             },
         )
 
+    def _applicant_type(self) -> str:
+        return self.inp.applicant.type.value
+
     def _awaiting(self) -> str:
         return "extension" if self.extension_request is not None else ""
 

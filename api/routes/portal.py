@@ -384,12 +384,14 @@ async def apply(
         return again([EXPIRED], 403)
     if (busy := _limited(request, _guard(request).new_cases, "提交申请")) is not None:
         return busy
-    organisation = name if applicant_type == "organisation" else ""
+    kind = d.ApplicantType(applicant_type) if applicant_type in set(d.ApplicantType) else None
+    organisation = name if kind not in (None, d.ApplicantType.PERSON) else ""
     try:
         body = d.DisclosureRequestCreate(
             agency=agency,
             channel=d.Channel.ONLINE,
             applicant=d.ApplicantIn(
+                type=kind or d.ApplicantType.PERSON,
                 name=name,
                 id_type=id_type,
                 id_number=id_number,

@@ -10,6 +10,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+ApplicantType = Literal[
+    "person", "business", "research", "public_interest", "legal_services", "other_org"
+]
+"""The annual report's columns (国办公开办函〔2021〕30号, part 三): 自然人, or 法人或其他组织 of
+five kinds. Not personal data: it is projected to the read model.
+"""
+
+
 Attribute = Literal["proactive", "on_request", "not_public"]
 """公开属性, decided when the information is formed (源头认定)."""
 
@@ -185,6 +193,7 @@ class ApplicantIn(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
+    type: ApplicantType = "person"
     name: Annotated[str, Field(max_length=50)]
     id_type: Annotated[str, Field(max_length=100)] = "居民身份证"
     id_number: Annotated[str, Field(max_length=100)] = ""
@@ -259,6 +268,7 @@ class CaseSummary(BaseModel):
     summary: str = ""
     unit: str = ""
     awaiting: str = ""
+    applicant_type: str = ""
 
 
 class Clock(BaseModel):
@@ -1454,6 +1464,9 @@ class ReportLine(BaseModel):
     label: str
     level: int
     count: int | None = Field(description="null for a heading without a figure of its own")
+    by_type: list[int] = Field(
+        default_factory=list, description="the count per applicant type, in the columns' order"
+    )
     cases: list[str] = Field(default_factory=list, description="the case numbers counted")
 
 
@@ -1665,6 +1678,7 @@ __all__ = [
     "Actor",
     "AnnualReport",
     "ApplicantIn",
+    "ApplicantType",
     "AttachmentRef",
     "Attribute",
     "CaseCreated",

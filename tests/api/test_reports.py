@@ -16,6 +16,7 @@ from api.app import create_app
 from console.cli import app as cli
 from gongkai.settings import Settings, get_settings
 from store.db import make_engine, migrate
+from store.report import COLUMNS
 from store.users import add_user
 from tests.store.test_report import AGENCY, EXPECTED_2025, OTHER_AGENCY, seed_cases
 
@@ -66,7 +67,7 @@ def test_supervisor_gets_own_agency_as_json(api: Api) -> None:
     assert body["agency"] == AGENCY and body["year"] == 2025 and body["year_complete"]
     counts = {line["key"]: line["count"] for line in body["lines"] if line["count"] is not None}
     assert counts == EXPECTED_2025
-    assert body["columns"] == ["总计"]
+    assert body["columns"] == list(COLUMNS)
 
 
 def test_a_cross_agency_administrator_names_the_agency(api: Api) -> None:
@@ -97,9 +98,9 @@ def test_csv_by_parameter_and_by_accept_header(api: Api) -> None:
     assert res.headers["content-type"].startswith("text/csv")
     assert f"annual-report-{AGENCY}-2025.csv" in res.headers["content-disposition"]
     lines = res.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "key,项目,总计"
-    assert "received,一、本年新收政府信息公开申请数量,5" in lines
-    assert "carried_forward,四、结转下年度继续办理,3" in lines
+    assert lines[0] == "key,项目,自然人,商业企业,科研机构,社会公益组织,法律服务机构,其他,总计"
+    assert "received,一、本年新收政府信息公开申请数量,5,0,0,0,0,0,5" in lines
+    assert "carried_forward,四、结转下年度继续办理,3,0,0,0,0,0,3" in lines
     res = api.client.get(
         "/v1/reports/annual/2025",
         headers={**api.tokens["wang"], "accept": "application/json;q=0.5, text/csv"},
@@ -142,7 +143,10 @@ def test_cli_writes_csv_html_and_prints_the_table(cli_db: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     lines = out.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "key,项目,总计" and "total,（七）总计,3" in lines
+    assert (
+        lines[0] == "key,项目,自然人,商业企业,科研机构,社会公益组织,法律服务机构,其他,总计"
+        and "total,（七）总计,3,0,0,0,0,0,3" in lines
+    )
     page = cli_db / "r.html"
     res = runner.invoke(
         cli,

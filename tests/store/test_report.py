@@ -24,6 +24,7 @@ from store.cases import get_case, put_agency
 from store.db import alembic_config, make_engine, migrate
 from store.models import Agency
 from store.report import (
+    COLUMNS,
     ROW_OF_OUTCOME,
     ROWS,
     AnnualReport,
@@ -274,7 +275,7 @@ def test_art50_counts_of_2026_with_carried_over_and_forward(
     assert lines["other.other"].cases == sorted([c["OTHER.other"], c["b2"]])
     for x in ("x1", "x2", "x3"):
         assert all(c[x] not in line.cases for line in report.lines)
-    assert report.year_complete and report.columns == ["总计"]
+    assert report.year_complete and report.columns == list(COLUMNS)
     assert report.agency_name == "某市规划和自然资源局"
     assert any("自然人" in n for n in report.notes)
 
@@ -334,11 +335,11 @@ def test_csv_has_a_header_and_every_row(seeded: tuple[Engine, dict[str, str]]) -
     text = to_csv(annual_report(engine, AGENCY, 2026, AFTER_2026))
     assert text.startswith("\ufeff")
     lines = text.lstrip("\ufeff").splitlines()
-    assert lines[0] == "key,项目,总计"
+    assert lines[0] == "key,项目,自然人,商业企业,科研机构,社会公益组织,法律服务机构,其他,总计"
     assert len(lines) == 1 + len(ROWS)
-    assert "received,一、本年新收政府信息公开申请数量,25" in lines
-    assert "refused,（三）不予公开," in lines
-    assert "total,（七）总计,25" in lines
+    assert "received,一、本年新收政府信息公开申请数量,25,0,0,0,0,0,25" in lines
+    assert "refused,（三）不予公开,,,,,,," in lines
+    assert "total,（七）总计,25,0,0,0,0,0,25" in lines
 
 
 def test_migration_0005_fills_the_reply_date_of_existing_cases(db_url: str) -> None:
@@ -383,3 +384,35 @@ def test_migration_0005_fills_the_reply_date_of_existing_cases(db_url: str) -> N
     assert one is not None and one.concluded_on == date(2026, 1, 1)
     assert two is not None and two.concluded_on is None
     engine.dispose()
+
+
+def test_part_three_is_split_by_the_applicants_type() -> None:
+    """The 30号 columns: 自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他, 总计; a row
+    from before the type was kept counts as 自然人."""
+    from datetime import UTC, datetime
+
+    from store.models import CaseRow
+    from store.report import compute
+
+    now = datetime.now(UTC)
+    rows = [
+        CaseRow(
+            case_no=f"GK-2025-{n:06d}",
+            kind="disclosure",
+            agency=AGENCY,
+            officer="li",
+            status="archived",
+            light="green",
+            t0=date(2025, 3, 2),
+            concluded_on=date(2025, 3, 20),
+            outcome="GRANTED",
+            applicant_type=kind,
+            created_at=now,
+            updated_at=now,
+        )
+        for n, kind in enumerate(["person", "business", "business", "legal_services", ""], 1)
+    ]
+    report = compute(rows, 2025, AGENCY, "某局", date(2026, 2, 1))
+    granted = next(line for line in report.lines if line.key == "granted")
+    assert granted.by_type == [2, 2, 0, 0, 1, 0] and granted.count == 5
+    assert "granted,（一）予以公开,2,2,0,0,1,0,5" in to_csv(report).splitlines()

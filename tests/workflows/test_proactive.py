@@ -150,6 +150,7 @@ async def test_review_sign_off_interpretation_publication_versions_and_withdrawa
         handle, W.withdraw_item, p.WithdrawItem(actor=SUPERVISOR, reason="上位法修改，予以废止")
     )
     assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+    await case_env.record(handle, "proactive-versions")
     with Session(case_env.engine) as db:
         rows = db.exec(
             select(CatalogueEntry)

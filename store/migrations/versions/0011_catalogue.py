@@ -1,4 +1,5 @@
-"""the public catalogue of proactively disclosed information (GIDR Art. 12)
+"""the public catalogue of proactively disclosed information (GIDR Art. 12); the applicant's
+type of each request (the annual report's columns)
 
 Revision ID: 0011
 Revises: 0010
@@ -21,6 +22,10 @@ depends_on = None
 
 def upgrade() -> None:
     text = sqlmodel.sql.sqltypes.AutoString
+    with op.batch_alter_table('case') as batch:
+        batch.add_column(
+            sa.Column('applicant_type', text(length=16), nullable=False, server_default='')
+        )
     when = sqlmodel.sql.sqltypes.UTCDateTime
     op.create_table(
         'catalogue_entry',
@@ -53,3 +58,5 @@ def downgrade() -> None:
     for column in ('case_no', 'agency', 'category', 'published_at'):
         op.drop_index(op.f(f'ix_catalogue_entry_{column}'), table_name='catalogue_entry')
     op.drop_table('catalogue_entry')
+    with op.batch_alter_table('case') as batch:
+        batch.drop_column('applicant_type')
