@@ -360,3 +360,40 @@ class CatalogueEntry(SQLModel, table=True):
     published_by: str = Field(default="", max_length=100)
     withdrawn_at: datetime | None = None
     withdrawn_reason: str = Field(default="", max_length=2000)
+
+
+class RemedyRecord(SQLModel, table=True):
+    """An administrative reconsideration or suit over a case's handling (the annual report's
+    part 四), as the agency learns of it: filed, then decided (维持 / 纠正 / 其他)."""
+
+    __tablename__ = "remedy_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(index=True, max_length=64)
+    agency: str = Field(index=True, max_length=32)
+    # reconsideration | litigation (without reconsideration) | litigation_after_reconsideration
+    proceeding: str = Field(max_length=40)
+    result: str = Field(max_length=16)  # upheld | corrected | other | pending
+    filed_on: date
+    decided_on: date | None = None
+    recorded_by: str = Field(max_length=100)
+    recorded_at: datetime
+
+
+class AnnualReportText(SQLModel, table=True):
+    """What the supervisor writes into a year's report (parts 一, 五, 六 and the fees of part
+    二), and its sign-off: the signed report is kept as published (HTML) on the portal."""
+
+    __tablename__ = "annual_report_text"
+
+    agency: str = Field(primary_key=True, max_length=32)
+    year: int = Field(primary_key=True)
+    overview: str = Field(default="", max_length=5000)
+    problems: str = Field(default="", max_length=5000)
+    other: str = Field(default="", max_length=5000)
+    admin_fees_wan: str = Field(default="", max_length=20)  # 行政事业性收费 本年收费金额（万元）
+    updated_by: str = Field(default="", max_length=100)
+    updated_at: datetime | None = None
+    signed_by: str | None = Field(default=None, max_length=100)
+    signed_at: datetime | None = None
+    published_html: str = ""

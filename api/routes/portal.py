@@ -44,8 +44,8 @@ from schemas import inquiry as q
 from schemas.disclosure import AttachmentRef, Role, applicant_actor
 from schemas.proactive import CATEGORY_ZH
 from schemas.registry import CONSULTATION, DISCLOSURE, EMERGENCY, INQUIRY, KINDS, KindSpec
+from store import annual, catalogue
 from store import attachments as files
-from store import catalogue
 from store.cases import get_case
 from store.db import session_scope
 from store.models import (
@@ -1188,3 +1188,26 @@ def guide(request: Request, agency: str) -> Response:
         "guide.html",
         {"agency": found, "counts": listing.counts, "categories": CATEGORY_ZH},
     )
+
+
+# -- annual reports, as signed (GIDR Art. 49) ---------------------------------------------------
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request) -> Response:
+    engine: Engine = request.app.state.engine
+    agencies = {a.code: a.name for a in _agencies(engine)}
+    return _page(
+        request, "reports.html", {"reports": annual.published(engine), "agencies": agencies}
+    )
+
+
+@router.get("/reports/{agency}/{year}", response_class=HTMLResponse)
+def report_page(request: Request, agency: str, year: int) -> Response:
+    """The report exactly as signed and published."""
+    engine: Engine = request.app.state.engine
+    found = next((r for r in annual.published(engine, agency[:32]) if r.year == year), None)
+    if found is None:
+        missing = {"title": "没有找到", "message": "该机关该年度的年度报告尚未公布。"}
+        return _page(request, "message.html", missing, 404)
+    return HTMLResponse(found.published_html)

@@ -997,6 +997,24 @@ class ExtensionRequest(BaseModel):
     at: datetime
 
 
+class FullReport(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    year: int
+    agency: str
+    agency_name: str
+    overview: str
+    proactive: ProactiveFigures
+    requests: AnnualReport
+    remedies: dict[str, list[int]] = Field(description="proceeding → counts by RESULTS, total")
+    problems: str
+    other: str
+    fees_collected_yuan: int
+    signed_by: str | None = None
+    signed_at: datetime | None = None
+    notes: list[str]
+
+
 class HTTPValidationError(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -1285,6 +1303,19 @@ class ProactiveCase(BaseModel):
     withdrawn_reason: str | None
 
 
+class ProactiveFigures(BaseModel):
+    """Part 二 (第二十条 items (一), (五), (六), (八))."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    normative_made: int
+    normative_repealed: int
+    normative_in_force: int
+    licensing_decisions: int
+    enforcement_decisions: int
+    admin_fees_wan: str
+
+
 class ProactivePublishItemRequest(BaseModel):
     """发布（《政府信息公开条例》第二十三条、第二十四条、第二十六条）。Published: where (website, gazette, new media) and when."""
 
@@ -1429,6 +1460,27 @@ class Release(BaseModel):
     approved_by: str
 
 
+class RemedyIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    proceeding: Literal["reconsideration", "litigation", "litigation_after_reconsideration"]
+    result: Literal["upheld", "corrected", "other", "pending"] = "pending"
+    filed_on: date
+    decided_on: date | None = None
+
+
+class RemedyOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    proceeding: Literal["reconsideration", "litigation", "litigation_after_reconsideration"]
+    result: Literal["upheld", "corrected", "other", "pending"] = "pending"
+    filed_on: date
+    decided_on: date | None = None
+    case_no: str
+    recorded_by: str
+    recorded_at: datetime
+
+
 class ReplyContent(BaseModel):
     """The substance of a reply (答复书) drafted by the business unit (拟办)."""
 
@@ -1468,6 +1520,21 @@ class ReportLine(BaseModel):
         default_factory=list, description="the count per applicant type, in the columns' order"
     )
     cases: list[str] = Field(default_factory=list, description="the case numbers counted")
+
+
+class ReportText(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    overview: Annotated[str, Field(max_length=5000)] = Field(default="", description="一、总体情况")
+    problems: Annotated[str, Field(max_length=5000)] = Field(
+        default="", description="五、存在的主要问题及改进情况"
+    )
+    other: Annotated[str, Field(max_length=5000)] = Field(
+        default="", description="六、其他需要报告的事项"
+    )
+    admin_fees_wan: Annotated[str, Field(pattern="^$|^\\d{1,9}(\\.\\d{1,4})?$")] = Field(
+        default="", description="行政事业性收费 本年收费金额（万元）"
+    )
 
 
 class Restart(BaseModel):
@@ -1626,6 +1693,7 @@ for _model in (
     Explanation,
     Extension,
     ExtensionRequest,
+    FullReport,
     HTTPValidationError,
     HistoryOut,
     InquiryAnswerRequest,
@@ -1647,6 +1715,7 @@ for _model in (
     PressPlanRecordPressConferenceRequest,
     ProactiveAmendItemRequest,
     ProactiveCase,
+    ProactiveFigures,
     ProactivePublishItemRequest,
     ProactiveRecordInterpretationRequest,
     ProactiveReviewItemRequest,
@@ -1659,8 +1728,11 @@ for _model in (
     Recalculation,
     RecordAdoption,
     Release,
+    RemedyIn,
+    RemedyOut,
     ReplyContent,
     ReportLine,
+    ReportText,
     Restart,
     Rung,
     SearchPage,
@@ -1752,6 +1824,7 @@ __all__ = [
     "ExplanationDecision",
     "Extension",
     "ExtensionRequest",
+    "FullReport",
     "Grade",
     "HTTPValidationError",
     "HistoryOut",
@@ -1780,6 +1853,7 @@ __all__ = [
     "PressPlanStatus",
     "ProactiveAmendItemRequest",
     "ProactiveCase",
+    "ProactiveFigures",
     "ProactivePublishItemRequest",
     "ProactiveRecordInterpretationRequest",
     "ProactiveReviewItemRequest",
@@ -1793,8 +1867,11 @@ __all__ = [
     "RecordAdoption",
     "Release",
     "ReleaseKind",
+    "RemedyIn",
+    "RemedyOut",
     "ReplyContent",
     "ReportLine",
+    "ReportText",
     "Restart",
     "Role",
     "Rung",
