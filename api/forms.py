@@ -103,6 +103,13 @@ LABELS: dict[str, str] = {
     "agency": "机关代码",
     "attribute": "公开属性（源头认定）",
     "type": "申请人类型（年度报告按此分列）",
+    "started_at": "开始监督之时（可选；默认为现在；年中登记的可从1月1日起）",
+    "duty": (
+        "常规工作（代码：annual_report 年度报告、press_conference 新闻发布会、"
+        "key_tasks 重点工作进展、online_interview 在线访谈、open_day 政府开放日、"
+        "leadership_hearing 听取汇报）"
+    ),
+    "evidence": "证明材料（网址、文号或简要说明）",
     "is_policy": "政策性文件",
     "interpretation_required": "需要政策解读（国办发〔2016〕80号）",
     "from_request": "由依申请公开案件纳入（条例第四十四条，案件编号）",

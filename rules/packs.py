@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rules.clock import ClockPolicy, Unit
 
 PACK_DIR = Path(__file__).parent / "packs"
-CaseKind = Literal["disclosure", "consultation", "emergency", "inquiry", "proactive"]
+CaseKind = Literal["disclosure", "consultation", "emergency", "inquiry", "proactive", "obligations"]
 
 
 class _Strict(BaseModel):
@@ -178,6 +178,26 @@ class ProactiveRules(_Strict):
     escalation: Escalation
 
 
+class Duty(_Strict):
+    """A recurring duty of the agency, one per period: quarterly (due at each quarter's end) or
+    yearly (due on ``due_month``/``due_day`` of the year)."""
+
+    key: str = Field(pattern=r"^[a-z_]{2,40}$")
+    name: str
+    every: Literal["quarter", "year"]
+    due_month: int = Field(default=12, ge=1, le=12)
+    due_day: int = Field(default=31, ge=1, le=31)
+    basis: str
+
+
+class ObligationRules(_Strict):
+    """The agency's recurring duties (LAW.md §6A P8, P11): each period tracked on the calendar,
+    escalated when missed, satisfied by a recorded event with its evidence."""
+
+    duties: list[Duty] = Field(min_length=1)
+    escalation: Escalation
+
+
 class RulePack(_Strict):
     id: str
     version: str
@@ -192,6 +212,7 @@ class RulePack(_Strict):
     emergency: EmergencyRules | None = None
     inquiry: InquiryRules | None = None
     proactive: ProactiveRules | None = None
+    obligations: ObligationRules | None = None
 
     @property
     def ref(self) -> str:

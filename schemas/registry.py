@@ -24,6 +24,7 @@ from schemas import consultation as c
 from schemas import disclosure as d
 from schemas import emergency as e
 from schemas import inquiry as q
+from schemas import obligations as ob
 from schemas import proactive as pr
 from schemas.disclosure import Role
 
@@ -665,8 +666,51 @@ PROACTIVE = KindSpec(
     ),
 )
 
+
+def _duty_clocks() -> dict[str, str]:
+    """The plan's clocks, one per duty and period (the national pack's duties)."""
+    names = {
+        "annual_report": "年度报告公布",
+        "press_conference": "新闻发布会",
+        "key_tasks": "重点工作进展公开",
+        "online_interview": "在线访谈",
+        "open_day": "政府开放日",
+        "leadership_hearing": "领导班子听取汇报",
+    }
+    out = {"year": "年度"}
+    for key, zh in names.items():
+        out[f"{key}:Y"] = zh
+        for quarter in range(1, 5):
+            out[f"{key}:Q{quarter}"] = f"{zh}（第{quarter}季度）"
+    return out
+
+
+OBLIGATIONS = KindSpec(
+    kind="obligations",
+    zh="政务公开常规工作",
+    noun_zh="年度政务公开常规工作",
+    path="obligation-plans",
+    workflow="workflows.obligations:ObligationPlanWorkflow",
+    status=ob.PlanStatus,
+    closed=frozenset({ob.PlanStatus.COMPLETED.value}),
+    clocks=_duty_clocks(),
+    opened_zh="开始之日",
+    create=ob.PlanCreate,
+    view=ob.PlanView,
+    actions=(
+        _act(
+            "record-duty",
+            ob.RecordDuty,
+            "登记完成情况",
+            [ob.PlanStatus.RUNNING],
+            f"{GIDR}第四十九条；国办发〔2013〕100号；各地政务公开工作要点 [L]",
+        ),
+    ),
+)
+
 KINDS: dict[str, KindSpec] = {
-    k.kind: k for k in (DISCLOSURE, INQUIRY, EMERGENCY, PRESS_PLAN, CONSULTATION, PROACTIVE)
+    k.kind: k
+    for k in (DISCLOSURE, INQUIRY, EMERGENCY, PRESS_PLAN, CONSULTATION, PROACTIVE, OBLIGATIONS)
 }
 
 # Statuses in which a case no longer waits for the agency, for every kind.

@@ -12,24 +12,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from api import deps
+from gongkai.logs import get_logger
 from rules.calendar import SHANGHAI
 from rules.limits import Day
 from schemas.disclosure import Actor, Role
 from store.annual import PROCEEDINGS, REMEDY_COLUMNS, FullReport, full_report, save_text, sign
 from store.annual import to_csv as full_csv
 from store.db import session_scope
-from store.models import RemedyRecord
+from store.models import CaseRow, RemedyRecord
 from store.report import AnnualReport, ReportError, UnknownAgency, annual_report, to_csv
 
 router = APIRouter(prefix="/v1", tags=["reports"])
+log = get_logger(__name__)
 
 Format = Literal["json", "csv", "html"]
 MEDIA: dict[str, Format] = {
@@ -218,8 +221,9 @@ def annual_text(
     summary="Sign off the year's report: it is published on the portal as it stands (Art. 49)",
     responses={409: {"description": "already signed, or parts 一 and 五 not written"}},
 )
-def annual_sign_off(
+async def annual_sign_off(
     year: int,
+    request: Request,
     actor: Actor = Depends(deps.supervisor),
     engine: Engine = Depends(deps.engine),
 ) -> FullReport:
@@ -231,7 +235,43 @@ def annual_sign_off(
         sign(engine, actor.agency, year, actor.name, render_full(stamped, standalone=True))
     except ValueError as exc:
         raise HTTPException(409, str(exc)) from exc
+    await _duty_done(request, engine, actor, year)
     return _full(engine, actor.agency, year)
+
+
+async def _duty_done(request: Request, engine: Engine, actor: Actor, year: int) -> None:
+    """Art. 49: the report published satisfies the next year's duty in the agency's plan, if
+    the agency keeps one. The report stands even if the plan cannot be told now (logged)."""
+    from api.routes.casework import perform
+    from api.routes.kinds import request_model
+    from schemas.registry import OBLIGATIONS
+
+    with Session(engine) as s:
+        plan = s.exec(
+            select(CaseRow).where(
+                CaseRow.kind == OBLIGATIONS.kind,
+                CaseRow.agency == actor.agency,
+                CaseRow.summary == f"{year + 1}年政务公开常规工作",
+                col(CaseRow.status).not_in(sorted(OBLIGATIONS.closed)),
+            )
+        ).first()
+    client = request.app.state.temporal
+    step = OBLIGATIONS.action("record-duty")
+    if plan is None or client is None or step is None:
+        return
+    body = request_model(OBLIGATIONS.kind, step.name).model_validate(
+        {
+            "duty": "annual_report",
+            "evidence": f"/public/reports/{actor.agency}/{year}",
+            "summary": f"{year}年度报告签发公布",
+        }
+    )
+    try:
+        await perform(
+            plan, OBLIGATIONS, step, body, actor, engine, client, request.app.state.settings, None
+        )
+    except HTTPException as exc:
+        log.warning("annual report signed, plan not told", case_no=plan.case_no, detail=exc.detail)
 
 
 class RemedyIn(BaseModel):

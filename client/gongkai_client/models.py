@@ -106,6 +106,9 @@ Outcome = Literal[
 ]
 
 
+PlanStatus = Literal["running", "completed"]
+
+
 PressPlanStatus = Literal["running", "completed"]
 
 
@@ -865,6 +868,18 @@ class DocumentRef(BaseModel):
     seq: int
 
 
+class DutyPeriod(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    clock: str
+    duty: str
+    name: str
+    period: str
+    basis: str
+    done_at: datetime | None = None
+    evidence: str = ""
+
+
 class EmergencyApproveReleaseRequest(BaseModel):
     """审核发布（国办发〔2016〕61号（谁发布谁审查））。谁发布谁审查: the releasing organ's leader approves the text, and it is published."""
 
@@ -1168,6 +1183,51 @@ class ItemCreate(BaseModel):
     from_request: Annotated[str, Field(max_length=100)] = ""
 
 
+class ObligationsCase(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    source: Literal["workflow", "archive"] = Field(
+        description="the running workflow's answer, or the copy kept when it was archived"
+    )
+    case_no: str
+    kind: Literal["obligations"] = "obligations"
+    agency: str
+    officer: str
+    status: PlanStatus
+    status_zh: str
+    light: Light
+    t0: date | None
+    rule_pack: str
+    due_at: datetime | None
+    provisional: bool
+    outcome: str | None
+    readings: dict[str, Reading]
+    clocks: dict[str, Clock]
+    fired: list[Rung]
+    documents: list[DocumentRef]
+    events: list[CaseEvent]
+    year: int
+    periods: list[DutyPeriod]
+
+
+class ObligationsRecordDutyRequest(BaseModel):
+    """登记完成情况（《政府信息公开条例》第四十九条；国办发〔2013〕100号；各地政务公开工作要点 [L]）。A duty done: which, when (``occurred_at``; its period is the one it falls in), and the
+    evidence (a web address, a document number, a short description).
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    occurred_at: datetime | None = Field(
+        default=None, description="when it happened (Beijing time if no offset); default: now"
+    )
+    duty: Annotated[str, Field(max_length=100)] = Field(
+        description="the duty's key in the rule pack, e.g. press_conference"
+    )
+    evidence: Annotated[str, Field(max_length=200)] = ""
+    summary: Annotated[str, Field(max_length=500)] = ""
+
+
 class Override(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -1203,6 +1263,21 @@ class PersonIn(BaseModel):
     name: Annotated[str, Field(max_length=50)]
     phone: Annotated[str, Field(max_length=100)] = ""
     email: Annotated[str, Field(max_length=100)] = ""
+
+
+class PlanCreate(BaseModel):
+    """Watch a year's recurring duties (one plan per agency and year)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    agency: Annotated[str, Field(max_length=32, min_length=1, pattern="^[A-Za-z0-9_-]+$")] = Field(
+        description="the agency's code"
+    )
+    year: Annotated[int, Field(le=2099.0, ge=2000.0)]
+    started_at: datetime | None = Field(
+        default=None,
+        description="from when the duties are watched (default: now); a plan registered late in the year may start on 1 January, and its past periods are judged at once",
+    )
 
 
 class PressPlanCase(BaseModel):
@@ -1684,6 +1759,7 @@ for _model in (
     DisclosureTransferUnitRequest,
     DisclosureWithdrawRequest,
     DocumentRef,
+    DutyPeriod,
     EmergencyApproveReleaseRequest,
     EmergencyCase,
     EmergencyCloseRequest,
@@ -1706,10 +1782,13 @@ for _model in (
     InquiryNotifyPetitionerRequest,
     InquiryTransferRequest,
     ItemCreate,
+    ObligationsCase,
+    ObligationsRecordDutyRequest,
     Override,
     Pause,
     PauseSpan,
     PersonIn,
+    PlanCreate,
     PressPlanCase,
     PressPlanCreate,
     PressPlanRecordPressConferenceRequest,
@@ -1813,6 +1892,7 @@ __all__ = [
     "DisclosureTransferUnitRequest",
     "DisclosureWithdrawRequest",
     "DocumentRef",
+    "DutyPeriod",
     "EmergencyApproveReleaseRequest",
     "EmergencyCase",
     "EmergencyCloseRequest",
@@ -1842,11 +1922,15 @@ __all__ = [
     "ItemCreate",
     "ItemStatus",
     "Light",
+    "ObligationsCase",
+    "ObligationsRecordDutyRequest",
     "Outcome",
     "Override",
     "Pause",
     "PauseSpan",
     "PersonIn",
+    "PlanCreate",
+    "PlanStatus",
     "PressPlanCase",
     "PressPlanCreate",
     "PressPlanRecordPressConferenceRequest",

@@ -1,0 +1,90 @@
+"""The agency's recurring duties (LAW.md §6A P8, P11): one plan per agency and year watches each
+period of each duty configured in the rule pack — quarterly press conferences and key-task
+progress, the annual report by 31 January (GIDR Art. 49), the online interview, the May open
+day, the leadership hearing. A period is satisfied by a recorded event with its evidence; a
+period that ends without one escalates with an urging notice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, Field
+
+from rules.limits import Brief, Instant, Place, ShortReq
+from schemas.disclosure import (
+    Actor,
+    AgencyInfo,
+    CarryFields,
+    CaseViewBase,
+    CreateBase,
+    FactBase,
+)
+
+
+class PlanStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+
+    @property
+    def zh(self) -> str:
+        return {"running": "执行中", "completed": "年度已结束"}[self.value]
+
+
+class PlanInput(CarryFields):
+    case_no: str
+    agency: AgencyInfo
+    officer: Actor
+    year: int = Field(ge=2000, le=2099)
+    started_at: Instant
+
+
+class PlanCreate(CreateBase):
+    """Watch a year's recurring duties (one plan per agency and year)."""
+
+    year: int = Field(ge=2000, le=2099)
+    started_at: Instant | None = Field(
+        default=None,
+        description="from when the duties are watched (default: now); a plan registered late "
+        "in the year may start on 1 January, and its past periods are judged at once",
+    )
+    INITIAL_STATUS: ClassVar[str] = "running"
+    OPENED_FIELD: ClassVar[str] = "started_at"
+
+    def summary(self) -> str:
+        return f"{self.year}年政务公开常规工作"
+
+    def natural_key(self) -> str:
+        return f"obligations:{self.agency}:{self.year}"
+
+    def to_input(self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime) -> PlanInput:
+        return PlanInput(
+            case_no=case_no, agency=agency, officer=officer, year=self.year, started_at=at
+        )
+
+
+class RecordDuty(FactBase):
+    """A duty done: which, when (``occurred_at``; its period is the one it falls in), and the
+    evidence (a web address, a document number, a short description)."""
+
+    duty: ShortReq = Field(description="the duty's key in the rule pack, e.g. press_conference")
+    evidence: Place = ""
+    summary: Brief = ""
+
+
+class DutyPeriod(BaseModel):
+    clock: str  # "<duty>:<period>", e.g. press_conference:Q2, annual_report:Y
+    duty: str
+    name: str
+    period: str  # Q1..Q4, or Y
+    basis: str
+    done_at: datetime | None = None
+    evidence: str = ""
+
+
+class PlanView(CaseViewBase):
+    kind: Literal["obligations"] = "obligations"
+    status: PlanStatus
+    year: int
+    periods: list[DutyPeriod]
