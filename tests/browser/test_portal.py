@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from playwright.async_api import Browser, Page, expect
 from sqlmodel import Session, select
 
 from gongkai.settings import Settings
+from rules.calendar import SHANGHAI
 from store.db import make_engine
 from store.models import PublicComment
 from tests.browser.conftest import ACTION_TIMEOUT_MS, NAVIGATION_TIMEOUT_MS, save_screenshot
@@ -295,3 +297,68 @@ async def test_a_message_online_and_a_draft_open_for_comment(stack: Any, device:
         kept = db.exec(select(PublicComment).where(PublicComment.case_no == draft)).all()
     engine.dispose()
     assert [c.text for c in kept] == ["建议夜间免费停车。"]
+
+
+async def test_the_catalogue_and_the_annual_report_on_the_portal(stack: Any, device: Any) -> None:
+    viewport, page, shot = device
+    agency = Agency(stack)
+    base = f"http://127.0.0.1:{stack.http}"
+    title = f"关于调整城区停车收费标准的通知（{viewport}）"
+    res = agency.http.post(
+        "/v1/proactive-items",
+        headers=agency.tokens["officer"],
+        json={
+            "agency": "SZ-GT",
+            "title": title,
+            "document_no": "某发改〔2026〕12号",
+            "category": "fees",
+            "content": "城区路内停车收费标准自2027年1月1日起调整。",
+            "formed_on": datetime.now(SHANGHAI).date().isoformat(),
+        },
+    )
+    assert res.status_code == 201, res.text
+    item = res.json()["case_no"]
+    agency.until(item, "recorded")
+    act = f"/v1/proactive-items/{item}/actions"
+    agency.act("officer", f"{act}/submit-item", {})
+    agency.act(
+        "supervisor", f"{act}/review-item", {"approve": True, "confidentiality_reviewed": True}
+    )
+    agency.act("head", f"{act}/sign-off-item", {"approve": True})
+    agency.act("officer", f"{act}/publish-item", {"channels": ["政府网站", "政府公报"]})
+    agency.until(item, "published")
+
+    await page.goto(f"{base}/public/")
+    await page.get_by_role("link", name="政府信息公开目录").click()
+    await page.fill("#q", "停车收费")
+    await page.get_by_role("button", name="检索").click()
+    await expect(page.locator("#items")).to_contain_text(title)
+    await shot(page, "catalogue")
+    await page.get_by_role("link", name=title).click()
+    await expect(page.locator("#index")).to_have_text(item)
+    await expect(page.locator("body")).to_contain_text("政府网站、政府公报")
+    await shot(page, "catalogue-item")
+
+    # Last year's report, written and signed by the supervisor, published as it stands.
+    last = datetime.now(SHANGHAI).year - 1
+    chief = agency.tokens["supervisor"]
+    if agency.http.get(f"/public/reports/SZ-GT/{last}").status_code == 404:
+        text = {"overview": "本机关坚持以公开为常态。", "problems": "解读形式较单一，将增加图解。"}
+        res = agency.http.put(f"/v1/reports/annual/{last}/text", headers=chief, json=text)
+        assert res.status_code == 200, res.text
+        res = agency.http.post(f"/v1/reports/annual/{last}/sign-off", headers=chief)
+        assert res.status_code == 200, res.text
+    await page.goto(f"{base}/public/")
+    await page.get_by_role("link", name="年度报告").first.click()
+    await page.get_by_role("link", name=re.compile(f"{last}年政府信息公开工作年度报告")).click()
+    for part in (
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ):
+        await expect(page.locator("body")).to_contain_text(part)
+    await expect(page.locator("#signed")).to_contain_text("王主任签发")
+    await shot(page, "annual-report")

@@ -211,5 +211,17 @@ async def test_art44_a_granted_request_moved_into_proactive_disclosure_in_one_st
     today = (await case_env.now()).astimezone(SHANGHAI).date()
     assert iv.status is p.ItemStatus.RECORDED and "由依申请公开案件" in iv.events[0].summary
     assert iv.readings["publication"].due_date == nth_working_day_by_hand(today, 20)
+    # The linked item goes the usual way and is published into the catalogue.
+    await act(item, W.submit_item, p.SubmitItem(actor=OFFICER))
+    await act(
+        item,
+        W.review_item,
+        p.ReviewItem(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True),
+    )
+    await act(item, W.sign_off_item, p.SignOffItem(actor=HEAD, approve=True))
+    await act(item, W.publish_item, p.PublishItem(actor=OFFICER, channels=["政府网站"]))
+    with Session(case_env.engine) as db:
+        entry = db.exec(select(CatalogueEntry).where(CatalogueEntry.case_no == item.id)).one()
+    assert entry.title == "某地块建设工程规划许可证" and entry.category == "licensing"
     await item.terminate("test done")
     await handle.terminate("test done")
