@@ -1,13 +1,15 @@
 """Rule packs: every statutory period and escalation threshold, as validated data.
 
-A pack is a TOML file in ``rules/packs/`` (or a directory named by ``GONGKAI_RULE_PACK_DIR``)
-for one jurisdiction and a span of receipt dates. Workflows never hold a statutory number as a
-literal: they ask for the pack that governs the case (:func:`select_pack`) and read it.
+A pack is a TOML file in ``rules/packs/`` (and, for an installation's local packs, in the
+directory named by ``GONGKAI_RULE_PACK_DIR``) for one jurisdiction and a span of receipt dates.
+Workflows never hold a statutory number as a literal: they ask for the pack that governs the
+case (:func:`select_pack`) and read it.
 Local packs (e.g. ``CN-44`` for Guangdong) override the national one where they apply.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Iterable
 from datetime import date
@@ -171,11 +173,17 @@ class ProactiveRules(_Strict):
     """主动公开 (GIDR Arts. 19-26, 44; 80号 on policy interpretation) — LAW.md §6A."""
 
     publication: Period  # Art. 26: within 20 WD of being formed or changed
-    # A policy's interpretation: published with the policy (True, 同步) or within
-    # ``interpretation`` after it [L].
+    # A policy's interpretation: published with the policy (True, 同步: 80号), or within
+    # ``interpretation`` after it (a local pack's choice [L], e.g. 3 working days).
     interpretation_with_policy: bool = True
     interpretation: Period | None = None
     escalation: Escalation
+
+    @model_validator(mode="after")
+    def _a_window_when_not_with_the_policy(self) -> ProactiveRules:
+        if not self.interpretation_with_policy and self.interpretation is None:
+            raise ValueError("interpretation_with_policy = false needs the interpretation window")
+        return self
 
 
 class Duty(_Strict):
@@ -250,12 +258,21 @@ def load_pack(path: Path) -> RulePack:
         raise RulePackError(f"rule pack {path.name} is invalid: {exc}") from exc
 
 
+def load_packs(directory: Path | None = None) -> tuple[RulePack, ...]:
+    """The packs of ``directory``; by default the built-in ones and the installation's local
+    ones (``GONGKAI_RULE_PACK_DIR``)."""
+    if directory is not None:
+        return _load_dirs((directory,))
+    local = os.environ.get("GONGKAI_RULE_PACK_DIR")
+    return _load_dirs((PACK_DIR, Path(local)) if local else (PACK_DIR,))
+
+
 @lru_cache(maxsize=8)
-def load_packs(directory: Path = PACK_DIR) -> tuple[RulePack, ...]:
-    packs = tuple(load_pack(p) for p in sorted(directory.glob("*.toml")))
+def _load_dirs(directories: tuple[Path, ...]) -> tuple[RulePack, ...]:
+    packs = tuple(load_pack(p) for d in directories for p in sorted(d.glob("*.toml")))
     ids = [p.ref for p in packs]
     if len(set(ids)) != len(ids):
-        raise RulePackError(f"duplicate rule pack ids in {directory}: {ids}")
+        raise RulePackError(f"duplicate rule pack ids in {directories}: {ids}")
     return packs
 
 

@@ -604,7 +604,7 @@ PROACTIVE = KindSpec(
     workflow="workflows.proactive:ProactiveItemWorkflow",
     status=pr.ItemStatus,
     closed=frozenset(s.value for s in (IS_.PUBLISHED, IS_.WITHDRAWN, IS_.NOT_PROACTIVE)),
-    clocks={"publication": "主动公开期限"},
+    clocks={"publication": "主动公开期限", "interpretation": "政策解读发布期限"},
     opened_zh="形成（变更）之日",
     create=pr.ItemCreate,
     view=pr.ItemView,
@@ -638,7 +638,7 @@ PROACTIVE = KindSpec(
             "record-interpretation",
             pr.RecordInterpretation,
             "登记政策解读",
-            [IS_.RECORDED, IS_.REVIEW, IS_.SIGN_OFF, IS_.READY],
+            [IS_.RECORDED, IS_.REVIEW, IS_.SIGN_OFF, IS_.READY, IS_.PUBLISHED],
             "国办发〔2016〕80号（同步组织、同步审签、同步部署；谁起草谁解读）",
         ),
         _act(

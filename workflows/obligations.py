@@ -7,7 +7,8 @@ running and replaying the cases it has."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from calendar import monthrange
+from datetime import date, datetime, time
 from typing import Any, ClassVar
 
 from temporalio import workflow
@@ -94,10 +95,11 @@ class ObligationPlanWorkflow(CaseWorkflow):
         if duty.every == "quarter":
             out = []
             for q in range(1, 5):
-                before, days = quarter_period(year, q, 3)
-                out.append((f"Q{q}", before, before + timedelta(days=days)))
+                before, _ = quarter_period(year, q, 3)
+                out.append((f"Q{q}", before, date(year, 3 * q, monthrange(year, 3 * q)[1])))
             return out
-        due = date(year, duty.due_month, min(duty.due_day, _last_day(year, duty.due_month)))
+        last = monthrange(year, duty.due_month)[1]
+        due = date(year, duty.due_month, min(duty.due_day, last))
         return [("Y", date(year - 1, 12, 31), due)]
 
     def _is_open(self) -> bool:
@@ -184,8 +186,3 @@ class ObligationPlanWorkflow(CaseWorkflow):
             self._period_for(a.duty, at) is not None,
             "该期间不在本计划内（计划开始时已过期的期间不再跟踪）。",
         )
-
-
-def _last_day(year: int, month: int) -> int:
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return (nxt - timedelta(days=1)).day

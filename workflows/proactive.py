@@ -40,7 +40,7 @@ class ProactiveItemWorkflow(CaseWorkflow):
         "reviewed_by": str | None,
         "withdrawn_reason": str | None,
     }
-    DUE_CLOCKS = ("publication",)
+    DUE_CLOCKS = ("publication", "interpretation")
 
     @workflow.init
     def __init__(self, inp: s.ItemInput) -> None:
@@ -107,7 +107,7 @@ class ProactiveItemWorkflow(CaseWorkflow):
         self._start("publication", rules.publication, since, rungs=list(rules.escalation.rungs))
 
     def _is_open(self) -> bool:
-        return self.status in OPEN
+        return self.status in OPEN or self._watching("interpretation")
 
     async def _lapse(self, clock_name: str) -> None:
         return None  # no window of this kind lapses: an unpublished item escalates
@@ -198,6 +198,7 @@ class ProactiveItemWorkflow(CaseWorkflow):
     async def record_interpretation(self, a: s.RecordInterpretation) -> d.ActionResult:
         async with self._turn(self._v_record_interpretation, a):
             self.interpretation = a.title + (f"（{a.url}）" if a.url else "")
+            self._stop("interpretation", "已发布解读", a.occurred_at)
             return await self._act(
                 "interpretation_recorded", a.actor, f"登记政策解读：{a.title}", a.occurred_at
             )
@@ -205,6 +206,8 @@ class ProactiveItemWorkflow(CaseWorkflow):
     @record_interpretation.validator
     def _v_record_interpretation(self, a: s.RecordInterpretation) -> None:
         self._allowed("record_interpretation", a.actor)
+        if self.status is s.ItemStatus.PUBLISHED:  # within its own window, after the policy
+            self._require(self._watching("interpretation"), "该文件的政策解读已发布或无需解读。")
         self._require(
             self.inp.interpretation_required or self.inp.is_policy,
             "本事项不是需要解读的政策性文件。",
@@ -225,6 +228,15 @@ class ProactiveItemWorkflow(CaseWorkflow):
                 )
             )
             self.status = s.ItemStatus.PUBLISHED
+            rules = self._rules()
+            if self.inp.interpretation_required and self.interpretation is None:
+                assert rules.interpretation is not None  # the validator let it through
+                self._start(
+                    "interpretation",
+                    rules.interpretation,
+                    at,
+                    rungs=list(rules.escalation.rungs),
+                )
             where = "、".join(a.channels)
             result = await self._act(
                 "published",

@@ -49,7 +49,7 @@ async def start_item(ce: CaseEnv, formed_on: date, **kw: Any) -> WorkflowHandle[
     await ce.skip_to(datetime.combine(formed_on, time(10), tzinfo=SHANGHAI))
     inp = p.ItemInput(
         case_no=f"ZD-{YEAR}-{uuid.uuid4().hex[:8].upper()}",
-        agency=AGENCY,
+        agency=kw.pop("agency", AGENCY),
         officer=OFFICER,
         title=kw.pop("title", "关于进一步规范停车收费的通知"),
         category=kw.pop("category", p.Category.RULES),
@@ -224,4 +224,70 @@ async def test_art44_a_granted_request_moved_into_proactive_disclosure_in_one_st
         entry = db.exec(select(CatalogueEntry).where(CatalogueEntry.case_no == item.id)).one()
     assert entry.title == "某地块建设工程规划许可证" and entry.category == "licensing"
     await item.terminate("test done")
+    await handle.terminate("test done")
+
+
+async def test_a_local_pack_gives_the_interpretation_its_own_window(
+    case_env: CaseEnv, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """Where a local pack allows the interpretation after the policy ([L], e.g. 3 working days),
+    the policy may be published first; the interpretation then has its own clock, escalated
+    when missed and stopped when it is recorded."""
+    (tmp_path / "cn-test.toml").write_text(
+        """id = "cn-test-local"
+version = "1"
+title = "测试用地方规则包"
+jurisdiction = "CN-TEST"
+effective_from = 2019-05-15
+
+[proactive]
+publication = { amount = 20, unit = "working_days", basis = "《政府信息公开条例》第二十六条" }
+interpretation_with_policy = false
+interpretation = { amount = 3, unit = "working_days", basis = "地方规定 [L]" }
+
+[proactive.escalation]
+rungs = [{ name = "overdue", light = "red", after_due = 0, actions = ["notify_supervisor"] }]
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GONGKAI_RULE_PACK_DIR", str(tmp_path))
+    handle = await start_item(
+        case_env,
+        date(YEAR, 3, 2),
+        interpretation_required=True,
+        is_policy=True,
+        agency=AGENCY.model_copy(update={"jurisdiction": "CN-TEST"}),
+    )
+    assert (await handle.query(W.view)).rule_pack == "cn-test-local@1"
+    await act(handle, W.submit_item, p.SubmitItem(actor=OFFICER))
+    await act(
+        handle,
+        W.review_item,
+        p.ReviewItem(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True),
+    )
+    await act(handle, W.sign_off_item, p.SignOffItem(actor=HEAD, approve=True))
+    await act(handle, W.publish_item, p.PublishItem(actor=OFFICER, channels=["政府网站"]))
+    v = await handle.query(W.view)
+    published = (await case_env.now()).astimezone(SHANGHAI).date()
+    assert v.status is p.ItemStatus.PUBLISHED
+    assert v.readings["interpretation"].due_date == nth_working_day_by_hand(published, 3)
+    due = v.readings["interpretation"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    v = await handle.query(W.view)
+    assert ("interpretation", "overdue") in {(r.clock, r.rung) for r in v.fired}
+    await act(
+        handle,
+        W.record_interpretation,
+        p.RecordInterpretation(actor=OFFICER, title="政策解读（图解）"),
+    )
+    v = await handle.query(W.view)
+    assert v.readings["interpretation"].stop_reason == "已发布解读" and v.light.value == "green"
+    await rejected(
+        case_env,
+        handle,
+        W.record_interpretation,
+        p.RecordInterpretation(actor=OFFICER, title="再次解读"),
+        "已发布或无需解读",
+    )
     await handle.terminate("test done")
