@@ -185,6 +185,13 @@ def annual_full(
 LongText = Annotated[str, StringConstraints(max_length=5000)]
 
 
+def _the_agencys_leadership(actor: Actor) -> None:
+    """The report is the agency's own: written and signed by its supervisors, not by the
+    system's administrators."""
+    if actor.role is not Role.SUPERVISOR:
+        raise HTTPException(403, "年度报告由本机关负责人撰写和签发；管理员不能代为签发。")
+
+
 class ReportText(BaseModel):
     overview: LongText = Field(default="", description="一、总体情况")
     problems: LongText = Field(default="", description="五、存在的主要问题及改进情况")
@@ -206,6 +213,7 @@ def annual_text(
     actor: Actor = Depends(deps.supervisor),
     engine: Engine = Depends(deps.engine),
 ) -> FullReport:
+    _the_agencys_leadership(actor)
     _full(engine, actor.agency, year)  # the year and the agency exist
     try:
         save_text(engine, actor.agency, year, actor.id, **body.model_dump())
@@ -227,6 +235,7 @@ async def annual_sign_off(
     actor: Actor = Depends(deps.supervisor),
     engine: Engine = Depends(deps.engine),
 ) -> FullReport:
+    _the_agencys_leadership(actor)
     report = _full(engine, actor.agency, year)
     if not report.requests.year_complete:
         raise HTTPException(409, f"{year}年度尚未结束，年度报告在次年签发（条例第四十九条）。")

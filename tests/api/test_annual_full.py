@@ -151,6 +151,8 @@ def test_the_whole_report_signed_and_published(api: Api) -> None:  # noqa: F811
     assert "行政规范性文件,2,1,2" in lines and "行政复议,1,0,0,0,1" in lines
 
     assert api.client.post("/v1/reports/annual/2025/sign-off", headers=li).status_code == 403
+    root = api.client.post("/v1/reports/annual/2025/sign-off", headers=api.tokens["root"])
+    assert root.status_code == 403 and "管理员" in root.text
     res = api.client.post("/v1/reports/annual/2025/sign-off", headers=wang)
     assert res.status_code == 200, res.text and res.json()["signed_by"] == "wang"
     again = api.client.put(
