@@ -8,6 +8,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,9 @@ TEST_KEY = "test1:" + base64.urlsafe_b64encode(
     hashlib.sha256(b"gongkai test key, not a secret").digest()
 ).decode().rstrip("=")
 TEST_SETTINGS = Settings(codec_keys=TEST_KEY)
+# How long a test server may take to start: the SDK's default (5 s) is too short on a loaded
+# 2-core machine running the suite, where a time-skipping server once took longer.
+SERVER_STARTUP = timedelta(seconds=60)
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +92,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(),
         data_converter=data_converter(TEST_SETTINGS),
+        test_server_startup_timeout=SERVER_STARTUP,
     )
     await ensure_search_attributes(env.client)
     yield env
@@ -102,6 +107,7 @@ async def start_dev_server() -> WorkflowEnvironment:
         data_converter=data_converter(TEST_SETTINGS),
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
+        dev_server_startup_timeout=SERVER_STARTUP,
     )
 
 
@@ -135,6 +141,7 @@ async def case_env(tmp_path: Path) -> AsyncIterator[Any]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(),
         data_converter=data_converter(TEST_SETTINGS),
+        test_server_startup_timeout=SERVER_STARTUP,
     )
     await ensure_search_attributes(env.client)
     tq = f"tq-{uuid.uuid4()}"

@@ -24,7 +24,7 @@ from rules.calendar import SHANGHAI
 from store.calendar import import_notice, load_calendar
 from store.db import make_engine, migrate
 from store.models import CaseEventRow
-from tests.conftest import TEST_SETTINGS
+from tests.conftest import SERVER_STARTUP, TEST_SETTINGS
 from tests.fixtures.scenario import YEAR, at, example_notice
 from tests.workflows.helpers import CaseEnv, view, worker
 from workers.setup import ensure_search_attributes
@@ -52,6 +52,7 @@ async def metered(tmp_path: Path) -> AsyncIterator[tuple[CaseEnv, str]]:
         test_server_existing_path=temporal_test_server(),
         data_converter=data_converter(TEST_SETTINGS),
         runtime=runtime,
+        test_server_startup_timeout=SERVER_STARTUP,
     )
     await ensure_search_attributes(env.client)
     tq = f"tq-{uuid.uuid4()}"
