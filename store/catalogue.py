@@ -11,13 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from store.models import CatalogueEntry
+from store.search import like_pattern
 
 LIMIT = 200
-
-
-def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass
@@ -66,7 +62,7 @@ def current(
             query = query.where(CatalogueEntry.category == category)
         q = " ".join(q.split())[:100]
         if q:
-            pattern = _like(q)
+            pattern = like_pattern(q)
             query = query.where(
                 col(CatalogueEntry.title).like(pattern, escape="\\")
                 | col(CatalogueEntry.content).like(pattern, escape="\\")

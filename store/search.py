@@ -36,7 +36,8 @@ def clean_query(q: str) -> str:
     return q
 
 
-def _like(q: str) -> str:
+def like_pattern(q: str) -> str:
+    """``q`` as a LIKE pattern for a substring, its own % _ and \\ taken literally."""
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -88,7 +89,7 @@ def _text_matches(s: Session, dialect: str, agency: str, q: str, limit: int) -> 
     else:
         op = "ILIKE" if dialect == "postgresql" else "LIKE"
         match = f"t.agency = :agency AND t.text {op} :pattern ESCAPE '\\'"
-        params = {"pattern": _like(q)}
+        params = {"pattern": like_pattern(q)}
     sql = text(
         f'SELECT t.case_no FROM case_text t JOIN "case" c ON c.case_no = t.case_no WHERE {match} '
         "ORDER BY c.updated_at DESC LIMIT :limit"

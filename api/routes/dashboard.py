@@ -473,8 +473,7 @@ async def new_case_submit(
     request: Request, kind: str, actor: Actor = Depends(page_actor)
 ) -> Response:
     form = {k: str(v)[:10_000] for k, v in (await request.form()).items() if isinstance(v, str)}
-    if not _form_allowed(request, form.get("csrf", "")):
-        raise HTTPException(403, "表单已过期或来源不明（CSRF），请刷新页面后重试。")
+    _check_form(request, form.get("csrf"))
     spec = KINDS.get(kind)
     if spec is None:
         raise HTTPException(404, f"没有“{kind[:32]}”这类案件。")
@@ -487,12 +486,7 @@ async def new_case_submit(
     try:
         typed = spec.create.model_validate(body)
     except ValidationError as exc:
-        problems = "；".join(
-            f"{LABELS.get(str(e['loc'][-1]), str(e['loc'][-1])) if e['loc'] else '表单'}："
-            f"{_constraint(dict(e))}"
-            for e in exc.errors()
-        )
-        return _new_case_page(request, actor, kind, form, problems, 422)
+        return _new_case_page(request, actor, kind, form, _said(exc), 422)
     key = form.get("key", "")[:100] or None
     opening = deps.Opening(
         actor,
@@ -514,6 +508,20 @@ async def new_case_submit(
 @router.get("/cases/{case_no}", response_class=HTMLResponse)
 async def case_page(request: Request, case_no: str, actor: Actor = Depends(page_actor)) -> Response:
     return await _case_page(request, case_no, actor)
+
+
+def _check_form(request: Request, supplied: object) -> None:
+    if not _form_allowed(request, str(supplied or "")):
+        raise HTTPException(403, "表单已过期或来源不明（CSRF），请刷新页面后重试。")
+
+
+def _said(exc: ValidationError) -> str:
+    """A form's problems, each under its field's Chinese label."""
+    return "；".join(
+        f"{LABELS.get(str(e['loc'][-1]), str(e['loc'][-1])) if e['loc'] else '表单'}："
+        f"{_constraint(dict(e))}"
+        for e in exc.errors()
+    )
 
 
 def _form_allowed(request: Request, supplied: str) -> bool:
@@ -575,8 +583,7 @@ async def act_in_browser(
     a refusal (409) or what the law still requires (422) is shown beside the form, with what
     was typed kept and nothing written."""
     form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
-    if not _form_allowed(request, form.get("csrf", "")):
-        raise HTTPException(403, "表单已过期或来源不明（CSRF），请刷新页面后重试。")
+    _check_form(request, form.get("csrf"))
     engine: Engine = request.app.state.engine
     settings: Settings = request.app.state.settings
     client: Client | None = request.app.state.temporal
@@ -599,12 +606,7 @@ async def act_in_browser(
     try:
         typed = request_model(spec.kind, step.name).model_validate(body)
     except ValidationError as exc:
-        problems = "；".join(
-            f"{LABELS.get(str(e['loc'][-1]), str(e['loc'][-1])) if e['loc'] else '表单'}："
-            f"{_constraint(dict(e))}"
-            for e in exc.errors()
-        )
-        return await refused(422, problems)
+        return await refused(422, _said(exc))
     if client is None:
         raise HTTPException(
             503, "工作流引擎暂时无法连接，请稍后重试。", headers={"Retry-After": "2"}
@@ -896,8 +898,7 @@ async def upload_attachments(
     """An officer adds files to the case (the portal's store: checked by content, size-limited,
     encrypted at rest), and may release them to the applicant at once."""
     form = await request.form()
-    if not _form_allowed(request, str(form.get("csrf", ""))):
-        raise HTTPException(403, "表单已过期或来源不明（CSRF），请刷新页面后重试。")
+    _check_form(request, form.get("csrf"))
     engine: Engine = request.app.state.engine
     settings: Settings = request.app.state.settings
     row = await run_in_threadpool(visible, engine, case_no, actor)
@@ -946,8 +947,7 @@ async def release_attachment(
 ) -> Response:
     """Make one of the agency's files available to the applicant on the portal, or withdraw it."""
     form = await request.form()
-    if not _form_allowed(request, str(form.get("csrf", ""))):
-        raise HTTPException(403, "表单已过期或来源不明（CSRF），请刷新页面后重试。")
+    _check_form(request, form.get("csrf"))
     engine: Engine = request.app.state.engine
     row = await run_in_threadpool(visible, engine, case_no, actor)
     if actor.role not in (Role.OFFICER, Role.SUPERVISOR):
