@@ -14,18 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy.engine import Engine
+from sqlalchemy import case, func, insert, update
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from activities import sms
+from activities.deadlines import plan_case_clocks
 from activities.failures import final_on_bad_input
 from gongkai import metrics
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import local_date
+from rules.clock import case_due
 from schemas.activities import (
     AlertAdmins,
     ArchiveCase,
@@ -36,9 +39,11 @@ from schemas.activities import (
     Notify,
     ProjectCase,
     Reconcile,
+    RefreshCase,
     RenderDocument,
 )
-from schemas.disclosure import DocumentRef
+from schemas.deadlines import ClockPlan
+from schemas.disclosure import CaseEvent, DocumentRef
 from store.db import session_scope
 from store.models import ArchiveRow, CaseEventRow, CaseRow, DocumentRow, OutboxRow
 from store.search import index_text
@@ -80,6 +85,60 @@ def render(name: str, context: dict[str, Any]) -> str:
     return _env.get_template(f"{name}.html").render(doc_title=DOCUMENT_TITLES[name], **context)
 
 
+_CASE = CaseRow.__table__  # type: ignore[attr-defined]
+_EVENT = CaseEventRow.__table__  # type: ignore[attr-defined]
+_DOCUMENT = DocumentRow.__table__  # type: ignore[attr-defined]
+
+
+def _insert_event(conn: Connection, case_no: str, e: CaseEvent) -> bool:
+    """Insert one event of the case unless it is there (by case + seq); whether it was new."""
+    found = conn.execute(
+        select(_EVENT.c.id).where(_EVENT.c.case_no == case_no, _EVENT.c.seq == e.seq)
+    ).first()
+    if found is not None:
+        return False
+    conn.execute(
+        insert(_EVENT).values(
+            case_no=case_no,
+            seq=e.seq,
+            at=e.at,
+            occurred_at=e.occurred_at,
+            kind=e.kind,
+            actor_id=e.actor_id,
+            actor_name=e.actor_name,
+            status=e.status,
+            summary=e.summary[:2000],  # the column's limit (PostgreSQL refuses more)
+            data=json.dumps(e.data, ensure_ascii=False, default=str),
+        )
+    )
+    return True
+
+
+def _store_document(conn: Connection, req: RenderDocument) -> DocumentRef:
+    """Render and store a case's document once (by case + name + seq)."""
+    title = DOCUMENT_TITLES[req.name]
+    existing = conn.execute(
+        select(_DOCUMENT.c.id).where(
+            _DOCUMENT.c.case_no == req.case_no,
+            _DOCUMENT.c.name == req.name,
+            _DOCUMENT.c.seq == req.seq,
+        )
+    ).first()
+    if existing is None:
+        html = render(req.name, {"case_no": req.case_no, **req.context})
+        conn.execute(
+            insert(_DOCUMENT).values(
+                case_no=req.case_no,
+                name=req.name,
+                seq=req.seq,
+                title=title,
+                html=html,
+                created_at=req.at,
+            )
+        )
+    return DocumentRef(name=req.name, title=title, seq=req.seq)
+
+
 class CaseActivities:
     def __init__(self, engine: Engine, settings: Settings, client: Client | None = None) -> None:
         self.engine = engine
@@ -89,74 +148,67 @@ class CaseActivities:
     @activity.defn
     @final_on_bad_input
     def project_case(self, req: ProjectCase) -> None:
-        """Upsert the case row and append its new events (idempotent by case + seq)."""
-        with session_scope(self.engine) as s:
-            row = s.get(CaseRow, req.row.case_no)
-            data = req.row.model_dump()
-            if row is None:
-                row = CaseRow(**data, created_at=req.at, updated_at=req.at)
-            else:
-                for k, v in data.items():
-                    setattr(row, k, v)
-                row.updated_at = req.at
-            known = set(
-                s.exec(select(CaseEventRow.seq).where(CaseEventRow.case_no == req.row.case_no))
-            )
-            for e in req.events:
-                if e.seq in known:
-                    continue
-                s.add(
-                    CaseEventRow(
-                        case_no=req.row.case_no,
-                        seq=e.seq,
-                        at=e.at,
-                        occurred_at=e.occurred_at,
-                        kind=e.kind,
-                        actor_id=e.actor_id,
-                        actor_name=e.actor_name,
-                        status=e.status,
-                        summary=e.summary[:2000],  # the column's limit (PostgreSQL refuses more)
-                        data=json.dumps(e.data, ensure_ascii=False, default=str),
-                    )
-                )
-                row.last_seq = max(row.last_seq, e.seq)
-                if e.kind in CONCLUDING_EVENTS and row.concluded_on is None:
-                    row.concluded_on = local_date(e.at)  # the annual report's year (Art. 50)
-            if req.explanation is not None:
-                row.due_explanation = req.explanation.model_dump_json()
-            s.add(row)
-            received = next((e.summary for e in req.events if e.seq == 1), None)
-            index_text(s, row.case_no, row.agency, row.summary, received)
-        # After the commit: a failed attempt counts nothing, and its retry finds them known.
-        metrics.escalations_projected_here(
-            req.row.kind, [e for e in req.events if e.seq not in known], req.at
+        """Upsert the case row, append its new events and store its new documents (idempotent
+        by case + seq, and case + document + seq)."""
+        self._project(req)
+
+    @activity.defn
+    @final_on_bad_input
+    def refresh_case(self, req: RefreshCase) -> ClockPlan:
+        """Plan the case's running clocks on the calendar, then project it with the due date
+        that plan gives: one local activity per step of a case instead of two."""
+        plan = plan_case_clocks(self.engine, req.plan)
+        due = case_due(req.due_clocks, req.plan.clocks, {**req.kept, **plan.readings})
+        row = req.project.row.model_copy(
+            update={
+                "due_at": due.due_at,
+                "internal_due_at": due.internal_due_at,
+                "provisional": due.provisional,
+            }
         )
+        self._project(req.project.model_copy(update={"row": row, "explanation": due.explanation}))
+        return plan
+
+    def _project(self, req: ProjectCase) -> None:
+        """One transaction of plain statements (no ORM unit of work: this runs on every step
+        of every case): the row updated, new events inserted (a retried attempt finds them
+        there), the search text kept, new documents stored."""
+        no = req.row.case_no
+        with self.engine.begin() as conn:
+            inserted = [e for e in req.events if _insert_event(conn, no, e)]
+            concluded = next(
+                (local_date(e.at) for e in inserted if e.kind in CONCLUDING_EVENTS), None
+            )
+            values: dict[str, Any] = {**req.row.model_dump(), "updated_at": req.at}
+            if inserted:
+                top = max(e.seq for e in inserted)
+                values["last_seq"] = case((_CASE.c.last_seq < top, top), else_=_CASE.c.last_seq)
+            if concluded is not None:  # the annual report's year (Art. 50)
+                values["concluded_on"] = func.coalesce(_CASE.c.concluded_on, concluded)
+            if req.explanation is not None:
+                values["due_explanation"] = req.explanation.model_dump_json()
+            done = conn.execute(update(_CASE).where(_CASE.c.case_no == no).values(values))
+            if done.rowcount == 0:  # not opened through the API (a case made by another)
+                row = CaseRow(**req.row.model_dump(), created_at=req.at, updated_at=req.at)
+                row.last_seq = max((e.seq for e in inserted), default=0)
+                row.concluded_on = concluded
+                if req.explanation is not None:
+                    row.due_explanation = req.explanation.model_dump_json()
+                conn.execute(insert(_CASE).values(row.model_dump()))
+            received = next((e.summary for e in req.events if e.seq == 1), None)
+            index_text(conn, no, req.row.agency, req.row.summary, received)
+            for doc in req.documents:
+                _store_document(conn, doc)
+        # After the commit: a failed attempt counts nothing, and its retry finds them known.
+        metrics.escalations_projected_here(req.row.kind, inserted, req.at)
 
     @activity.defn
     @final_on_bad_input
     def render_document(self, req: RenderDocument) -> DocumentRef:
-        title = DOCUMENT_TITLES[req.name]
-        with session_scope(self.engine) as s:
-            existing = s.exec(
-                select(DocumentRow).where(
-                    DocumentRow.case_no == req.case_no,
-                    DocumentRow.name == req.name,
-                    DocumentRow.seq == req.seq,
-                )
-            ).first()
-            if existing is None:
-                html = render(req.name, {"case_no": req.case_no, **req.context})
-                s.add(
-                    DocumentRow(
-                        case_no=req.case_no,
-                        name=req.name,
-                        seq=req.seq,
-                        title=title,
-                        html=html,
-                        created_at=req.at,
-                    )
-                )
-        return DocumentRef(name=req.name, title=title, seq=req.seq)
+        """A document as its own activity (histories from before documents were stored with
+        the case's projection)."""
+        with self.engine.begin() as conn:
+            return _store_document(conn, req)
 
     @activity.defn
     @final_on_bad_input

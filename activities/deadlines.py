@@ -46,39 +46,45 @@ class DeadlineActivities:
     @final_on_bad_input
     def plan_clocks(self, req: ClockPlanRequest) -> ClockPlan:
         """Due dates and escalation instants for every clock of a case, on one calendar."""
-        calendar = load_calendar(self.engine, req.region)
-        readings = {name: evaluate(c, calendar, req.now) for name, c in req.clocks.items()}
-        milestones = {
-            name: [
-                Milestone(
-                    rung=r.name,
-                    at=milestone_at(
-                        req.clocks[name],
-                        calendar,
-                        req.now,
-                        at_consumed=r.at_consumed,
-                        at_fraction=r.at_fraction,
-                        after_due=r.after_due,
-                    ),
-                )
-                for r in rungs
-            ]
-            for name, rungs in req.rungs.items()
-            if name in req.clocks
-        }
-        inactivity_at = None
-        if req.last_action_at is not None and req.inactivity_working_days:
-            # N working days without an action have passed at the start of the next one.
-            day = calendar.nth_working_day(
-                local_date(req.last_action_at), req.inactivity_working_days + 1
-            ).end
-            inactivity_at = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
-        return ClockPlan(
-            readings=readings,
-            milestones=milestones,
-            inactivity_at=inactivity_at,
-            calendar_revision=calendar.revision,
-        )
+        return plan_case_clocks(self.engine, req)
+
+
+def plan_case_clocks(engine: Engine, req: ClockPlanRequest) -> ClockPlan:
+    """Due dates and escalation instants for every clock of a case, on the region's calendar
+    (also the first half of CaseActivities.refresh_case)."""
+    calendar = load_calendar(engine, req.region)
+    readings = {name: evaluate(c, calendar, req.now) for name, c in req.clocks.items()}
+    milestones = {
+        name: [
+            Milestone(
+                rung=r.name,
+                at=milestone_at(
+                    req.clocks[name],
+                    calendar,
+                    req.now,
+                    at_consumed=r.at_consumed,
+                    at_fraction=r.at_fraction,
+                    after_due=r.after_due,
+                ),
+            )
+            for r in rungs
+        ]
+        for name, rungs in req.rungs.items()
+        if name in req.clocks
+    }
+    inactivity_at = None
+    if req.last_action_at is not None and req.inactivity_working_days:
+        # N working days without an action have passed at the start of the next one.
+        day = calendar.nth_working_day(
+            local_date(req.last_action_at), req.inactivity_working_days + 1
+        ).end
+        inactivity_at = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
+    return ClockPlan(
+        readings=readings,
+        milestones=milestones,
+        inactivity_at=inactivity_at,
+        calendar_revision=calendar.revision,
+    )
 
 
 @activity.defn

@@ -12,6 +12,7 @@ can be recomputed when a pause ends or the calendar changes (LAW.md §0, "consum
 from __future__ import annotations
 
 import calendar as _stdcal
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -225,6 +226,35 @@ class Reading(BaseModel):
     def expired_by(self, now: datetime) -> bool:
         lapses = self.lapses_at
         return lapses is not None and now > lapses
+
+
+class CaseDue(BaseModel):
+    """What a case's row shows of its clocks (the read model, the board)."""
+
+    due_at: datetime | None = None
+    internal_due_at: datetime | None = None
+    provisional: bool = False
+    explanation: Explanation | None = None
+
+
+def case_due(
+    due_clocks: Sequence[str], live: Collection[str], readings: dict[str, Reading]
+) -> CaseDue:
+    """The case's due instant from its first running due clock (while paused, its frozen one),
+    the instant internal alerts count from (none while paused before the period was used up),
+    whether any due clock rests on a provisional year, and why the first due clock's date is
+    what it is. ``due_clocks`` in order of preference; ``live`` the clocks still running."""
+    reading = next((readings[n] for n in due_clocks if n in live and n in readings), None)
+    return CaseDue(
+        due_at=reading.shown_due_at if reading is not None else None,
+        internal_due_at=(
+            reading.internal_due_at
+            if reading is not None and reading.lapses_at is not None
+            else None
+        ),
+        provisional=any(readings[n].provisional for n in due_clocks if n in readings),
+        explanation=next((readings[n].explanation for n in due_clocks if n in readings), None),
+    )
 
 
 # -- operations ----------------------------------------------------------------------------

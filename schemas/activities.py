@@ -7,17 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from rules.clock import Explanation
+from rules.clock import Explanation, Reading
 from schemas.cases import CaseSummary
+from schemas.deadlines import ClockPlanRequest
 from schemas.disclosure import CaseEvent
-
-
-class ProjectCase(BaseModel):
-    row: CaseSummary
-    events: list[CaseEvent] = Field(default_factory=list)
-    at: datetime
-    # Why the case's due date is what it is (its first due clock), for the public tracking page.
-    explanation: Explanation | None = None
 
 
 class RenderDocument(BaseModel):
@@ -26,6 +19,27 @@ class RenderDocument(BaseModel):
     seq: int
     context: dict[str, Any]
     at: datetime
+
+
+class ProjectCase(BaseModel):
+    row: CaseSummary
+    events: list[CaseEvent] = Field(default_factory=list)
+    at: datetime
+    # Why the case's due date is what it is (its first due clock), for the public tracking page.
+    explanation: Explanation | None = None
+    # Documents issued since the last projection, rendered and stored in the same transaction.
+    documents: list[RenderDocument] = Field(default_factory=list)
+
+
+class RefreshCase(BaseModel):
+    """Plan every running clock on the calendar and project the case with what the plan gives
+    (due date, internal due date, provisional, explanation), in one step."""
+
+    plan: ClockPlanRequest
+    project: ProjectCase
+    due_clocks: list[str] = Field(description="the kind's due clocks, in order of preference")
+    # The readings of due clocks no longer running (their last state, for the explanation).
+    kept: dict[str, Reading] = Field(default_factory=dict)
 
 
 class Notify(BaseModel):

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -25,19 +26,22 @@ _cache: dict[tuple[str, str], tuple[tuple[int, int], WorkCalendar]] = {}
 
 
 def _fingerprint(session: Session, region: str) -> tuple[int, int]:
-    days = session.exec(
-        select(func.count(), func.coalesce(func.max(CalendarDay.id), 0)).where(
-            col(CalendarDay.region).in_(_regions(region))
-        )
-    ).one()
-    years = session.exec(
-        select(func.count(), func.coalesce(func.max(CalendarYear.id), 0)).where(
-            col(CalendarYear.region).in_(_regions(region))
+    """Changes to the stored calendar (rows added, removed or rewritten get new ids), in one
+    round trip: this runs on every plan of every case."""
+    regions = _regions(region)
+    days, years = CalendarDay.__table__, CalendarYear.__table__  # type: ignore[attr-defined]
+    in_days, in_years = days.c.region.in_(regions), years.c.region.in_(regions)
+    row = session.execute(
+        sa_select(
+            sa_select(func.count()).select_from(days).where(in_days).scalar_subquery(),
+            sa_select(func.coalesce(func.max(days.c.id), 0)).where(in_days).scalar_subquery(),
+            sa_select(func.count()).select_from(years).where(in_years).scalar_subquery(),
+            sa_select(func.coalesce(func.max(years.c.id), 0)).where(in_years).scalar_subquery(),
         )
     ).one()
     return (
-        int(days[0] or 0) * 1_000_003 + int(days[1] or 0),
-        int(years[0] or 0) * 1_000_003 + int(years[1] or 0),
+        int(row[0] or 0) * 1_000_003 + int(row[1] or 0),
+        int(row[2] or 0) * 1_000_003 + int(row[3] or 0),
     )
 
 

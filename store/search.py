@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert, text, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from store.models import CaseRow, CaseText
@@ -42,20 +43,28 @@ def like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-def index_text(s: Session, case_no: str, agency: str, summary: str, received: str | None) -> None:
+def index_text(
+    s: Session | Connection, case_no: str, agency: str, summary: str, received: str | None
+) -> None:
     """Keep a case's searchable text: its number, its summary and, once known, the text it was
     received with (kept on later projections, which carry only new events). The number is in
-    the text so that one trigram index finds parts of numbers too."""
-    row = s.get(CaseText, case_no)
-    if row is None:
-        row = CaseText(case_no=case_no, agency=agency, text="")
-    parts = row.text.split("\n", 2)
+    the text so that one trigram index finds parts of numbers too. Plain statements: this runs
+    in every projection of every case."""
+    table = CaseText.__table__  # type: ignore[attr-defined]
+    row = s.execute(
+        sa_select(table.c.text, table.c.agency).where(table.c.case_no == case_no)
+    ).first()
+    old_text, old_agency = (row[0], row[1]) if row is not None else ("", None)
+    parts = old_text.split("\n", 2)
     kept = parts[2] if len(parts) == 3 else ""
     first = received if received is not None else kept
     wanted = "\n".join((case_no, summary, first if first != summary else ""))[:TEXT_LIMIT]
-    if row.text != wanted or row.agency != agency:
-        row.text, row.agency = wanted, agency
-        s.add(row)
+    if row is None:
+        s.execute(insert(table).values(case_no=case_no, agency=agency, text=wanted))
+    elif old_text != wanted or old_agency != agency:
+        s.execute(
+            update(table).where(table.c.case_no == case_no).values(text=wanted, agency=agency)
+        )
 
 
 def search_cases(engine: Engine, agency: str, q: str, limit: int = LIMIT) -> list[CaseRow]:

@@ -49,6 +49,7 @@ def activities(
         deadlines.next_year_status,
         select_rule_pack,
         cases.project_case,
+        cases.refresh_case,
         cases.render_document,
         cases.notify,
         cases.archive_case,

@@ -22,7 +22,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cases import CaseActivities
+    from activities.cases import DOCUMENT_TITLES, CaseActivities
     from activities.deadlines import DeadlineActivities, select_rule_pack
     from rules import clock as clk
     from rules.calendar import local_date
@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
-    from schemas.activities import Notify, ProjectCase, RenderDocument
+    from schemas.activities import Notify, ProjectCase, RefreshCase, RenderDocument
     from schemas.cases import CaseSummary
     from schemas.deadlines import (
         CalendarChange,
@@ -61,6 +61,12 @@ HISTORY_BYTES = 10 * 1024 * 1024
 CARRIED_EVENTS = 100  # the timeline's tail travels along; the read model keeps all of it
 LIGHT_ORDER = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
 LAPSE = "lapse"
+# Patches (workflow.patched) of the leaner steps of issue 17; histories from before them replay
+# as they ran (tests/histories/).
+ONE_STEP = "refresh-in-one-step"  # plan + project in one local activity
+DOCS_PROJECTED = "documents-projected"  # documents stored with the projection, no activity
+INDEX_CHANGED = "index-when-changed"  # search attributes upserted only when they change
+TIMER_KEPT = "timer-kept"  # the statutory timer survives an action that does not move it
 
 
 class IllegalAction(ApplicationError):
@@ -137,6 +143,11 @@ class CaseWorkflow:
         self.calendar_dirty = False
         self.calendar_change: CalendarChange | None = None
         self.done = False
+        # Documents issued since the last projection (stored with the next one).
+        self.pending_documents: list[RenderDocument] = []
+        self.indexed_as: tuple[Any, ...] | None = None  # the search attributes last upserted
+        self.timer: asyncio.Task[None] | None = None  # the statutory timer and its instant
+        self.timer_at: datetime | None = None
 
     # -- what each kind decides ------------------------------------------------------------
 
@@ -184,6 +195,7 @@ class CaseWorkflow:
         """Sleep until the next statutory moment (or an action / calendar change), handle it,
         repeat until the case is done; continue as new when the history grows large."""
         while not self.done:
+            await self._flush_documents()
             if self._history_large(inp) and workflow.patched("continue-as-new"):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(inp.model_copy(update={"carried": self._carry()}))
@@ -191,19 +203,45 @@ class CaseWorkflow:
             now = workflow.now()
             if wake is None or wake > now:
                 self.woken = False
-                try:
-                    await workflow.wait_condition(
-                        lambda: self.woken or self.done,
-                        timeout=(wake - now) if wake else None,
-                        timeout_summary=f"next statutory moment {wake.isoformat()}"
-                        if wake
-                        else None,
-                    )
-                except TimeoutError:
-                    pass
+                if workflow.patched(TIMER_KEPT):
+                    await self._sleep_until(wake, now)
+                else:
+                    try:
+                        await workflow.wait_condition(
+                            lambda: self.woken or self.done,
+                            timeout=(wake - now) if wake else None,
+                            timeout_summary=f"next statutory moment {wake.isoformat()}"
+                            if wake
+                            else None,
+                        )
+                    except TimeoutError:
+                        pass
             async with self.lock:
                 await self._on_time()
+                await self._flush_documents()
+        if self.timer is not None:
+            self.timer.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
+
+    async def _sleep_until(self, wake: datetime | None, now: datetime) -> None:
+        """Wait for the next statutory moment, an action or the end. The timer is set once per
+        instant: an action that does not move the next moment (a note, most steps) leaves it
+        running instead of cancelling and setting it again (two history events and two server
+        transactions fewer per action)."""
+        if wake != self.timer_at or self.timer is None:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer, self.timer_at = None, wake
+            if wake is not None:
+                self.timer = asyncio.create_task(
+                    workflow.sleep(wake - now, summary=f"next statutory moment {wake.isoformat()}")
+                )
+        timer = self.timer
+        await workflow.wait_condition(
+            lambda: self.woken or self.done or (timer is not None and timer.done())
+        )
+        if timer is not None and timer.done():
+            self.timer, self.timer_at = None, None
 
     @staticmethod
     def _history_large(inp: Any) -> bool:
@@ -545,19 +583,37 @@ class CaseWorkflow:
         }
 
     async def _document(self, name: str, seq: int, context: dict[str, Any]) -> None:
+        """Issue a document of the case: rendered and stored with the case's next projection,
+        before the step that issued it answers (no activity of its own, no second workflow
+        task)."""
+        doc = RenderDocument(
+            case_no=self.case_no,
+            name=name,
+            seq=seq,
+            at=workflow.now(),
+            context=self._document_context(context),
+        )
+        if workflow.patched(DOCS_PROJECTED):
+            self.pending_documents.append(doc)
+            self.documents.append(s.DocumentRef(name=name, title=DOCUMENT_TITLES[name], seq=seq))
+            return
         ref = await workflow.execute_activity_method(
             CaseActivities.render_document,
-            RenderDocument(
-                case_no=self.case_no,
-                name=name,
-                seq=seq,
-                at=workflow.now(),
-                context=self._document_context(context),
-            ),
+            doc,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )
         self.documents.append(ref)
+
+    async def _flush_documents(self) -> None:
+        """Store the documents issued since the last projection (a projection of its own when
+        no refresh followed them)."""
+        if self.pending_documents:
+            try:
+                await self._project()
+            except ActivityError as exc:
+                self.pending_documents = []
+                self._fault("project", exc)
 
     async def _notify(
         self, key: str, role: str, recipient: str, subject: str, body: str, phone: str = ""
@@ -586,6 +642,13 @@ class CaseWorkflow:
         """Recompute every due date on the calendar, then index and project the case. A step
         that fails for good (its activity said the input can never work) is recorded and the
         case goes on with what it had: nothing typed into a case may end it."""
+        if workflow.patched(ONE_STEP):
+            try:
+                await self._plan_and_project()
+            except ActivityError as exc:
+                self.pending_documents = []
+                self._fault("refresh", exc)
+            return
         for step in (self._plan, self._project):
             try:
                 await step()
@@ -602,29 +665,99 @@ class CaseWorkflow:
             step=step,
         )
 
-    async def _plan(self) -> None:
-        """Recompute every due date, milestone and the inactivity reminder on the calendar."""
+    def _plan_request(self) -> ClockPlanRequest:
         escalation = self._escalation()
         inactivity = escalation.inactivity if escalation else None
         live = {n: c for n, c in self.clocks.items() if c.stopped_at is None}
-        plan: ClockPlan = await self._local(
-            DeadlineActivities.plan_clocks,
-            ClockPlanRequest(
-                clocks=live,
-                rungs={n: self.rungs.get(n, []) for n in live},
-                now=workflow.now(),
-                region=self.agency.region,
-                last_action_at=self.last_action_at if self._is_open() else None,
-                inactivity_working_days=inactivity.working_days if inactivity else None,
-            ),
+        return ClockPlanRequest(
+            clocks=live,
+            rungs={n: self.rungs.get(n, []) for n in live},
+            now=workflow.now(),
+            region=self.agency.region,
+            last_action_at=self.last_action_at if self._is_open() else None,
+            inactivity_working_days=inactivity.working_days if inactivity else None,
         )
+
+    def _apply_plan(self, plan: ClockPlan) -> None:
         self.readings.update(plan.readings)
         self.milestones = plan.milestones
         self.inactivity_at = plan.inactivity_at
 
-    async def _project(self) -> None:
-        """Index the case (search attributes) and write its row and new events to the read model."""
+    async def _plan(self) -> None:
+        """Recompute every due date, milestone and the inactivity reminder on the calendar."""
+        plan: ClockPlan = await self._local(DeadlineActivities.plan_clocks, self._plan_request())
+        self._apply_plan(plan)
+
+    async def _plan_and_project(self) -> None:
+        """Plan and project in one local activity: the activity computes the row's due date
+        from the plan it made (rules.clock.case_due, as :meth:`due_at` does here)."""
+        request = self._plan_request()
+        kept = {
+            n: self.readings[n]
+            for n in self.DUE_CLOCKS
+            if n in self.readings and n not in request.clocks
+        }
+        projection, new = self._projection()
+        plan: ClockPlan = await self._local(
+            CaseActivities.refresh_case,
+            RefreshCase(
+                plan=request, project=projection, due_clocks=list(self.DUE_CLOCKS), kept=kept
+            ),
+        )
+        self._apply_plan(plan)
+        self._projected(new)
+        self._index()
+
+    def _projection(self) -> tuple[ProjectCase, list[s.CaseEvent]]:
+        """The case's row, its events not yet projected and its pending documents."""
         due = self.due_at()
+        new = [e for e in self.events if e.seq > self.projected]
+        return ProjectCase(
+            row=CaseSummary(
+                case_no=self.case_no,
+                kind=self.KIND,
+                agency=self.agency.code,
+                officer=self.officer.id,
+                status=self.status.value,
+                light=self.light().value,
+                t0=self.t0,
+                due_at=due,
+                internal_due_at=self.internal_due_at(),
+                provisional=self._provisional(),
+                outcome=str(self.outcome.value) if self.outcome is not None else None,
+                summary=self.summary[:200],
+                unit=self.unit[:100],
+                awaiting=self._awaiting(),
+                applicant_type=self._applicant_type(),
+            ),
+            events=new,
+            at=workflow.now(),
+            explanation=next(
+                (self.readings[n].explanation for n in self.DUE_CLOCKS if n in self.readings),
+                None,
+            ),
+            documents=self.pending_documents,
+        ), new
+
+    def _projected(self, new: list[s.CaseEvent]) -> None:
+        self.projected = max([self.projected, *(e.seq for e in new)])
+        self.pending_documents = []
+
+    def _index(self) -> None:
+        """Index the case (search attributes); unchanged ones are not sent again."""
+        due = self.due_at()
+        horizon = self._horizon_attribute()
+        values = (
+            self.status.value,
+            self.light().value,
+            self.officer.id,
+            due,
+            horizon[0].value if horizon else None,
+        )
+        if workflow.patched(INDEX_CHANGED):
+            if values == self.indexed_as:
+                return
+            self.indexed_as = values
         workflow.upsert_search_attributes(
             [
                 GK_KIND.value_set(self.KIND),
@@ -634,39 +767,23 @@ class CaseWorkflow:
                 GK_LIGHT.value_set(self.light().value),
                 # A closed case keeps its last due date: the board filters on status.
                 *([GK_DUE_AT.value_set(due)] if due else []),
-                *self._horizon_attribute(),
+                *horizon,
             ]
         )
-        new = [e for e in self.events if e.seq > self.projected]
-        await self._local(
-            CaseActivities.project_case,
-            ProjectCase(
-                row=CaseSummary(
-                    case_no=self.case_no,
-                    kind=self.KIND,
-                    agency=self.agency.code,
-                    officer=self.officer.id,
-                    status=self.status.value,
-                    light=self.light().value,
-                    t0=self.t0,
-                    due_at=due,
-                    internal_due_at=self.internal_due_at(),
-                    provisional=self._provisional(),
-                    outcome=str(self.outcome.value) if self.outcome is not None else None,
-                    summary=self.summary[:200],
-                    unit=self.unit[:100],
-                    awaiting=self._awaiting(),
-                    applicant_type=self._applicant_type(),
-                ),
-                events=new,
-                at=workflow.now(),
-                explanation=next(
-                    (self.readings[n].explanation for n in self.DUE_CLOCKS if n in self.readings),
-                    None,
-                ),
-            ),
-        )
-        self.projected = max([self.projected, *(e.seq for e in new)])
+
+    async def _project(self) -> None:
+        """Index the case (search attributes) and write its row, new events and new documents to
+        the read model."""
+        if workflow.patched(ONE_STEP):
+            projection, new = self._projection()
+            await self._local(CaseActivities.project_case, projection)
+            self._projected(new)
+            self._index()
+            return
+        self._index()
+        projection, new = self._projection()
+        await self._local(CaseActivities.project_case, projection)
+        self._projected(new)
 
     async def _act(
         self,
@@ -690,6 +807,7 @@ class CaseWorkflow:
             if workflow.patched("validate-in-turn"):  # histories from before replay as they ran
                 validator(arg)
             yield
+            await self._flush_documents()
 
     # -- guards for validators --------------------------------------------------------------
 
