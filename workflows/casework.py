@@ -63,6 +63,10 @@ LIGHT_ORDER = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
 LAPSE = "lapse"
 # Patches (workflow.patched) of the leaner steps of issue 17; histories from before them replay
 # as they ran (tests/histories/).
+# A workflow started from this code on records one marker, GENERATION, instead of one per patch
+# (each patch marker also upserts Temporal's TemporalChangeVersion search attribute: a marker and
+# a visibility write per patch per case); every patch below and before it is in force for it.
+GENERATION = "generation-2026-12"
 ONE_STEP = "refresh-in-one-step"  # plan + project in one local activity
 DOCS_PROJECTED = "documents-projected"  # documents stored with the projection, no activity
 INDEX_CHANGED = "index-when-changed"  # search attributes upserted only when they change
@@ -148,6 +152,7 @@ class CaseWorkflow:
         self.indexed_as: tuple[Any, ...] | None = None  # the search attributes last upserted
         self.timer: asyncio.Task[None] | None = None  # the statutory timer and its instant
         self.timer_at: datetime | None = None
+        self.generation: bool | None = None  # started from this code on (GENERATION)
 
     # -- what each kind decides ------------------------------------------------------------
 
@@ -163,6 +168,15 @@ class CaseWorkflow:
         """A window ran out (its ``lapse`` rung fired)."""
         raise NotImplementedError
 
+    def _patched(self, patch_id: str) -> bool:
+        """``workflow.patched``, except that a workflow started from this code on (its first
+        question recorded the GENERATION marker) has every patch and records no more markers.
+        Deterministic: the first question is asked at the same point on every replay, and
+        histories from before replay with their own markers as they ran."""
+        if self.generation is None:
+            self.generation = workflow.patched(GENERATION)
+        return self.generation or workflow.patched(patch_id)
+
     # -- rule pack --------------------------------------------------------------------------
 
     async def _load_pack(self, on: datetime) -> None:
@@ -173,15 +187,14 @@ class CaseWorkflow:
             ),
         )
 
-    @staticmethod
-    async def _local(fn: Any, arg: Any) -> Any:
+    async def _local(self, fn: Any, arg: Any) -> Any:
         """Run one of the case's own quick steps — choosing the rule pack, planning the clocks on
         the calendar, writing the read model — as a *local* activity: in the worker, inside the
         workflow task that needs it, instead of a round trip through the server's task queues
         (three fewer server transactions each, so an officer's action answers sooner and a
         burst of escalations drains faster). Retries, timeouts and the result in the history
         are as for any activity. Histories from before the change keep their regular ones."""
-        if workflow.patched("local-plan-project"):
+        if self._patched("local-plan-project"):
             return await workflow.execute_local_activity(
                 fn, arg, start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=RETRY
             )
@@ -196,14 +209,14 @@ class CaseWorkflow:
         repeat until the case is done; continue as new when the history grows large."""
         while not self.done:
             await self._flush_documents()
-            if self._history_large(inp) and workflow.patched("continue-as-new"):
+            if self._history_large(inp) and self._patched("continue-as-new"):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(inp.model_copy(update={"carried": self._carry()}))
             wake = self._next_wake()
             now = workflow.now()
             if wake is None or wake > now:
                 self.woken = False
-                if workflow.patched(TIMER_KEPT):
+                if self._patched(TIMER_KEPT):
                     await self._sleep_until(wake, now)
                 else:
                     try:
@@ -283,7 +296,7 @@ class CaseWorkflow:
         times += [r.due_at for n, r in self.readings.items() if self._watching(n) and r.due_at]
         if self.inactivity_at is not None:
             times.append(self.inactivity_at)
-        if not times or not workflow.patched("horizon-indexed"):
+        if not times or not self._patched("horizon-indexed"):
             return []
         return [GK_HORIZON.value_set(max(times))]
 
@@ -302,7 +315,7 @@ class CaseWorkflow:
     async def _on_time(self) -> None:
         now = workflow.now()
         changed, self.calendar_dirty = self.calendar_dirty, False
-        if changed and workflow.patched("calendar-moves-recorded"):
+        if changed and self._patched("calendar-moves-recorded"):
             change, self.calendar_change = self.calendar_change, None
             await self._recalculate(change or CalendarChange(reason="工作日历已更新"))
             now = workflow.now()
@@ -593,7 +606,7 @@ class CaseWorkflow:
             at=workflow.now(),
             context=self._document_context(context),
         )
-        if workflow.patched(DOCS_PROJECTED):
+        if self._patched(DOCS_PROJECTED):
             self.pending_documents.append(doc)
             self.documents.append(s.DocumentRef(name=name, title=DOCUMENT_TITLES[name], seq=seq))
             return
@@ -642,7 +655,7 @@ class CaseWorkflow:
         """Recompute every due date on the calendar, then index and project the case. A step
         that fails for good (its activity said the input can never work) is recorded and the
         case goes on with what it had: nothing typed into a case may end it."""
-        if workflow.patched(ONE_STEP):
+        if self._patched(ONE_STEP):
             try:
                 await self._plan_and_project()
             except ActivityError as exc:
@@ -754,7 +767,7 @@ class CaseWorkflow:
             due,
             horizon[0].value if horizon else None,
         )
-        if workflow.patched(INDEX_CHANGED):
+        if self._patched(INDEX_CHANGED):
             if values == self.indexed_as:
                 return
             self.indexed_as = values
@@ -774,7 +787,7 @@ class CaseWorkflow:
     async def _project(self) -> None:
         """Index the case (search attributes) and write its row, new events and new documents to
         the read model."""
-        if workflow.patched(ONE_STEP):
+        if self._patched(ONE_STEP):
             projection, new = self._projection()
             await self._local(CaseActivities.project_case, projection)
             self._projected(new)
@@ -804,7 +817,7 @@ class CaseWorkflow:
         passed on arrival is checked again now, since an update ahead of this one may have
         changed the case (200 concurrent "accept"s: one is applied, the rest refused)."""
         async with self.lock:
-            if workflow.patched("validate-in-turn"):  # histories from before replay as they ran
+            if self._patched("validate-in-turn"):  # histories from before replay as they ran
                 validator(arg)
             yield
             await self._flush_documents()

@@ -145,7 +145,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 s.SYSTEM,
                 "申请人逾期未补正，视为放弃申请（条例第三十条），本机关不再处理。",
             )
-            if workflow.patched("abandonment-letter"):
+            if self._patched("abandonment-letter"):
                 due = self.readings["correction_period"].due_date
                 await self._tell_applicant(
                     "abandonment_notice",
@@ -188,7 +188,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     "（条例第三十四条）；答复期限恢复计算。"
                 )
             seq = self._event("consultation_lapsed", s.SYSTEM, summary, consultation=kind.value)
-            if self.told_due is not None and workflow.patched("tell-moved-due"):
+            if self.told_due is not None and self._patched("tell-moved-due"):
                 await self._refresh()
                 await self._tell_if_moved(seq)
         elif clock_name == "fee":
@@ -262,7 +262,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             or reading is None
             or reading.due_date is None
             or reading.due_date == self.told_due
-            or not workflow.patched("tell-moved-due")
+            or not self._patched("tell-moved-due")
         ):
             return
         old, self.told_due = self.told_due, reading.due_date
@@ -275,7 +275,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         )
 
     async def _register(self, t0_at: datetime, actor: s.Actor) -> None:
-        if local_date(t0_at) != local_date(self.inp.received_at) and workflow.patched("pack-by-t0"):
+        if local_date(t0_at) != local_date(self.inp.received_at) and self._patched("pack-by-t0"):
             # LAW.md §1.5: the rules in force on T0, not on the day the letter arrived.
             await self._load_pack(t0_at)
         rules = self._rules()
@@ -746,7 +746,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             result = await self._act(
                 "explanation_recorded", a.actor, summary, decision=a.decision.value
             )
-            if fixed and a.fixed_reply_date is not None and workflow.patched("art35-notice"):
+            if fixed and a.fixed_reply_date is not None and self._patched("art35-notice"):
                 self.told_due = a.fixed_reply_date
                 await self._tell_applicant(
                     "fixed_date_notice",

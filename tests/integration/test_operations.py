@@ -115,10 +115,11 @@ async def test_metrics_doctor_and_a_backup_restored_after_a_full_stop(tmp_path: 
         assert sample(m, "gongkai_cases_open", green) == 1
         # The worker's: the Temporal SDK's series from `gongkai worker`, on its own port.
         w = parse(httpx.get(f"http://127.0.0.1:{worker_metrics}/metrics").text)
-        projected = [("activity_type", "project_case")]  # a local activity
-        assert sample(w, "temporal_local_activity_execution_latency_count", projected) >= 1
-        rendered = [("activity_type", "render_document")]  # the receipt: a regular one
-        assert sample(w, "temporal_activity_execution_latency_count", rendered) >= 1
+        # Registration plans and projects in one local activity, the receipt stored with it.
+        refreshed = [("activity_type", "refresh_case")]
+        assert sample(w, "temporal_local_activity_execution_latency_count", refreshed) >= 1
+        tasks = [("workflow_type", "DisclosureRequestWorkflow")]
+        assert sample(w, "temporal_workflow_task_execution_latency_count", tasks) >= 1
         assert sample(w, "temporal_worker_task_slots_available") > 0
 
         out = _doctor_until_healthy(stack)
