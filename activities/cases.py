@@ -46,6 +46,7 @@ from schemas.deadlines import ClockPlan
 from schemas.disclosure import CaseEvent, DocumentRef
 from store.db import session_scope
 from store.models import ArchiveRow, CaseEventRow, CaseRow, DocumentRow, OutboxRow
+from store.recompute import clocks_json
 from store.search import index_text
 
 log = get_logger(__name__)
@@ -166,10 +167,15 @@ class CaseActivities:
                 "provisional": due.provisional,
             }
         )
-        self._project(req.project.model_copy(update={"row": row, "explanation": due.explanation}))
+        self._project(
+            req.project.model_copy(update={"row": row, "explanation": due.explanation}),
+            clocks=clocks_json(
+                req.plan.region, req.due_clocks, req.plan.clocks, plan.readings, req.told
+            ),
+        )
         return plan
 
-    def _project(self, req: ProjectCase) -> None:
+    def _project(self, req: ProjectCase, clocks: str | None = None) -> None:
         """One transaction of plain statements (no ORM unit of work: this runs on every step
         of every case): the row updated, new events inserted (a retried attempt finds them
         there), the search text kept, new documents stored."""
@@ -187,6 +193,8 @@ class CaseActivities:
                 values["concluded_on"] = func.coalesce(_CASE.c.concluded_on, concluded)
             if req.explanation is not None:
                 values["due_explanation"] = req.explanation.model_dump_json()
+            if clocks is not None:
+                values["clocks"] = clocks
             done = conn.execute(update(_CASE).where(_CASE.c.case_no == no).values(values))
             if done.rowcount == 0:  # not opened through the API (a case made by another)
                 row = CaseRow(**req.row.model_dump(), created_at=req.at, updated_at=req.at)
@@ -194,6 +202,7 @@ class CaseActivities:
                 row.concluded_on = concluded
                 if req.explanation is not None:
                     row.due_explanation = req.explanation.model_dump_json()
+                row.clocks = clocks or ""
                 conn.execute(insert(_CASE).values(row.model_dump()))
             received = next((e.summary for e in req.events if e.seq == 1), None)
             index_text(conn, no, req.row.agency, req.row.summary, received)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -160,32 +161,94 @@ def calendar_set(
     name: Annotated[str, typer.Option(help="name shown in explanations")] = "",
     region: Annotated[str | None, typer.Option()] = None,
     notify: Annotated[bool, typer.Option(help="tell running cases to recompute")] = True,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list every deadline that would move; store nothing")
+    ] = False,
+    override_reason: Annotated[
+        str,
+        typer.Option(help="why deadlines already told to applicants may be shortened"),
+    ] = "",
 ) -> None:
-    """Override one day (a local closure, a correction): stored with source, reason, who, when."""
+    """Override one day (a local closure, a correction): stored with source, reason, who, when.
+    First every open deadline that would move is listed (old → new, per case and clock); a
+    change that would shorten a date already told to an applicant is refused unless
+    --override-reason says why. Then the read model shows the new dates at once and the running
+    cases catch up."""
     from rules.calendar import DayKind
-    from store.calendar import set_day
+    from store.calendar import load_calendar, set_day
+    from store.recompute import apply, preview_day, recompute, refusal
 
     kinds = {"holiday": DayKind.HOLIDAY, "workday": DayKind.MAKEUP_WORKDAY}
     if kind not in kinds:
         raise typer.BadParameter("kind must be 'holiday' or 'workday'")
+    if len(override_reason) > 500:
+        raise typer.BadParameter("--override-reason: 不超过500字")
+    engine, region = _engine(), region or get_settings().calendar_region
+    now = datetime.now(UTC)
+    preview = preview_day(engine, region, day.date(), kinds[kind], now, name=name)
+    _print_moves(preview, "would move" if dry_run else "moves")
+    if dry_run:
+        typer.echo("--dry-run: nothing stored.")
+        return
+    if preview.shortening and not override_reason.strip():
+        typer.echo(refusal(preview), err=True)
+        raise typer.Exit(2)
+    if override_reason.strip():
+        reason = f"{reason}（缩短已告知期限的理由：{override_reason.strip()}）"
     try:
         set_day(
-            _engine(),
+            engine,
             day.date(),
             kinds[kind],
             source=source,
             reason=reason,
             edited_by=by,
-            at=datetime.now(UTC),
+            at=now,
             name=name,
-            region=region or get_settings().calendar_region,
+            region=region,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"{day.date()} is now a {kind} ({source}; {reason}; by {by}).")
+    started = time.perf_counter()
+    done = recompute(engine, load_calendar(engine, region), day.date(), day.date(), now)
+    written = apply(engine, done)
+    typer.echo(
+        f"read model: {written} open cases show their new due dates "
+        f"({time.perf_counter() - started:.1f} s)."
+    )
     if notify:
         zh = "休息日" if kind == "holiday" else "工作日"
         _recalculate_open_cases(f"{day.date()}调整为{zh}（{source}：{reason}）", [day.year], by)
+
+
+def _print_moves(preview: Any, verb: str, limit: int = 50) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from rules.calendar import local_date
+
+    cases = {m.case_no for m in preview.moves}
+    typer.echo(
+        f"{preview.scanned} open cases looked at; this change {verb} {len(preview.moves)} "
+        f"deadlines in {len(cases)} cases ({len(preview.shortening)} earlier than told to the "
+        "applicant)."
+    )
+    if not preview.moves:
+        return
+    table = Table("case", "agency", "clock", "old due", "new due", "told")
+    for m in preview.moves[:limit]:
+        table.add_row(
+            m.case_no,
+            m.agency,
+            m.clock,
+            str(local_date(m.old_due_at)) if m.old_due_at else "—",
+            str(local_date(m.new_due_at)) if m.new_due_at else "—",
+            str(m.told or ""),
+        )
+    Console(highlight=False).print(table)
+    if len(preview.moves) > limit:
+        typer.echo(f"… and {len(preview.moves) - limit} more.")
 
 
 @calendar_app.command("import")

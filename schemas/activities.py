@@ -40,6 +40,9 @@ class RefreshCase(BaseModel):
     due_clocks: list[str] = Field(description="the kind's due clocks, in order of preference")
     # The readings of due clocks no longer running (their last state, for the explanation).
     kept: dict[str, Reading] = Field(default_factory=dict)
+    # The due dates already told to the applicant, by clock (a calendar change may not shorten
+    # them without an explicit, reasoned override: store/recompute.py).
+    told: dict[str, date] = Field(default_factory=dict)
 
 
 class Notify(BaseModel):

@@ -59,13 +59,46 @@ def load_calendar(engine: Engine, region: str = "CN") -> WorkCalendar:
         cached = _cache.get(key)
         if cached and cached[0] == fp:
             return cached[1]
-        rows = session.exec(
-            select(CalendarDay).where(col(CalendarDay.region).in_(_regions(region)))
-        ).all()
-        years = session.exec(
-            select(CalendarYear).where(col(CalendarYear.region).in_(_regions(region)))
-        ).all()
+        rows, years = _stored(session, region)
+    calendar = _assemble(rows, years, region)
+    _cache[key] = (fp, calendar)
+    return calendar
+
+
+def proposed_calendar(
+    engine: Engine,
+    region: str,
+    extra: Sequence[CalendarEntry],
+    official: dict[int, str] | None = None,
+) -> WorkCalendar:
+    """The calendar as it would be with ``extra`` days on top (and ``official`` years imported,
+    their earlier imports replaced): for previewing a change before it is stored."""
+    with Session(engine) as session:
+        rows, years = _stored(session, region)
+    if official:
+        rows = [r for r in rows if not (r.origin == Origin.IMPORT and r.day.year in official)]
+    return _assemble(rows, years, region, extra, official or {})
+
+
+def _stored(session: Session, region: str) -> tuple[Sequence[CalendarDay], Sequence[CalendarYear]]:
+    rows = session.exec(
+        select(CalendarDay).where(col(CalendarDay.region).in_(_regions(region)))
+    ).all()
+    years = session.exec(
+        select(CalendarYear).where(col(CalendarYear.region).in_(_regions(region)))
+    ).all()
+    return rows, years
+
+
+def _assemble(
+    rows: Sequence[CalendarDay],
+    years: Sequence[CalendarYear],
+    region: str,
+    extra: Sequence[CalendarEntry] = (),
+    official: dict[int, str] | None = None,
+) -> WorkCalendar:
     imported = {y.year: y.source for y in years if y.status == YearStatus.OFFICIAL}
+    imported.update(official or {})
     entries = [
         CalendarEntry(
             r.day,
@@ -81,9 +114,7 @@ def load_calendar(engine: Engine, region: str = "CN") -> WorkCalendar:
         # Import rows of a year re-imported later are superseded by the newer import.
         if not (r.origin == Origin.IMPORT and _stale_import(r, years))
     ]
-    calendar = build_calendar(entries, imported, region)
-    _cache[key] = (fp, calendar)
-    return calendar
+    return build_calendar([*entries, *extra], imported, region)
 
 
 def _stale_import(row: CalendarDay, years: Sequence[CalendarYear]) -> bool:

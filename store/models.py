@@ -112,6 +112,10 @@ class CaseRow(SQLModel, table=True):
     awaiting: str = Field(default="", max_length=32)  # a supervisor's decision owed (inbox)
     applicant_type: str = Field(default="", max_length=16)  # the annual report's column
     last_seq: int = 0
+    # The case's running clocks as its workflow last planned them (store/recompute.py: JSON of
+    # region, due clocks, each clock, its due instant and the date told to the applicant):
+    # a calendar change recomputes every open deadline from here in bulk.
+    clocks: str = ""
     created_at: datetime
     updated_at: datetime
 

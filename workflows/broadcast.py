@@ -112,3 +112,48 @@ async def recalculate_open_cases(
     ]
     await asyncio.gather(*tasks)
     return result
+
+
+async def signal_open_cases(
+    client: Client,
+    change: CalendarChange,
+    *,
+    concurrency: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Tell every open case whose clocks touch ``change.years`` that the calendar changed (the
+    ``calendar_changed`` signal, not waiting for an answer): each plans again, records what
+    moved and tells its officer at the rate the engine allows. The read model already shows
+    the new dates (store/recompute.py), and a rung about to fire re-plans first, so a case not
+    yet reached is never escalated on a stale date. Returns how many were told."""
+    from temporalio.service import RPCError
+
+    from gongkai.logs import get_logger
+
+    log = get_logger(__name__)
+    query = open_cases_query(change.years)
+    total = (await client.count_workflows(query)).count
+    gate = asyncio.Semaphore(concurrency)
+    told = 0
+
+    async def one(wf_id: str, run_id: str | None, wf_type: str) -> None:
+        nonlocal told
+        async with gate:
+            handle = client.get_workflow_handle(wf_id, run_id=run_id)
+            try:
+                if wf_type == "StatutoryTimerWorkflow":
+                    await handle.signal("calendar_changed")
+                else:
+                    await handle.signal("calendar_changed", change)
+                told += 1
+            except RPCError as exc:  # closed meanwhile: nothing left to move
+                log.warning("could not tell case", workflow_id=wf_id, error=str(exc))
+        if progress is not None:
+            progress(told, max(total, told))
+
+    tasks = [
+        asyncio.create_task(one(wf.id, wf.run_id, wf.workflow_type))
+        async for wf in client.list_workflows(query)
+    ]
+    await asyncio.gather(*tasks)
+    return told

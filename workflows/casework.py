@@ -71,6 +71,7 @@ ONE_STEP = "refresh-in-one-step"  # plan + project in one local activity
 DOCS_PROJECTED = "documents-projected"  # documents stored with the projection, no activity
 INDEX_CHANGED = "index-when-changed"  # search attributes upserted only when they change
 TIMER_KEPT = "timer-kept"  # the statutory timer survives an action that does not move it
+RECHECK = "recheck-before-rung"  # a rung about to fire plans again on the current calendar
 
 
 class IllegalAction(ApplicationError):
@@ -320,6 +321,12 @@ class CaseWorkflow:
             await self._recalculate(change or CalendarChange(reason="工作日历已更新"))
             now = workflow.now()
             changed = False
+        elif self._due_now(now) and self._patched(RECHECK):
+            # A rung is about to fire: plan again on the calendar as it is now (a change may
+            # not have reached this case yet), so that nobody is escalated on a date that no
+            # longer holds; a move is recorded as a calendar change's would be.
+            changed = bool(await self._replan(CalendarChange(reason="工作日历已更新")))
+            now = workflow.now()
         for name, ms in list(self.milestones.items()):
             for m in ms:
                 if (
@@ -349,6 +356,10 @@ class CaseWorkflow:
             changed = True
         if changed:
             await self._refresh()
+
+    def _due_now(self, now: datetime) -> bool:
+        wake = self._next_wake()
+        return wake is not None and wake <= now
 
     def _watching(self, name: str) -> bool:
         c = self.clocks.get(name)
@@ -396,6 +407,11 @@ class CaseWorkflow:
     def _awaiting(self) -> str:
         """A decision a supervisor owes beside the status (the approvals inbox): none here."""
         return ""
+
+    def _told(self) -> dict[str, date]:
+        """Due dates already told to the applicant, by clock (a calendar change must not
+        shorten them unnoticed): none here."""
+        return {}
 
     def _clock_zh(self, name: str) -> str:
         return self.SPEC.clocks.get(name, name)
@@ -619,14 +635,10 @@ class CaseWorkflow:
         self.documents.append(ref)
 
     async def _flush_documents(self) -> None:
-        """Store the documents issued since the last projection (a projection of its own when
-        no refresh followed them)."""
+        """Store the documents issued since the last projection (a refresh of its own when none
+        followed them: what a document told the applicant reaches the row's clocks too)."""
         if self.pending_documents:
-            try:
-                await self._project()
-            except ActivityError as exc:
-                self.pending_documents = []
-                self._fault("project", exc)
+            await self._refresh()
 
     async def _notify(
         self, key: str, role: str, recipient: str, subject: str, body: str, phone: str = ""
@@ -659,7 +671,6 @@ class CaseWorkflow:
             try:
                 await self._plan_and_project()
             except ActivityError as exc:
-                self.pending_documents = []
                 self._fault("refresh", exc)
             return
         for step in (self._plan, self._project):
@@ -670,6 +681,8 @@ class CaseWorkflow:
 
     def _fault(self, step: str, exc: ActivityError) -> None:
         cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
+        if step in ("project", "refresh"):
+            self.pending_documents = []  # not retried at every wake: the fault is recorded
         workflow.logger.error("case step failed for good", extra={"step": step, "cause": cause})
         self._event(
             "system_fault",
@@ -714,7 +727,11 @@ class CaseWorkflow:
         plan: ClockPlan = await self._local(
             CaseActivities.refresh_case,
             RefreshCase(
-                plan=request, project=projection, due_clocks=list(self.DUE_CLOCKS), kept=kept
+                plan=request,
+                project=projection,
+                due_clocks=list(self.DUE_CLOCKS),
+                kept=kept,
+                told=self._told(),
             ),
         )
         self._apply_plan(plan)
@@ -925,6 +942,13 @@ class CaseWorkflow:
 
     async def _recalculate(self, change: CalendarChange) -> list[DeadlineMove]:
         """Plan the clocks on the new calendar; record every due date that moved, with the
+        reason, in the case's history and tell the officer; project the case."""
+        moved = await self._replan(change)
+        await self._project()
+        return moved
+
+    async def _replan(self, change: CalendarChange) -> list[DeadlineMove]:
+        """Plan the clocks on the current calendar; record every due date that moved, with the
         reason, in the case's history and tell the officer."""
         before = {n: (r.due_at, self._due_text(n)) for n, r in self.readings.items()}
         await self._plan()
@@ -960,7 +984,6 @@ class CaseWorkflow:
                 f"【期限调整】{self.case_no} {moved[0].clock_zh}{moved[0].new_text}",
                 f"{self.SPEC.noun_zh}{self.case_no}（经办人{self.officer.name}）{summary}",
             )
-        await self._project()
         return moved
 
 

@@ -59,6 +59,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         "consultation_window": bool,
         "consultation_delivered": datetime | None,
         "told_due": date | None,
+        "receipt_due": date | None,
         "reply": ReplyContent | None,
         "reviewed_by": str | None,
         "replied_at": datetime | None,
@@ -92,6 +93,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         # The reply date last told to the applicant (extension or Art. 35 notice): when a pause
         # ends and the date moves, they are told again.
         self.told_due: date | None = None
+        self.receipt_due: date | None = None  # the reply date the receipt told the applicant
         self.reply: ReplyContent | None = None
         self.reviewed_by: str | None = None  # four eyes: the sign-off is someone else's
         self.replied_at: datetime | None = None
@@ -306,6 +308,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         )
         await self._refresh()
         reply = self.readings["reply"]
+        self.receipt_due = reply.due_date
         await self._document(
             "receipt",
             seq,
@@ -326,6 +329,10 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     def _awaiting(self) -> str:
         return "extension" if self.extension_request is not None else ""
+
+    def _told(self) -> dict[str, date]:
+        told = self.told_due or self.receipt_due
+        return {"reply": told} if told is not None else {}
 
     # -- queries -------------------------------------------------------------------------
 
@@ -442,6 +449,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self.status = s.Status.REGISTERED
             self.outcome = None
             self.told_due = None  # a new period: whatever was told belongs to the old one
+            self.receipt_due = None
             return await self._act(
                 "correction_received",
                 a.actor,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
@@ -13,13 +15,14 @@ from api import deps
 from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
-from rules.calendar import DayKind, WorkCalendar
-from schemas.deadlines import CalendarChange, Recalculation
+from rules.calendar import DayKind, WorkCalendar, local_date
+from schemas.deadlines import CalendarChange, DeadlineMove, Recalculation
 from schemas.disclosure import Actor, Role
-from store.calendar import set_day
+from store.calendar import load_calendar, set_day
 from store.cases import get_agency
+from store.recompute import Recomputed, apply, preview_day, recompute, refusal
 from store.users import add_user
-from workflows.broadcast import recalculate_open_cases
+from workflows.broadcast import open_cases_query, signal_open_cases
 
 router = APIRouter(prefix="/v1", tags=["administration"])
 log = get_logger(__name__)
@@ -114,21 +117,49 @@ class DayChange(BaseModel):
     )
     reason: str = Field(min_length=2, max_length=1000)
     name: str = Field(default="", max_length=100)
+    dry_run: bool = Field(
+        default=False, description="list every deadline that would move; store nothing"
+    )
+    override_reason: str = Field(
+        default="",
+        max_length=500,
+        description="why deadlines already told to applicants may be shortened (required then)",
+    )
 
 
 class DayChanged(BaseModel):
     day: date
     kind: Literal["holiday", "workday"]
-    recalculated: int = Field(description="open cases told of the change")
-    moved: list[Recalculation] = Field(description="the cases whose deadlines moved, and how")
+    stored: bool = Field(description="false for a dry run")
+    scanned: int = Field(description="open cases looked at")
+    recalculated: int = Field(description="running cases told to catch up (in the background)")
+    shortening: int = Field(description="moves earlier than the date told to the applicant")
+    moved: list[Recalculation] = Field(description="the cases whose deadlines move, and how")
+
+
+def _recalculations(recomputed: Recomputed) -> list[Recalculation]:
+    by_case: dict[str, list[DeadlineMove]] = {}
+    for m in recomputed.moves:
+        by_case.setdefault(m.case_no, []).append(
+            DeadlineMove(
+                clock=m.clock,
+                clock_zh=m.clock,
+                old_due_at=m.old_due_at,
+                new_due_at=m.new_due_at,
+                old_text=str(local_date(m.old_due_at)) if m.old_due_at else "—",
+                new_text=str(local_date(m.new_due_at)) if m.new_due_at else "—",
+            )
+        )
+    return [Recalculation(case_no=k, moved=v) for k, v in by_case.items()]
 
 
 @router.post(
     "/calendar/days",
     status_code=201,
     response_model=DayChanged,
-    summary="Override one day (cross-agency administrators)",
+    summary="Override one day (cross-agency administrators); dry_run previews every move",
     operation_id="change_calendar_day",
+    responses={409: {"description": "would shorten deadlines told to applicants (said why)"}},
 )
 async def change_day(
     request: Request,
@@ -138,26 +169,65 @@ async def change_day(
     settings: Settings = Depends(deps.settings),
 ) -> DayChanged:
     kind = DayKind.HOLIDAY if body.kind == "holiday" else DayKind.MAKEUP_WORKDAY
+    region, now = settings.calendar_region, datetime.now(UTC)
+    preview = await run_in_threadpool(
+        preview_day, engine, region, body.day, kind, now, name=body.name
+    )
+    if body.dry_run:
+        return DayChanged(
+            day=body.day,
+            kind=body.kind,
+            stored=False,
+            scanned=preview.scanned,
+            recalculated=0,
+            shortening=len(preview.shortening),
+            moved=_recalculations(preview),
+        )
+    if preview.shortening and not body.override_reason.strip():
+        raise HTTPException(409, refusal(preview))
+    reason = body.reason
+    if body.override_reason.strip():
+        reason = f"{reason}（缩短已告知期限的理由：{body.override_reason.strip()}）"
     set_day(
         engine,
         body.day,
         kind,
         source=body.source,
-        reason=body.reason,
+        reason=reason,
         edited_by=who.id,
-        at=datetime.now(UTC),
+        at=now,
         name=body.name,
-        region=settings.calendar_region,
+        region=region,
     )
+    done = await run_in_threadpool(
+        recompute, engine, load_calendar(engine, region), body.day, body.day, now
+    )
+    await run_in_threadpool(apply, engine, done)
+    log.info("calendar day changed", day=str(body.day), kind=body.kind, moved=len(done.moves))
     client = request.app.state.temporal
-    told, moved = 0, list[Recalculation]()
+    told = 0
     if client is not None:
         change = CalendarChange(
             reason=f"{body.day.isoformat()}调整为{'休息日' if body.kind == 'holiday' else '工作日'}"
-            f"（{body.source}：{body.reason}）"[:500],
+            f"（{body.source}：{reason}）"[:500],
             years=[body.day.year],
             by=who.id,
         )
-        result = await recalculate_open_cases(client, change)
-        told, moved = result.told, result.moved
-    return DayChanged(day=body.day, kind=body.kind, recalculated=told, moved=moved)
+        told = (await client.count_workflows(open_cases_query(change.years))).count
+        # The running cases catch up in the background: the rows already show the new dates,
+        # and a case re-plans before any rung fires (workflows/casework.py).
+        task = asyncio.create_task(signal_open_cases(client, change))
+        _CATCHING_UP.add(task)
+        task.add_done_callback(_CATCHING_UP.discard)
+    return DayChanged(
+        day=body.day,
+        kind=body.kind,
+        stored=True,
+        scanned=done.scanned,
+        recalculated=told,
+        shortening=len(preview.shortening),
+        moved=_recalculations(done),
+    )
+
+
+_CATCHING_UP: set[asyncio.Task[int]] = set()

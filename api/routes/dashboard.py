@@ -8,7 +8,7 @@ import secrets
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
@@ -33,7 +33,7 @@ from api.routes.casework import open_case, perform, permitted, visible
 from api.routes.deadlines import EARLIEST, LATEST
 from api.routes.kinds import request_model, staff_actions
 from gongkai.settings import Settings
-from rules.calendar import SHANGHAI
+from rules.calendar import SHANGHAI, DayKind
 from rules.clock import evaluate
 from rules.outcomes import SPECS, Outcome
 from schemas.disclosure import SATISFACTION_ZH, Actor, CaseViewBase, DocumentPreview, Role
@@ -43,6 +43,7 @@ from store.calendar import load_calendar, overrides
 from store.cases import archived, get_case
 from store.models import CaseRow
 from store.portal import ratings
+from store.recompute import preview_day as preview_day_change
 from store.search import LIMIT as SEARCH_LIMIT
 from store.search import QueryProblem, search_cases
 from store.sessions import open_session, revoke
@@ -991,10 +992,22 @@ def calendar_page(
     request: Request,
     actor: Actor = Depends(page_actor),
     year: Annotated[int | None, Query(ge=EARLIEST.year, le=LATEST.year)] = None,
+    preview_day: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
+    preview_kind: Annotated[Literal["holiday", "workday"], Query()] = "holiday",
 ) -> Response:
     settings: Settings = request.app.state.settings
     engine: Engine = request.app.state.engine
     cal = load_calendar(engine, settings.calendar_region)
+    preview = None
+    if preview_day is not None:  # every deadline the change would move, nothing stored
+        preview = preview_day_change(
+            engine,
+            settings.calendar_region,
+            preview_day,
+            DayKind.HOLIDAY if preview_kind == "holiday" else DayKind.MAKEUP_WORKDAY,
+            datetime.now(UTC),
+            agency=None if deps.sees_every_agency(actor) else actor.agency,
+        )
     this_year = datetime.now(UTC).astimezone(SHANGHAI).year
     year = year or this_year
     shown = sorted({*cal.official_years, this_year, this_year + 1, year})[-6:]
@@ -1010,5 +1023,8 @@ def calendar_page(
             "years": [{"year": y, "official": y in cal.official_years} for y in shown],
             "days": [d for d in cal.year_days(year) if d.kind != "weekend"],
             "overrides": overrides(engine, settings.calendar_region, year),
+            "preview": preview,
+            "preview_day": preview_day,
+            "preview_kind": preview_kind,
         },
     )

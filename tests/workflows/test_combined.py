@@ -559,6 +559,50 @@ async def test_art30_art33_restart_pause_extension_and_calendar_change_together(
     await handle.terminate("test done")
 
 
+async def test_law_6_calendar_change_not_yet_told_to_a_case_moves_its_rungs_before_they_fire(
+    case_env: CaseEnv,
+) -> None:
+    """A day becomes a holiday and the case is not told (the broadcast has not reached it, or
+    the process sending it stopped): the first rung that comes due makes the case plan again
+    on the calendar as it is, so the overdue rung fires on the new due date, never the old."""
+    handle, v = await register(case_env, LATE_JANUARY)
+    await to_assigned(handle)
+    old_due = v.readings["reply"].due_at
+    assert old_due is not None and v.t0 is not None
+    cal = load_calendar(case_env.engine)
+    closure = cal.nth_working_day(v.t0, 19).end  # after the red rung, before the due date
+    set_day(
+        case_env.engine,
+        closure,
+        DayKind.HOLIDAY,
+        source="市政府通告",
+        reason="寒潮停工",
+        edited_by="admin",
+        at=datetime.now(UTC),
+    )
+    new_day = load_calendar(case_env.engine).nth_working_day(v.t0, 20).end
+    assert new_day > local_date(old_due)
+    await case_env.skip_to(old_due + timedelta(hours=2))  # past the old due date
+    v = await handle.query(W.view)
+    assert v.readings["reply"].due_date == new_day
+    (moved,) = [e for e in v.events if e.kind == "deadlines_moved"]
+    assert "工作日历已更新" in moved.summary and str(new_day) in moved.summary
+    overdue = [e for e in v.events if e.kind == "escalation" and e.data["rung"] == "overdue"]
+    assert overdue == []  # not on the date that no longer holds
+    await case_env.skip_to(due_instant(new_day) + timedelta(hours=2))
+    v = await handle.query(W.view)
+    (overdue,) = [e for e in v.events if e.kind == "escalation" and e.data["rung"] == "overdue"]
+    # Overdue from the first instant after the new due day (its end), not the old one's.
+    assert datetime.fromisoformat(overdue.data["statutory_at"]) == _midnight(
+        new_day + timedelta(days=1)
+    )
+    # The read model shows the case's clocks as planned last, for bulk recomputation.
+    with Session(case_env.engine) as db:
+        row = db.get(CaseRow, handle.id)
+    assert row is not None and '"reply"' in row.clocks and str(new_day) in row.clocks
+    await handle.terminate("test done")
+
+
 # -- the reply letter names its articles ----------------------------------------------------
 
 
