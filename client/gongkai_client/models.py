@@ -472,6 +472,13 @@ class DayChange(BaseModel):
     )
     reason: Annotated[str, Field(max_length=1000, min_length=2)]
     name: Annotated[str, Field(max_length=100)] = ""
+    dry_run: bool = Field(
+        default=False, description="list every deadline that would move; store nothing"
+    )
+    override_reason: Annotated[str, Field(max_length=500)] = Field(
+        default="",
+        description="why deadlines already told to applicants may be shortened (required then)",
+    )
 
 
 class DayChanged(BaseModel):
@@ -479,8 +486,11 @@ class DayChanged(BaseModel):
 
     day: date
     kind: Literal["holiday", "workday"]
-    recalculated: int = Field(description="open cases told of the change")
-    moved: list[Recalculation] = Field(description="the cases whose deadlines moved, and how")
+    stored: bool = Field(description="false for a dry run")
+    scanned: int = Field(description="open cases looked at")
+    recalculated: int = Field(description="running cases told to catch up (in the background)")
+    shortening: int = Field(description="moves earlier than the date told to the applicant")
+    moved: list[Recalculation] = Field(description="the cases whose deadlines move, and how")
 
 
 class DayInfoModel(BaseModel):

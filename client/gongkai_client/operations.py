@@ -1784,7 +1784,7 @@ class Operations(Transport):
         self,
         body: m.DayChange,
     ) -> m.DayChanged:
-        """Override one day (cross-agency administrators)
+        """Override one day (cross-agency administrators); dry_run previews every move
 
         POST /v1/calendar/days
         """
@@ -3486,7 +3486,7 @@ class AsyncOperations(AsyncTransport):
         self,
         body: m.DayChange,
     ) -> m.DayChanged:
-        """Override one day (cross-agency administrators)
+        """Override one day (cross-agency administrators); dry_run previews every move
 
         POST /v1/calendar/days
         """
