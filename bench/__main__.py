@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import bench_calendar, bench_timer
+from bench import bench_calendar, bench_scale, bench_timer, targets
 
 STACK_BENCHES = ("start", "actions", "escalation", "scale", "portal", "search", "forecast")
 ALL = ("calendar", "timer", *STACK_BENCHES)
@@ -60,6 +60,13 @@ def main() -> None:
         "the other benchmarks scale their sample sizes from it",
     )
     parser.add_argument(
+        "--real",
+        type=int,
+        default=10_000,
+        help="of the scale benchmark's open cases, how many are real running workflows "
+        "(default 10000; the rest are read-model rows)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the stack's directory (databases, logs)"
     )
     args = parser.parse_args()
@@ -73,8 +80,11 @@ def main() -> None:
     if "timer" in names:
         asyncio.run(bench_timer.main())
     stack_names = [n for n in STACK_BENCHES if n in names]
+    bench_scale.REAL = args.real
     if stack_names:
         asyncio.run(_stack(stack_names, args.cases, args.keep))
+    if targets.ROWS:
+        targets.summary()
     print(f"\nbench finished in {time.perf_counter() - t:.0f} s", flush=True)
     # Skip interpreter finalisation: the Temporal SDK's Rust threads can abort it (sdk-python#300).
     sys.stdout.flush()

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from temporalio.api.enums.v1 import EventType
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
+from bench import targets
 from bench.common import Progress, ms, pct, report
 from bench.minimal import BenchMinimalWorkflow
 from bench.stack import AGENCY, Stack
@@ -244,6 +245,14 @@ async def run(stack: Stack, cases: int) -> str:
         "history_per_case": counts,
     }
     ratio = api["per_s"] / base["per_s"]
+    targets.at_least(
+        f"case start via the API, registered in the read model, {CONCURRENCY} in flight "
+        "(vs bare start_workflow)",
+        api["per_s"],
+        base["per_s"],
+        "/s",
+        0.70,
+    )
     rows = [
         [
             "bare start_workflow → minimal workflow completed",
