@@ -44,6 +44,13 @@ class DeadlineActivities:
 
     @activity.defn
     @final_on_bad_input
+    def calendar_revision(self, region: str) -> str:
+        """The current calendar's revision: a rung about to fire plans again only when it is
+        not the one its plan was made on."""
+        return load_calendar(self.engine, region).revision
+
+    @activity.defn
+    @final_on_bad_input
     def plan_clocks(self, req: ClockPlanRequest) -> ClockPlan:
         """Due dates and escalation instants for every clock of a case, on one calendar."""
         return plan_case_clocks(self.engine, req)

@@ -11,6 +11,7 @@ and the memory of the dev server, the worker and the API."""
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import re
 import subprocess
@@ -156,6 +157,7 @@ async def run(stack: Stack, cases: int) -> str:
         f"scale: {cases:,} open cases ({target_real} real workflows, {have} already open)",
         flush=True,
     )
+    rss_empty = stack.rss()
     t = time.perf_counter()
     if new_real:
         progress = Progress("real cases opened via the API", new_real)
@@ -231,9 +233,10 @@ async def run(stack: Stack, cases: int) -> str:
     t_signal = time.perf_counter()
     told = await signal_open_cases(client, change)
     signal_s = time.perf_counter() - t_signal
-    progress = Progress("running cases caught up", len(real))
+    expected = _moving(stack, real)  # the running cases whose due dates the change moves
+    progress = Progress("running cases caught up", expected)
     done, last_progress = 0, time.perf_counter()
-    while done < len(real) and time.perf_counter() - last_progress < 60:
+    while done < expected and time.perf_counter() - last_progress < 60:
         now_done = _caught_up(stack, since)
         if now_done > done:
             done, last_progress = now_done, time.perf_counter()
@@ -244,10 +247,10 @@ async def run(stack: Stack, cases: int) -> str:
     stale = _stale_rungs(stack, since)
     targets.within(
         f"calendar change, {len(real):,} running workflows: timers and readings corrected",
-        recompute_s,
+        recompute_s if done == expected else math.inf,
         "s",
         300,
-        f"{done:,}/{len(real):,} caught up, {stale} rungs on stale dates",
+        f"{done:,}/{expected:,} moved ones caught up, {stale} rungs fired meanwhile",
     )
     cpu1 = stack.cpu()
     cpu1["worker2"] = second.cpu_seconds()
@@ -290,16 +293,18 @@ async def run(stack: Stack, cases: int) -> str:
         [
             "calendar change: running workflows caught up",
             f"{recompute_s:.1f} s",
-            f"{done:,}/{len(real):,} ({done / max(recompute_s, 1e-9):.0f}/s); {told:,} signalled "
-            f"in {signal_s:.1f} s; {stale} rungs on stale dates",
+            f"{done:,}/{expected:,} moved ones ({done / max(recompute_s, 1e-9):.0f}/s); "
+            f"{told:,} signalled in {signal_s:.1f} s; {stale} rungs fired meanwhile",
         ],
     ]
-    per_k = max(len(real), 1) / 1000
+    per_k = max(new_real, 1) / 1000
+    grown = {k: rss_before.get(k, 0) - rss_empty.get(k, 0) for k in ("worker", "temporal")}
     targets.note(
         f"scale: {len(real):,} real running workflows, {total:,} open cases",
         f"board p95 {ms(pct(board_lat, 95)):.0f} ms, list p95 {ms(pct(red_lat, 95)):.0f} ms",
-        f"RSS per 1,000 workflows: worker {rss_after.get('worker', 0) / per_k:.0f} MiB, "
-        f"server {rss_after.get('temporal', 0) / per_k:.0f} MiB",
+        f"RSS per 1,000 workflows opened: worker {grown['worker'] / per_k:.0f} MiB, "
+        f"server {grown['temporal'] / per_k:.0f} MiB (now {rss_before.get('worker', 0):.0f} / "
+        f"{rss_before.get('temporal', 0):.0f} MiB)",
     )
     split = {k: round(cpu1[k] - cpu0.get(k, 0), 1) for k in ("worker", "worker2")}
     targets.note(
@@ -330,8 +335,8 @@ async def run(stack: Stack, cases: int) -> str:
         f"calendar change: {day} made a holiday; CPU during recompute: "
         + ", ".join(f"{k} {v:.0f} s" for k, v in cpu.items()),
     ]
-    if done < len(real):
-        notes.append(f"only {done} of {len(real)} cases recomputed before the timeout")
+    if done < expected:
+        notes.append(f"only {done} of {expected} cases caught up before the timeout")
     return report(
         "scale" if cases == 10_000 else f"scale_{cases}",
         f"4. Scale ({total:,} open cases, {len(real):,} of them real workflows)",
@@ -386,6 +391,20 @@ def _stop(worker: Any) -> None:
 def _moved_rows(stack: Stack, since: datetime) -> int:
     del since  # the CLI's bulk update does not touch updated_at: count by its own report
     return 0
+
+
+def _moving(stack: Stack, real: list[str]) -> int:
+    """Of the running cases, those whose clocks count working days (disclosure requests): the
+    change moves each of them (the emergencies of the escalation benchmark run in hours)."""
+    n = 0
+    with Session(stack.engine) as s:
+        for i in range(0, len(real), 500):
+            n += s.exec(
+                select(func.count()).where(
+                    col(CaseRow.case_no).in_(real[i : i + 500]), CaseRow.kind == "disclosure"
+                )
+            ).one()
+    return n
 
 
 def _caught_up(stack: Stack, since: datetime) -> int:

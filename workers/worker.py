@@ -46,6 +46,7 @@ def activities(
     return [
         deadlines.evaluate_clock,
         deadlines.plan_clocks,
+        deadlines.calendar_revision,
         deadlines.next_year_status,
         select_rule_pack,
         cases.project_case,

@@ -71,6 +71,7 @@ ONE_STEP = "refresh-in-one-step"  # plan + project in one local activity
 DOCS_PROJECTED = "documents-projected"  # documents stored with the projection, no activity
 INDEX_CHANGED = "index-when-changed"  # search attributes upserted only when they change
 TIMER_KEPT = "timer-kept"  # the statutory timer survives an action that does not move it
+NOTIFY_LOCAL = "notify-local"  # notifications as local activities
 RECHECK = "recheck-before-rung"  # a rung about to fire plans again on the current calendar
 
 
@@ -154,6 +155,7 @@ class CaseWorkflow:
         self.timer: asyncio.Task[None] | None = None  # the statutory timer and its instant
         self.timer_at: datetime | None = None
         self.generation: bool | None = None  # started from this code on (GENERATION)
+        self.plan_revision = ""  # the calendar revision of the last plan
 
     # -- what each kind decides ------------------------------------------------------------
 
@@ -321,10 +323,10 @@ class CaseWorkflow:
             await self._recalculate(change or CalendarChange(reason="工作日历已更新"))
             now = workflow.now()
             changed = False
-        elif self._due_now(now) and self._patched(RECHECK):
-            # A rung is about to fire: plan again on the calendar as it is now (a change may
-            # not have reached this case yet), so that nobody is escalated on a date that no
-            # longer holds; a move is recorded as a calendar change's would be.
+        elif self._due_now(now) and self._patched(RECHECK) and await self._calendar_moved():
+            # A rung is about to fire and the calendar is not the one the case was planned on
+            # (a change has not reached this case yet): plan again, so that nobody is escalated
+            # on a date that no longer holds; a move is recorded as a calendar change's would be.
             changed = bool(await self._replan(CalendarChange(reason="工作日历已更新")))
             now = workflow.now()
         for name, ms in list(self.milestones.items()):
@@ -356,6 +358,11 @@ class CaseWorkflow:
             changed = True
         if changed:
             await self._refresh()
+
+    async def _calendar_moved(self) -> bool:
+        """Is the calendar now another revision than the one of the case's last plan?"""
+        revision: str = await self._local(DeadlineActivities.calendar_revision, self.agency.region)
+        return revision != self.plan_revision
 
     def _due_now(self, now: datetime) -> bool:
         wake = self._next_wake()
@@ -643,19 +650,25 @@ class CaseWorkflow:
     async def _notify(
         self, key: str, role: str, recipient: str, subject: str, body: str, phone: str = ""
     ) -> None:
+        note = Notify(
+            key=key,
+            case_no=self.case_no,
+            recipient_role=role,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            at=workflow.now(),
+            phone=phone,
+            urgent=self.SPEC.urgent,
+        )
+        if self._patched(NOTIFY_LOCAL):
+            # Into the outbox (and out, when a gateway is set) from inside the workflow task
+            # that decided it: no second workflow task and server round trip per rung.
+            await self._local(CaseActivities.notify, note)
+            return
         await workflow.execute_activity_method(
             CaseActivities.notify,
-            Notify(
-                key=key,
-                case_no=self.case_no,
-                recipient_role=role,
-                recipient=recipient,
-                subject=subject,
-                body=body,
-                at=workflow.now(),
-                phone=phone,
-                urgent=self.SPEC.urgent,
-            ),
+            note,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )
@@ -705,6 +718,7 @@ class CaseWorkflow:
         )
 
     def _apply_plan(self, plan: ClockPlan) -> None:
+        self.plan_revision = plan.calendar_revision
         self.readings.update(plan.readings)
         self.milestones = plan.milestones
         self.inactivity_at = plan.inactivity_at
