@@ -101,12 +101,17 @@ class Replay:
         return row.status_code, json.loads(row.response)
 
     def done(self, status_code: int, response: dict[str, Any]) -> None:
-        with session_scope(self.engine) as s:
-            row = s.get(IdempotentRequest, self.key_hash)
-            if row is not None:
-                row.state, row.status_code = "done", status_code
-                row.response = json.dumps(response, ensure_ascii=False, default=str)
-                s.add(row)
+        table = IdempotentRequest.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:  # one statement: this runs after every action
+            conn.execute(
+                table.update()
+                .where(table.c.key_hash == self.key_hash)
+                .values(
+                    state="done",
+                    status_code=status_code,
+                    response=json.dumps(response, ensure_ascii=False, default=str),
+                )
+            )
 
     def _take_over(self) -> bool:
         """A retry of an attempt that sent its Update — or of one that has been running for

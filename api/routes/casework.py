@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from temporalio.client import (
@@ -105,7 +106,7 @@ async def open_case(
     problem = body.problem()
     if problem:
         raise HTTPException(422, problem)
-    agency = get_agency(engine, body.agency)
+    agency = await run_in_threadpool(get_agency, engine, body.agency)
     if agency is None:
         raise HTTPException(422, f"没有机关代码“{body.agency}”：请管理员先添加该机关。")
     # A request's natural key (one press-conference plan per agency and year) is the agency's
@@ -121,8 +122,8 @@ async def open_case(
     opened = _moment(kind, agency.jurisdiction, body.OPENED_FIELD, body.opened_at() or now, now)
     for name, value in body.other_moments().items():
         _moment(kind, agency.jurisdiction, name, value, now)
-    allocated = allocate_case_no(
-        engine, agency, opened.astimezone(SHANGHAI).year, now, key, body_hash
+    allocated = await run_in_threadpool(
+        allocate_case_no, engine, agency, opened.astimezone(SHANGHAI).year, now, key, body_hash
     )
     if allocated.existing and body_hash is not None and allocated.request_hash != body_hash:
         raise HTTPException(422, REUSED)
@@ -130,7 +131,8 @@ async def open_case(
     inp = body.to_input(allocated.case_no, info, officer, opened)
     if prepare is not None and not allocated.existing:
         inp = prepare(allocated.case_no, inp)
-    ensure_case_row(
+    await run_in_threadpool(
+        ensure_case_row,
         engine,
         CaseRow(
             case_no=allocated.case_no,
@@ -271,13 +273,13 @@ async def perform(
     if idempotency_key:
         key = action_key(step.name, row.agency, actor, case_no, idempotency_key)
         replay = Replay(engine, key, request_hash(body.model_dump(mode="json")))
-        stored = replay.claim()
+        stored = await run_in_threadpool(replay.claim)
         if stored is not None:
             return BeijingJSONResponse(stored[1], status_code=stored[0])
         update_id = f"idem-{key[:40]}"  # Temporal applies an Update ID once per run
     if _IN_FLIGHT.get(case_no, 0) >= settings.case_actions_in_flight:
         if replay:
-            replay.release()
+            await run_in_threadpool(replay.release)
         raise HTTPException(429, BUSY, headers={"Retry-After": "1"})
     _IN_FLIGHT[case_no] = _IN_FLIGHT.get(case_no, 0) + 1
     try:
@@ -293,7 +295,7 @@ async def perform(
             code = 422 if cause.type == "IncompleteAction" else 409
             message = cause.message
         if replay:
-            replay.done(code, {"status": code, "detail": message})
+            await run_in_threadpool(replay.done, code, {"status": code, "detail": message})
         raise HTTPException(code, message) from exc
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
         if replay:
@@ -326,5 +328,5 @@ async def perform(
         else:
             _IN_FLIGHT.pop(case_no, None)
     if replay:
-        replay.done(200, result.model_dump(mode="json"))
+        await run_in_threadpool(replay.done, 200, result.model_dump(mode="json"))
     return result
