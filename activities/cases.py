@@ -28,7 +28,7 @@ from gongkai import metrics
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import local_date
-from rules.clock import case_due
+from rules.clock import Reading, case_due
 from schemas.activities import (
     AlertAdmins,
     ArchiveCase,
@@ -115,6 +115,19 @@ def _insert_event(conn: Connection, case_no: str, e: CaseEvent) -> bool:
     return True
 
 
+def _dated(doc: RenderDocument, readings: dict[str, Reading]) -> RenderDocument:
+    """A document that states a clock's due date, with the date of the plan just made."""
+    reading = readings.get(doc.dated_by) if doc.dated_by else None
+    if reading is None:
+        return doc
+    dated = {
+        "reply_due": str(reading.due_date),
+        "provisional": reading.provisional,
+        "provisional_note": "；".join(reading.explanation.lines[-2:-1]),
+    }
+    return doc.model_copy(update={"context": {**doc.context, **dated}})
+
+
 def _store_document(conn: Connection, req: RenderDocument) -> DocumentRef:
     """Render and store a case's document once (by case + name + seq)."""
     title = DOCUMENT_TITLES[req.name]
@@ -167,8 +180,11 @@ class CaseActivities:
                 "provisional": due.provisional,
             }
         )
+        documents = [_dated(d, plan.readings) for d in req.project.documents]
         self._project(
-            req.project.model_copy(update={"row": row, "explanation": due.explanation}),
+            req.project.model_copy(
+                update={"row": row, "explanation": due.explanation, "documents": documents}
+            ),
             clocks=clocks_json(
                 req.plan.region, req.due_clocks, req.plan.clocks, plan.readings, req.told
             ),

@@ -19,6 +19,10 @@ class RenderDocument(BaseModel):
     seq: int
     context: dict[str, Any]
     at: datetime
+    # A clock whose due date the document states (the receipt's reply date): filled in from the
+    # plan made in the same step (CaseActivities.refresh_case), so that issuing it costs no
+    # step of its own.
+    dated_by: str = ""
 
 
 class ProjectCase(BaseModel):

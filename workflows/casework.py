@@ -73,6 +73,7 @@ INDEX_CHANGED = "index-when-changed"  # search attributes upserted only when the
 TIMER_KEPT = "timer-kept"  # the statutory timer survives an action that does not move it
 NOTIFY_LOCAL = "notify-local"  # notifications as local activities
 RECHECK = "recheck-before-rung"  # a rung about to fire plans again on the current calendar
+DOCS_DATED = "documents-dated-by-plan"  # the receipt dated by the plan stored with it
 
 
 class IllegalAction(ApplicationError):
@@ -618,7 +619,9 @@ class CaseWorkflow:
             **context,
         }
 
-    async def _document(self, name: str, seq: int, context: dict[str, Any]) -> None:
+    async def _document(
+        self, name: str, seq: int, context: dict[str, Any], dated_by: str = ""
+    ) -> None:
         """Issue a document of the case: rendered and stored with the case's next projection,
         before the step that issued it answers (no activity of its own, no second workflow
         task)."""
@@ -628,6 +631,7 @@ class CaseWorkflow:
             seq=seq,
             at=workflow.now(),
             context=self._document_context(context),
+            dated_by=dated_by,
         )
         if self._patched(DOCS_PROJECTED):
             self.pending_documents.append(doc)

@@ -38,6 +38,9 @@ with workflow.unsafe.imports_passed_through():
     from schemas.activities import ArchiveCase, NewCaseNumber
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
+        DOCS_DATED,
+        DOCS_PROJECTED,
+        ONE_STEP,
         RETRY,
         CaseWorkflow,
         IllegalAction,
@@ -306,6 +309,19 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         seq = self._event(
             "registered", actor, f"登记，收到申请之日（T0）为{self.t0}。", t0=self.t0.isoformat()
         )
+        receipt = {
+            "applicant_name": self.inp.applicant.name,
+            "channel_zh": _CHANNEL_ZH[self.inp.channel],
+            "t0": str(self.t0),
+            "description": self.inp.description,
+            "reply_basis": rules.reply.basis,
+        }
+        if all(self._patched(p) for p in (ONE_STEP, DOCS_PROJECTED, DOCS_DATED)):
+            # Issued with the registration's own step: dated by the plan made in it.
+            await self._document("receipt", seq, receipt, dated_by="reply")
+            await self._refresh()
+            self.receipt_due = self.readings["reply"].due_date
+            return
         await self._refresh()
         reply = self.readings["reply"]
         self.receipt_due = reply.due_date
