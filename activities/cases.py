@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,17 @@ def _insert_event(conn: Connection, case_no: str, e: CaseEvent) -> bool:
     return True
 
 
+def _told(req: RefreshCase, plan: ClockPlan) -> dict[str, date]:
+    """The due dates told to the applicant: the workflow's, and those of the documents issued
+    in this step that state a clock's date (the receipt)."""
+    told = dict(req.told)
+    for doc in req.project.documents:
+        reading = plan.readings.get(doc.dated_by) if doc.dated_by else None
+        if reading is not None and reading.due_date is not None:
+            told[doc.dated_by] = reading.due_date
+    return told
+
+
 def _dated(doc: RenderDocument, readings: dict[str, Reading]) -> RenderDocument:
     """A document that states a clock's due date, with the date of the plan just made."""
     reading = readings.get(doc.dated_by) if doc.dated_by else None
@@ -186,7 +197,7 @@ class CaseActivities:
                 update={"row": row, "explanation": due.explanation, "documents": documents}
             ),
             clocks=clocks_json(
-                req.plan.region, req.due_clocks, req.plan.clocks, plan.readings, req.told
+                req.plan.region, req.due_clocks, req.plan.clocks, plan.readings, _told(req, plan)
             ),
         )
         return plan

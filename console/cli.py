@@ -188,7 +188,8 @@ def calendar_set(
     started = time.perf_counter()
     preview = preview_day(engine, region, day.date(), kinds[kind], now, name=name)
     preview_s = time.perf_counter() - started
-    _print_moves(preview, "would move" if dry_run else "moves")
+    # A dry run lists every move; otherwise the first 50 (each is in its case's history).
+    _print_moves(preview, "would move" if dry_run else "moves", None if dry_run else 50)
     if dry_run:
         typer.echo("--dry-run: nothing stored.")
         return
@@ -225,7 +226,7 @@ def calendar_set(
         _recalculate_open_cases(f"{day.date()}调整为{zh}（{source}：{reason}）", [day.year], by)
 
 
-def _print_moves(preview: Any, verb: str, limit: int = 50) -> None:
+def _print_moves(preview: Any, verb: str, limit: int | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -250,7 +251,7 @@ def _print_moves(preview: Any, verb: str, limit: int = 50) -> None:
             str(m.told or ""),
         )
     Console(highlight=False).print(table)
-    if len(preview.moves) > limit:
+    if limit is not None and len(preview.moves) > limit:
         typer.echo(f"… and {len(preview.moves) - limit} more.")
 
 

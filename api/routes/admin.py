@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
@@ -109,6 +109,9 @@ def calendar_year(
     )
 
 
+LISTED = 1000  # cases listed in an answer (the CLI's --dry-run lists every one)
+
+
 class DayChange(BaseModel):
     day: date
     kind: Literal["holiday", "workday"]
@@ -134,12 +137,18 @@ class DayChanged(BaseModel):
     scanned: int = Field(description="open cases looked at")
     recalculated: int = Field(description="running cases told to catch up (in the background)")
     shortening: int = Field(description="moves earlier than the date told to the applicant")
-    moved: list[Recalculation] = Field(description="the cases whose deadlines move, and how")
+    moves: int = Field(description="due dates that move, in all")
+    moved: list[Recalculation] = Field(
+        description=f"the cases whose deadlines move, and how (the first {LISTED:,}; those "
+        "shortening a told date first)"
+    )
 
 
 def _recalculations(recomputed: Recomputed) -> list[Recalculation]:
     by_case: dict[str, list[DeadlineMove]] = {}
-    for m in recomputed.moves:
+    for m in sorted(recomputed.moves, key=lambda m: not m.shortens_notice):
+        if len(by_case) >= LISTED and m.case_no not in by_case:
+            continue
         by_case.setdefault(m.case_no, []).append(
             DeadlineMove(
                 clock=m.clock,
@@ -159,10 +168,14 @@ def _recalculations(recomputed: Recomputed) -> list[Recalculation]:
     response_model=DayChanged,
     summary="Override one day (cross-agency administrators); dry_run previews every move",
     operation_id="change_calendar_day",
-    responses={409: {"description": "would shorten deadlines told to applicants (said why)"}},
+    responses={
+        200: {"description": "dry run: what would move, nothing stored", "model": DayChanged},
+        409: {"description": "would shorten deadlines told to applicants (said why)"},
+    },
 )
 async def change_day(
     request: Request,
+    response: Response,
     body: DayChange,
     who: Actor = Depends(deps.superadmin),
     engine: Engine = Depends(deps.engine),
@@ -174,6 +187,7 @@ async def change_day(
         preview_day, engine, region, body.day, kind, now, name=body.name
     )
     if body.dry_run:
+        response.status_code = 200  # nothing created
         return DayChanged(
             day=body.day,
             kind=body.kind,
@@ -181,6 +195,7 @@ async def change_day(
             scanned=preview.scanned,
             recalculated=0,
             shortening=len(preview.shortening),
+            moves=len(preview.moves),
             moved=_recalculations(preview),
         )
     if preview.shortening and not body.override_reason.strip():
@@ -226,6 +241,7 @@ async def change_day(
         scanned=done.scanned,
         recalculated=told,
         shortening=len(preview.shortening),
+        moves=len(done.moves),
         moved=_recalculations(done),
     )
 

@@ -490,7 +490,10 @@ class DayChanged(BaseModel):
     scanned: int = Field(description="open cases looked at")
     recalculated: int = Field(description="running cases told to catch up (in the background)")
     shortening: int = Field(description="moves earlier than the date told to the applicant")
-    moved: list[Recalculation] = Field(description="the cases whose deadlines move, and how")
+    moves: int = Field(description="due dates that move, in all")
+    moved: list[Recalculation] = Field(
+        description="the cases whose deadlines move, and how (the first 1,000; those shortening a told date first)"
+    )
 
 
 class DayInfoModel(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -250,12 +251,40 @@ def test_admins_manage_their_agencys_users_and_superadmins_the_calendar(stack: A
     assert (
         http.post("/v1/calendar/days", headers=stack.tokens["admin"], json=day).status_code == 403
     )
+    # A dry run lists the move (old → new, per case and clock) and stores nothing.
+    preview = http.post(
+        "/v1/calendar/days", headers=stack.tokens["superadmin"], json={**day, "dry_run": True}
+    )
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["stored"] is False and preview.json()["shortening"] == 0
+    (moved,) = [m for m in preview.json()["moved"] if m["case_no"] == case]
+    assert moved["moved"][0]["clock"] == "reply" and moved["moved"][0]["old_text"] == due
+    new_due = moved["moved"][0]["new_text"]
+    assert new_due > due
+    assert (
+        http.get(f"/v1/cases/{case}", headers=stack.tokens["officer"]).json()["readings"]["reply"][
+            "due_date"
+        ]
+        == due
+    )
+    # Making a weekend day inside the window a working day would shorten the date the receipt
+    # told the applicant: refused, naming the case, unless a reason is given.
+    first = date.fromisoformat(first_day)
+    saturday = first + timedelta(days=(5 - first.weekday()) % 7 or 7)
+    workday = {"day": str(saturday), "kind": "workday", "source": "市政府通知", "reason": "补班"}
+    refused = http.post("/v1/calendar/days", headers=stack.tokens["superadmin"], json=workday)
+    assert refused.status_code == 409 and case in refused.json()["detail"]
+    assert "理由" in refused.json()["detail"]
     res = http.post(
         "/v1/calendar/days",
         headers=stack.tokens["superadmin"],
         json={"day": due, "kind": "holiday", "source": "市政府通告第1号", "reason": "寒潮停工"},
     )
     assert res.status_code == 201 and res.json()["recalculated"] >= 1
+    # The read model shows the new date as soon as the change is answered.
+    listed = http.get("/v1/cases", headers=stack.tokens["officer"]).json()["items"]
+    (row,) = [r for r in listed if r["case_no"] == case]
+    assert row["due_at"].startswith(new_due)
     for _ in range(50):
         after = http.get(f"/v1/cases/{case}", headers=stack.tokens["officer"]).json()
         if after["readings"]["reply"]["due_date"] != due:
