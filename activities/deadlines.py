@@ -101,3 +101,11 @@ def select_rule_pack(req: SelectPack) -> RulePack:
         return select_pack(req.kind, req.jurisdiction, req.on)
     except RulePackError as exc:  # retrying cannot help: the case needs a pack that exists
         raise ApplicationError(str(exc), type="NoRulePack", non_retryable=True) from exc
+
+
+@activity.defn
+@final_on_bad_input
+def choose_rule_pack(req: SelectPack) -> str:
+    """The ref (id@version) of the pack that governs the case: the workflow takes the pack
+    itself from the worker's loaded packs, so its history records 40 bytes, not the pack."""
+    return select_rule_pack(req).ref

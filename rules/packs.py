@@ -276,6 +276,16 @@ def _load_dirs(directories: tuple[Path, ...]) -> tuple[RulePack, ...]:
     return packs
 
 
+def pack_by_ref(ref: str) -> RulePack:
+    """The pack ``id@version`` among those loaded. A released version never changes and is
+    never removed (a correction is a new version): a case that recorded a ref replays with the
+    same pack."""
+    for pack in load_packs():
+        if pack.ref == ref:
+            return pack
+    raise RulePackError(f"rule pack {ref} is not installed (a released version must stay)")
+
+
 def select_pack(
     kind: CaseKind,
     jurisdiction: str,

@@ -15,7 +15,7 @@ from temporalio.worker import PollerBehaviorAutoscaling, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
-from activities.deadlines import DeadlineActivities, select_rule_pack
+from activities.deadlines import DeadlineActivities, choose_rule_pack, select_rule_pack
 from gongkai.logs import get_logger
 from gongkai.metrics import worker_runtime
 from gongkai.settings import Settings
@@ -49,6 +49,7 @@ def activities(
         deadlines.calendar_revision,
         deadlines.next_year_status,
         select_rule_pack,
+        choose_rule_pack,
         cases.project_case,
         cases.refresh_case,
         cases.render_document,

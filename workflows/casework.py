@@ -23,11 +23,11 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import DOCUMENT_TITLES, CaseActivities
-    from activities.deadlines import DeadlineActivities, select_rule_pack
+    from activities.deadlines import DeadlineActivities, choose_rule_pack, select_rule_pack
     from rules import clock as clk
     from rules.calendar import local_date
     from rules.clock import Clock, ClockError, ClockState, Milestone, Reading
-    from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack
+    from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack, pack_by_ref
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
     from schemas.activities import Notify, ProjectCase, RefreshCase, RenderDocument
@@ -73,6 +73,7 @@ INDEX_CHANGED = "index-when-changed"  # search attributes upserted only when the
 TIMER_KEPT = "timer-kept"  # the statutory timer survives an action that does not move it
 NOTIFY_LOCAL = "notify-local"  # notifications as local activities
 RECHECK = "recheck-before-rung"  # a rung about to fire plans again on the current calendar
+PACK_BY_REF = "pack-by-ref"  # the rule pack's ref recorded, the pack taken from the worker
 DOCS_DATED = "documents-dated-by-plan"  # the receipt dated by the plan stored with it
 
 
@@ -184,12 +185,17 @@ class CaseWorkflow:
     # -- rule pack --------------------------------------------------------------------------
 
     async def _load_pack(self, on: datetime) -> None:
-        self.pack = await self._local(
-            select_rule_pack,
-            SelectPack(
-                kind=self.PACK_SECTION, jurisdiction=self.agency.jurisdiction, on=local_date(on)
-            ),
+        which = SelectPack(
+            kind=self.PACK_SECTION, jurisdiction=self.agency.jurisdiction, on=local_date(on)
         )
+        if self._patched(PACK_BY_REF):
+            # The choice is recorded (a ref); the pack is the worker's, read from its files
+            # once per process (a released pack version never changes).
+            ref = await self._local(choose_rule_pack, which)
+            with workflow.unsafe.sandbox_unrestricted():
+                self.pack = pack_by_ref(ref)
+            return
+        self.pack = await self._local(select_rule_pack, which)
 
     async def _local(self, fn: Any, arg: Any) -> Any:
         """Run one of the case's own quick steps — choosing the rule pack, planning the clocks on
