@@ -56,3 +56,37 @@ async def test_recorded_histories_replay_with_the_production_converter() -> None
     results = await replayer.replay_workflows(_histories(), raise_on_replay_failure=False)
     assert results.replay_failures == {}
     assert len(_files()) >= 10
+
+
+def test_released_generations_never_change() -> None:
+    """A case started with a generation replays with the patches that generation listed when
+    it started: a released generation's list is pinned here. A new patch is asked for by itself
+    (workflow.patched) until a new generation lists it (workflows/casework.py)."""
+    from workflows.casework import GENERATIONS
+
+    released = {
+        "generation-2026-12": {
+            "local-plan-project",
+            "continue-as-new",
+            "horizon-indexed",
+            "calendar-moves-recorded",
+            "validate-in-turn",
+            "abandonment-letter",
+            "tell-moved-due",
+            "pack-by-t0",
+            "art35-notice",
+            "refresh-in-one-step",
+            "documents-projected",
+            "index-when-changed",
+            "timer-kept",
+            "notify-local",
+            "recheck-before-rung",
+            "pack-by-ref",
+            "documents-dated-by-plan",
+        },
+    }
+    listed = dict(GENERATIONS)
+    for name, patches in released.items():
+        assert set(listed[name]) == patches, name
+    # Newest first: the question a new case asks first is the newest generation.
+    assert [g for g, _ in GENERATIONS] == sorted(listed, reverse=True)
