@@ -107,6 +107,7 @@ async def open_cases(
     acked: dict[str, float] = {}
     events: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
     errors: list[str] = []
+    run_key = uuid.uuid4().hex[:12]
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(n):
         queue.put_nowait(i)
@@ -115,10 +116,18 @@ async def open_cases(
         while not queue.empty():
             i = queue.get_nowait()
             t = time.perf_counter()
-            try:
-                res = await http.post(path, json=body(i), headers=h)
-            except httpx.HTTPError as exc:
-                errors.append(repr(exc))
+            # A connection the server closed as it was reused (keep-alive) is sent again under
+            # the same Idempotency-Key: the same case, never a second one.
+            keyed = {**h, "Idempotency-Key": f"{run_key}-{i}"}
+            res = None
+            for attempt in range(3):
+                try:
+                    res = await http.post(path, json=body(i), headers=keyed)
+                    break
+                except httpx.TransportError as exc:
+                    if attempt == 2:
+                        errors.append(repr(exc))
+            if res is None:
                 continue
             if res.status_code != 201:
                 errors.append(f"{res.status_code} {res.text[:200]}")

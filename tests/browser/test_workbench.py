@@ -271,3 +271,43 @@ async def test_the_other_kinds_main_paths(stack: Any, browser: Browser) -> None:
     finally:
         await ctx.close()
         await chief_ctx.close()
+
+
+async def test_a_calendar_change_previewed_on_the_calendar_page(
+    stack: Any, browser: Browser
+) -> None:
+    """A supervisor previews making a working day a holiday: every deadline that would move is
+    listed (old → new, per case and clock), on a phone, and nothing is stored."""
+    from rules.calendar import build_calendar
+
+    ctx = await _context(browser, 390, 844)
+    try:
+        officer = await Desk(stack, await ctx.new_page(), "li.officer").sign_in()
+        page = officer.page
+        await page.goto(f"{officer.base}/cases/new/disclosure")
+        await page.select_option('[name="channel"]', "in_person")
+        await page.fill('[name="applicant.name"]', "李四")
+        await page.fill('[name="applicant.phone"]', "13800138001")
+        await page.fill('[name="description"]', "2026年某街道老旧小区改造项目批复")
+        await page.get_by_role("button", name="登记").click()
+        await expect(page.locator("#done")).to_contain_text("已办理：登记")
+        case = page.url.split("/cases/")[1].split("?")[0]
+        await officer.until('id="action-accept"')
+
+        chief = await Desk(stack, await ctx.new_page(), "wang.chief").sign_in()
+        today = datetime.now(SHANGHAI).date()
+        closure = build_calendar().nth_working_day(today, 5).end
+        await chief.page.goto(f"{chief.base}/calendar")
+        await expect(chief.page).to_have_title(re.compile("工作日历"))
+        await chief.page.fill('[name="preview_day"]', closure.isoformat())
+        await chief.page.select_option('[name="preview_kind"]', "holiday")
+        await chief.page.get_by_role("button", name="预览").click()
+        row = chief.page.locator("tr", has_text=case)
+        await expect(row).to_contain_text("reply")
+        await expect(chief.page.locator("main")).to_contain_text("将变动")
+        await chief.shot("7-calendar-preview")
+        # Nothing was stored: the day is still a working day on the page of its year.
+        await chief.page.goto(f"{chief.base}/calendar?year={closure.year}")
+        assert closure.isoformat() not in await chief.page.locator("table").first.inner_text()
+    finally:
+        await ctx.close()
