@@ -83,6 +83,7 @@ class Move:
     old_due_at: datetime | None
     new_due_at: datetime | None
     told: date | None  # the date the applicant was told, if any
+    kind: str = ""  # the case's kind (its clocks' names are the kind's)
 
     @property
     def shortens_notice(self) -> bool:
@@ -112,6 +113,7 @@ class Recomputed:
 def _open_rows(engine: Engine, agency: str | None) -> Iterator[Any]:
     query = select(
         _CASE.c.case_no,
+        _CASE.c.kind,
         _CASE.c.agency,
         _CASE.c.officer,
         _CASE.c.due_at,
@@ -163,6 +165,7 @@ def recompute(
                         old_at,
                         reading.due_at,
                         told.get(name),
+                        row.kind,
                     )
                 )
         due = case_due(data["due_clocks"], clocks, readings)

@@ -18,6 +18,7 @@ from gongkai.settings import Settings
 from rules.calendar import DayKind, WorkCalendar, local_date
 from schemas.deadlines import CalendarChange, DeadlineMove, Recalculation
 from schemas.disclosure import Actor, Role
+from schemas.registry import KINDS
 from store.calendar import load_calendar, set_day
 from store.cases import get_agency
 from store.recompute import Recomputed, apply, preview_day, recompute, refusal
@@ -152,7 +153,7 @@ def _recalculations(recomputed: Recomputed) -> list[Recalculation]:
         by_case.setdefault(m.case_no, []).append(
             DeadlineMove(
                 clock=m.clock,
-                clock_zh=m.clock,
+                clock_zh=KINDS[m.kind].clocks.get(m.clock, m.clock) if m.kind in KINDS else m.clock,
                 old_due_at=m.old_due_at,
                 new_due_at=m.new_due_at,
                 old_text=str(local_date(m.old_due_at)) if m.old_due_at else "—",

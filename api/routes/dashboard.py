@@ -60,6 +60,12 @@ def _beijing(value: datetime | None) -> str:
 
 
 templates.env.filters["bj"] = _beijing
+templates.env.filters["bjdate"] = lambda at: at.astimezone(SHANGHAI).date().isoformat()
+# Every clock's Chinese name by kind, for pages that list clocks of any kind (the calendar
+# preview): "reply" is 答复期限 in a disclosure case and 留言答复期限 in an inquiry.
+CLOCK_ZH = {
+    f"{kind}:{name}": zh for kind, spec in KINDS.items() for name, zh in spec.clocks.items()
+}
 
 KIND_ZH = {name: spec.zh for name, spec in KINDS.items()}
 
@@ -1024,6 +1030,7 @@ def calendar_page(
             "days": [d for d in cal.year_days(year) if d.kind != "weekend"],
             "overrides": overrides(engine, settings.calendar_region, year),
             "preview": preview,
+            "clock_zh": CLOCK_ZH,
             "preview_day": preview_day,
             "preview_kind": preview_kind,
         },
