@@ -45,7 +45,7 @@ from schemas.activities import (
 from schemas.deadlines import ClockPlan
 from schemas.disclosure import CaseEvent, DocumentRef
 from store.db import session_scope
-from store.models import ArchiveRow, CaseEventRow, CaseRow, DocumentRow, OutboxRow
+from store.models import ArchiveRow, CaseClocks, CaseEventRow, CaseRow, DocumentRow, OutboxRow
 from store.recompute import clocks_json
 from store.search import index_text
 
@@ -89,6 +89,14 @@ def render(name: str, context: dict[str, Any]) -> str:
 _CASE = CaseRow.__table__  # type: ignore[attr-defined]
 _EVENT = CaseEventRow.__table__  # type: ignore[attr-defined]
 _DOCUMENT = DocumentRow.__table__  # type: ignore[attr-defined]
+_CLOCKS = CaseClocks.__table__  # type: ignore[attr-defined]
+
+
+def _keep_clocks(conn: Connection, case_no: str, clocks: str) -> None:
+    """The case's running clocks, as planned in this step (store/recompute.py)."""
+    done = conn.execute(update(_CLOCKS).where(_CLOCKS.c.case_no == case_no).values(clocks=clocks))
+    if done.rowcount == 0:
+        conn.execute(insert(_CLOCKS).values(case_no=case_no, clocks=clocks))
 
 
 def _insert_event(conn: Connection, case_no: str, e: CaseEvent) -> bool:
@@ -220,8 +228,6 @@ class CaseActivities:
                 values["concluded_on"] = func.coalesce(_CASE.c.concluded_on, concluded)
             if req.explanation is not None:
                 values["due_explanation"] = req.explanation.model_dump_json()
-            if clocks is not None:
-                values["clocks"] = clocks
             done = conn.execute(update(_CASE).where(_CASE.c.case_no == no).values(values))
             if done.rowcount == 0:  # not opened through the API (a case made by another)
                 row = CaseRow(**req.row.model_dump(), created_at=req.at, updated_at=req.at)
@@ -229,8 +235,9 @@ class CaseActivities:
                 row.concluded_on = concluded
                 if req.explanation is not None:
                     row.due_explanation = req.explanation.model_dump_json()
-                row.clocks = clocks or ""
                 conn.execute(insert(_CASE).values(row.model_dump()))
+            if clocks is not None:
+                _keep_clocks(conn, no, clocks)
             received = next((e.summary for e in req.events if e.seq == 1), None)
             index_text(conn, no, req.row.agency, req.row.summary, received)
             for doc in req.documents:

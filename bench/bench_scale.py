@@ -34,7 +34,7 @@ from rules.calendar import SHANGHAI, build_calendar
 from rules.clock import Unit, evaluate
 from schemas.deadlines import CalendarChange
 from store.calendar import load_calendar
-from store.models import CaseRow
+from store.models import CaseClocks, CaseRow
 from store.recompute import clocks_json
 from workflows.broadcast import signal_open_cases
 
@@ -86,7 +86,6 @@ def _seed_rows(stack: Stack, n: int, progress: Progress) -> None:
                     "light": rng.choice(LIGHTS),
                     "t0": t0,
                     "due_at": seeds[t0][1],
-                    "clocks": seeds[t0][0],
                     "provisional": False,
                     "outcome": None,
                     "summary": "基准测试：政府信息公开申请（直接写入读模型）",
@@ -95,8 +94,16 @@ def _seed_rows(stack: Stack, n: int, progress: Progress) -> None:
                     "updated_at": now,
                 }
             )
+        clocks_of = {
+            str(r["case_no"]): seeds[r["t0"]][0]  # type: ignore[index]
+            for r in rows
+        }
         with stack.engine.begin() as conn:
             conn.execute(insert(table), rows)
+            conn.execute(
+                insert(CaseClocks.__table__),  # type: ignore[attr-defined]
+                [{"case_no": r["case_no"], "clocks": clocks_of[str(r["case_no"])]} for r in rows],
+            )
         done += len(rows)
         progress.update(done)
     progress.close()

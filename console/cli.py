@@ -198,6 +198,8 @@ def calendar_set(
         raise typer.Exit(2)
     if override_reason.strip():
         reason = f"{reason}（缩短已告知期限的理由：{override_reason.strip()}）"
+    if len(reason) > 1000:
+        raise typer.BadParameter("理由与缩短期限的理由合计不超过1000字。")
     try:
         set_day(
             engine,
@@ -238,6 +240,12 @@ def _print_moves(preview: Any, verb: str, limit: int | None) -> None:
         f"deadlines in {len(cases)} cases ({len(preview.shortening)} earlier than told to the "
         "applicant)."
     )
+    if preview.unplanned:
+        typer.echo(
+            f"{preview.unplanned} open cases were opened before their rows kept their clocks: "
+            "not previewed; their workflows plan on the new calendar when told (or before any "
+            "rung fires)."
+        )
     if not preview.moves:
         return
     table = Table("case", "agency", "clock", "old due", "new due", "told")

@@ -112,12 +112,20 @@ class CaseRow(SQLModel, table=True):
     awaiting: str = Field(default="", max_length=32)  # a supervisor's decision owed (inbox)
     applicant_type: str = Field(default="", max_length=16)  # the annual report's column
     last_seq: int = 0
-    # The case's running clocks as its workflow last planned them (store/recompute.py: JSON of
-    # region, due clocks, each clock, its due instant and the date told to the applicant):
-    # a calendar change recomputes every open deadline from here in bulk.
-    clocks: str = ""
     created_at: datetime
     updated_at: datetime
+
+
+class CaseClocks(SQLModel, table=True):
+    """A case's running clocks as its workflow last planned them (store/recompute.py: JSON of
+    region, due clocks, each clock, its due instant and window, the dates told to the
+    applicant): a calendar change recomputes every open deadline from here in bulk. Apart from
+    the case rows, which the board scans."""
+
+    __tablename__ = "case_clocks"
+
+    case_no: str = Field(primary_key=True, max_length=64)
+    clocks: str = ""
 
 
 class CaseText(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """A calendar change, in bulk, from the read model.
 
 The statutory clock is pure (rules/clock.py: same clock, same calendar, same dates), and every
-case's workflow projects its running clocks into its row (``case.clocks``). So when the calendar
+case's workflow projects its running clocks beside its row (``case_clocks``). So when the calendar
 changes, every open deadline can be recomputed here in seconds, with no workflow involved:
 
 - :func:`recompute` evaluates, on a calendar (the stored one, or a proposed one for a preview),
@@ -19,21 +19,23 @@ holds.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Engine
 
 from rules.calendar import CalendarEntry, DayKind, Origin, WorkCalendar, local_date
 from rules.clock import Clock, Reading, case_due, evaluate
+from schemas.registry import CLOSED
 from store.calendar import proposed_calendar
-from store.models import CaseRow
+from store.models import CaseClocks, CaseRow
 
 BATCH = 2_000
 _CASE = CaseRow.__table__  # type: ignore[attr-defined]
+_CLOCKS = CaseClocks.__table__  # type: ignore[attr-defined]
 
 
 def clocks_json(
@@ -104,6 +106,9 @@ class Recomputed:
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     scanned: int = 0  # open cases looked at
     evaluated: int = 0  # of them, those whose clocks touch the changed days
+    # Open cases whose rows hold no clocks yet (opened before the read model kept them): not
+    # previewed; their workflows plan on the new calendar when told, or before any rung.
+    unplanned: int = 0
 
     @property
     def shortening(self) -> list[Move]:
@@ -111,16 +116,20 @@ class Recomputed:
 
 
 def _open_rows(engine: Engine, agency: str | None) -> Iterator[Any]:
-    query = select(
-        _CASE.c.case_no,
-        _CASE.c.kind,
-        _CASE.c.agency,
-        _CASE.c.officer,
-        _CASE.c.due_at,
-        _CASE.c.internal_due_at,
-        _CASE.c.provisional,
-        _CASE.c.clocks,
-    ).where(_CASE.c.clocks != "")
+    query = (
+        select(
+            _CASE.c.case_no,
+            _CASE.c.kind,
+            _CASE.c.agency,
+            _CASE.c.officer,
+            _CASE.c.due_at,
+            _CASE.c.internal_due_at,
+            _CASE.c.provisional,
+            _CLOCKS.c.clocks,
+        )
+        .join(_CLOCKS, _CLOCKS.c.case_no == _CASE.c.case_no)
+        .where(_CLOCKS.c.clocks != "", _CASE.c.status.not_in(CLOSED))
+    )
     if agency is not None:
         query = query.where(_CASE.c.agency == agency)
     with engine.connect() as conn:
@@ -128,27 +137,58 @@ def _open_rows(engine: Engine, agency: str | None) -> Iterator[Any]:
         yield from result
 
 
+def _unplanned(engine: Engine, agency: str | None) -> int:
+    query = (
+        select(func.count())
+        .select_from(_CASE.outerjoin(_CLOCKS, _CLOCKS.c.case_no == _CASE.c.case_no))
+        .where(
+            _CLOCKS.c.case_no.is_(None), _CASE.c.due_at.is_not(None), _CASE.c.status.not_in(CLOSED)
+        )
+    )
+    if agency is not None:
+        query = query.where(_CASE.c.agency == agency)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def recompute(
     engine: Engine,
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | Callable[[str], WorkCalendar],
     first: date,
     last: date,
     now: datetime,
     agency: str | None = None,
+    region: str | None = None,
 ) -> Recomputed:
     """Every open case whose running clocks' windows (anchor → due) touch the changed days
-    ``first``..``last``, evaluated on ``calendar`` as of ``now``: which due dates move."""
-    out = Recomputed()
+    ``first``..``last`` of ``region`` (and of its provinces: CN-65 counts CN's days), evaluated
+    as of ``now`` on ``calendar`` — or, given a function, on each case's region's calendar:
+    which due dates move."""
+    calendars: dict[str, WorkCalendar] = {}
+
+    def calendar_of(case_region: str) -> WorkCalendar:
+        if isinstance(calendar, WorkCalendar):
+            return calendar
+        if case_region not in calendars:
+            calendars[case_region] = calendar(case_region)
+        return calendars[case_region]
+
+    changed = region or (calendar.region if isinstance(calendar, WorkCalendar) else "CN")
+    out = Recomputed(unplanned=_unplanned(engine, agency))
     for row in _open_rows(engine, agency):
         data = json.loads(row.clocks)
-        if not data.get("clocks") or data.get("region", "CN") != calendar.region:
+        case_region = data.get("region", "CN")
+        if not data.get("clocks") or not (
+            case_region == changed or case_region.startswith(changed + "-")
+        ):
             continue
         out.scanned += 1
         if not any(_touches(w, first, last) for w in data.get("window", {}).values()):
             continue
         out.evaluated += 1
         clocks = {n: Clock.model_validate(c) for n, c in data["clocks"].items()}
-        readings = {n: evaluate(c, calendar, now) for n, c in clocks.items()}
+        on = calendar_of(case_region)
+        readings = {n: evaluate(c, on, now) for n, c in clocks.items()}
         told = {n: date.fromisoformat(d) for n, d in data.get("told", {}).items()}
         moved = False
         for name, reading in readings.items():
@@ -186,6 +226,7 @@ def recompute(
                 "internal_due_at": due.internal_due_at,
                 "provisional": due.provisional,
                 "clocks": json.dumps(data, ensure_ascii=False),
+                "old_clocks": row.clocks,  # written only if the case has not moved on since
             }
     return out
 
@@ -204,20 +245,30 @@ def _touches(window: list[str | None], first: date, last: date) -> bool:
 def apply(engine: Engine, recomputed: Recomputed) -> int:
     """Write the recomputed rows (in batches); returns how many rows changed."""
     items = list(recomputed.rows.items())
-    statement = (
+    # Only where the case has not moved on since it was read (its clocks are as they were).
+    clocks = (
+        update(_CLOCKS)
+        .where(_CLOCKS.c.case_no == bindparam("key"), _CLOCKS.c.clocks == bindparam("old_clocks"))
+        .values(clocks=bindparam("clocks"))
+    )
+    row = (
         update(_CASE)
         .where(_CASE.c.case_no == bindparam("key"))
         .values(
             due_at=bindparam("due_at"),
             internal_due_at=bindparam("internal_due_at"),
             provisional=bindparam("provisional"),
-            clocks=bindparam("clocks"),
         )
     )
+    written = 0
     for i in range(0, len(items), BATCH):
         with engine.begin() as conn:
-            conn.execute(statement, [{"key": k, **v} for k, v in items[i : i + BATCH]])
-    return len(items)
+            for key, values in items[i : i + BATCH]:
+                params = {"key": key, **values}
+                if conn.execute(clocks, params).rowcount:
+                    conn.execute(row, params)
+                    written += 1
+    return written
 
 
 def preview_day(
@@ -233,7 +284,15 @@ def preview_day(
     """What making ``day`` a holiday (or a working day) would do to the open deadlines, before
     anything is stored."""
     entry = CalendarEntry(day, kind, name or day.isoformat(), Origin.OVERRIDE, "预览", "预览")
-    return recompute(engine, proposed_calendar(engine, region, [entry]), day, day, now, agency)
+    return recompute(
+        engine,
+        lambda r: proposed_calendar(engine, r, [entry]),
+        day,
+        day,
+        now,
+        agency,
+        region=region,
+    )
 
 
 def refusal(recomputed: Recomputed, limit: int = 20) -> str:

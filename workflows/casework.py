@@ -250,7 +250,8 @@ class CaseWorkflow:
         """Sleep until the next statutory moment (or an action / calendar change), handle it,
         repeat until the case is done; continue as new when the history grows large."""
         while not self.done:
-            await self._flush_documents()
+            async with self.lock:  # not beside an update's step
+                await self._flush_documents()
             if self._history_large(inp) and self._patched("continue-as-new"):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(inp.model_copy(update={"carried": self._carry()}))
@@ -362,11 +363,16 @@ class CaseWorkflow:
             await self._recalculate(change or CalendarChange(reason="工作日历已更新"))
             now = workflow.now()
             changed = False
-        elif self._due_now(now) and self._patched(RECHECK) and await self._calendar_moved():
-            # A rung is about to fire and the calendar is not the one the case was planned on
-            # (a change has not reached this case yet): plan again, so that nobody is escalated
+        elif self._due_now(now) and self._patched(RECHECK):
+            # A rung is about to fire: if the calendar is not the one the case was planned on
+            # (a change has not reached this case yet), plan again, so that nobody is escalated
             # on a date that no longer holds; a move is recorded as a calendar change's would be.
-            changed = bool(await self._replan(CalendarChange(reason="工作日历已更新")))
+            # A check that fails for good is recorded and the rung fires on the plan it has.
+            try:
+                if await self._calendar_moved():
+                    changed = bool(await self._replan(CalendarChange(reason="工作日历已更新")))
+            except ActivityError as exc:
+                self._fault("replan", exc)
             now = workflow.now()
         for name, ms in list(self.milestones.items()):
             for m in ms:
@@ -725,9 +731,11 @@ class CaseWorkflow:
         if self._patched(ONE_STEP):
             try:
                 await self._plan_and_project()
+                return
             except ActivityError as exc:
+                # Recorded; then each half on its own, so that a projection the read model
+                # refuses does not also cost the case its plan (its escalation times).
                 self._fault("refresh", exc)
-            return
         for step in (self._plan, self._project):
             try:
                 await step()
@@ -1065,6 +1073,7 @@ _CARRIED: dict[str, Any] = {
     "last_fact_at": datetime,
     "calendar_dirty": bool,
     "calendar_change": CalendarChange | None,
+    "pending_documents": list[RenderDocument],
 }
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 

@@ -320,7 +320,8 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             # Issued with the registration's own step: dated by the plan made in it.
             await self._document("receipt", seq, receipt, dated_by="reply")
             await self._refresh()
-            self.receipt_due = self.readings["reply"].due_date
+            planned = self.readings.get("reply")  # none if planning failed (recorded)
+            self.receipt_due = planned.due_date if planned is not None else None
             return
         await self._refresh()
         reply = self.readings["reply"]

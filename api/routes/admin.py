@@ -136,6 +136,10 @@ class DayChanged(BaseModel):
     kind: Literal["holiday", "workday"]
     stored: bool = Field(description="false for a dry run")
     scanned: int = Field(description="open cases looked at")
+    unplanned: int = Field(
+        description="open cases whose rows hold no clocks yet (opened before): not previewed; "
+        "their workflows plan on the new calendar when told"
+    )
     recalculated: int = Field(description="running cases told to catch up (in the background)")
     shortening: int = Field(description="moves earlier than the date told to the applicant")
     moves: int = Field(description="due dates that move, in all")
@@ -194,6 +198,7 @@ async def change_day(
             kind=body.kind,
             stored=False,
             scanned=preview.scanned,
+            unplanned=preview.unplanned,
             recalculated=0,
             shortening=len(preview.shortening),
             moves=len(preview.moves),
@@ -204,6 +209,8 @@ async def change_day(
     reason = body.reason
     if body.override_reason.strip():
         reason = f"{reason}（缩短已告知期限的理由：{body.override_reason.strip()}）"
+    if len(reason) > 1000:
+        raise HTTPException(422, "理由与缩短期限的理由合计不超过1000字。")
     set_day(
         engine,
         body.day,
@@ -216,7 +223,14 @@ async def change_day(
         region=region,
     )
     done = await run_in_threadpool(
-        recompute, engine, load_calendar(engine, region), body.day, body.day, now
+        recompute,
+        engine,
+        lambda r: load_calendar(engine, r),
+        body.day,
+        body.day,
+        now,
+        None,
+        region,
     )
     await run_in_threadpool(apply, engine, done)
     log.info("calendar day changed", day=str(body.day), kind=body.kind, moved=len(done.moves))
@@ -240,6 +254,7 @@ async def change_day(
         kind=body.kind,
         stored=True,
         scanned=done.scanned,
+        unplanned=done.unplanned,
         recalculated=told,
         shortening=len(preview.shortening),
         moves=len(done.moves),

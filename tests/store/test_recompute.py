@@ -18,14 +18,16 @@ from rules import clock as clk
 from rules.calendar import DayKind, due_instant, local_date
 from rules.clock import ClockPolicy, Unit, case_due, evaluate
 from store.calendar import load_calendar
-from store.models import CaseRow
+from store.models import CaseClocks, CaseRow
 from store.recompute import apply, clocks_json, preview_day, recompute, refusal
 from tests.fixtures.scenario import YEAR, at
 
 NOW = at(YEAR, 3, 2, 9)
 
 
-def _case(engine: Engine, no: str, received: datetime, told: date | None = None) -> CaseRow:
+def _case(
+    engine: Engine, no: str, received: datetime, told: date | None = None, region: str = "CN"
+) -> CaseRow:
     cal = load_calendar(engine)
     reply = clk.start(
         "reply", Unit.WORKING_DAYS, 20, received, basis="条例第三十三条", policy=ClockPolicy()
@@ -42,14 +44,15 @@ def _case(engine: Engine, no: str, received: datetime, told: date | None = None)
         due_at=due.due_at,
         internal_due_at=due.internal_due_at,
         provisional=due.provisional,
-        clocks=clocks_json(
-            "CN", ["reply"], {"reply": reply}, readings, {"reply": told} if told else {}
-        ),
         created_at=NOW,
         updated_at=NOW,
     )
+    clocks = clocks_json(
+        region, ["reply"], {"reply": reply}, readings, {"reply": told} if told else {}
+    )
     with Session(engine) as s:
         s.add(row)
+        s.add(CaseClocks(case_no=no, clocks=clocks))
         s.commit()
         s.refresh(row)
     return row
@@ -64,9 +67,12 @@ def test_preview_lists_each_move_stores_nothing_and_apply_writes_the_rows(
     old_due = local_date(running.due_at) if running.due_at else None
     assert old_due is not None
     closure = cal.nth_working_day(local_date(at(YEAR, 2, 25)), 10).end
+    # A case of an autonomous region counts the national days too (CN-65 ⊂ CN).
+    xinjiang = _case(fresh_engine, "GK-2026-000009", at(YEAR, 2, 25), region="CN-65")
     preview = preview_day(fresh_engine, "CN", closure, DayKind.HOLIDAY, NOW)
-    assert preview.scanned == 2 and preview.evaluated == 1  # the ended one is not evaluated
-    (move,) = preview.moves
+    assert preview.scanned == 3 and preview.evaluated == 2  # the ended one is not evaluated
+    assert {m.case_no for m in preview.moves} == {running.case_no, xinjiang.case_no}
+    (move,) = [m for m in preview.moves if m.case_no == running.case_no]
     assert move.case_no == running.case_no and move.clock == "reply"
     assert move.old_due_at == due_instant(old_due)
     assert move.new_due_at is not None and local_date(move.new_due_at) > old_due
@@ -90,12 +96,13 @@ def test_preview_lists_each_move_stores_nothing_and_apply_writes_the_rows(
     )
     done = recompute(fresh_engine, stored, closure, closure, NOW)
     assert done.moves == preview.moves  # the preview said exactly this
-    assert apply(fresh_engine, done) == 1
+    assert apply(fresh_engine, done) == 2
     with Session(fresh_engine) as s:
         row = s.get(CaseRow, running.case_no)
         untouched = s.get(CaseRow, ended.case_no)
+        kept = s.get(CaseClocks, running.case_no)
     assert row is not None and row.due_at == move.new_due_at
-    assert str(local_date(move.new_due_at)) in row.clocks
+    assert kept is not None and str(local_date(move.new_due_at)) in kept.clocks
     assert untouched is not None and untouched.due_at == ended.due_at
     # Recomputing again finds nothing left to move.
     assert recompute(fresh_engine, load_calendar(fresh_engine), closure, closure, NOW).moves == []

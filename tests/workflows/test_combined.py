@@ -16,7 +16,7 @@ from rules.calendar import SHANGHAI, DayKind, due_instant, local_date
 from rules.outcomes import Outcome, ReplyContent
 from schemas import disclosure as s
 from store.calendar import load_calendar, set_day
-from store.models import CaseRow, DocumentRow, OutboxRow
+from store.models import CaseClocks, CaseRow, DocumentRow, OutboxRow
 from tests.fixtures.scenario import YEAR, at
 from tests.workflows.helpers import (
     APPLICANT,
@@ -598,8 +598,8 @@ async def test_law_6_calendar_change_not_yet_told_to_a_case_moves_its_rungs_befo
     )
     # The read model shows the case's clocks as planned last, for bulk recomputation.
     with Session(case_env.engine) as db:
-        row = db.get(CaseRow, handle.id)
-    assert row is not None and '"reply"' in row.clocks and str(new_day) in row.clocks
+        kept = db.get(CaseClocks, handle.id)
+    assert kept is not None and '"reply"' in kept.clocks and str(new_day) in kept.clocks
     await handle.terminate("test done")
 
 

@@ -1,5 +1,6 @@
-"""the running clocks of each case in the read model (JSON), so that a calendar change can
-recompute every open deadline in bulk, preview it and guard notified dates (issue 17)
+"""the running clocks of each case in the read model (JSON), in a table of their own beside the
+case rows (the board scans those: they stay narrow), so that a calendar change can recompute
+every open deadline in bulk, preview it and guard notified dates (issue 17)
 
 Revision ID: 0013
 Revises: 0012
@@ -7,6 +8,7 @@ Revises: 0012
 
 from alembic import op
 import sqlalchemy as sa
+import sqlmodel
 
 
 revision = '0013'
@@ -16,10 +18,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('case') as batch:
-        batch.add_column(sa.Column('clocks', sa.Text(), nullable=False, server_default=''))
+    op.create_table(
+        'case_clocks',
+        sa.Column('case_no', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column('clocks', sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint('case_no'),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('case') as batch:
-        batch.drop_column('clocks')
+    op.drop_table('case_clocks')
