@@ -250,8 +250,9 @@ class CaseWorkflow:
         """Sleep until the next statutory moment (or an action / calendar change), handle it,
         repeat until the case is done; continue as new when the history grows large."""
         while not self.done:
-            async with self.lock:  # not beside an update's step
-                await self._flush_documents()
+            if self.pending_documents:  # (carried by continue-as-new): not beside an update
+                async with self.lock:
+                    await self._flush_documents()
             if self._history_large(inp) and self._patched("continue-as-new"):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(inp.model_copy(update={"carried": self._carry()}))

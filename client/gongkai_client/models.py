@@ -488,6 +488,9 @@ class DayChanged(BaseModel):
     kind: Literal["holiday", "workday"]
     stored: bool = Field(description="false for a dry run")
     scanned: int = Field(description="open cases looked at")
+    unplanned: int = Field(
+        description="open cases whose rows hold no clocks yet (opened before): not previewed; their workflows plan on the new calendar when told"
+    )
     recalculated: int = Field(description="running cases told to catch up (in the background)")
     shortening: int = Field(description="moves earlier than the date told to the applicant")
     moves: int = Field(description="due dates that move, in all")
