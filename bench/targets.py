@@ -5,6 +5,7 @@ writes bench/results/targets.json."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,32 +27,19 @@ ROWS: list[Target] = []
 
 def at_least(what: str, ours: float, bare: float, unit: str, minimum: float) -> None:
     """A throughput: ours ÷ bare must be ≥ ``minimum``."""
-    ratio = ours / bare if bare else math.nan
-    ROWS.append(
-        Target(
-            what,
-            f"{ours:.1f} {unit}",
-            f"{bare:.1f} {unit}",
-            ratio,
-            f"≥ {minimum}",
-            ratio >= minimum,
-        )
-    )
+    _ratio(what, ours, bare, unit, f"≥ {minimum}", lambda r: r >= minimum)
 
 
 def at_most(what: str, ours: float, bare: float, unit: str, maximum: float) -> None:
     """A latency: ours ÷ bare must be ≤ ``maximum``."""
+    _ratio(what, ours, bare, unit, f"≤ {maximum}×", lambda r: r <= maximum)
+
+
+def _ratio(
+    what: str, ours: float, bare: float, unit: str, target: str, met: Callable[[float], bool]
+) -> None:
     ratio = ours / bare if bare else math.nan
-    ROWS.append(
-        Target(
-            what,
-            f"{ours:.1f} {unit}",
-            f"{bare:.1f} {unit}",
-            ratio,
-            f"≤ {maximum}×",
-            ratio <= maximum,
-        )
-    )
+    ROWS.append(Target(what, f"{ours:.1f} {unit}", f"{bare:.1f} {unit}", ratio, target, met(ratio)))
 
 
 def within(what: str, figure: float, unit: str, limit: float, detail: str = "–") -> None:

@@ -52,22 +52,26 @@ def clocks_json(
             "region": region,
             "due_clocks": due_clocks,
             "clocks": {n: c.model_dump(mode="json") for n, c in clocks.items()},
-            "window": {
-                n: [
-                    c.anchor_date.isoformat(),
-                    _day(readings[n].due_at) if n in readings else None,
-                ]
-                for n, c in clocks.items()
-            },
-            "due": {
-                n: r.due_at.isoformat() if r.due_at else None
-                for n, r in readings.items()
-                if n in clocks
-            },
+            **_planned(clocks, readings),
             "told": {n: d.isoformat() for n, d in told.items()},
         },
         ensure_ascii=False,
     )
+
+
+def _planned(clocks: Mapping[str, Clock], readings: Mapping[str, Reading]) -> dict[str, Any]:
+    """Each clock's window (anchor day → due day) and due instant, as planned."""
+    return {
+        "window": {
+            n: [c.anchor_date.isoformat(), _day(readings[n].due_at) if n in readings else None]
+            for n, c in clocks.items()
+        },
+        "due": {
+            n: r.due_at.isoformat() if r.due_at else None
+            for n, r in readings.items()
+            if n in clocks
+        },
+    }
 
 
 def _day(at: datetime | None) -> str | None:
@@ -215,12 +219,7 @@ def recompute(
             or due.internal_due_at != row.internal_due_at
             or due.provisional != row.provisional
         ):
-            data["due"] = {
-                n: r.due_at.isoformat() if r.due_at else None for n, r in readings.items()
-            }
-            data["window"] = {
-                n: [c.anchor_date.isoformat(), _day(readings[n].due_at)] for n, c in clocks.items()
-            }
+            data.update(_planned(clocks, readings))
             out.rows[row.case_no] = {
                 "due_at": due.due_at,
                 "internal_due_at": due.internal_due_at,

@@ -5,7 +5,7 @@ years (their ``GkHorizon``), with progress, used by `gongkai calendar` and the a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -68,50 +68,66 @@ async def recalculate_open_cases(
     from schemas.deadlines import Recalculation
 
     log = get_logger(__name__)
-    query = open_cases_query(change.years)
-    total = (await client.count_workflows(query)).count
     result = CalendarRecalculation()
     done = 0
-    gate = asyncio.Semaphore(concurrency)
 
-    async def one(wf_id: str, run_id: str | None, wf_type: str) -> None:
+    async def one(wf_id: str, run_id: str | None, wf_type: str, total: int) -> None:
         nonlocal done
         handle = client.get_workflow_handle(wf_id, run_id=run_id)
-        async with gate:
-            try:
-                if wf_type == "StatutoryTimerWorkflow":
-                    await handle.signal("calendar_changed")
-                else:
-                    answer = await asyncio.wait_for(
-                        handle.execute_update(
-                            "recalculate_deadlines", change, result_type=Recalculation
-                        ),
-                        timeout=answer_within,
-                    )
-                    if answer.moved:
-                        result.moved.append(answer)
-                result.told += 1
-            except (TimeoutError, RPCTimeoutOrCancelledError):
-                # No worker is serving it, or it is busy retrying an activity: it recomputes on
-                # the new calendar at its next statutory moment or action.
-                log.warning("no answer from case", workflow_id=wf_id, seconds=answer_within)
-                result.failed.append((wf_id, f"no answer within {answer_within:.0f} s"))
-            except (WorkflowUpdateFailedError, RPCError) as exc:  # e.g. closed meanwhile
-                log.warning("could not recalculate", workflow_id=wf_id, error=str(exc))
-                result.failed.append((wf_id, str(exc)))
-            except Exception as exc:  # one case must never stop the others
-                log.exception("recalculation failed", workflow_id=wf_id)
-                result.failed.append((wf_id, f"{exc.__class__.__name__}: {exc}"))
+        try:
+            if wf_type == "StatutoryTimerWorkflow":
+                await handle.signal("calendar_changed")
+            else:
+                answer = await asyncio.wait_for(
+                    handle.execute_update(
+                        "recalculate_deadlines", change, result_type=Recalculation
+                    ),
+                    timeout=answer_within,
+                )
+                if answer.moved:
+                    result.moved.append(answer)
+            result.told += 1
+        except (TimeoutError, RPCTimeoutOrCancelledError):
+            # No worker is serving it, or it is busy retrying an activity: it recomputes on
+            # the new calendar at its next statutory moment or action.
+            log.warning("no answer from case", workflow_id=wf_id, seconds=answer_within)
+            result.failed.append((wf_id, f"no answer within {answer_within:.0f} s"))
+        except (WorkflowUpdateFailedError, RPCError) as exc:  # e.g. closed meanwhile
+            log.warning("could not recalculate", workflow_id=wf_id, error=str(exc))
+            result.failed.append((wf_id, str(exc)))
+        except Exception as exc:  # one case must never stop the others
+            log.exception("recalculation failed", workflow_id=wf_id)
+            result.failed.append((wf_id, f"{exc.__class__.__name__}: {exc}"))
         done += 1
         if progress is not None:
             progress(done, max(total, done))
 
-    tasks = [
-        asyncio.create_task(one(wf.id, wf.run_id, wf.workflow_type))
-        async for wf in client.list_workflows(query)
-    ]
-    await asyncio.gather(*tasks)
+    await _each_open_case(client, change.years, concurrency, one)
     return result
+
+
+async def _each_open_case(
+    client: Client,
+    years: list[int],
+    concurrency: int,
+    one: Callable[[str, str | None, str, int], Awaitable[None]],
+) -> None:
+    """``one(id, run id, type, total)`` for every running workflow whose clocks may touch
+    ``years``, ``concurrency`` at a time."""
+    query = open_cases_query(years)
+    total = (await client.count_workflows(query)).count
+    gate = asyncio.Semaphore(concurrency)
+
+    async def gated(wf_id: str, run_id: str | None, wf_type: str) -> None:
+        async with gate:
+            await one(wf_id, run_id, wf_type, total)
+
+    await asyncio.gather(
+        *[
+            asyncio.create_task(gated(wf.id, wf.run_id, wf.workflow_type))
+            async for wf in client.list_workflows(query)
+        ]
+    )
 
 
 async def signal_open_cases(
@@ -131,29 +147,21 @@ async def signal_open_cases(
     from gongkai.logs import get_logger
 
     log = get_logger(__name__)
-    query = open_cases_query(change.years)
-    total = (await client.count_workflows(query)).count
-    gate = asyncio.Semaphore(concurrency)
     told = 0
 
-    async def one(wf_id: str, run_id: str | None, wf_type: str) -> None:
+    async def one(wf_id: str, run_id: str | None, wf_type: str, total: int) -> None:
         nonlocal told
-        async with gate:
-            handle = client.get_workflow_handle(wf_id, run_id=run_id)
-            try:
-                if wf_type == "StatutoryTimerWorkflow":
-                    await handle.signal("calendar_changed")
-                else:
-                    await handle.signal("calendar_changed", change)
-                told += 1
-            except RPCError as exc:  # closed meanwhile: nothing left to move
-                log.warning("could not tell case", workflow_id=wf_id, error=str(exc))
+        handle = client.get_workflow_handle(wf_id, run_id=run_id)
+        try:
+            if wf_type == "StatutoryTimerWorkflow":
+                await handle.signal("calendar_changed")
+            else:
+                await handle.signal("calendar_changed", change)
+            told += 1
+        except RPCError as exc:  # closed meanwhile: nothing left to move
+            log.warning("could not tell case", workflow_id=wf_id, error=str(exc))
         if progress is not None:
             progress(told, max(total, told))
 
-    tasks = [
-        asyncio.create_task(one(wf.id, wf.run_id, wf.workflow_type))
-        async for wf in client.list_workflows(query)
-    ]
-    await asyncio.gather(*tasks)
+    await _each_open_case(client, change.years, concurrency, one)
     return told

@@ -19,9 +19,9 @@ from rules.calendar import DayKind, WorkCalendar, local_date
 from schemas.deadlines import CalendarChange, DeadlineMove, Recalculation
 from schemas.disclosure import Actor, Role
 from schemas.registry import KINDS
-from store.calendar import load_calendar, set_day
+from store.calendar import set_day
 from store.cases import get_agency
-from store.recompute import Recomputed, apply, preview_day, recompute, refusal
+from store.recompute import Recomputed, apply, preview_day, refusal
 from store.users import add_user
 from workflows.broadcast import open_cases_query, signal_open_cases
 
@@ -222,16 +222,8 @@ async def change_day(
         name=body.name,
         region=region,
     )
-    done = await run_in_threadpool(
-        recompute,
-        engine,
-        lambda r: load_calendar(engine, r),
-        body.day,
-        body.day,
-        now,
-        None,
-        region,
-    )
+    # The stored calendar is the one previewed: its moves are the preview's (as in the CLI).
+    done = preview
     await run_in_threadpool(apply, engine, done)
     log.info("calendar day changed", day=str(body.day), kind=body.kind, moved=len(done.moves))
     client = request.app.state.temporal
