@@ -27,7 +27,7 @@ from activities.failures import final_on_bad_input
 from gongkai import metrics
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
-from rules.calendar import local_date
+from rules.calendar import local_date, zh_date
 from rules.clock import Reading, case_due
 from schemas.activities import (
     AlertAdmins,
@@ -80,6 +80,20 @@ _env = Environment(
     autoescape=select_autoescape(["html"]),
     undefined=StrictUndefined,
 )
+
+
+def _zh(value: Any) -> Any:
+    """A date in a letter (GB/T 9704-2012: 2026年12月7日); anything else as it is."""
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return zh_date(date.fromisoformat(text))
+        except ValueError:
+            return value
+    return value
+
+
+_env.filters["zh"] = _zh
 
 
 def render(name: str, context: dict[str, Any]) -> str:
@@ -260,6 +274,11 @@ class CaseActivities:
         configured) and, when there is a phone number and a gateway, by SMS — outside the
         quiet hours unless it is urgent (activities/sms.py). Each channel is delivered once:
         a retry resends only what has not gone out."""
+        if req.link:
+            track = f"{self.settings.api_url}/public/track"
+            req = req.model_copy(
+                update={"body": f"{req.body}\n查询办理进度：{track}（查询号{req.case_no}）"}
+            )
         status = await self._by_email(req)
         if req.phone and self.settings.sms_gateway_url:
             await self._by_sms(req)
@@ -284,7 +303,17 @@ class CaseActivities:
 
     async def _by_sms(self, req: Notify) -> str:
         later = None if req.urgent else sms.after_quiet_hours(req.at)
-        sms_req = req.model_copy(update={"key": f"{req.key}:sms", "recipient": req.phone})
+        body = req.body
+        if req.attachment is not None and req.recipient:
+            body += f"\n{DOCUMENT_TITLES[req.attachment.name]}已发送至您的电子邮箱。"
+        sms_req = req.model_copy(
+            update={
+                "key": f"{req.key}:sms",
+                "recipient": req.phone,
+                "body": body,
+                "attachment": None,
+            }
+        )
         row_id, status = await asyncio.to_thread(self._outbox_insert, sms_req, "sms", later)
         if status != "pending":
             return status
@@ -391,6 +420,15 @@ class CaseActivities:
         msg["Subject"] = req.subject
         msg["X-Gongkai-Key"] = req.key
         msg.set_content(req.body)
+        if req.attachment is not None:
+            doc = req.attachment
+            html = render(doc.name, {"case_no": doc.case_no, **doc.context})
+            msg.add_attachment(
+                html.encode(),
+                maintype="text",
+                subtype="html",
+                filename=f"{DOCUMENT_TITLES[doc.name]}-{doc.case_no}.html",
+            )
         await aiosmtplib.send(
             msg,
             hostname=self.settings.smtp_host,

@@ -19,7 +19,7 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel
 
 from rules.outcomes import FIELD_LABELS, SPECS, Outcome
-from schemas.disclosure import SATISFACTION_ZH
+from schemas.disclosure import FILLED_BY_API, SATISFACTION_ZH
 
 LABELS: dict[str, str] = {
     "note": "内部备注（可选，不对外）",
@@ -118,6 +118,10 @@ LABELS: dict[str, str] = {
     "formed_on": "形成（或者变更）之日",
     "document_no": "文号",
     "ground": "理由和依据",
+    "officer": "经办人",
+    "purpose": "查看用途（记入办理经过）",
+    "draft_digest": "文稿指纹",
+    "publish_consent": "同意公开留言及答复（公开前隐去个人信息）",
     **FIELD_LABELS,
 }
 # Where one name means different things in different bodies: "Model.field".
@@ -126,6 +130,9 @@ MODEL_LABELS: dict[str, str] = {
     "PersonIn.name": "留言人姓名",
     "StartConsultation.kind": "征求意见的对象",
     "SubmitDraft.kind": "发布类型",
+    "ItemCreate.category": "信息类别（条例第二十条）",
+    "MoveToProactive.category": "信息类别（条例第二十条）",
+    "AmendItem.category": "信息类别（条例第二十条）",
 }
 # The Chinese of choices whose enumerations do not carry their own (``.zh``).
 CHOICES: dict[str, str] = {
@@ -152,7 +159,9 @@ CHOICES: dict[str, str] = {
 LONG = 200  # longer limits get a textarea
 
 
-Widget = Literal["text", "textarea", "int", "bool", "check", "select", "date", "datetime", "lines"]
+Widget = Literal[
+    "text", "textarea", "int", "bool", "check", "select", "date", "datetime", "lines", "hidden"
+]
 
 
 @dataclass
@@ -165,9 +174,7 @@ class Choice:
 class FormField:
     name: str  # as posted: "reply.outcome" inside a nested model
     label: str
-    widget: Literal[
-        "text", "textarea", "int", "bool", "check", "select", "date", "datetime", "lines"
-    ]
+    widget: Widget
     required: bool
     max_length: int | None = None
     choices: list[Choice] = field(default_factory=list)
@@ -216,7 +223,7 @@ def fields_of(model: type[BaseModel], prefix: str = "") -> list[FormField]:
     """The form for ``model`` (the actor is never a field: it is who is signed in)."""
     out: list[FormField] = []
     for name, info in model.model_fields.items():
-        if name == "actor":
+        if name == "actor" or name in FILLED_BY_API:
             continue
         kind, optional = _unwrap(info.annotation)
         required = info.is_required() and not optional

@@ -237,6 +237,12 @@ def due_instant(day: date) -> datetime:
     return datetime.combine(day, END_OF_DAY, tzinfo=SHANGHAI)
 
 
+def zh_date(day: date) -> str:
+    """A date as letters and notices write it (GB/T 9704-2012 7.3.5.3: Arabic numerals, no
+    leading zeros): 2026年12月7日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def local_date(instant: datetime) -> date:
     if instant.tzinfo is None:
         raise ValueError("instants must be timezone-aware")

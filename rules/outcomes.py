@@ -8,6 +8,8 @@ to review, and the reply letter is rendered from :func:`legal_basis` and :func:`
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -54,6 +56,7 @@ class OutcomeSpec:
 
 _ACCESS = ("access_method", "access_place", "access_time")
 GIDR = "《中华人民共和国政府信息公开条例》"
+GAP = "……"  # what a reply template leaves for the officer to fill in (rules/reply_drafts.py)
 
 SPECS: dict[Outcome, OutcomeSpec] = {
     Outcome.GRANTED: OutcomeSpec("（一）予以公开", ("第三十六条第（二）项",), _ACCESS),
@@ -137,6 +140,7 @@ SPECS: dict[Outcome, OutcomeSpec] = {
 }
 
 FIELD_LABELS = {
+    "facts": "检索情况及所需信息",
     "access_method": "获取信息的方式（条例第三十六条第（二）项）",
     "access_place": "获取信息的途径或地点",
     "access_time": "获取信息的时间",
@@ -183,10 +187,30 @@ class ReplyContent(BaseModel):
     legal_basis_text: Brief = ""
 
 
+def plain_outcome(outcome: Outcome) -> str:
+    """The outcome as a letter or a message says it (the annual report's numbering dropped):
+    "（三）不予公开 1.属于国家秘密" → "不予公开（属于国家秘密）"."""
+    category = SPECS[outcome].category.split("）", 1)[-1]
+    head, _, detail = category.partition(" ")
+    return f"{head}（{detail.split('.', 1)[-1]}）" if detail else head
+
+
+def reply_digest(reply: ReplyContent) -> str:
+    """The fingerprint of a draft reply (SHA-256 of its content, canonical JSON): recorded with
+    the review and the sign-off, so the reply issued is the one they read."""
+    canonical = json.dumps(reply.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def missing_content(reply: ReplyContent) -> list[str]:
     """What the law requires in this reply and the draft lacks (empty when complete)."""
     spec = SPECS[reply.outcome]
     missing = [FIELD_LABELS[f] for f in spec.needs if not str(getattr(reply, f)).strip()]
+    missing += [
+        f"{FIELD_LABELS.get(name, name)}中待填写的“{GAP}”"
+        for name, value in reply.model_dump().items()
+        if isinstance(value, str) and GAP in value
+    ]
     if reply.not_this_agency:
         if reply.outcome is not Outcome.UNABLE_NOT_HELD:
             missing.append(

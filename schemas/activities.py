@@ -59,6 +59,12 @@ class Notify(BaseModel):
     at: datetime
     phone: str = ""  # also by SMS, when a gateway is configured
     urgent: bool = False  # an emergency's: SMS even in the quiet hours
+    # To the applicant or the author of a message: the body ends with where to follow the case
+    # (the portal's tracking page, GONGKAI_API_URL).
+    link: bool = False
+    # A letter delivered by e-mail (the applicant chose 电子邮件 as the carrier): rendered and
+    # attached to the e-mail (the SMS says only that it was sent).
+    attachment: RenderDocument | None = None
 
 
 class FlushOutbox(BaseModel):

@@ -183,6 +183,20 @@ APPLICANT_TYPE_ZH = {
 }
 
 
+# What an application form offers (the portal's and the workbench's registration form alike).
+ID_TYPES = (
+    "居民身份证",
+    "护照",
+    "港澳居民来往内地通行证",
+    "台湾居民来往大陆通行证",
+    "外国人永久居留身份证",
+    "统一社会信用代码",
+    "其他",
+)
+FORMS = ("电子文档", "纸质文本", "当面查阅")  # 获取信息的方式 (Art. 29 para 2 item 3)
+DELIVERIES = ("电子邮件", "邮寄", "自行领取")  # 获取信息的载体
+
+
 class Applicant(BaseModel):
     """Personal data (Art. 29 para 2 item 1): never in search attributes or logs."""
 
@@ -538,12 +552,28 @@ class SubmitForReview(ActionBase):
     reply: ReplyContent
 
 
+class SaveDraft(ActionBase):
+    """保存答复草稿: the drafter keeps an unfinished reply on the case (nothing is checked
+    yet, nobody is asked to review it)."""
+
+    reply: ReplyContent
+
+
+DRAFT_DIGEST = Field(
+    default="",
+    max_length=64,
+    description="the fingerprint (SHA-256) of the draft the approver read (the case view's "
+    "draft.digest): refused if the draft has changed since",
+)
+
+
 class Review(ActionBase):
     """审核, including the confidentiality review before any disclosure (Art. 17)."""
 
     approve: bool
     confidentiality_reviewed: bool = False
     comments: Brief = ""
+    draft_digest: str = DRAFT_DIGEST
 
 
 class SignOff(ActionBase):
@@ -551,13 +581,39 @@ class SignOff(ActionBase):
 
     approve: bool
     comments: Brief = ""
+    draft_digest: str = DRAFT_DIGEST
+
+
+# 送达方式 (民事诉讼法 Arts. 87–95, by 行政诉讼法 Art. 101): what a reply may be served by.
+SERVICE_METHODS = ("直接送达", "邮寄送达", "电子送达", "留置送达", "委托送达")
 
 
 class Serve(ActionBase):
     """送达 (A10): starts the applicant's remedy windows (A11)."""
 
-    method: ShortReq
+    method: ShortReq = Field(description="送达方式：" + "、".join(SERVICE_METHODS))
     served_on: Day | None = None
+
+
+class RevealIdentity(ActionBase):
+    """查看申请人完整证件号码: the number is shown masked; seeing it whole is recorded with who,
+    when and why (个人信息保护法 Arts. 6, 51: minimum exposure, access logged)."""
+
+    purpose: BriefReq = Field(description="why the whole number is needed (如：核实申请人身份)")
+
+
+# Fields of an action's body that the API fills in itself, never from what a caller sends.
+FILLED_BY_API = frozenset({"officer_name", "officer_unit"})
+
+
+class AssignOfficer(ActionBase):
+    """指定或转交经办人 (a supervisor): who handles the case from now on, and why."""
+
+    officer: ShortReq = Field(description="the person's username (用户名)")
+    reason: Brief = ""
+    # Filled in by the API from the agency's users (whatever a caller sends is replaced).
+    officer_name: Short = ""
+    officer_unit: Short = ""
 
 
 class Archive(ActionBase):
@@ -576,6 +632,41 @@ class ActionResult(BaseModel):
     status: str
     seq: int
     message: str
+
+
+class Revealed(ActionResult):
+    """The answer to ``reveal-identity``: the whole identity-document number."""
+
+    id_number: str = ""
+
+
+class ApplicantView(BaseModel):
+    """The applicant as the agency's staff see them (never a public page): whom to contact,
+    verify and post to; the identity number masked (``reveal-identity`` shows it, recorded)."""
+
+    type: ApplicantType
+    type_zh: str
+    name: str
+    organisation: str = ""
+    id_type: str = ""
+    id_number_masked: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    form: str = ""  # 获取信息的方式 (Art. 29 para 2 item 3)
+    delivery: str = ""  # 获取信息的载体
+
+
+class DraftView(BaseModel):
+    """The reply as drafted and submitted for review: what the reviewer and the signer read,
+    and its fingerprint (recorded with each approval)."""
+
+    reply: ReplyContent
+    digest: str
+    by: str
+    by_name: str
+    at: datetime
+    version: int
 
 
 # -- events and the live view -----------------------------------------------------------
@@ -616,6 +707,7 @@ class CaseViewBase(BaseModel):
     kind: str
     agency: str
     officer: str
+    officer_name: str = ""  # 经办人 ("" while nobody has taken the case)
     status: str
     status_zh: str
     light: Light
@@ -648,3 +740,11 @@ class CaseView(CaseViewBase):
     unit: str = ""  # the unit handling it (拟办, 转办)
     unit_acknowledged: bool = False  # 签收 by that unit
     moved_to: str | None = None  # Art. 44: the proactive item it was moved into
+    # What the staff must see to decide (never on a public page): who applied, what they asked
+    # for, and the draft under review.
+    description: str = ""
+    applicant: ApplicantView | None = None
+    submitted_at: datetime | None = None  # when it arrived (online: before T0, Art. 31(3))
+    converted_from: str | None = None
+    draft: DraftView | None = None
+    working_draft: ReplyContent | None = None  # saved, not yet submitted for review

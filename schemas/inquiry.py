@@ -95,6 +95,9 @@ class InquiryInput(CarryFields):
     subject: PlaceReq
     message: LongReq
     unit: ShortReq = Field(description="the unit that must answer")
+    # The author agreed that the message and its answer be published (after an officer has
+    # approved the public text, personal data masked).
+    publish_consent: bool = False
 
 
 class InquiryCreate(CreateBase):
@@ -106,6 +109,9 @@ class InquiryCreate(CreateBase):
     message: LongReq
     unit: ShortReq
     received_at: Instant | None = None
+    publish_consent: bool = Field(
+        default=False, description="the author agrees to publication of the message and answer"
+    )
     INITIAL_STATUS: ClassVar[str] = "handling"
 
     def summary(self) -> str:
@@ -124,6 +130,7 @@ class InquiryCreate(CreateBase):
             subject=self.subject,
             message=self.message,
             unit=self.unit,
+            publish_consent=self.publish_consent,
         )
 
 
@@ -167,6 +174,25 @@ class Close(ActionBase):
     pass
 
 
+class ApprovePublication(ActionBase):
+    """公开前审核: the text of an answered message that the public board will show, as an officer
+    approved it — the author's name, identity and phone numbers and e-mail masked (pre-masked by
+    the workbench, edited by the officer); the original stays staff-only."""
+
+    subject: PlaceReq
+    message: LongReq
+    answer: LongReq
+
+
+class PublicText(BaseModel):
+    subject: str
+    message: str
+    answer: str
+    by: str
+    by_name: str
+    at: datetime
+
+
 class TransferRecord(BaseModel):
     from_unit: str
     to_unit: str
@@ -182,3 +208,10 @@ class InquiryView(CaseViewBase):
     unit: str
     transfers: list[TransferRecord]
     converted_to: str | None
+    # What the officer answering must read (never on a public page as it is).
+    subject: str = ""
+    message: str = ""
+    person: Person | None = None
+    publish_consent: bool = False
+    answer: str = ""
+    public_text: PublicText | None = None

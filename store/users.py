@@ -127,6 +127,18 @@ def list_users(engine: Engine, agency: str | None = None) -> list[User]:
         return list(s.exec(q.order_by(col(User.agency), col(User.username))).all())
 
 
+def case_handlers(engine: Engine, agency: str) -> list[User]:
+    """The people who may handle the agency's cases (enabled officers and supervisors), for
+    naming a case's 经办人."""
+    with Session(engine) as s:
+        q = select(User).where(
+            User.agency == agency,
+            col(User.role).in_(("officer", "supervisor")),
+            col(User.disabled).is_(False),
+        )
+        return list(s.exec(q.order_by(col(User.role).desc(), col(User.username))).all())
+
+
 def user_names(engine: Engine, agency: str | None) -> dict[str, str]:
     """username → the person's name, for pages that show who did what (one agency's, or all)."""
     with Session(engine) as s:

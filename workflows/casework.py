@@ -71,6 +71,11 @@ NOTIFY_LOCAL = "notify-local"  # notifications as local activities
 RECHECK = "recheck-before-rung"  # a rung about to fire plans again on the current calendar
 PACK_BY_REF = "pack-by-ref"  # the rule pack's ref recorded, the pack taken from the worker
 DOCS_DATED = "documents-dated-by-plan"  # the receipt dated by the plan stored with it
+# Patches of issue 23 (an office works a whole case).
+OFFICER_CLAIM = "officer-on-first-step"  # a case without 经办人 becomes its first handler's
+APPLICANT_NOTICES = "applicant-notices"  # the applicant is told at every step that concerns them
+# Steps that do not make their taker the case's 经办人: reading, noting, naming another.
+NOT_A_CLAIM = frozenset({"add_note", "reveal_identity", "assign_officer"})
 
 # Generations: a case started from code with a generation records that one marker instead of
 # one per patch (each patch marker also upserts Temporal's TemporalChangeVersion search
@@ -78,31 +83,30 @@ DOCS_DATED = "documents-dated-by-plan"  # the receipt dated by the plan stored w
 # generation lists is in force for it. A released generation's list never changes
 # (tests/workflows/test_replay.py pins it): a new patch is asked for by itself until a new
 # generation, listing it too, is added at the front.
+_GENERATION_2026_12 = frozenset(
+    {
+        "local-plan-project",
+        "continue-as-new",
+        "horizon-indexed",
+        "calendar-moves-recorded",
+        "validate-in-turn",
+        "abandonment-letter",
+        "tell-moved-due",
+        "pack-by-t0",
+        "art35-notice",
+        ONE_STEP,
+        DOCS_PROJECTED,
+        INDEX_CHANGED,
+        TIMER_KEPT,
+        NOTIFY_LOCAL,
+        RECHECK,
+        PACK_BY_REF,
+        DOCS_DATED,
+    }
+)
 GENERATIONS: tuple[tuple[str, frozenset[str]], ...] = (
-    (
-        "generation-2026-12",
-        frozenset(
-            {
-                "local-plan-project",
-                "continue-as-new",
-                "horizon-indexed",
-                "calendar-moves-recorded",
-                "validate-in-turn",
-                "abandonment-letter",
-                "tell-moved-due",
-                "pack-by-t0",
-                "art35-notice",
-                ONE_STEP,
-                DOCS_PROJECTED,
-                INDEX_CHANGED,
-                TIMER_KEPT,
-                NOTIFY_LOCAL,
-                RECHECK,
-                PACK_BY_REF,
-                DOCS_DATED,
-            }
-        ),
-    ),
+    ("generation-2026-12-07", _GENERATION_2026_12 | {OFFICER_CLAIM, APPLICANT_NOTICES}),
+    ("generation-2026-12", _GENERATION_2026_12),
 )
 
 
@@ -697,7 +701,16 @@ class CaseWorkflow:
             await self._refresh()
 
     async def _notify(
-        self, key: str, role: str, recipient: str, subject: str, body: str, phone: str = ""
+        self,
+        key: str,
+        role: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        phone: str = "",
+        *,
+        link: bool = False,
+        attachment: RenderDocument | None = None,
     ) -> None:
         note = Notify(
             key=key,
@@ -709,6 +722,8 @@ class CaseWorkflow:
             at=workflow.now(),
             phone=phone,
             urgent=self.SPEC.urgent,
+            link=link,
+            attachment=attachment,
         )
         if self._patched(NOTIFY_LOCAL):
             # Into the outbox (and out, when a gateway is set) from inside the workflow task
@@ -901,8 +916,64 @@ class CaseWorkflow:
         async with self.lock:
             if self._patched("validate-in-turn"):  # histories from before replay as they ran
                 validator(arg)
+            actor = getattr(arg, "actor", None)
+            if isinstance(actor, s.Actor):
+                self._claim(validator.__name__.removeprefix("_v_"), actor)
             yield
             await self._flush_documents()
+
+    def _claim(self, update: str, actor: s.Actor) -> None:
+        """A case nobody handles yet (the public opened it on the portal) becomes the case of
+        whoever takes its first step — an officer, or a supervisor taking an officer's step —
+        unless a supervisor names someone (``assign_officer``); recorded as an event (GIDR Art.
+        45: 登记、审核、办理 by a named person)."""
+        if self.officer.id or actor.role not in (s.Role.OFFICER, s.Role.SUPERVISOR):
+            return
+        spec = next((a for a in self.SPEC.actions if a.update == update), None)
+        if spec is None or update in NOT_A_CLAIM or s.Role.OFFICER not in spec.roles:
+            return
+        if not self._patched(OFFICER_CLAIM):
+            return
+        self.officer = actor
+        self._event(
+            "officer_assigned",
+            actor,
+            f"{actor.name}办理本案（{spec.zh}），成为本案经办人。",
+            officer=actor.id,
+        )
+
+    @workflow.update
+    async def assign_officer(self, a: s.AssignOfficer) -> s.ActionResult:
+        """指定 / 转交经办人: a supervisor names who handles the case from now on."""
+        async with self._turn(self._v_assign_officer, a):
+            before = self.officer
+            self.officer = s.Actor(
+                id=a.officer,
+                name=a.officer_name,
+                role=s.Role.OFFICER,
+                agency=self.agency.code,
+                unit=a.officer_unit,
+            )
+            verb = (
+                f"将本案转交{a.officer_name}办理（原经办人{before.name}）"
+                if before.id
+                else (f"指定{a.officer_name}为本案经办人")
+            )
+            why = f"：{a.reason}" if a.reason.strip() else "。"
+            return await self._act(
+                "officer_assigned",
+                a.actor,
+                f"{a.actor.name}{verb}{why}",
+                officer=a.officer,
+                previous=before.id,
+            )
+
+    @assign_officer.validator
+    def _v_assign_officer(self, a: s.AssignOfficer) -> None:
+        self._allowed("assign_officer", a.actor)
+        if not a.officer_name.strip():
+            raise IncompleteAction("请从本机关的经办人、负责人中选择经办人。")
+        self._require(a.officer != self.officer.id, f"{a.officer_name}已是本案经办人。")
 
     # -- guards for validators --------------------------------------------------------------
 
@@ -970,6 +1041,7 @@ class CaseWorkflow:
             "kind": self.KIND,
             "agency": self.agency.code,
             "officer": self.officer.id,
+            "officer_name": self.officer.name if self.officer.id else "",
             "status": self.status.value,
             "status_zh": self.status.zh,
             "light": self.light(),
@@ -1054,6 +1126,7 @@ class CaseWorkflow:
 
 # The state every case has, by attribute and type (continue-as-new carries it).
 _CARRIED: dict[str, Any] = {
+    "officer": s.Actor,  # 经办人: named or taken since the case opened
     "summary": str,
     "pack": RulePack | None,
     "clocks": dict[str, Clock],

@@ -20,7 +20,7 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.cases import DOCUMENT_TITLES, CaseActivities
     from rules import clock as clk
-    from rules.calendar import SHANGHAI, local_date
+    from rules.calendar import SHANGHAI, local_date, zh_date
     from rules.clock import Unit
     from rules.outcomes import (
         SPECS,
@@ -28,16 +28,20 @@ with workflow.unsafe.imports_passed_through():
         ReplyContent,
         legal_basis,
         missing_content,
+        plain_outcome,
         remedy_clause,
+        reply_digest,
     )
     from rules.packs import Action, DisclosureRules, Light, Period
     from rules.packs import Rung as RungSpec
+    from rules.personal import mask_id_number
     from schemas import disclosure as s
     from schemas import proactive as pr
     from schemas import registry
-    from schemas.activities import ArchiveCase, NewCaseNumber
+    from schemas.activities import ArchiveCase, NewCaseNumber, RenderDocument
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
+        APPLICANT_NOTICES,
         DOCS_DATED,
         DOCS_PROJECTED,
         ONE_STEP,
@@ -72,6 +76,10 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         "extension_request": s.ExtensionRequest | None,
         "unit_acknowledged": bool,
         "moved_to": str | None,
+        "drafted_by": s.Actor | None,
+        "drafted_at": datetime | None,
+        "draft_version": int,
+        "working_draft": ReplyContent | None,
     }
     DUE_CLOCKS = ("reply", "confirmation")
 
@@ -107,6 +115,11 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         self.extension_request: s.ExtensionRequest | None = None
         self.unit_acknowledged = False  # 签收 by the unit it was routed to
         self.moved_to: str | None = None  # Art. 44: the proactive item it was moved into
+        # Who drafted the reply under review, when, and how many drafts there have been.
+        self.drafted_by: s.Actor | None = None
+        self.drafted_at: datetime | None = None
+        self.draft_version = 0
+        self.working_draft: ReplyContent | None = None  # saved by the drafter, not submitted
 
     @workflow.run
     async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
@@ -201,10 +214,16 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self._stop("reply", "不再处理")
             self.status = s.Status.PROCESSING_STOPPED
             self.outcome = Outcome.OTHER_FEE_UNPAID
-            self._event(
+            seq = self._event(
                 "processing_stopped",
                 s.SYSTEM,
                 "申请人逾期未按收费通知要求缴纳费用，本机关不再处理该申请（国办函〔2020〕109号）。",
+            )
+            await self._message(
+                seq,
+                "不再处理告知",
+                f"您的政府信息公开申请{self.case_no}：您未在缴费期限内缴纳信息处理费，本机关不再处理"
+                "该申请（国办函〔2020〕109号）。",
             )
         elif clock_name == "remedy_litigation":
             self._stop("remedy_reconsideration", "救济期限届满")
@@ -256,6 +275,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             f"{title} {self.case_no}",
             message,
             phone=self.inp.applicant.phone,
+            link=self._patched(APPLICANT_NOTICES),
         )
 
     async def _tell_if_moved(self, seq: int) -> None:
@@ -277,6 +297,65 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             {"old_due": str(old), "new_due": str(reading.due_date)},
             f"您的政府信息公开申请{self.case_no}：征求意见等依法不计入答复期限的期间已结束，"
             f"答复期限由{old}相应调整为{reading.due_date}。",
+        )
+
+    async def _message(
+        self, seq: int, what: str, body: str, attachment: RenderDocument | None = None
+    ) -> None:
+        """Tell the applicant (e-mail and SMS, by what they gave), with where to follow the
+        case; the outbox keeps that it was sent, or that there was no address."""
+        if not self._patched(APPLICANT_NOTICES):
+            return
+        a = self.inp.applicant
+        await self._notify(
+            f"{self.case_no}:{seq}:applicant",
+            "applicant",
+            a.email,
+            f"{what} {self.case_no}",
+            body,
+            phone=a.phone,
+            link=True,
+            attachment=attachment,
+        )
+
+    def _due_told(self, clock: str) -> str:
+        """A clock's date as the applicant is told it: a date in a year whose holidays are not
+        yet published is an estimate, and says so (LAW.md §6.4(3))."""
+        reading = self.readings.get(clock)
+        if reading is None or reading.due_date is None:
+            return ""
+        if reading.provisional:
+            return (
+                f"{zh_date(reading.due_date)}（{reading.due_date.year}年节假日安排尚未公布，"
+                "该日期为预估，公布后可能调整）"
+            )
+        return zh_date(reading.due_date)
+
+    async def _reply_issued(self, seq: int, letter: dict[str, Any]) -> None:
+        """The reply is issued: the applicant is told its outcome, and the letter itself is
+        e-mailed when they chose e-mail as the carrier (Art. 29 para 2 item 3)."""
+        assert self.reply is not None
+        by_email = "电子邮件" in self.inp.delivery and bool(self.inp.applicant.email)
+        attachment = (
+            RenderDocument(
+                case_no=self.case_no,
+                name="reply",
+                seq=seq,
+                at=workflow.now(),
+                context=self._document_context(letter),
+            )
+            if by_email
+            else None
+        )
+        where = (
+            "答复书见附件。" if by_email else "答复书可在查询页面查看、下载，或按您选择的方式领取。"
+        )
+        await self._message(
+            seq,
+            "答复书",
+            f"您的政府信息公开申请{self.case_no}已作出答复：{plain_outcome(self.reply.outcome)}。"
+            + where,
+            attachment,
         )
 
     async def _register(self, t0_at: datetime, actor: s.Actor) -> None:
@@ -313,6 +392,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             "applicant_name": self.inp.applicant.name,
             "channel_zh": _CHANNEL_ZH[self.inp.channel],
             "t0": str(self.t0),
+            "submitted": str(local_date(self.inp.received_at)),
             "description": self.inp.description,
             "reply_basis": rules.reply.basis,
         }
@@ -322,6 +402,13 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             await self._refresh()
             planned = self.readings.get("reply")  # none if planning failed (recorded)
             self.receipt_due = planned.due_date if planned is not None else None
+            due = self._due_told("reply")
+            await self._message(
+                seq,
+                "申请已登记",
+                f"您的政府信息公开申请已登记，查询号{self.case_no}，收到申请之日为"
+                f"{zh_date(self.t0)}。" + (f"本机关将于{due}前答复。" if due else ""),
+            )
             return
         await self._refresh()
         reply = self.readings["reply"]
@@ -368,6 +455,40 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             unit=self.unit,
             unit_acknowledged=self.unit_acknowledged,
             moved_to=self.moved_to,
+            description=self.inp.description,
+            applicant=self._applicant_view(),
+            submitted_at=self.inp.received_at,
+            converted_from=self.inp.converted_from,
+            draft=self._draft_view(),
+            working_draft=self.working_draft,
+        )
+
+    def _applicant_view(self) -> s.ApplicantView:
+        a = self.inp.applicant
+        return s.ApplicantView(
+            type=a.type,
+            type_zh=a.type.zh,
+            name=a.name,
+            organisation=a.organisation,
+            id_type=a.id_type if a.id_number else "",
+            id_number_masked=mask_id_number(a.id_number),
+            phone=a.phone,
+            email=a.email,
+            address=a.address,
+            form=self.inp.form,
+            delivery=self.inp.delivery,
+        )
+
+    def _draft_view(self) -> s.DraftView | None:
+        if self.reply is None or self.drafted_by is None or self.drafted_at is None:
+            return None
+        return s.DraftView(
+            reply=self.reply,
+            digest=reply_digest(self.reply),
+            by=self.drafted_by.id,
+            by_name=self.drafted_by.name,
+            at=self.drafted_at,
+            version=self.draft_version,
         )
 
     # -- officer actions: each update sits right above its validator ----------------------
@@ -423,6 +544,14 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     "basis": period.basis,
                     "restarts": rules.correction_restarts_reply,
                 },
+            )
+            await self._message(
+                result.seq,
+                "补正告知书",
+                f"您的政府信息公开申请{self.case_no}需要补正{len(a.items)}项："
+                + "；".join(a.items)[:200]
+                + f"。请于{self._due_told('correction_period')}前在查询页面提交补正；"
+                "逾期无正当理由不补正的，视为放弃申请（条例第三十条）。",
             )
             return result
 
@@ -692,12 +821,20 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             )
             self._start("fee", self._rules().fee_payment, now, rungs=[self._lapse_rung()])
             self.status = s.Status.FEE_PENDING
-            return await self._act(
+            result = await self._act(
                 "fee_requested",
                 a.actor,
                 f"发出收费通知，金额{a.amount_yuan}元（{a.basis}）。",
                 amount_yuan=a.amount_yuan,
             )
+            await self._message(
+                result.seq,
+                "收费通知",
+                f"您的政府信息公开申请{self.case_no}需缴纳信息处理费{a.amount_yuan}元"
+                f"（{a.basis}），请于{self._due_told('fee')}前缴纳；逾期未缴纳的，本机关不再处理"
+                "该申请（国办函〔2020〕109号）。缴费期间不计入答复期限。",
+            )
+            return result
 
     @request_fee.validator
     def _v_request_fee(self, a: s.RequestFee) -> None:
@@ -729,11 +866,18 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     self.clocks["reply"], "等待申请人说明理由", workflow.now(), a.actor.id
                 )
             self.status = s.Status.EXPLANATION_PENDING
-            return await self._act(
+            result = await self._act(
                 "explanation_requested",
                 a.actor,
                 f"要求申请人说明理由（条例第三十五条）：{a.reason}",
             )
+            await self._message(
+                result.seq,
+                "说明理由通知",
+                f"您的政府信息公开申请{self.case_no}：申请的数量、频次明显超过合理范围，请在查询页面"
+                f"说明理由（条例第三十五条）。{a.reason}",
+            )
+            return result
 
     @request_explanation.validator
     def _v_request_explanation(self, a: s.RequestExplanation) -> None:
@@ -864,6 +1008,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             f"您的政府信息公开申请{self.inp.case_no}答复期限延长至{new_due}{pending}。"
             f"理由：{reason}",
             phone=self.inp.applicant.phone,
+            link=self._patched(APPLICANT_NOTICES),
         )
         return result
 
@@ -937,15 +1082,35 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self._check_extension(a.actor, asked.working_days, asked.reason)
 
     @workflow.update
+    async def save_draft(self, a: s.SaveDraft) -> s.ActionResult:
+        async with self._turn(self._v_save_draft, a):
+            self.working_draft = a.reply
+            return await self._act(
+                "reply_draft_saved",
+                a.actor,
+                f"保存答复草稿（拟{plain_outcome(a.reply.outcome)}）。",
+                outcome=a.reply.outcome.value,
+            )
+
+    @save_draft.validator
+    def _v_save_draft(self, a: s.SaveDraft) -> None:
+        self._allowed("save_draft", a.actor)
+
+    @workflow.update
     async def submit_for_review(self, a: s.SubmitForReview) -> s.ActionResult:
         async with self._turn(self._v_submit_for_review, a):
             self.reply = a.reply
+            self.working_draft = None
+            self.drafted_by, self.drafted_at = a.actor, workflow.now()
+            self.draft_version += 1
             self.status = s.Status.REVIEW
             return await self._act(
                 "submitted_for_review",
                 a.actor,
-                f"拟办意见：{SPECS[a.reply.outcome].category}，提交审核。",
+                f"拟答复：{plain_outcome(a.reply.outcome)}（第{self.draft_version}稿），提交审核。",
                 outcome=a.reply.outcome.value,
+                draft_digest=reply_digest(a.reply),
+                draft_version=self.draft_version,
             )
 
     @submit_for_review.validator
@@ -962,21 +1127,28 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     @workflow.update
     async def review(self, a: s.Review) -> s.ActionResult:
         async with self._turn(self._v_review, a):
+            assert self.reply is not None
+            digest = reply_digest(self.reply)
             if a.approve:
                 self.reviewed_by = a.actor.id
                 self.status = s.Status.SIGN_OFF
                 return await self._act(
                     "reviewed",
                     a.actor,
-                    "审核通过（含保密审查），报请签发。",
+                    f"审核通过（含保密审查），报请签发（第{self.draft_version}稿，"
+                    f"文稿指纹{digest[:12]}）。",
                     confidentiality_reviewed=a.confidentiality_reviewed,
+                    draft_digest=digest,
                 )
             self.status = s.Status.ASSIGNED
-            return await self._act("review_returned", a.actor, f"审核退回：{a.comments}")
+            return await self._act(
+                "review_returned", a.actor, f"审核退回：{a.comments}", draft_digest=digest
+            )
 
     @review.validator
     def _v_review(self, a: s.Review) -> None:
         self._allowed("review", a.actor)
+        self._read_this_draft(a.draft_digest)
         assert self.reply is not None
         discloses = self.reply.outcome in (Outcome.GRANTED, Outcome.PARTIAL)
         if a.approve and discloses and not a.confidentiality_reviewed:
@@ -989,10 +1161,13 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     @workflow.update
     async def sign_off(self, a: s.SignOff) -> s.ActionResult:
         async with self._turn(self._v_sign_off, a):
+            assert self.reply is not None
+            digest = reply_digest(self.reply)
             if not a.approve:
                 self.status = s.Status.ASSIGNED
-                return await self._act("sign_off_returned", a.actor, f"签发退回：{a.comments}")
-            assert self.reply is not None
+                return await self._act(
+                    "sign_off_returned", a.actor, f"签发退回：{a.comments}", draft_digest=digest
+                )
             rules = self._rules()
             now = workflow.now()
             self._stop("reply", "已答复")
@@ -1002,18 +1177,32 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             result = await self._act(
                 "replied",
                 a.actor,
-                f"签发，作出答复：{SPECS[self.reply.outcome].category}。",
+                f"签发，作出答复：{plain_outcome(self.reply.outcome)}"
+                f"（第{self.draft_version}稿，文稿指纹{digest[:12]}）。",
                 outcome=self.reply.outcome.value,
+                draft_digest=digest,
             )
-            await self._document("reply", result.seq, self._reply_context(rules, now))
+            letter = self._reply_context(rules, now)
+            await self._document("reply", result.seq, letter)
+            await self._reply_issued(result.seq, letter)
             return result
 
     @sign_off.validator
     def _v_sign_off(self, a: s.SignOff) -> None:
         self._allowed("sign_off", a.actor)
+        self._read_this_draft(a.draft_digest)
         if self.agency.four_eyes and a.approve and a.actor.id == self.reviewed_by:
             raise IllegalAction(
                 "审核与签发须由两名不同的负责人完成（四眼原则）：本答复由您审核，请由另一位负责人签发。"
+            )
+
+    def _read_this_draft(self, digest: str) -> None:
+        """The approver read the draft that is under review now (its fingerprint, sent by the
+        workbench's form), not an earlier one that has since been returned and redrafted."""
+        if self.reply is not None and digest and digest != reply_digest(self.reply):
+            raise IllegalAction(
+                f"拟答复书已修改（现为第{self.draft_version}稿），与您阅读的文稿不同："
+                "请重新打开本案，阅读现在的拟答复书后再办理。"
             )
 
     def _reply_context(
@@ -1028,6 +1217,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             "description": self.inp.description,
             "reply": reply.model_dump(),
             "category": SPECS[reply.outcome].category,
+            "decision": f"本机关决定：{plain_outcome(reply.outcome)}。",
             "legal_basis": legal_basis(reply),
             "remedy": remedy_clause(
                 reply.outcome,
@@ -1215,13 +1405,20 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 rungs=[self._lapse_rung()],
             )
             self.status = s.Status.REMEDY_WINDOW
-            return await self._act(
+            result = await self._act(
                 "served",
                 a.actor,
                 f"{served}以{a.method}方式送达答复书。",
                 method=a.method,
                 served_on=served.isoformat(),
             )
+            await self._message(
+                result.seq,
+                "答复书送达",
+                f"您的政府信息公开申请{self.case_no}的答复书已于{zh_date(served)}以{a.method}"
+                "方式送达。如对答复不服，可依答复书所载途径和期限申请行政复议或者提起行政诉讼。",
+            )
+            return result
 
     @serve.validator
     def _v_serve(self, a: s.Serve) -> None:
@@ -1269,7 +1466,13 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             for name in list(self.clocks):
                 self._stop(name, "申请人撤回申请")
             self.status = s.Status.WITHDRAWN
-            return await self._act("withdrawn", a.actor, f"申请人撤回申请：{a.reason}")
+            result = await self._act("withdrawn", a.actor, f"申请人撤回申请：{a.reason}")
+            await self._message(
+                result.seq,
+                "申请已撤回",
+                f"您的政府信息公开申请{self.case_no}已撤回，本机关不再处理。",
+            )
+            return result
 
     @withdraw.validator
     def _v_withdraw(self, a: s.Withdraw) -> None:
@@ -1308,6 +1511,24 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     def _v_rate(self, a: s.Rate) -> None:
         self._allowed("rate", a.actor)
         self._require(self.rating is None, "申请人已评价过本次答复。")
+
+    @workflow.update
+    async def reveal_identity(self, a: s.RevealIdentity) -> s.Revealed:
+        """The applicant's whole identity number, to a person of the agency who says why; the
+        access is an event of the case (who, when, why)."""
+        async with self._turn(self._v_reveal_identity, a):
+            result = await self._act(
+                "identity_revealed",
+                a.actor,
+                f"{a.actor.name}查看了申请人的完整证件号码（用途：{a.purpose}）。",
+                purpose=a.purpose,
+            )
+            return s.Revealed(**result.model_dump(), id_number=self.inp.applicant.id_number)
+
+    @reveal_identity.validator
+    def _v_reveal_identity(self, a: s.RevealIdentity) -> None:
+        self._allowed("reveal_identity", a.actor)
+        self._require(bool(self.inp.applicant.id_number), "申请人未提供证件号码。")
 
     @workflow.update
     async def add_note(self, a: s.AddNote) -> s.ActionResult:

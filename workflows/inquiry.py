@@ -17,11 +17,18 @@ with workflow.unsafe.imports_passed_through():
     from rules.calendar import local_date
     from rules.packs import Action, InquiryRules, Light, Period
     from rules.packs import Rung as RungSpec
+    from rules.personal import KIND_ZH, personal_left
     from schemas import disclosure as d
     from schemas import inquiry as s
     from schemas import registry
     from schemas.activities import NewCaseNumber
-    from workflows.casework import ACTIVITY_TIMEOUT, RETRY, CaseWorkflow
+    from workflows.casework import (
+        ACTIVITY_TIMEOUT,
+        APPLICANT_NOTICES,
+        RETRY,
+        CaseWorkflow,
+        IncompleteAction,
+    )
     from workflows.disclosure import DisclosureRequestWorkflow
 
 PERIODS = {
@@ -39,6 +46,8 @@ class InquiryWorkflow(CaseWorkflow):
     CARRY: ClassVar[dict[str, Any]] = {
         "transfers": list[s.TransferRecord],
         "converted_to": str | None,
+        "answer_text": str,
+        "public_text": s.PublicText | None,
     }
     DUE_CLOCKS = ("reply", "petition_notice")
 
@@ -56,6 +65,8 @@ class InquiryWorkflow(CaseWorkflow):
         self.unit = inp.unit
         self.transfers: list[s.TransferRecord] = []
         self.converted_to: str | None = None
+        self.answer_text = ""
+        self.public_text: s.PublicText | None = None
 
     @workflow.run
     async def run(self, inp: s.InquiryInput) -> s.InquiryView:
@@ -119,6 +130,12 @@ class InquiryWorkflow(CaseWorkflow):
             unit=self.unit,
             transfers=self.transfers,
             converted_to=self.converted_to,
+            subject=self.inp.subject,
+            message=self.inp.message,
+            person=self.inp.person,
+            publish_consent=self.inp.publish_consent,
+            answer=self.answer_text,
+            public_text=self.public_text,
         )
 
     # -- actions ----------------------------------------------------------------------------
@@ -167,6 +184,7 @@ class InquiryWorkflow(CaseWorkflow):
             self._stop("reply", "已答复")
             self._stop("reprint_target", "已转载")
             self.status = s.InquiryStatus.ANSWERED
+            self.answer_text = a.text
             result = await self._act("answered", a.actor, f"{self.unit}答复留言。", text=a.text)
             await self._document(
                 "inquiry_reply",
@@ -180,6 +198,17 @@ class InquiryWorkflow(CaseWorkflow):
                     "received": str(self.t0),
                 },
             )
+            if self._patched(APPLICANT_NOTICES):
+                person = self.inp.person
+                await self._notify(
+                    f"{self.case_no}:{result.seq}:author",
+                    "author",
+                    person.email,
+                    f"留言答复 {self.case_no}",
+                    f"您的留言“{self.inp.subject[:40]}”已由{self.unit}答复：{a.text[:200]}",
+                    phone=person.phone,
+                    link=True,
+                )
             return result
 
     @answer.validator
@@ -276,6 +305,44 @@ class InquiryWorkflow(CaseWorkflow):
     @notify_petitioner.validator
     def _v_notify_petitioner(self, a: s.NotifyPetitioner) -> None:
         self._allowed("notify_petitioner", a.actor)
+
+    @workflow.update
+    async def approve_publication(self, a: s.ApprovePublication) -> d.ActionResult:
+        """The public text of the message and its answer, approved for the public board."""
+        async with self._turn(self._v_approve_publication, a):
+            self.public_text = s.PublicText(
+                subject=a.subject,
+                message=a.message,
+                answer=a.answer,
+                by=a.actor.id,
+                by_name=a.actor.name,
+                at=workflow.now(),
+            )
+            return await self._act(
+                "publication_approved",
+                a.actor,
+                f"{a.actor.name}审核了留言及答复的公开文本（已隐去个人信息），同意在留言板公开。",
+                subject=a.subject,
+                message=a.message,
+                answer=a.answer,
+            )
+
+    @approve_publication.validator
+    def _v_approve_publication(self, a: s.ApprovePublication) -> None:
+        self._allowed("approve_publication", a.actor)
+        self._require(
+            self.inp.publish_consent, "留言人未同意公开其留言，不能在留言板公开（个人信息保护法）。"
+        )
+        left = {
+            kind
+            for text in (a.subject, a.message, a.answer)
+            for kind in personal_left(text, [self.inp.person.name])
+        }
+        if left:
+            names = "、".join(KIND_ZH[k] for k in sorted(left))
+            raise IncompleteAction(
+                f"公开文本中仍有个人信息（{names}），请隐去后再公开（个人信息保护法第二十八条）。"
+            )
 
     @workflow.update
     async def close(self, a: s.Close) -> d.ActionResult:

@@ -46,6 +46,7 @@ from schemas.registry import KINDS, ActionSpec, KindSpec
 from schemas.search import GK_AGENCY, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
 from store.cases import allocate_case_no, ensure_case_row, get_agency, get_case
 from store.models import CaseRow
+from store.users import case_handlers
 
 
 class CaseCreated(BaseModel):
@@ -248,6 +249,17 @@ def _first_step_done(engine: Engine, row: CaseRow) -> CaseRow:
     return row
 
 
+def _handler(engine: Engine, agency: str, username: str) -> dict[str, str]:
+    """The person named as a case's 经办人, from the agency's users (never from the request)."""
+    person = next((u for u in case_handlers(engine, agency) if u.username == username), None)
+    if person is None:
+        raise HTTPException(
+            422,
+            f"本机关没有可以办理案件的人员“{username[:40]}”：请从本机关的经办人、负责人中选择。",
+        )
+    return {"officer_name": person.name, "officer_unit": person.unit}
+
+
 # Actions in flight per case in this process (finding 7: a burst on one case must get quick,
 # definite answers, not pile up against Temporal's limit of in-flight Updates per workflow).
 _IN_FLIGHT: dict[str, int] = {}
@@ -267,7 +279,10 @@ async def perform(
     idempotency_key: str | None,
 ) -> Any:
     """Send the step to the case's workflow as its Update and answer definitely."""
-    arg = step.body.model_validate({**body.model_dump(), "actor": actor.model_dump()})
+    values = {**body.model_dump(), "actor": actor.model_dump()}
+    if step.update == "assign_officer":
+        values.update(await run_in_threadpool(_handler, engine, row.agency, values["officer"]))
+    arg = step.body.model_validate(values)
     replay, update_id = None, None
     case_no = row.case_no
     if idempotency_key:

@@ -36,7 +36,7 @@ def request_model(kind: str, action: str) -> type[BaseModel]:
     fields: dict[str, Any] = {
         name: (info.annotation, info)
         for name, info in step.body.model_fields.items()
-        if name != "actor"
+        if name != "actor" and name not in s.FILLED_BY_API
     }
     name = "".join(p.capitalize() for p in f"{kind}-{action}".replace("_", "-").split("-"))
     return create_model(

@@ -32,6 +32,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from api import deps
 from api.errors import _constraint
 from api.ratelimit import RateLimiter, client_key
+from api.responses import download
 from api.routes.casework import open_case, perform
 from api.routes.comments import CommentIn, take_comment
 from api.routes.dashboard import _same_origin, templates
@@ -39,6 +40,7 @@ from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from rules.clock import Explanation
+from rules.outcomes import Outcome, plain_outcome
 from schemas import disclosure as d
 from schemas import inquiry as q
 from schemas.disclosure import AttachmentRef, Role, applicant_actor
@@ -269,54 +271,83 @@ def _opening(request: Request, agency: str) -> deps.Opening:
     )
 
 
-async def _send_code(request: Request, case_no: str, email: str, code: str) -> None:
-    """E-mail the 查询码 to the applicant (when SMTP is configured). The outbox keeps that it
-    was sent, never the code itself."""
+async def _send_code(request: Request, case_no: str, email: str, phone: str, code: str) -> bool:
+    """Send the 查询码 to the applicant: by e-mail (when SMTP is configured) and by SMS (when a
+    phone was given and a gateway is configured), at once — they asked for it a moment ago.
+    The outbox keeps that it was sent, never the code itself. Whether it went out anywhere."""
     settings: Settings = request.app.state.settings
-    status = "no_address"
-    if email and settings.smtp_host:
-        from email.message import EmailMessage
-
-        import aiosmtplib
-
-        msg = EmailMessage()
-        msg["From"], msg["To"] = settings.smtp_from, email
-        msg["Subject"] = f"您的查询号 {case_no}"
-        msg.set_content(
-            f"您的查询号：{case_no}\n查询码：{code}\n\n请妥善保管查询码：凭查询号和查询码可在"
-            f"{settings.api_url}/public/track 查询办理进度、补正和下载答复。"
-        )
-        try:
-            await aiosmtplib.send(
-                msg,
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                username=settings.smtp_username or None,
-                password=settings.smtp_password or None,
-                start_tls=settings.smtp_starttls,
-                timeout=10,
-            )
-            status = "sent"
-        except Exception as exc:  # the applicant has the code on the page already
-            log.warning(
-                "could not e-mail the tracking code", case_no=case_no, error=type(exc).__name__
-            )
-            status = "error"
-    elif email:
-        status = "pending"
+    track = f"{settings.api_url}/public/track"
+    text = (
+        f"您的查询号：{case_no}\n查询码：{code}\n请妥善保管查询码（相当于取件码）：凭查询号和查询码"
+        f"可在{track}查询办理进度、补正和下载答复。"
+    )
+    sent = {"email": await _code_by_email(settings, case_no, email, text)}
+    if phone:
+        sent["sms"] = await _code_by_sms(settings, case_no, phone, text)
     with session_scope(request.app.state.engine) as s:
-        s.add(
-            OutboxRow(
-                key=f"{case_no}:tracking-code",
-                case_no=case_no,
-                recipient_role="applicant",
-                recipient=email,
-                subject=f"您的查询号 {case_no}",
-                body="（查询码只发给申请人，本系统不留存）",
-                status=status if status != "pending" else "no_channel",
-                created_at=datetime.now(UTC),
+        for channel, status in sent.items():
+            s.add(
+                OutboxRow(
+                    key=f"{case_no}:tracking-code" + (":sms" if channel == "sms" else ""),
+                    case_no=case_no,
+                    recipient_role="applicant",
+                    recipient=email if channel == "email" else phone,
+                    subject=f"您的查询号 {case_no}",
+                    body="（查询码只发给申请人，本系统不留存）",
+                    channel=channel,
+                    status=status,
+                    created_at=datetime.now(UTC),
+                )
             )
+    return "sent" in sent.values()
+
+
+async def _code_by_email(settings: Settings, case_no: str, email: str, text: str) -> str:
+    if not email:
+        return "no_address"
+    if not settings.smtp_host:
+        return "no_channel"
+    from email.message import EmailMessage
+
+    import aiosmtplib
+
+    msg = EmailMessage()
+    msg["From"], msg["To"] = settings.smtp_from, email
+    msg["Subject"] = f"您的查询号 {case_no}"
+    msg.set_content(text)
+    try:
+        await aiosmtplib.send(
+            msg,
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password or None,
+            start_tls=settings.smtp_starttls,
+            timeout=10,
         )
+    except Exception as exc:  # the applicant has the code on the page already
+        log.warning("could not e-mail the tracking code", case_no=case_no, error=type(exc).__name__)
+        return "error"
+    return "sent"
+
+
+async def _code_by_sms(settings: Settings, case_no: str, phone: str, text: str) -> str:
+    if not settings.sms_gateway_url:
+        return "no_channel"
+    from activities import sms
+
+    try:
+        await sms.send(
+            settings.sms_gateway_url,
+            settings.sms_gateway_token,
+            phone,
+            text,
+            f"{case_no}:tracking-code:sms",
+        )
+    except Exception as exc:  # the applicant has the code on the page already
+        log.warning("could not text the tracking code", case_no=case_no, error=type(exc).__name__)
+        return "error"
+    return "sent"
 
 
 # -- the front page -------------------------------------------------------------------------
@@ -332,7 +363,16 @@ def home(request: Request) -> Response:
 
 @router.get("/apply", response_class=HTMLResponse)
 def apply_form(request: Request, engine: Engine = Depends(deps.engine)) -> Response:
-    return _page(request, "apply.html", {"agencies": _agencies(engine), "problems": [], "f": {}})
+    return _page(request, "apply.html", {**_apply_choices(engine), "problems": [], "f": {}})
+
+
+def _apply_choices(engine: Engine) -> dict[str, Any]:
+    return {
+        "agencies": _agencies(engine),
+        "id_types": d.ID_TYPES,
+        "forms": d.FORMS,
+        "deliveries": d.DELIVERIES,
+    }
 
 
 @router.post("/apply", response_class=HTMLResponse)
@@ -343,7 +383,7 @@ async def apply(
     form_token: Annotated[str, Form(max_length=100)] = "",
     website: Annotated[str, Form(max_length=200)] = "",
     agency: Annotated[str, Form(max_length=32)] = "",
-    applicant_type: Annotated[str, Form(max_length=20)] = "person",
+    applicant_type: Annotated[str, Form(max_length=20)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     id_type: Annotated[str, Form(max_length=50)] = "居民身份证",
     id_number: Annotated[str, Form(max_length=100)] = "",
@@ -376,7 +416,7 @@ async def apply(
         return _page(
             request,
             "apply.html",
-            {"agencies": _agencies(engine), "problems": problems, "f": fields},
+            {**_apply_choices(engine), "problems": problems, "f": fields},
             status=status,
         )
 
@@ -385,6 +425,8 @@ async def apply(
     if (busy := _limited(request, _guard(request).new_cases, "提交申请")) is not None:
         return busy
     kind = d.ApplicantType(applicant_type) if applicant_type in set(d.ApplicantType) else None
+    if kind is None:  # counted in the annual report's columns by it: never guessed
+        return again(["申请人类型：请选择自然人，或者法人或其他组织的类别。"])
     organisation = name if kind not in (None, d.ApplicantType.PERSON) else ""
     try:
         body = d.DisclosureRequestCreate(
@@ -429,7 +471,7 @@ async def apply(
     except HTTPException as exc:
         return again([str(exc.detail)], exc.status_code)
     code = issue_code(engine, created.case_no, datetime.now(UTC))
-    await _send_code(request, created.case_no, email, code)
+    sent = await _send_code(request, created.case_no, email, phone, code)
     log.info("application received online", case_no=created.case_no, agency=agency)
     return _page(
         request,
@@ -440,7 +482,7 @@ async def apply(
             "masked": mask(name),
             "agency": next((a for a in _agencies(engine) if a.code == agency), None),
             "kind_zh": DISCLOSURE.noun_zh,
-            "emailed": bool(email and settings.smtp_host),
+            "sent": sent,
         },
         status=201,
     )
@@ -536,9 +578,20 @@ TO_APPLICANT = {
     "inquiry_reply",
 }
 REPLY_ISSUED = {"replied", "remedy_window", "archived"}
+# A status as the applicant reads it (the workbench's words are the office's).
+PUBLIC_STATUS = {
+    "received": "已提交，待本机关确认",
+    "assigned": "办理中",
+    "review": "办理中（审核）",
+    "sign_off": "办理中（签发）",
+    "consulting": "办理中（征求意见，所需时间不计入答复期限）",
+    "replied": "已答复",
+    "remedy_window": "已答复，答复书已送达",
+    "archived": "已办结",
+}
 
 
-def _timeline(engine: Engine, case_no: str) -> list[tuple[datetime, str]]:
+def _timeline(engine: Engine, case_no: str, kind: str = "") -> list[tuple[datetime, str]]:
     with Session(engine) as s:
         rows = s.exec(
             select(CaseEventRow)
@@ -548,6 +601,8 @@ def _timeline(engine: Engine, case_no: str) -> list[tuple[datetime, str]]:
     out = []
     for e in rows:
         text = TOLD.get(e.kind)
+        if e.kind == "received" and kind == INQUIRY.kind:
+            text = "收到您的留言。"
         if text is None:
             continue
         data = json.loads(e.data or "{}")
@@ -607,6 +662,32 @@ def _explained(row: CaseRow) -> list[str]:
     return lines
 
 
+def _outcome_told(row: CaseRow) -> str:
+    """What the agency decided, in plain words, once the reply is issued."""
+    if row.kind == INQUIRY.kind and row.status in INQUIRY.closed:
+        return "已答复" if row.status != "converted" else "已转为政府信息公开申请办理"
+    if row.status not in REPLY_ISSUED or not row.outcome:
+        return ""
+    try:
+        decided = plain_outcome(Outcome(row.outcome))
+    except ValueError:
+        return "已答复"
+    return f"已答复：{decided}"
+
+
+def _answer(engine: Engine, row: CaseRow) -> str:
+    """A message's answer, inline (the author reads it on the page, not only as a letter)."""
+    if row.kind != INQUIRY.kind:
+        return ""
+    with Session(engine) as s:
+        event = s.exec(
+            select(CaseEventRow)
+            .where(CaseEventRow.case_no == row.case_no, CaseEventRow.kind == "answered")
+            .order_by(col(CaseEventRow.seq).desc())
+        ).first()
+    return str(json.loads(event.data or "{}").get("text", "")) if event else ""
+
+
 def _due_label(row: CaseRow, spec: KindSpec | None) -> str:
     """Which deadline the shown date is: before an online application is confirmed it is the
     agency's confirmation period, after the reply the applicant's remedy window."""
@@ -624,17 +705,20 @@ def case_page(request: Request) -> Response:
     engine: Engine = request.app.state.engine
     row = me.row
     spec = KINDS.get(row.kind)
-    timeline = _timeline(engine, row.case_no)
+    timeline = _timeline(engine, row.case_no, row.kind)
     return _page(
         request,
         "case.html",
         {
             "row": row,
             "kind_zh": spec.noun_zh if spec else "",
-            "status_zh": spec.status_zh(row.status) if spec else row.status,
+            "status_zh": PUBLIC_STATUS.get(row.status)
+            or (spec.status_zh(row.status) if spec else row.status),
             "due": row.due_at.astimezone(SHANGHAI).date() if row.due_at else None,
             "due_label": _due_label(row, spec),
             "explained": _explained(row),
+            "outcome": _outcome_told(row),
+            "answer": _answer(engine, row),
             "timeline": timeline,
             "documents": _documents(engine, row),
             "attached": files.listed(engine, row.case_no),
@@ -776,7 +860,7 @@ def case_document(request: Request, name: str, seq: int | None = None) -> Respon
         return RedirectResponse("/public/track", status_code=303)
     for doc in reversed(_documents(request.app.state.engine, me.row)):
         if doc.name == name and (seq is None or doc.seq == seq):
-            return HTMLResponse(doc.html)
+            return HTMLResponse(_with_way_back(doc.html, "/public/case", "返回办理进度"))
     return _page(
         request, "message.html", {"title": "没有这份文书", "message": "没有这份文书。"}, 404
     )
@@ -800,11 +884,7 @@ def case_attachment(request: Request, digest: str) -> Response:
             request, "message.html", {"title": "没有这个附件", "message": "没有这个附件。"}, 404
         )
     row, data = found
-    return Response(
-        data,
-        media_type=row.media_type,
-        headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"},
-    )
+    return download(data, row.media_type, row.name)
 
 
 @router.post("/case/leave")
@@ -884,6 +964,7 @@ async def leave_message(
             subject=subject,
             message=message,
             unit=office.name[:100],
+            publish_consent=publish == "yes",
         )
     except ValidationError as exc:
         return again(_problems(exc))
@@ -911,7 +992,7 @@ async def leave_message(
             )
         )
     code = issue_code(engine, created.case_no, now)
-    await _send_code(request, created.case_no, email, code)
+    sent = await _send_code(request, created.case_no, email, phone, code)
     return _page(
         request,
         "receipt.html",
@@ -921,7 +1002,8 @@ async def leave_message(
             "masked": mask(name),
             "agency": office,
             "kind_zh": f"网上留言（{CATEGORIES[category]}）",
-            "emailed": bool(email and settings.smtp_host),
+            "sent": sent,
+            "message": True,
         },
         status=201,
     )
@@ -929,16 +1011,20 @@ async def leave_message(
 
 @router.get("/inquiries", response_class=HTMLResponse)
 def message_board(request: Request, engine: Engine = Depends(deps.engine)) -> Response:
-    """Answered messages whose authors allowed publication, and each unit's lights: the public
+    """Answered messages whose authors allowed publication, as an officer approved their public
+    text (personal data masked: the original is staff-only), and each unit's lights: the public
     sees who answers on time (the author's name is never shown)."""
     with Session(engine) as s:
         answered = s.exec(
             select(PublicMessage, CaseRow, CaseEventRow)
             .join(CaseRow, col(CaseRow.case_no) == col(PublicMessage.case_no))
             .join(CaseEventRow, col(CaseEventRow.case_no) == col(PublicMessage.case_no))
-            .where(col(PublicMessage.publish).is_(True), CaseEventRow.kind == "answered")
+            .where(
+                col(PublicMessage.publish).is_(True),
+                CaseEventRow.kind == "publication_approved",
+            )
             .order_by(col(CaseEventRow.at).desc())
-            .limit(100)
+            .limit(200)
         ).all()
         lights = s.exec(
             select(CaseRow.unit, CaseRow.light, func.count())
@@ -951,19 +1037,24 @@ def message_board(request: Request, engine: Engine = Depends(deps.engine)) -> Re
     units: dict[str, dict[str, int]] = {}
     for unit, light, n in lights:
         units.setdefault(unit or "—", {"green": 0, "yellow": 0, "red": 0})[light] = int(n)
-    items = [
-        {
-            "case_no": m.case_no,
-            "category": CATEGORIES.get(m.category, m.category),
-            "subject": m.subject,
-            "message": m.message,
-            "answer": json.loads(e.data or "{}").get("text", ""),
-            "unit": row.unit,
-            "asked": m.received_at,
-            "answered": e.at,
-        }
-        for m, row, e in answered
-    ]
+    items, seen = [], set()
+    for m, row, e in answered:  # newest approval first: a case's latest public text
+        if m.case_no in seen:
+            continue
+        seen.add(m.case_no)
+        text = json.loads(e.data or "{}")
+        items.append(
+            {
+                "case_no": m.case_no,
+                "category": CATEGORIES.get(m.category, m.category),
+                "subject": text.get("subject", ""),
+                "message": text.get("message", ""),
+                "answer": text.get("answer", ""),
+                "unit": row.unit,
+                "asked": m.received_at,
+                "answered": e.at,
+            }
+        )
     return _page(request, "board.html", {"items": items, "units": sorted(units.items())})
 
 
@@ -1122,8 +1213,19 @@ def public_document(request: Request, case_no: str, name: str, seq: int | None =
     if row is not None and public:
         for doc in reversed(_public_documents(engine, row)):
             if doc.name == name and (seq is None or doc.seq == seq):
-                return HTMLResponse(doc.html)
+                back = "/public/releases" if row.kind == EMERGENCY.kind else "/public/consultations"
+                return HTMLResponse(_with_way_back(doc.html, back, "返回"))
     return _page(request, "message.html", {"title": "没有找到", "message": NOTHING_PUBLIC}, 404)
+
+
+def _with_way_back(html: str, href: str, label: str) -> str:
+    """A letter as the portal shows it: with a way back to where the reader came from (the
+    letter itself, as issued, carries none)."""
+    bar = (
+        '<nav aria-label="返回" style="border-bottom:1px solid #ccc;padding:.5em 0;'
+        f'font-family:sans-serif"><a href="{href}">← {label}</a></nav>'
+    )
+    return html.replace("<body>", f"<body>{bar}", 1)
 
 
 # -- the catalogue and the guide (GIDR Art. 12) --------------------------------------------

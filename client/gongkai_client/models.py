@@ -206,6 +206,26 @@ class ApplicantIn(BaseModel):
     organisation: Annotated[str, Field(max_length=200)] = ""
 
 
+class ApplicantView(BaseModel):
+    """The applicant as the agency's staff see them (never a public page): whom to contact,
+    verify and post to; the identity number masked (``reveal-identity`` shows it, recorded).
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    type: ApplicantType
+    type_zh: str
+    name: str
+    organisation: str = ""
+    id_type: str = ""
+    id_number_masked: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    form: str = ""
+    delivery: str = ""
+
+
 class AttachmentRef(BaseModel):
     """A file attached to a case, as its history holds it: the content is stored by the
     project (encrypted, under its SHA-256), never in Temporal.
@@ -325,6 +345,18 @@ class ConsultationArchiveRequest(BaseModel):
     note: Annotated[str, Field(max_length=500)] = ""
 
 
+class ConsultationAssignOfficerRequest(BaseModel):
+    """指定经办人（《政府信息公开条例》第四十五条（登记、审核、办理、答复、归档制度））。指定或转交经办人 (a supervisor): who handles the case from now on, and why."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    officer: Annotated[str, Field(max_length=100)] = Field(
+        description="the person's username (用户名)"
+    )
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
 class ConsultationCase(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -335,6 +367,7 @@ class ConsultationCase(BaseModel):
     kind: Literal["consultation"] = "consultation"
     agency: str
     officer: str
+    officer_name: str = ""
     status: Stage
     status_zh: str
     light: Light
@@ -568,6 +601,18 @@ class DisclosureArchiveRequest(BaseModel):
     note: Annotated[str, Field(max_length=500)] = ""
 
 
+class DisclosureAssignOfficerRequest(BaseModel):
+    """指定经办人（《政府信息公开条例》第四十五条（登记、审核、办理、答复、归档制度））。指定或转交经办人 (a supervisor): who handles the case from now on, and why."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    officer: Annotated[str, Field(max_length=100)] = Field(
+        description="the person's username (用户名)"
+    )
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
 class DisclosureAssignRequest(BaseModel):
     """拟办（《政府信息公开条例》第四十五条（办理））。拟办: route to the business unit that drafts the handling opinion."""
 
@@ -589,6 +634,7 @@ class DisclosureCase(BaseModel):
     kind: Literal["disclosure"] = "disclosure"
     agency: str
     officer: str
+    officer_name: str = ""
     status: Status
     status_zh: str
     light: Light
@@ -613,6 +659,12 @@ class DisclosureCase(BaseModel):
     unit: str = ""
     unit_acknowledged: bool = False
     moved_to: str | None = None
+    description: str = ""
+    applicant: ApplicantView | None = None
+    submitted_at: datetime | None = None
+    converted_from: str | None = None
+    draft: DraftView | None = None
+    working_draft: ReplyContent | None = None
 
 
 class DisclosureConfirmReceiptRequest(BaseModel):
@@ -785,6 +837,19 @@ class DisclosureReturnToOfficeRequest(BaseModel):
     reason: Annotated[str, Field(max_length=500)]
 
 
+class DisclosureRevealIdentityRequest(BaseModel):
+    """查看完整证件号码（《个人信息保护法》第六条、第五十一条（最小必要，查阅留痕））。查看申请人完整证件号码: the number is shown masked; seeing it whole is recorded with who,
+    when and why (个人信息保护法 Arts. 6, 51: minimum exposure, access logged).
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    purpose: Annotated[str, Field(max_length=500)] = Field(
+        description="why the whole number is needed (如：核实申请人身份)"
+    )
+
+
 class DisclosureReviewRequest(BaseModel):
     """审核（《政府信息公开条例》第十七条（保密审查））。审核, including the confidentiality review before any disclosure (Art. 17)."""
 
@@ -794,6 +859,21 @@ class DisclosureReviewRequest(BaseModel):
     approve: bool
     confidentiality_reviewed: bool = False
     comments: Annotated[str, Field(max_length=500)] = ""
+    draft_digest: Annotated[str, Field(max_length=64)] = Field(
+        default="",
+        description="the fingerprint (SHA-256) of the draft the approver read (the case view's draft.digest): refused if the draft has changed since",
+    )
+
+
+class DisclosureSaveDraftRequest(BaseModel):
+    """保存答复草稿（《政府信息公开条例》第三十六条至第三十九条）。保存答复草稿: the drafter keeps an unfinished reply on the case (nothing is checked
+    yet, nobody is asked to review it).
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    reply: ReplyContent
 
 
 class DisclosureServeRequest(BaseModel):
@@ -802,7 +882,9 @@ class DisclosureServeRequest(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     note: Annotated[str, Field(max_length=500)] = ""
-    method: Annotated[str, Field(max_length=100)]
+    method: Annotated[str, Field(max_length=100)] = Field(
+        description="送达方式：直接送达、邮寄送达、电子送达、留置送达、委托送达"
+    )
     served_on: date | None = None
 
 
@@ -814,6 +896,10 @@ class DisclosureSignOffRequest(BaseModel):
     note: Annotated[str, Field(max_length=500)] = ""
     approve: bool
     comments: Annotated[str, Field(max_length=500)] = ""
+    draft_digest: Annotated[str, Field(max_length=64)] = Field(
+        default="",
+        description="the fingerprint (SHA-256) of the draft the approver read (the case view's draft.digest): refused if the draft has changed since",
+    )
 
 
 class DisclosureStartConsultationRequest(BaseModel):
@@ -884,6 +970,21 @@ class DocumentRef(BaseModel):
     seq: int
 
 
+class DraftView(BaseModel):
+    """The reply as drafted and submitted for review: what the reviewer and the signer read,
+    and its fingerprint (recorded with each approval).
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    reply: ReplyContent
+    digest: str
+    by: str
+    by_name: str
+    at: datetime
+    version: int
+
+
 class DutyPeriod(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -907,6 +1008,18 @@ class EmergencyApproveReleaseRequest(BaseModel):
     comments: Annotated[str, Field(max_length=500)] = ""
 
 
+class EmergencyAssignOfficerRequest(BaseModel):
+    """指定经办人（《政府信息公开条例》第四十五条（登记、审核、办理、答复、归档制度））。指定或转交经办人 (a supervisor): who handles the case from now on, and why."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    officer: Annotated[str, Field(max_length=100)] = Field(
+        description="the person's username (用户名)"
+    )
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
 class EmergencyCase(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -917,6 +1030,7 @@ class EmergencyCase(BaseModel):
     kind: Literal["emergency"] = "emergency"
     agency: str
     officer: str
+    officer_name: str = ""
     status: EmergencyStatus
     status_zh: str
     light: Light
@@ -1061,12 +1175,38 @@ class HistoryOut(BaseModel):
 
 
 class InquiryAnswerRequest(BaseModel):
-    """答复（网民留言办理规定 [L]）。"""
+    """答复（本地网络问政（政府网站留言）办理规定）。"""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     note: Annotated[str, Field(max_length=500)] = ""
     text: Annotated[str, Field(max_length=2000)]
+
+
+class InquiryApprovePublicationRequest(BaseModel):
+    """审核公开文本（《个人信息保护法》第二十八条（留言公开前隐去个人信息））。公开前审核: the text of an answered message that the public board will show, as an officer
+    approved it — the author's name, identity and phone numbers and e-mail masked (pre-masked by
+    the workbench, edited by the officer); the original stays staff-only.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    subject: Annotated[str, Field(max_length=200)]
+    message: Annotated[str, Field(max_length=2000)]
+    answer: Annotated[str, Field(max_length=2000)]
+
+
+class InquiryAssignOfficerRequest(BaseModel):
+    """指定经办人（《政府信息公开条例》第四十五条（登记、审核、办理、答复、归档制度））。指定或转交经办人 (a supervisor): who handles the case from now on, and why."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    officer: Annotated[str, Field(max_length=100)] = Field(
+        description="the person's username (用户名)"
+    )
+    reason: Annotated[str, Field(max_length=500)] = ""
 
 
 class InquiryCase(BaseModel):
@@ -1079,6 +1219,7 @@ class InquiryCase(BaseModel):
     kind: Literal["inquiry"] = "inquiry"
     agency: str
     officer: str
+    officer_name: str = ""
     status: InquiryStatus
     status_zh: str
     light: Light
@@ -1096,10 +1237,16 @@ class InquiryCase(BaseModel):
     unit: str
     transfers: list[TransferRecord]
     converted_to: str | None
+    subject: str = ""
+    message: str = ""
+    person: Person | None = None
+    publish_consent: bool = False
+    answer: str = ""
+    public_text: PublicText | None = None
 
 
 class InquiryCloseRequest(BaseModel):
-    """办结（网民留言办理规定 [L]）。"""
+    """办结（本地网络问政（政府网站留言）办理规定）。"""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
@@ -1144,10 +1291,13 @@ class InquiryCreate(BaseModel):
     message: Annotated[str, Field(max_length=2000)]
     unit: Annotated[str, Field(max_length=100)]
     received_at: datetime | None = None
+    publish_consent: bool = Field(
+        default=False, description="the author agrees to publication of the message and answer"
+    )
 
 
 class InquiryInformDelayRequest(BaseModel):
-    """告知延期（网民留言办理规定 [L]）。The lead unit tells the person a complex, multi-unit matter cannot be answered at once."""
+    """告知延期（本地网络问政（政府网站留言）办理规定）。The lead unit tells the person a complex, multi-unit matter cannot be answered at once."""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
@@ -1166,7 +1316,7 @@ class InquiryNotifyPetitionerRequest(BaseModel):
 
 
 class InquiryTransferRequest(BaseModel):
-    """转办（网民留言办理规定（转办）[L]）。转办: the matter belongs to another unit, whose own clock starts now."""
+    """转办（本地网络问政（政府网站留言）办理规定（转办））。转办: the matter belongs to another unit, whose own clock starts now."""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
@@ -1199,6 +1349,18 @@ class ItemCreate(BaseModel):
     from_request: Annotated[str, Field(max_length=100)] = ""
 
 
+class ObligationsAssignOfficerRequest(BaseModel):
+    """指定经办人（《政府信息公开条例》第四十五条（登记、审核、办理、答复、归档制度））。指定或转交经办人 (a supervisor): who handles the case from now on, and why."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    officer: Annotated[str, Field(max_length=100)] = Field(
+        description="the person's username (用户名)"
+    )
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
 class ObligationsCase(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -1209,6 +1371,7 @@ class ObligationsCase(BaseModel):
     kind: Literal["obligations"] = "obligations"
     agency: str
     officer: str
+    officer_name: str = ""
     status: PlanStatus
     status_zh: str
     light: Light
@@ -1227,7 +1390,7 @@ class ObligationsCase(BaseModel):
 
 
 class ObligationsRecordDutyRequest(BaseModel):
-    """登记完成情况（《政府信息公开条例》第四十九条；国办发〔2013〕100号；各地政务公开工作要点 [L]）。A duty done: which, when (``occurred_at``; its period is the one it falls in), and the
+    """登记完成情况（《政府信息公开条例》第四十九条；国办发〔2013〕100号；各地政务公开工作要点）。A duty done: which, when (``occurred_at``; its period is the one it falls in), and the
     evidence (a web address, a document number, a short description).
     """
 
@@ -1271,6 +1434,16 @@ class PauseSpan(BaseModel):
     excluded_days: int
 
 
+class Person(BaseModel):
+    """The person who left the message (personal data: never in search attributes)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    name: Annotated[str, Field(max_length=50)]
+    phone: Annotated[str, Field(max_length=100)] = ""
+    email: Annotated[str, Field(max_length=100)] = ""
+
+
 class PersonIn(BaseModel):
     """The person as registered through the API: a mistyped phone or e-mail is refused."""
 
@@ -1296,6 +1469,18 @@ class PlanCreate(BaseModel):
     )
 
 
+class PressPlanAssignOfficerRequest(BaseModel):
+    """指定经办人（《政府信息公开条例》第四十五条（登记、审核、办理、答复、归档制度））。指定或转交经办人 (a supervisor): who handles the case from now on, and why."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    officer: Annotated[str, Field(max_length=100)] = Field(
+        description="the person's username (用户名)"
+    )
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
 class PressPlanCase(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -1306,6 +1491,7 @@ class PressPlanCase(BaseModel):
     kind: Literal["press_plan", "emergency"] = "press_plan"
     agency: str
     officer: str
+    officer_name: str = ""
     status: PressPlanStatus
     status_zh: str
     light: Light
@@ -1360,6 +1546,18 @@ class ProactiveAmendItemRequest(BaseModel):
     content: Annotated[str, Field(max_length=500)] = ""
 
 
+class ProactiveAssignOfficerRequest(BaseModel):
+    """指定经办人（《政府信息公开条例》第四十五条（登记、审核、办理、答复、归档制度））。指定或转交经办人 (a supervisor): who handles the case from now on, and why."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    officer: Annotated[str, Field(max_length=100)] = Field(
+        description="the person's username (用户名)"
+    )
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
 class ProactiveCase(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -1370,6 +1568,7 @@ class ProactiveCase(BaseModel):
     kind: Literal["proactive"] = "proactive"
     agency: str
     officer: str
+    officer_name: str = ""
     status: ItemStatus
     status_zh: str
     light: Light
@@ -1485,6 +1684,17 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[str] | None = Field(default_factory=list)
+
+
+class PublicText(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    subject: str
+    message: str
+    answer: str
+    by: str
+    by_name: str
+    at: datetime
 
 
 class Publication(BaseModel):
@@ -1641,6 +1851,25 @@ class Restart(BaseModel):
     discarded_override: Override | None = None
 
 
+class RevealRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    purpose: Annotated[str, Field(max_length=500, min_length=1)] = Field(
+        description="why the whole number is needed (recorded with who and when)"
+    )
+
+
+class Revealed(BaseModel):
+    """The answer to ``reveal-identity``: the whole identity-document number."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    status: str
+    seq: int
+    message: str
+    id_number: str = ""
+
+
 class Rung(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -1719,6 +1948,7 @@ for _model in (
     Actor,
     AnnualReport,
     ApplicantIn,
+    ApplicantView,
     AttachmentRef,
     CaseCreated,
     CaseEvent,
@@ -1729,6 +1959,7 @@ for _model in (
     CommentIn,
     CommentReceived,
     ConsultationArchiveRequest,
+    ConsultationAssignOfficerRequest,
     ConsultationCase,
     ConsultationCreate,
     ConsultationPublishDecisionRequest,
@@ -1749,6 +1980,7 @@ for _model in (
     DisclosureAcceptRequest,
     DisclosureAcknowledgeRequest,
     DisclosureArchiveRequest,
+    DisclosureAssignOfficerRequest,
     DisclosureAssignRequest,
     DisclosureCase,
     DisclosureConfirmReceiptRequest,
@@ -1766,7 +1998,9 @@ for _model in (
     DisclosureRequestExtensionRequest,
     DisclosureRequestFeeRequest,
     DisclosureReturnToOfficeRequest,
+    DisclosureRevealIdentityRequest,
     DisclosureReviewRequest,
+    DisclosureSaveDraftRequest,
     DisclosureServeRequest,
     DisclosureSignOffRequest,
     DisclosureStartConsultationRequest,
@@ -1775,8 +2009,10 @@ for _model in (
     DisclosureTransferUnitRequest,
     DisclosureWithdrawRequest,
     DocumentRef,
+    DraftView,
     DutyPeriod,
     EmergencyApproveReleaseRequest,
+    EmergencyAssignOfficerRequest,
     EmergencyCase,
     EmergencyCloseRequest,
     EmergencyCreate,
@@ -1789,6 +2025,8 @@ for _model in (
     HTTPValidationError,
     HistoryOut,
     InquiryAnswerRequest,
+    InquiryApprovePublicationRequest,
+    InquiryAssignOfficerRequest,
     InquiryCase,
     InquiryCloseRequest,
     InquiryConvertToDisclosureRequest,
@@ -1798,17 +2036,21 @@ for _model in (
     InquiryNotifyPetitionerRequest,
     InquiryTransferRequest,
     ItemCreate,
+    ObligationsAssignOfficerRequest,
     ObligationsCase,
     ObligationsRecordDutyRequest,
     Override,
     Pause,
     PauseSpan,
+    Person,
     PersonIn,
     PlanCreate,
+    PressPlanAssignOfficerRequest,
     PressPlanCase,
     PressPlanCreate,
     PressPlanRecordPressConferenceRequest,
     ProactiveAmendItemRequest,
+    ProactiveAssignOfficerRequest,
     ProactiveCase,
     ProactiveFigures,
     ProactivePublishItemRequest,
@@ -1818,6 +2060,7 @@ for _model in (
     ProactiveSubmitItemRequest,
     ProactiveWithdrawItemRequest,
     Problem,
+    PublicText,
     Publication,
     Reading,
     Recalculation,
@@ -1829,6 +2072,8 @@ for _model in (
     ReportLine,
     ReportText,
     Restart,
+    RevealRequest,
+    Revealed,
     Rung,
     SearchPage,
     SubmitDraft,
@@ -1846,6 +2091,7 @@ __all__ = [
     "AnnualReport",
     "ApplicantIn",
     "ApplicantType",
+    "ApplicantView",
     "AttachmentRef",
     "Attribute",
     "CaseCreated",
@@ -1862,6 +2108,7 @@ __all__ = [
     "ConsultKind",
     "ConsultationAnswer",
     "ConsultationArchiveRequest",
+    "ConsultationAssignOfficerRequest",
     "ConsultationCase",
     "ConsultationCreate",
     "ConsultationPublishDecisionRequest",
@@ -1882,6 +2129,7 @@ __all__ = [
     "DisclosureAcceptRequest",
     "DisclosureAcknowledgeRequest",
     "DisclosureArchiveRequest",
+    "DisclosureAssignOfficerRequest",
     "DisclosureAssignRequest",
     "DisclosureCase",
     "DisclosureConfirmReceiptRequest",
@@ -1899,7 +2147,9 @@ __all__ = [
     "DisclosureRequestExtensionRequest",
     "DisclosureRequestFeeRequest",
     "DisclosureReturnToOfficeRequest",
+    "DisclosureRevealIdentityRequest",
     "DisclosureReviewRequest",
+    "DisclosureSaveDraftRequest",
     "DisclosureServeRequest",
     "DisclosureSignOffRequest",
     "DisclosureStartConsultationRequest",
@@ -1908,8 +2158,10 @@ __all__ = [
     "DisclosureTransferUnitRequest",
     "DisclosureWithdrawRequest",
     "DocumentRef",
+    "DraftView",
     "DutyPeriod",
     "EmergencyApproveReleaseRequest",
+    "EmergencyAssignOfficerRequest",
     "EmergencyCase",
     "EmergencyCloseRequest",
     "EmergencyCreate",
@@ -1925,6 +2177,8 @@ __all__ = [
     "HTTPValidationError",
     "HistoryOut",
     "InquiryAnswerRequest",
+    "InquiryApprovePublicationRequest",
+    "InquiryAssignOfficerRequest",
     "InquiryCase",
     "InquiryCategory",
     "InquiryCloseRequest",
@@ -1938,20 +2192,24 @@ __all__ = [
     "ItemCreate",
     "ItemStatus",
     "Light",
+    "ObligationsAssignOfficerRequest",
     "ObligationsCase",
     "ObligationsRecordDutyRequest",
     "Outcome",
     "Override",
     "Pause",
     "PauseSpan",
+    "Person",
     "PersonIn",
     "PlanCreate",
     "PlanStatus",
+    "PressPlanAssignOfficerRequest",
     "PressPlanCase",
     "PressPlanCreate",
     "PressPlanRecordPressConferenceRequest",
     "PressPlanStatus",
     "ProactiveAmendItemRequest",
+    "ProactiveAssignOfficerRequest",
     "ProactiveCase",
     "ProactiveFigures",
     "ProactivePublishItemRequest",
@@ -1961,6 +2219,7 @@ __all__ = [
     "ProactiveSubmitItemRequest",
     "ProactiveWithdrawItemRequest",
     "Problem",
+    "PublicText",
     "Publication",
     "Reading",
     "Recalculation",
@@ -1973,6 +2232,8 @@ __all__ = [
     "ReportLine",
     "ReportText",
     "Restart",
+    "RevealRequest",
+    "Revealed",
     "Role",
     "Rung",
     "SearchPage",

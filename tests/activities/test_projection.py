@@ -87,4 +87,4 @@ def test_retried_document_is_rendered_once(fresh_engine: Engine) -> None:
     with Session(fresh_engine) as s:
         docs = s.exec(select(DocumentRow)).all()
     assert len(docs) == 1 and first.title == "催办通知书"
-    assert "已超过法定期限" in docs[0].html and "2026-10-19" in docs[0].html
+    assert "已超过法定期限" in docs[0].html and "2026年10月19日" in docs[0].html

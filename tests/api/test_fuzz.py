@@ -207,7 +207,7 @@ def _send(case: schemathesis.Case, mode: GenerationMode, ledger: Ledger, app: Wi
     if not 200 <= res.status_code < 300 or case.method.upper() != "POST":
         return
     path = case.operation.path
-    if "/{case_no}/actions/" in path:
+    if "/{case_no}/actions/" in path or path == "/v1/cases/{case_no}/applicant/identity":
         ledger.acted[str(case.path_parameters["case_no"])] += 1
         ledger.touched.add(str(case.path_parameters["case_no"]))
     elif path == "/v1/consultations/{case_no}/comments":

@@ -91,7 +91,7 @@ async def test_apply_track_correct_reply_download_and_rate(portal: Portal) -> No
         await until_status(portal, number, "registered")
         page = await case_page(browser)
         assert 'id="t0"' in page and "待本机关确认" not in page
-        due = re.search(r'id="due">(\d{4}-\d\d-\d\d)', page)
+        due = re.search(r'id="due">(\d{4}年\d{1,2}月\d{1,2}日)', page)
         assert due is not None and "个工作日" in page  # the explanation of the due date
         no_pii(page)
 

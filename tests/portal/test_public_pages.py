@@ -36,8 +36,11 @@ async def leave(browser: httpx.AsyncClient, **fields: str) -> tuple[str, str]:
 
 
 async def test_a_message_its_answer_and_the_public_board(portal: Portal) -> None:
+    """A 留言 is published only with its author's consent and only as an officer approved its
+    public text: the author's name, phone and identity number masked (finding 25)."""
     async with portal.browser() as browser, portal.staff() as staff:
-        shown, code = await leave(browser, publish="yes")
+        private = "我是王小五，住XX小区5号楼302，电话13900139000，身份证11010519491231002X。"
+        shown, code = await leave(browser, publish="yes", message=private)
         hidden, _ = await leave(browser, subject="不公开的留言")
         await until_status(portal, shown, "handling")
         for case in (shown, hidden):
@@ -46,19 +49,46 @@ async def test_a_message_its_answer_and_the_public_board(portal: Portal) -> None
             )
             assert res.status_code == 200, res.text
         await until_status(portal, shown, "answered")
+        # Answered, not yet approved for publication: nothing on the board.
+        board = (await browser.get("/public/inquiries")).text
+        assert "某路段何时修缮" not in board and "13900139000" not in board
+        # The officer reads the original (staff only)…
+        view = (await staff.get(f"/v1/cases/{shown}")).json()
+        assert view["message"] == private and view["person"]["phone"] == "13900139000"
+        assert view["publish_consent"] is True
+        # …and a public text still holding personal data is refused, nothing recorded.
+        approve = f"/v1/inquiries/{shown}/actions/approve-publication"
+        res = await staff.post(
+            approve, json={"subject": "某路段何时修缮", "message": private, "answer": "已列入。"}
+        )
+        assert res.status_code == 422, res.text
+        assert "身份证号码" in res.json()["detail"] and "电话号码" in res.json()["detail"]
+        assert "留言人姓名" in res.json()["detail"]
+        masked = "我是王*，住XX小区，电话139****9000，身份证1101**********002X。"
+        res = await staff.post(
+            approve,
+            json={"subject": "某路段何时修缮", "message": masked, "answer": "已列入今年修缮计划。"},
+        )
+        assert res.status_code == 200, res.text
+        res = await staff.post(
+            f"/v1/inquiries/{hidden}/actions/approve-publication",
+            json={"subject": "不公开的留言", "message": "内容", "answer": "答复"},
+        )
+        assert res.status_code == 409 and "未同意公开" in res.json()["detail"]
         for _ in range(100):
             board = (await browser.get("/public/inquiries")).text
             if "已列入今年修缮计划" in board:
                 break
             await asyncio.sleep(0.05)
-        assert "某路段何时修缮" in board and "已列入今年修缮计划" in board
+        assert "某路段何时修缮" in board and masked in board
         assert "不公开的留言" not in board  # no consent, not published
-        assert "王小五" not in board and "13900139000" not in board
+        assert "王小五" not in board and "13900139000" not in board and "302" not in board
         assert 'id="units"' in board
-        # The author follows it like an application.
+        # The author follows it like an application and reads the answer on the page.
         assert (await follow(browser, shown, code)).status_code == 303
         page = (await browser.get("/public/case")).text
-        assert ("已答复" in page and "网上留言答复" in page) or "答复" in page
+        assert "收到留言之日" in page and "已列入今年修缮计划" in page
+        assert "收到申请之日" not in page
         assert "王小五" not in page
 
 

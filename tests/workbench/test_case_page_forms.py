@@ -10,7 +10,7 @@ from datetime import datetime
 
 import httpx
 
-from rules.calendar import SHANGHAI
+from rules.calendar import SHANGHAI, zh_date
 from tests.portal.conftest import Portal
 from tests.portal.test_apply_and_track import until_status
 
@@ -57,7 +57,7 @@ async def test_forms_act_and_refusals_are_shown_inline(portal: Portal) -> None:
         # The correction notice, previewed with its due date on the working-day calendar.
         preview = await act(officer, case, "request-correction", preview="1", items="地块编号")
         assert preview.status_code == 200 and "补正告知书" in preview.text
-        assert "地块编号" in preview.text and re.search(r"\d{4}-\d\d-\d\d前", preview.text)
+        assert "地块编号" in preview.text and re.search(r"\d{4}年\d{1,2}月\d{1,2}日前", preview.text)
         assert (await until_status(portal, case, "registered"))["status"] == "registered"
 
         res = await act(officer, case, "accept", note="材料齐全")
@@ -75,7 +75,10 @@ async def test_forms_act_and_refusals_are_shown_inline(portal: Portal) -> None:
         res = await act(officer, case, "submit-for-review", **{"reply.outcome": "GRANTED"})
         assert res.status_code == 422
         assert 'id="error-submit-for-review"' in res.text and "获取信息的方式" in res.text
-        assert '<option value="GRANTED" selected>' in res.text
+        # The form stays on the outcome chosen, with only that outcome's parts.
+        assert '<input type="hidden" name="reply.outcome" value="GRANTED">' in res.text
+        assert 'name="reply.access_method"' in res.text
+        assert 'name="reply.forbidding_law"' not in res.text
         full = {
             "reply.outcome": "GRANTED",
             "reply.facts": "经检索，找到该规划许可文件。",
@@ -95,14 +98,34 @@ async def test_forms_act_and_refusals_are_shown_inline(portal: Portal) -> None:
         chief_page = (await chief.get(f"/cases/{case}")).text
         assert "review" in steps_on(chief_page)
         assert 'name="confidentiality_reviewed"' in chief_page
+        # The reviewer reads the draft letter on the page, and approves what they read.
+        assert 'id="draft-letter"' in chief_page and "经检索，找到该规划许可文件。" in chief_page
+        digest = re.search(r'name="draft_digest" value="([0-9a-f]{64})"', chief_page)
+        assert digest is not None
         res = await act(chief, case, "review", approve="true", confidentiality_reviewed="on")
+        assert res.status_code == 422 and "请先阅读拟答复书" in res.text
+        res = await act(
+            chief,
+            case,
+            "review",
+            approve="true",
+            confidentiality_reviewed="on",
+            draft_digest=digest.group(1),
+        )
         assert res.status_code == 303, res.text
         await until_status(portal, case, "sign_off")
 
     async with portal.staff("head") as head:
-        res = await act(head, case, "sign-off", approve="true")
+        res = await act(head, case, "sign-off", approve="true", draft_digest=digest.group(1))
         assert res.status_code == 422 and "请勾选确认" in res.text  # irreversible: confirm
-        res = await act(head, case, "sign-off", approve="true", confirmed="yes")
+        res = await act(
+            head,
+            case,
+            "sign-off",
+            approve="true",
+            confirmed="yes",
+            draft_digest=digest.group(1),
+        )
         assert res.status_code == 303, res.text
     await until_status(portal, case, "replied")
 
@@ -178,7 +201,7 @@ async def test_the_receipt_of_an_online_application_is_previewed_before_confirmi
         page = (await officer.get(f"/cases/{case}")).text
         assert "预览文书" in page.split('id="action-confirm-receipt"')[1].split("</details>")[0]
         preview = await act(officer, case, "confirm-receipt", preview="1")
-        today = datetime.now(SHANGHAI).date().isoformat()
+        today = zh_date(datetime.now(SHANGHAI).date())
         assert preview.status_code == 200 and "登记回执" in preview.text
-        assert today in preview.text and re.search(r"\d{4}-\d\d-\d\d", preview.text)
+        assert today in preview.text and re.search(r"\d{4}年\d{1,2}月\d{1,2}日", preview.text)
         assert (await until_status(portal, case, "received"))["status"] == "received"

@@ -1,0 +1,264 @@
+"""What the case page shows each person so they can decide: the forms of the steps they may take,
+fitted to the case (the agency's people and units to choose from, the reply's parts for the
+outcome chosen with the wording to start from, the public text of a message pre-masked, the
+fingerprint of the draft an approver reads), and the documents as they would be issued.
+
+The forms are made from the steps' typed bodies (api/forms.py); this module only narrows and
+fills them. Nothing here decides: the workflow's validators do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from activities.cases import render as render_document
+from api.forms import Choice, FormField, fields_of
+from gongkai.settings import Settings
+from rules.clock import evaluate
+from rules.outcomes import SPECS, Outcome
+from rules.personal import mask_personal
+from rules.reply_drafts import fields_for, template
+from schemas.disclosure import (
+    DELIVERIES,
+    FORMS,
+    ID_TYPES,
+    SERVICE_METHODS,
+    Actor,
+    CaseViewBase,
+    DocumentPreview,
+    Role,
+)
+from schemas.registry import KINDS, ActionSpec
+from store.calendar import load_calendar
+from store.users import case_handlers
+
+# Steps taken from the case page's forms that cannot be taken back: the form asks to confirm.
+IRREVERSIBLE = {
+    "sign-off",
+    "serve",
+    "archive",
+    "approve-release",
+    "publish-decision",
+    "close",
+    "sign-off-item",
+    "publish-item",
+    "approve-publication",
+}
+# Steps shown elsewhere on the page than in the list of forms (the applicant block's reveal) or
+# taken through another step's form (a saved draft is the submit form's second button).
+NOT_LISTED = {"reveal-identity", "save-draft"}
+
+
+@dataclass
+class StepForm:
+    """One step's form on the case page."""
+
+    step: ActionSpec
+    fields: list[FormField]
+    confirm: bool = False
+    defaults: dict[str, str] = field(default_factory=dict)
+    # submit-for-review: the outcome whose parts the form shows (none: choose one first).
+    outcome: str = ""
+    note: str = ""  # a line above the form's fields (what the approver is approving)
+
+
+def _select(f: FormField, choices: list[tuple[str, str]]) -> FormField:
+    return replace(f, widget="select", choices=[Choice(v, label) for v, label in choices])
+
+
+def _fit(fields: list[FormField], fit: dict[str, Any]) -> list[FormField]:
+    """Each field by name: a list of choices makes it a select, "hidden" hides it, None drops it;
+    nested groups are fitted by their full names."""
+    out = []
+    for f in fields:
+        how = fit.get(f.name, f)
+        if how is None:
+            continue
+        if f.is_group:
+            out.append(replace(f, children=_fit(f.children, fit)))
+        elif how == "hidden":
+            out.append(replace(f, widget="hidden", required=False))
+        elif isinstance(how, list):
+            out.append(_select(f, how))
+        else:
+            out.append(f)
+    return out
+
+
+def registration_fields(fields: list[FormField]) -> list[FormField]:
+    """The registration form of a paper or telephone application offers what the portal's does
+    (the same identity documents, forms and carriers) instead of free text."""
+    return _fit(
+        fields,
+        {
+            "applicant.id_type": [(v, v) for v in ID_TYPES],
+            "form": [(v, v) for v in FORMS],
+            "delivery": [(v, v) for v in DELIVERIES],
+        },
+    )
+
+
+def units(engine: Engine, agency: str) -> list[str]:
+    """The agency's units (承办单位) to route a case to: those its people belong to."""
+    return sorted({u.unit for u in case_handlers(engine, agency) if u.unit})
+
+
+def _serve_default(delivery: str) -> str:
+    if "电子" in delivery or "邮箱" in delivery:
+        return "电子送达"
+    if "邮寄" in delivery:
+        return "邮寄送达"
+    return "直接送达"
+
+
+def step_forms(
+    engine: Engine, view: CaseViewBase, actor: Actor, steps: list[ActionSpec], outcome: str = ""
+) -> list[StepForm]:
+    """The forms of the steps this person may take now, fitted to the case."""
+    return [
+        _form(engine, view, actor, step, outcome) for step in steps if step.name not in NOT_LISTED
+    ]
+
+
+def _form(
+    engine: Engine, view: CaseViewBase, actor: Actor, step: ActionSpec, outcome: str
+) -> StepForm:
+    fields = fields_of(step.body)
+    form = StepForm(step, fields, confirm=step.name in IRREVERSIBLE)
+    data = view.model_dump()
+    if step.name in ("assign", "transfer-unit"):
+        choices = [(u, u) for u in units(engine, view.agency) if u != data.get("unit")]
+        name = "unit" if step.name == "assign" else "to_unit"
+        form.fields = _fit(fields, {name: choices} if choices else {})
+    elif step.name == "assign-officer":
+        people = [
+            (
+                u.username,
+                f"{u.name}（{'负责人' if u.role == 'supervisor' else '经办人'}"
+                f"{'，' + u.unit if u.unit else ''}）",
+            )
+            for u in case_handlers(engine, view.agency)
+            if u.username != view.officer
+        ]
+        form.fields = _fit(fields, {"officer": people, "officer_name": None, "officer_unit": None})
+    elif step.name == "serve":
+        form.fields = _fit(fields, {"method": [(m, m) for m in SERVICE_METHODS]})
+        applicant = data.get("applicant") or {}
+        form.defaults = {"method": _serve_default(str(applicant.get("delivery", "")))}
+    elif step.name in ("review", "sign-off"):
+        _approval(form, data)
+    elif step.name == "submit-for-review":
+        _reply_form(form, data, outcome)
+    elif step.name == "approve-publication":
+        person = data.get("person") or {}
+        names = [str(person.get("name", ""))]
+        form.defaults = {
+            "subject": mask_personal(str(data.get("subject", "")), names),
+            "message": mask_personal(str(data.get("message", "")), names),
+            "answer": mask_personal(str(data.get("answer", "")), names),
+        }
+        form.note = (
+            "以下为系统自动隐去姓名、证件号码、电话号码和电子邮箱后的公开文本，请核对并删去其他"
+            "可识别个人的内容（如门牌号、单位）后再同意公开；原文仅本机关可见。"
+        )
+    return form
+
+
+def _approval(form: StepForm, data: dict[str, Any]) -> None:
+    draft = data.get("draft") or {}
+    form.fields = _fit(form.fields, {"draft_digest": "hidden"})
+    form.defaults = {"draft_digest": str(draft.get("digest", ""))}
+    if draft:
+        form.note = (
+            f"您{form.step.zh}的是上方的拟答复书（第{draft.get('version')}稿，文稿指纹"
+            f"{str(draft.get('digest', ''))[:12]}）：文稿如在您阅读后被修改，提交将被拒绝。"
+        )
+
+
+def _reply_form(form: StepForm, data: dict[str, Any], outcome: str) -> None:
+    """The reply's parts for the outcome chosen (from the page's address or the saved draft),
+    each starting from the saved draft or the outcome's wording."""
+    saved = data.get("working_draft") or {}
+    chosen = outcome or str(saved.get("outcome") or "")
+    if chosen not in {o.value for o in Outcome} or chosen in _SYSTEM_OUTCOMES:
+        form.fields, form.outcome = [], ""
+        return
+    form.outcome = chosen
+    keep = {f"reply.{name}" for name in fields_for(Outcome(chosen))}
+    fit: dict[str, Any] = {"reply.outcome": "hidden"}
+    group = next(f for f in form.fields if f.name == "reply")
+    for child in group.children:
+        if child.name != "reply.outcome" and child.name not in keep:
+            fit[child.name] = None
+    form.fields = _fit(form.fields, fit)
+    start = saved if saved.get("outcome") == chosen else template(Outcome(chosen))
+    form.defaults = {
+        f"reply.{k}": ("on" if v is True else str(v))
+        for k, v in start.items()
+        if v not in ("", False, None) and k != "outcome"
+    }
+    form.defaults["reply.outcome"] = chosen
+
+
+# Outcomes the system records itself when a window runs out: never drafted.
+_SYSTEM_OUTCOMES = {Outcome.OTHER_NO_CORRECTION.value, Outcome.OTHER_FEE_UNPAID.value}
+OUTCOME_CHOICES = [(o.value, SPECS[o].category) for o in Outcome if o.value not in _SYSTEM_OUTCOMES]
+
+
+def staff_steps(view: CaseViewBase, actor: Actor, source: str) -> list[ActionSpec]:
+    """The steps this person may take on the case now (the workflow checks again)."""
+    spec = KINDS.get(view.kind)
+    if spec is None or source != "workflow" or actor.role not in (Role.OFFICER, Role.SUPERVISOR):
+        return []
+    return [
+        step
+        for step in spec.actions
+        if step.roles & {Role.OFFICER, Role.SUPERVISOR}
+        and step.refusal(spec, actor.role, str(view.status)) is None
+    ]
+
+
+async def render_preview(
+    engine: Engine,
+    settings: Settings,
+    client: Client,
+    case_no: str,
+    step: ActionSpec,
+    body: dict[str, Any],
+) -> str:
+    """The document a step would issue, built by the case's workflow from the body and dated on
+    the working-day calendar (the whole HTML page); nothing is sent to the case."""
+    assert step.preview is not None
+    document, query = step.preview
+    preview = await client.get_workflow_handle(case_no).query(
+        query, body, result_type=DocumentPreview
+    )
+    calendar = load_calendar(engine, settings.calendar_region)
+    now = datetime.now(UTC)
+    context = dict(preview.context)
+    readings = {key: evaluate(clock, calendar, now) for key, clock in preview.due.items()}
+    for key, reading in readings.items():
+        context[key] = str(reading.shown_due_date)
+    for key, (source, what) in preview.derived.items():
+        reading = readings[source]
+        context[key] = {
+            "paused": reading.due_date is None,
+            "provisional": reading.provisional,
+            "provisional_note": "；".join(reading.explanation.lines[-2:-1]),
+        }[what]
+    return render_document(document, context)
+
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+
+
+def letter_body(html: str) -> str:
+    """The letter without its page (to show inside the case page)."""
+    found = _BODY.search(html)
+    return found.group(1) if found else html
