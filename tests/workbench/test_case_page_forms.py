@@ -57,7 +57,8 @@ async def test_forms_act_and_refusals_are_shown_inline(portal: Portal) -> None:
         # The correction notice, previewed with its due date on the working-day calendar.
         preview = await act(officer, case, "request-correction", preview="1", items="地块编号")
         assert preview.status_code == 200 and "补正告知书" in preview.text
-        assert "地块编号" in preview.text and re.search(r"\d{4}年\d{1,2}月\d{1,2}日前", preview.text)
+        assert "地块编号" in preview.text
+        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日前", preview.text)
         assert (await until_status(portal, case, "registered"))["status"] == "registered"
 
         res = await act(officer, case, "accept", note="材料齐全")
