@@ -35,6 +35,7 @@ from schemas.disclosure import (
     Role,
 )
 from schemas.registry import KINDS, ActionSpec
+from store.agencies import agency_units
 from store.calendar import load_calendar
 from store.users import case_handlers
 
@@ -105,8 +106,11 @@ def registration_fields(fields: list[FormField]) -> list[FormField]:
 
 
 def units(engine: Engine, agency: str) -> list[str]:
-    """The agency's units (承办单位) to route a case to: those its people belong to."""
-    return sorted({u.unit for u in case_handlers(engine, agency) if u.unit})
+    """The agency's units (承办单位) to route a case to: those configured for it (`gongkai
+    agencies update --unit`), then any its people belong to."""
+    configured = agency_units(engine, agency)
+    people = sorted({u.unit for u in case_handlers(engine, agency) if u.unit} - set(configured))
+    return [*configured, *people]
 
 
 def _serve_default(delivery: str) -> str:

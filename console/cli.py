@@ -8,15 +8,14 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
+from console.agencies import agencies_app
+from console.engine import read_model as _engine
 from gongkai.files import private_umask
 from gongkai.logs import configure_logging
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
 from gongkai.settings import get_settings
 
 app = typer.Typer(
@@ -26,7 +25,6 @@ app = typer.Typer(
 )
 calendar_app = typer.Typer(help="The working-day calendar (工作日).", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
-agencies_app = typer.Typer(help="Agencies handling cases.", no_args_is_help=True)
 app.add_typer(agencies_app, name="agencies")
 users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -103,14 +101,6 @@ def setup(
         f"{', '.join(key.name for key in ALL)}"
     )
     _exit(0)  # compose waits for exit code 0, which the SDK's threads can spoil at finalisation
-
-
-def _engine() -> Engine:
-    from store.db import make_engine, migrate
-
-    engine = make_engine(get_settings().db_url)
-    migrate(engine)
-    return engine
 
 
 @calendar_app.command("show")
@@ -286,49 +276,6 @@ def calendar_import(
         _recalculate_open_cases(
             f"导入{notice.year}年节假日安排（{notice.source}）", [notice.year], by
         )
-
-
-@agencies_app.command("add")
-def agencies_add(
-    code: str,
-    name: Annotated[str, typer.Option(help="the agency's full name")],
-    reconsideration_organ: Annotated[str, typer.Option(help="行政复议机关, named in replies")],
-    court: Annotated[str, typer.Option(help="the court for administrative litigation")],
-    case_prefix: Annotated[str, typer.Option(help="case numbers: PREFIX-YEAR-SERIAL")] = "GK",
-    officer_email: str = "",
-    supervisor_email: str = "",
-    head_email: str = "",
-    jurisdiction: str = "CN",
-    region: str = "CN",
-    four_eyes: Annotated[
-        bool, typer.Option(help="review and sign-off of a reply by two different supervisors")
-    ] = True,
-) -> None:
-    """Add or update an agency."""
-    from store.cases import put_agency
-    from store.models import Agency
-
-    try:
-        put_agency(
-            _engine(),
-            Agency(
-                code=code,
-                name=name,
-                reconsideration_organ=reconsideration_organ,
-                court=court,
-                case_prefix=case_prefix,
-                officer_email=officer_email,
-                supervisor_email=supervisor_email,
-                head_email=head_email,
-                jurisdiction=jurisdiction,
-                region=region,
-                four_eyes=four_eyes,
-            ),
-        )
-    except ValueError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
-    typer.echo(f"agency {code} ({name}) saved; case numbers {case_prefix}-YYYY-NNNNNN")
 
 
 @users_app.command("add")

@@ -105,6 +105,20 @@ AgencyCode = Annotated[
 ]
 
 
+def line_problem(value: str, max_length: int, required: bool = False) -> str | None:
+    """What is wrong with one line of text typed outside a schema (a command-line option), by
+    the rules the schemas' types apply; None when nothing is."""
+    if len(value) > max_length:
+        return f"不超过{max_length}个字符（现为{len(value)}个）"
+    try:
+        _visible(_line(value))
+        if required:
+            _required(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 # -- what a clerk can mistype ---------------------------------------------------------------------
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")

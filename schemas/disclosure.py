@@ -230,7 +230,9 @@ class ApplicantIn(Applicant):
 
 
 class AgencyInfo(BaseModel):
-    """The agency as of T0; the reconsideration organ goes into every remedy clause."""
+    """The agency as of T0; the reconsideration organ goes into every remedy clause, the GI
+    office's contacts at the foot of every letter (fields are only ever added, with defaults:
+    recorded histories decode)."""
 
     code: str
     name: str
@@ -238,6 +240,10 @@ class AgencyInfo(BaseModel):
     court: str
     address: str = ""
     phone: str = ""
+    hours: str = ""
+    fax: str = ""
+    email: str = ""
+    office_name: str = ""
     officer_email: str = ""
     supervisor_email: str = ""
     head_email: str = ""

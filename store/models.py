@@ -45,7 +45,8 @@ class CalendarDay(SQLModel, table=True):
 
 
 class Agency(SQLModel, table=True):
-    """An agency handling cases; its reconsideration organ goes into every remedy clause."""
+    """An agency handling cases; its reconsideration organ goes into every remedy clause, its
+    GI office's contacts into its guide and its letters (store/agencies.py)."""
 
     __tablename__ = "agency"
 
@@ -55,8 +56,19 @@ class Agency(SQLModel, table=True):
     case_prefix: str = Field(default="GK", unique=True, max_length=16)
     reconsideration_organ: str = Field(max_length=200)
     court: str = Field(max_length=200)
+    # The GI office (政府信息公开工作机构) as the guide names it and how to reach it (GIDR
+    # Art. 12); an empty name reads "<name>政府信息公开工作机构".
+    office_name: str = Field(default="", max_length=200)
     address: str = Field(default="", max_length=300)
     phone: str = Field(default="", max_length=50)
+    hours: str = Field(default="", max_length=200)
+    fax: str = Field(default="", max_length=50)
+    email: str = Field(default="", max_length=200)
+    website: str = Field(default="", max_length=300)
+    # The units (承办单位) the GI office routes cases to: a JSON list of names.
+    units: str = "[]"
+    # A disabled agency opens no new case; the cases it has run on to their end.
+    disabled_at: datetime | None = None
     officer_email: str = Field(default="", max_length=200)
     supervisor_email: str = Field(default="", max_length=200)
     head_email: str = Field(default="", max_length=200)

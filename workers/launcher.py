@@ -255,6 +255,7 @@ def _ensure_an_agency(engine: object) -> None:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session, select
 
+    from store.agencies import DEMO
     from store.cases import put_agency
     from store.models import Agency
 
@@ -265,14 +266,16 @@ def _ensure_an_agency(engine: object) -> None:
     put_agency(
         engine,
         Agency(
-            code="DEMO",
+            code=DEMO,
             name="示例市人民政府办公室（演示）",
             reconsideration_organ="示例市人民政府",
             court="示例市中级人民法院",
             case_prefix="GK",
         ),
     )
-    log.info("added a demonstration agency; add real ones with `gongkai agencies add`", code="DEMO")
+    # The portal stops offering it once a real agency is added; `agencies disable DEMO`
+    # retires it.
+    log.info("added a demonstration agency; add real ones with `gongkai agencies add`", code=DEMO)
 
 
 def up(settings: Settings) -> int:

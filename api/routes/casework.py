@@ -44,6 +44,7 @@ from rules.packs import RulePackError, select_pack
 from schemas import disclosure as s
 from schemas.registry import KINDS, ActionSpec, KindSpec
 from schemas.search import GK_AGENCY, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
+from store.agencies import new_case_refusal
 from store.cases import allocate_case_no, ensure_case_row, get_agency, get_case
 from store.models import CaseRow
 from store.users import case_handlers
@@ -110,6 +111,8 @@ async def open_case(
     agency = await run_in_threadpool(get_agency, engine, body.agency)
     if agency is None:
         raise HTTPException(422, f"没有机关代码“{body.agency}”：请管理员先添加该机关。")
+    if refusal := await run_in_threadpool(new_case_refusal, engine, agency, public):
+        raise HTTPException(409, refusal)
     # A request's natural key (one press-conference plan per agency and year) is the agency's
     # and holds whatever key the client sends. A client's key is its own: scoped by route,
     # agency and user, and tied to the request's body.
@@ -128,7 +131,8 @@ async def open_case(
     )
     if allocated.existing and body_hash is not None and allocated.request_hash != body_hash:
         raise HTTPException(422, REUSED)
-    info = s.AgencyInfo(**agency.model_dump(exclude={"case_prefix"}))
+    # The agency as registered goes into the case's input: every field AgencyInfo has.
+    info = s.AgencyInfo(**agency.model_dump(include=set(s.AgencyInfo.model_fields)))
     inp = body.to_input(allocated.case_no, info, officer, opened)
     if prepare is not None and not allocated.existing:
         inp = prepare(allocated.case_no, inp)

@@ -48,10 +48,10 @@ from schemas.proactive import CATEGORY_ZH
 from schemas.registry import CONSULTATION, DISCLOSURE, EMERGENCY, INQUIRY, KINDS, KindSpec
 from store import annual, catalogue
 from store import attachments as files
-from store.cases import get_case
+from store.agencies import agency_names, code_problem, office_name, public_agencies
+from store.cases import get_agency, get_case
 from store.db import session_scope
 from store.models import (
-    Agency,
     CaseEventRow,
     CaseRow,
     DocumentRow,
@@ -238,6 +238,8 @@ FIELD_ZH = {
 }
 
 
+CHOOSE = "受理机关：请从列表中选择。"
+
 _NAMED = re.compile(r"^(\w+): (.+)$", re.S)
 
 
@@ -254,11 +256,6 @@ def _problems(exc: ValidationError) -> list[str]:
         else:
             out.append(f"{FIELD_ZH.get(field, '填写内容')}：{said}")
     return out
-
-
-def _agencies(engine: Engine) -> list[Agency]:
-    with Session(engine) as s:
-        return list(s.exec(select(Agency).order_by(col(Agency.code))))
 
 
 def _opening(request: Request, agency: str) -> deps.Opening:
@@ -368,7 +365,7 @@ def apply_form(request: Request, engine: Engine = Depends(deps.engine)) -> Respo
 
 def _apply_choices(engine: Engine) -> dict[str, Any]:
     return {
-        "agencies": _agencies(engine),
+        "agencies": public_agencies(engine),
         "id_types": d.ID_TYPES,
         "forms": d.FORMS,
         "deliveries": d.DELIVERIES,
@@ -447,7 +444,10 @@ async def apply(
             delivery=delivery,
         )
     except ValidationError as exc:
-        return again(_problems(exc))
+        said = _problems(exc)
+        if not agency:  # the select's first option, 请选择受理机关
+            said = [CHOOSE, *(p for p in said if not p.startswith(f"{FIELD_ZH['agency']}："))]
+        return again(said)
     if not (phone or email or address):
         return again(
             ["联系方式：请至少填写联系电话、电子邮箱或通信地址中的一项（条例第二十九条）。"]
@@ -480,7 +480,7 @@ async def apply(
             "case_no": created.case_no,
             "code": code,
             "masked": mask(name),
-            "agency": next((a for a in _agencies(engine) if a.code == agency), None),
+            "agency": get_agency(engine, agency),
             "kind_zh": DISCLOSURE.noun_zh,
             "sent": sent,
         },
@@ -907,7 +907,12 @@ def message_form(request: Request, engine: Engine = Depends(deps.engine)) -> Res
     return _page(
         request,
         "message_form.html",
-        {"agencies": _agencies(engine), "categories": CATEGORIES, "problems": [], "f": {}},
+        {
+            "agencies": public_agencies(engine),
+            "categories": CATEGORIES,
+            "problems": [],
+            "f": {},
+        },
     )
 
 
@@ -939,7 +944,7 @@ async def leave_message(
     }
 
     def again(problems: list[str], status: int = 422) -> Response:
-        context = {"agencies": _agencies(engine), "categories": CATEGORIES}
+        context = {"agencies": public_agencies(engine), "categories": CATEGORIES}
         return _page(
             request,
             "message_form.html",
@@ -951,9 +956,10 @@ async def leave_message(
         return again([EXPIRED], 403)
     if (busy := _limited(request, _guard(request).new_cases, "留言")) is not None:
         return busy
-    office = next((a for a in _agencies(engine) if a.code == agency), None)
+    # A disabled agency, or the demonstration one beside real ones, is refused by open_case.
+    office = get_agency(engine, agency) if code_problem(agency) is None else None
     if office is None:
-        return again(["受理机关：请从列表中选择。"])
+        return again([CHOOSE])
     if category not in CATEGORIES:
         return again(["留言类别：请从列表中选择。"])
     try:
@@ -1248,7 +1254,7 @@ def catalogue_page(
             "items": listing.items,
             "counts": listing.counts,
             "categories": CATEGORY_ZH,
-            "agencies": {a.code: a.name for a in _agencies(engine)},
+            "agencies": {a.code: a.name for a in public_agencies(engine)},
             "f": {"agency": agency, "category": category, "q": q},
         },
     )
@@ -1260,7 +1266,7 @@ def catalogue_item(request: Request, case_no: str) -> Response:
     versions = catalogue.history(engine, case_no.strip().upper()[:64])
     if not versions:
         return _page(request, "message.html", {"title": "没有找到", "message": NOTHING_PUBLIC}, 404)
-    agencies = {a.code: a.name for a in _agencies(engine)}
+    agencies = agency_names(engine)
     return _page(
         request,
         "catalogue_item.html",
@@ -1279,7 +1285,7 @@ def guide(request: Request, agency: str) -> Response:
     """政府信息公开指南 (GIDR Art. 12): the categories and their arrangement, how to obtain the
     information, and the GI office's name, address and contacts."""
     engine: Engine = request.app.state.engine
-    found = next((a for a in _agencies(engine) if a.code == agency[:32]), None)
+    found = next((a for a in public_agencies(engine) if a.code == agency[:32]), None)
     if found is None:
         return _page(
             request, "message.html", {"title": "没有找到", "message": "没有这个机关。"}, 404
@@ -1288,7 +1294,12 @@ def guide(request: Request, agency: str) -> Response:
     return _page(
         request,
         "guide.html",
-        {"agency": found, "counts": listing.counts, "categories": CATEGORY_ZH},
+        {
+            "agency": found,
+            "office": office_name(found),
+            "counts": listing.counts,
+            "categories": CATEGORY_ZH,
+        },
     )
 
 
@@ -1298,7 +1309,7 @@ def guide(request: Request, agency: str) -> Response:
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(request: Request) -> Response:
     engine: Engine = request.app.state.engine
-    agencies = {a.code: a.name for a in _agencies(engine)}
+    agencies = agency_names(engine)
     return _page(
         request, "reports.html", {"reports": annual.published(engine), "agencies": agencies}
     )

@@ -135,6 +135,11 @@ async def test_an_applicant_applies_follows_corrects_and_rates_online(
     await shot(page, "1-home")
     await page.get_by_role("link", name=re.compile("申请")).first.click()
     await expect(page.locator("h1")).to_have_text("在线申请政府信息公开")
+    # The demonstration agency is gone now that a real one exists; nothing is chosen for you.
+    await expect(page.locator("#agency option")).to_have_text(
+        ["请选择受理机关", "某市规划和自然资源局"]
+    )
+    await page.select_option("#agency", "SZ-GT")
     await page.fill("#name", PERSON["name"])
     await page.fill("#id_number", "110101199003071234")  # a wrong check digit
     await page.fill("#phone", PERSON["phone"])
@@ -250,6 +255,7 @@ async def test_a_message_online_and_a_draft_open_for_comment(stack: Any, device:
     # A message with consent to publish; the agency answers; it appears on the public board.
     subject = f"某路段何时修缮（{viewport}）"
     await page.goto(f"{base}/public/inquiries/new")
+    await page.select_option("#agency", "SZ-GT")
     await page.fill("#subject", subject)
     await page.fill("#message", "某路段坑洼较多，请问何时修缮？")
     await page.fill("#name", PERSON["name"])
