@@ -117,7 +117,7 @@ async def save_report_text(
         return _page(
             request, actor, report, values=values, problem=str(exc.detail), status_code=409
         )
-    return RedirectResponse(f"/reports/annual/{year}?done=saved#report-text", status_code=303)
+    return RedirectResponse(f"/reports/annual/{year}?done=saved#done", status_code=303)
 
 
 @router.post("/reports/annual/{year}/sign-off", response_class=HTMLResponse)
@@ -142,7 +142,7 @@ async def sign_report(
             raise
         report = service.current(engine, actor.agency, year)
         return _page(request, actor, report, sign_problem=str(exc.detail), status_code=409)
-    return RedirectResponse(f"/reports/annual/{year}?done=signed", status_code=303)
+    return RedirectResponse(f"/reports/annual/{year}?done=signed#done", status_code=303)
 
 
 async def _form(request: Request) -> dict[str, str]:
