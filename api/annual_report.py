@@ -59,10 +59,14 @@ def readable(actor: Actor, agency: str | None) -> str:
     return agency or actor.agency
 
 
-def leadership(actor: Actor) -> None:
+def writes(actor: Actor) -> bool:
     """The report is the agency's own: written and signed by its supervisors, not by the
     system's administrators."""
-    if actor.role is not Role.SUPERVISOR:
+    return actor.role is Role.SUPERVISOR
+
+
+def leadership(actor: Actor) -> None:
+    if not writes(actor):
         raise HTTPException(403, "年度报告由本机关负责人撰写和签发；管理员不能代为签发。")
 
 

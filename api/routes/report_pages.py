@@ -10,6 +10,7 @@ be signed (the year over, parts 一 and 五 written) are decided there, never he
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,8 +19,9 @@ from sqlalchemy.engine import Engine
 
 from api import annual_report as service
 from api import deps
+from api.errors import _constraint
 from api.routes.dashboard import csrf_ok, page_actor, templates
-from schemas.disclosure import Actor, Role
+from schemas.disclosure import Actor
 from store.annual import PROCEEDINGS, REMEDY_COLUMNS, FullReport, years
 
 router = APIRouter(include_in_schema=False)
@@ -146,9 +148,9 @@ async def sign_report(
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """The posted fields (each cut far above any limit: the check below says how long is
-    allowed), once the form is known to come from this session's page."""
-    form = {k: str(v)[: 4 * service.TEXT_MAX] for k, v in (await request.form()).items()}
+    """The posted fields, once the form is known to come from this session's page. The app's
+    body limit (1 MiB) bounds them; each part's own limit is checked with its message."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     if not csrf_ok(request, form.get("csrf", "")):
         raise HTTPException(403, STALE_FORM)
     return form
@@ -168,13 +170,13 @@ def _said(exc: ValidationError) -> str:
                 f"{label}：请填写以万元为单位的金额，如 12.5（最多4位小数），没有则留空"
             )
         else:
-            problems.append(f"{label}：{e['msg']}")
+            problems.append(f"{label}：{_constraint(dict(e))}")
     return "；".join(problems) + "。"
 
 
 def _query(actor: Actor, code: str) -> str:
     """``?agency=`` when a cross-agency administrator reads another agency's report."""
-    return f"?agency={code}" if code != actor.agency else ""
+    return f"?{urlencode({'agency': code})}" if code != actor.agency else ""
 
 
 def _page(
@@ -195,8 +197,8 @@ def _page(
         "standalone": False,
         "proceedings": PROCEEDINGS,
         "remedy_columns": REMEDY_COLUMNS,
-        # The pages show the forms to whom the steps would accept them from; the steps decide.
-        "editing": own and actor.role is Role.SUPERVISOR and report.signed_at is None,
+        # The forms are shown to whom the steps accept them from; the steps still decide.
+        "editing": own and service.writes(actor) and report.signed_at is None,
         "values": values or _written(report),
         "limit": service.TEXT_MAX,
         "problem": problem,
