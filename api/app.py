@@ -28,6 +28,7 @@ from api.routes import (
     health,
     kinds,
     portal,
+    report_pages,
     reports,
     temporal_ui,
 )
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(reports.router)
     app.include_router(codec.router)
     app.include_router(dashboard.router)
+    app.include_router(report_pages.router)
     app.include_router(temporal_ui.router)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from schemas.proactive import Category
 from store.db import session_scope
@@ -31,7 +31,7 @@ from store.models import (
     CatalogueEntry,
     RemedyRecord,
 )
-from store.report import AnnualReport, annual_report
+from store.report import FIRST_YEAR, AnnualReport, annual_report
 
 PROCEEDINGS = {
     "reconsideration": "行政复议",
@@ -212,6 +212,36 @@ def published(engine: Engine, agency: str | None = None) -> list[AnnualReportTex
         if agency:
             q = q.where(AnnualReportText.agency == agency)
         return list(s.exec(q.order_by(col(AnnualReportText.year).desc())))
+
+
+class YearState(BaseModel):
+    """A year's report as the agency's leadership sees it in the list: not written, a draft,
+    or signed (signing publishes it on the portal at once)."""
+
+    year: int
+    written: bool
+    signed_by: str | None = None
+    signed_at: datetime | None = None
+
+
+def years(engine: Engine, agency: str, this_year: int) -> list[YearState]:
+    """The years the agency reports on, newest first: from its first case (or report) to this
+    year, and at least last year's, whose report is due by 31 January (Art. 49)."""
+    with Session(engine) as s:
+        texts = {
+            t.year: t
+            for t in s.exec(select(AnnualReportText).where(AnnualReportText.agency == agency))
+        }
+        first_t0 = s.exec(select(func.min(CaseRow.t0)).where(CaseRow.agency == agency)).one()
+    first = max(FIRST_YEAR, min([this_year - 1, *texts, *([first_t0.year] if first_t0 else [])]))
+    states = []
+    for year in range(this_year, first - 1, -1):
+        t = texts.get(year) or AnnualReportText(agency=agency, year=year)
+        written = any((t.overview, t.problems, t.other, t.admin_fees_wan))
+        states.append(
+            YearState(year=year, written=written, signed_by=t.signed_by, signed_at=t.signed_at)
+        )
+    return states
 
 
 def to_csv(report: FullReport) -> str:

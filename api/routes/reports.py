@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
+from api import annual_report as service
 from api import deps
 from gongkai.logs import get_logger
-from rules.calendar import SHANGHAI
 from rules.limits import Day
 from schemas.disclosure import Actor, Role
-from store.annual import PROCEEDINGS, REMEDY_COLUMNS, FullReport, full_report, save_text, sign
+from store.annual import FullReport
 from store.annual import to_csv as full_csv
 from store.db import session_scope
-from store.models import CaseRow, RemedyRecord
+from store.models import RemedyRecord
 from store.report import AnnualReport, ReportError, UnknownAgency, annual_report, to_csv
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -41,15 +38,9 @@ MEDIA: dict[str, Format] = {
     "text/html": "html",
 }
 
-_env = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-)
-
 
 def render_html(report: AnnualReport, actor: Actor | None = None) -> str:
-    return _env.get_template("annual_report.html").render(r=report, actor=actor)
+    return service.ENV.get_template("annual_report.html").render(r=report, actor=actor)
 
 
 def negotiate(accept: str | None) -> Format:
@@ -97,14 +88,9 @@ def annual(
     ] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response | AnnualReport:
-    if actor.role is Role.OFFICER:
-        raise HTTPException(403, "年度报告由负责人和管理员查看；请联系本机关负责人。")
-    if not deps.sees_every_agency(actor) and agency is not None and agency != actor.agency:
-        raise HTTPException(403, f"只能查看本机关（{actor.agency}）的年度报告。")
-    code = agency or actor.agency
-    as_of = datetime.now(UTC).astimezone(SHANGHAI).date()
+    code = service.readable(actor, agency)
     try:
-        report = annual_report(engine, code, year, as_of)
+        report = annual_report(engine, code, year, service.today())
     except UnknownAgency as exc:
         raise HTTPException(404, str(exc)) from exc
     except ReportError as exc:
@@ -123,34 +109,8 @@ def annual(
 
 
 # -- the whole report (six parts), its texts, its sign-off; remedies recorded on cases --------
-
-
-def render_full(report: FullReport, actor: Actor | None = None, standalone: bool = False) -> str:
-    return _env.get_template("annual_report_full.html").render(
-        r=report,
-        actor=actor,
-        standalone=standalone,
-        proceedings=PROCEEDINGS,
-        remedy_columns=REMEDY_COLUMNS,
-    )
-
-
-def _report_of(actor: Actor, agency: str | None) -> str:
-    if actor.role is Role.OFFICER:
-        raise HTTPException(403, "年度报告由负责人和管理员查看；请联系本机关负责人。")
-    if not deps.sees_every_agency(actor) and agency is not None and agency != actor.agency:
-        raise HTTPException(403, f"只能查看本机关（{actor.agency}）的年度报告。")
-    return agency or actor.agency
-
-
-def _full(engine: Engine, code: str, year: int) -> FullReport:
-    as_of = datetime.now(UTC).astimezone(SHANGHAI).date()
-    try:
-        return full_report(engine, code, year, as_of)
-    except UnknownAgency as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except ReportError as exc:
-        raise HTTPException(422, str(exc)) from exc
+# The rules (who reads, writes and signs, and when) are api/annual_report.py's, shared with the
+# workbench pages (api/routes/report_pages.py).
 
 
 @router.get(
@@ -168,7 +128,7 @@ def annual_full(
     fmt: Annotated[Format | None, Query(alias="format")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response | FullReport:
-    report = _full(engine, _report_of(actor, agency), year)
+    report = service.current(engine, service.readable(actor, agency), year)
     chosen = fmt or negotiate(accept)
     name = f"annual-report-full-{re.sub(r'[^A-Za-z0-9_.-]', '_', report.agency)}-{year}"
     if chosen == "csv":
@@ -178,27 +138,8 @@ def annual_full(
             headers={"content-disposition": f'attachment; filename="{name}.csv"'},
         )
     if chosen == "html":
-        return HTMLResponse(render_full(report, actor))
+        return HTMLResponse(service.render_full(report, actor))
     return report
-
-
-LongText = Annotated[str, StringConstraints(max_length=5000)]
-
-
-def _the_agencys_leadership(actor: Actor) -> None:
-    """The report is the agency's own: written and signed by its supervisors, not by the
-    system's administrators."""
-    if actor.role is not Role.SUPERVISOR:
-        raise HTTPException(403, "年度报告由本机关负责人撰写和签发；管理员不能代为签发。")
-
-
-class ReportText(BaseModel):
-    overview: LongText = Field(default="", description="一、总体情况")
-    problems: LongText = Field(default="", description="五、存在的主要问题及改进情况")
-    other: LongText = Field(default="", description="六、其他需要报告的事项")
-    admin_fees_wan: Annotated[str, StringConstraints(pattern=r"^$|^\d{1,9}(\.\d{1,4})?$")] = Field(
-        default="", description="行政事业性收费 本年收费金额（万元）"
-    )
 
 
 @router.put(
@@ -209,17 +150,11 @@ class ReportText(BaseModel):
 )
 def annual_text(
     year: int,
-    body: ReportText,
+    body: service.ReportText,
     actor: Actor = Depends(deps.supervisor),
     engine: Engine = Depends(deps.engine),
 ) -> FullReport:
-    _the_agencys_leadership(actor)
-    _full(engine, actor.agency, year)  # the year and the agency exist
-    try:
-        save_text(engine, actor.agency, year, actor.id, **body.model_dump())
-    except ValueError as exc:
-        raise HTTPException(409, str(exc)) from exc
-    return _full(engine, actor.agency, year)
+    return service.write(engine, actor, year, body)
 
 
 @router.post(
@@ -235,52 +170,7 @@ async def annual_sign_off(
     actor: Actor = Depends(deps.supervisor),
     engine: Engine = Depends(deps.engine),
 ) -> FullReport:
-    _the_agencys_leadership(actor)
-    report = _full(engine, actor.agency, year)
-    if not report.requests.year_complete:
-        raise HTTPException(409, f"{year}年度尚未结束，年度报告在次年签发（条例第四十九条）。")
-    stamped = report.model_copy(update={"signed_by": actor.name, "signed_at": datetime.now(UTC)})
-    try:
-        sign(engine, actor.agency, year, actor.name, render_full(stamped, standalone=True))
-    except ValueError as exc:
-        raise HTTPException(409, str(exc)) from exc
-    await _duty_done(request, engine, actor, year)
-    return _full(engine, actor.agency, year)
-
-
-async def _duty_done(request: Request, engine: Engine, actor: Actor, year: int) -> None:
-    """Art. 49: the report published satisfies the next year's duty in the agency's plan, if
-    the agency keeps one. The report stands even if the plan cannot be told now (logged)."""
-    from api.routes.casework import perform
-    from api.routes.kinds import request_model
-    from schemas.registry import OBLIGATIONS
-
-    with Session(engine) as s:
-        plan = s.exec(
-            select(CaseRow).where(
-                CaseRow.kind == OBLIGATIONS.kind,
-                CaseRow.agency == actor.agency,
-                CaseRow.summary == f"{year + 1}年政务公开常规工作",
-                col(CaseRow.status).not_in(sorted(OBLIGATIONS.closed)),
-            )
-        ).first()
-    client = request.app.state.temporal
-    step = OBLIGATIONS.action("record-duty")
-    if plan is None or client is None or step is None:
-        return
-    body = request_model(OBLIGATIONS.kind, step.name).model_validate(
-        {
-            "duty": "annual_report",
-            "evidence": f"/public/reports/{actor.agency}/{year}",
-            "summary": f"{year}年度报告签发公布",
-        }
-    )
-    try:
-        await perform(
-            plan, OBLIGATIONS, step, body, actor, engine, client, request.app.state.settings, None
-        )
-    except HTTPException as exc:
-        log.warning("annual report signed, plan not told", case_no=plan.case_no, detail=exc.detail)
+    return await service.sign_off(request, engine, actor, year)
 
 
 class RemedyIn(BaseModel):
