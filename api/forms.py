@@ -131,6 +131,10 @@ MODEL_LABELS: dict[str, str] = {
     "StartConsultation.kind": "征求意见的对象",
     "SubmitDraft.kind": "发布类型",
     "ItemCreate.category": "信息类别（条例第二十条）",
+    "Answer.text": "答复内容",
+    "ApprovePublication.subject": "标题（公开文本）",
+    "ApprovePublication.message": "留言内容（公开文本）",
+    "ApprovePublication.answer": "答复（公开文本）",
     "MoveToProactive.category": "信息类别（条例第二十条）",
     "AmendItem.category": "信息类别（条例第二十条）",
 }

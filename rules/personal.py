@@ -20,7 +20,12 @@ _ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 # landlines with their area code.
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# A home address's numbers: building, unit, floor and flat (5号楼302 → *号楼***).
+_DOOR = re.compile(
+    r"\d+(?=\s*(?:号楼|栋|幢|单元|层|室|号院|号))"  # the number before 号楼, 单元…
+    r"|(?:(?<=号楼)|(?<=单元)|(?<=[栋幢]))\d{2,5}"  # a flat's number right after them
+)
 
 KIND_ZH = {
     "id_number": "身份证号码",
@@ -57,12 +62,14 @@ def _names(names: Iterable[str]) -> list[str]:
 
 
 def mask_personal(text: str, names: Iterable[str] = ()) -> str:
-    """The text with identity numbers, phone numbers, e-mail addresses and the given names
-    masked (an officer edits further before it is published)."""
+    """The text with identity numbers, phone numbers, e-mail addresses, the numbers of a home
+    address (building, unit, flat) and the given names masked (an officer edits further before
+    it is published)."""
     text = _ID.sub(lambda m: mask_id_number(m.group(1)) if _is_id(m.group(1)) else m.group(0), text)
     text = _MOBILE.sub(lambda m: _mask_digits(m.group(0)), text)
     text = _LANDLINE.sub(lambda m: _mask_digits(m.group(0)), text)
     text = _EMAIL.sub(lambda m: m.group(0)[:1] + "***@***", text)
+    text = _DOOR.sub(lambda m: "*" * len(m.group(0)), text)
     for name in _names(names):
         text = text.replace(name, mask_name(name))
     return text

@@ -715,6 +715,20 @@ def my_cases(
                 .where(*counts_where, col(CaseRow.provisional).is_(True))
             ).one()
         )
+        # Cases the public opened that nobody has taken yet (the first step makes them yours),
+        # and, for a unit's member, the cases routed to the unit (签收, the draft).
+        order = (light_rank, due.is_(None), due, CaseRow.case_no)
+        unclaimed = _open_of(db, actor, col(CaseRow.officer) == "", order)
+        unit_cases = (
+            _open_of(
+                db,
+                actor,
+                (col(CaseRow.unit) == actor.unit) & (col(CaseRow.officer) != actor.id),
+                order,
+            )
+            if actor.unit
+            else []
+        )
     statuses = sorted(
         {(v, spec.status_zh(v)) for spec in KINDS.values() for v in spec.status if v not in CLOSED},
         key=lambda p: p[1],
@@ -725,6 +739,8 @@ def my_cases(
         {
             "actor": actor,
             "items": [_item(r) for r in rows],
+            "unclaimed": [_item(r) for r in unclaimed],
+            "unit_cases": [_item(r) for r in unit_cases],
             "total": total,
             "counts": counts,
             "provisional": provisional,
@@ -739,6 +755,19 @@ def my_cases(
                 "unit": unit.strip(),
             },
         },
+    )
+
+
+def _open_of(db: Session, actor: Actor, condition: Any, order: tuple[Any, ...]) -> list[CaseRow]:
+    """The agency's open cases that meet ``condition``, most urgent first."""
+    return list(
+        db.exec(
+            select(CaseRow)
+            .where(col(CaseRow.status).not_in(sorted(CLOSED)), CaseRow.agency == actor.agency)
+            .where(condition)
+            .order_by(*order)
+            .limit(QUEUE_LIMIT)
+        ).all()
     )
 
 

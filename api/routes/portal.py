@@ -279,7 +279,7 @@ async def _send_code(request: Request, case_no: str, email: str, phone: str, cod
         f"可在{track}查询办理进度、补正和下载答复。"
     )
     sent = {"email": await _code_by_email(settings, case_no, email, text)}
-    if phone:
+    if phone and settings.sms_gateway_url:
         sent["sms"] = await _code_by_sms(settings, case_no, phone, text)
     with session_scope(request.app.state.engine) as s:
         for channel, status in sent.items():

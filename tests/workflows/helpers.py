@@ -76,10 +76,12 @@ def case_input(
         agency=AGENCY,
         channel=channel,
         received_at=received_at,
-        applicant=APPLICANT,
-        description="2025年某地块建设工程规划许可证及附图",
-        officer=OFFICER,
-        **kw,
+        **{
+            "applicant": APPLICANT,
+            "description": "2025年某地块建设工程规划许可证及附图",
+            "officer": OFFICER,
+            **kw,
+        },
     )
 
 
@@ -169,14 +171,16 @@ def inquiry_input(received_at: datetime, category: Any = None, **kw: Any) -> Any
     return q.InquiryInput(
         case_no=f"WZ-2026-{uuid.uuid4().hex[:8].upper()}",
         agency=AGENCY,
-        officer=OFFICER,
         received_at=received_at,
         category=category or q.InquiryCategory.CONSULTATION,
-        person=q.Person(name="王五", phone="13900139000"),
-        subject="小区旁道路何时修缮",
-        message="请问某路段破损何时修缮？",
-        unit="市交通运输局",
-        **kw,
+        **{
+            "officer": OFFICER,
+            "person": q.Person(name="王五", phone="13900139000"),
+            "subject": "小区旁道路何时修缮",
+            "message": "请问某路段破损何时修缮？",
+            "unit": "市交通运输局",
+            **kw,
+        },
     )
 
 
