@@ -140,6 +140,7 @@ async def test_an_applicant_applies_follows_corrects_and_rates_online(
         ["请选择受理机关", "某市规划和自然资源局"]
     )
     await page.select_option("#agency", "SZ-GT")
+    await page.check('input[name="applicant_type"][value="person"]')
     await page.fill("#name", PERSON["name"])
     await page.fill("#id_number", "110101199003071234")  # a wrong check digit
     await page.fill("#phone", PERSON["phone"])

@@ -84,7 +84,7 @@ class Desk:
                 await control.fill(value)
         if confirm:
             await box.locator('[name="confirmed"]').check()
-        await box.locator("button[type=submit]:not([name=preview])").click()
+        await box.locator("button[type=submit]:not([name])").click()
 
     async def shot(self, name: str) -> None:
         path = await save_screenshot(self.page, f"workbench-{name}")
@@ -174,12 +174,13 @@ async def test_one_disclosure_case_from_paper_to_archive(stack: Any, browser: Br
         await officer.until('id="action-submit-for-review"')
         box = page.locator("#action-submit-for-review")
         await box.locator("summary").click()
+        # First the outcome: the form then asks only for what that reply must contain.
+        await page.select_option("#outcome-choice", reply.pop("reply.outcome"))
+        await page.get_by_role("button", name="填写答复内容").click()
+        box = page.locator("#action-submit-for-review")
+        await expect(box.locator('[name="reply.forbidding_law"]')).to_have_count(0)
         for name, value in reply.items():
-            control = box.locator(f'[name="{name}"]')
-            if name == "reply.outcome":
-                await control.select_option(value)
-            else:
-                await control.fill(value)
+            await box.locator(f'[name="{name}"]').fill(value)
         async with page.context.expect_page() as popup:
             await box.get_by_role("button", name="预览文书").click()
         preview = await popup.value
@@ -188,7 +189,7 @@ async def test_one_disclosure_case_from_paper_to_archive(stack: Any, browser: Br
         await save_screenshot(preview, "workbench-5-reply-preview")
         await preview.close()
         await officer.shot("5b-reply-form")
-        await box.locator("button[type=submit]:not([name=preview])").click()
+        await box.locator("button[type=submit]:not([name])").click()
         await expect(page.locator("#done")).to_contain_text("提交审核")
 
         await chief.open(case)
@@ -199,7 +200,7 @@ async def test_one_disclosure_case_from_paper_to_archive(stack: Any, browser: Br
 
         # Served and archived by the officer; the timeline shows each person by name.
         await officer.open(case)
-        await officer.act("serve", confirm=True, method="电子邮件")
+        await officer.act("serve", confirm=True, method="邮寄送达")
         await officer.act("archive", confirm=True)
         await officer.until("已归档")
         timeline = await page.locator("body").inner_text()
