@@ -37,7 +37,16 @@ from rules.calendar import SHANGHAI, DayKind
 from rules.clock import evaluate
 from rules.outcomes import SPECS, Outcome
 from schemas.disclosure import SATISFACTION_ZH, Actor, CaseViewBase, DocumentPreview, Role
-from schemas.registry import CLOSED, KINDS, RUNG_ZH, STATUS_NAMES, ActionSpec, KindSpec, labels
+from schemas.registry import (
+    CLOSED,
+    KINDS,
+    RUNG_ZH,
+    STATUS_NAMES,
+    ActionSpec,
+    KindSpec,
+    labels,
+    open_statuses_by_label,
+)
 from store import attachments as attachment_store
 from store.calendar import load_calendar, overrides
 from store.cases import archived, get_case
@@ -657,8 +666,11 @@ def my_cases(
     counts_where = list(where)
     if kind:
         where.append(CaseRow.kind == kind)
-    if status:
-        where.append(CaseRow.status == status)
+    if status:  # a status's name (one choice per name), or a raw value of any kind
+        named = open_statuses_by_label().get(status) or [(k, status) for k in KINDS]
+        where.append(
+            or_(*(and_(col(CaseRow.kind) == k, col(CaseRow.status) == s) for k, s in named))
+        )
     if light:
         where.append(CaseRow.light == light)
     if unit.strip():
@@ -690,10 +702,7 @@ def my_cases(
                 .where(*counts_where, col(CaseRow.provisional).is_(True))
             ).one()
         )
-    statuses = sorted(
-        {(v, spec.status_zh(v)) for spec in KINDS.values() for v in spec.status if v not in CLOSED},
-        key=lambda p: p[1],
-    )
+    statuses = sorted((label, label) for label in open_statuses_by_label())
     return templates.TemplateResponse(
         request,
         "mine.html",
