@@ -25,6 +25,7 @@ from api.routes import (
     comments,
     dashboard,
     deadlines,
+    display,
     health,
     kinds,
     portal,
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(reports.router)
     app.include_router(codec.router)
     app.include_router(dashboard.router)
+    app.include_router(display.router)
     app.include_router(temporal_ui.router)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
