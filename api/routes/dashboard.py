@@ -291,7 +291,8 @@ def _chart(by_day: list[tuple[date, str, int]], first_week: date) -> str:
         if week in counts:
             counts[week][light] += n
     peak = max([sum(c.values()) for c in counts.values()] + [1])
-    colors = {"green": "#1a7f37", "yellow": "#b58105", "red": "#c62828"}
+    colors = {"green": "#1a7f37", "yellow": "#d4a72c", "red": "#c62828"}
+    zh = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
     bar_w, height, parts = 60, 120, []
     for n, week in enumerate(weeks):
         y = float(height)
@@ -301,8 +302,8 @@ def _chart(by_day: list[tuple[date, str, int]], first_week: date) -> str:
                 y -= h
                 parts.append(
                     f'<rect x="{n * (bar_w + 10) + 10}" y="{y:.1f}" width="{bar_w}" '
-                    f'height="{h:.1f}" fill="{colors[light]}"><title>{week} {light} '
-                    f"{counts[week][light]}</title></rect>"
+                    f'height="{h:.1f}" fill="{colors[light]}"><title>{week} {zh[light]} '
+                    f"{counts[week][light]}件</title></rect>"
                 )
         label = f"{'≤' if n == 0 else ''}{week:%m-%d}"
         parts.append(
@@ -310,9 +311,9 @@ def _chart(by_day: list[tuple[date, str, int]], first_week: date) -> str:
         )
     width = len(weeks) * (bar_w + 10) + 10
     return (
-        f'<figure><svg role="img" aria-label="按周统计的办理中案件" width="{width}" '
-        f'height="{height + 20}">{"".join(parts)}</svg><figcaption class="muted">'
-        "办理中案件：按收到申请所在周和灯色 (open cases by week of receipt)</figcaption></figure>"
+        f'<figure class="chart"><svg role="img" aria-label="按周统计的办理中案件" width="{width}" '
+        f'height="{height + 20}" viewBox="0 0 {width} {height + 20}">{"".join(parts)}</svg>'
+        '<figcaption class="muted">办理中案件：按收到申请所在周和灯色</figcaption></figure>'
     )
 
 

@@ -132,6 +132,27 @@ async def test_text_sizes_follow_the_reader_default(site: httpx.AsyncClient) -> 
         assert not re.search(r"font(-size)?:[^;]*\d+px", css), name
 
 
+# Words a staff page may show in Latin letters: file formats and product names.
+ALLOWED = {"JSON", "Temporal", "UI", "PDF", "JPEG", "PNG", "OFD", "DOCX", "MB", "KB", "SHA"}
+
+
+def _visible_words(template: str) -> set[str]:
+    text = re.sub(r"<style>.*?</style>|<script.*?</script>", "", template, flags=re.S)
+    text = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", text, flags=re.S)
+    text = re.sub(r"<[^>]*>", " ", text)
+    return set(re.findall(r"[A-Za-z]{2,}", text))
+
+
+def test_staff_pages_speak_chinese_only() -> None:
+    """The workbench's headings, menus and hints are Chinese (no "Board", "Timeline", "Sign in"),
+    and no page tells an officer to run a command."""
+    for path in sorted(TEMPLATES.glob("*.html")):
+        words = _visible_words(path.read_text()) - ALLOWED
+        assert not words, f"{path.name}: {sorted(words)}"
+    login = (TEMPLATES / "login.html").read_text()
+    assert "gongkai" not in login and "系统管理员" in login
+
+
 async def test_the_header_offers_officers_only_what_they_may_open(
     site: httpx.AsyncClient,
 ) -> None:
