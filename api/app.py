@@ -25,6 +25,7 @@ from api.routes import (
     comments,
     dashboard,
     deadlines,
+    display,
     health,
     kinds,
     portal,
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(codec.router)
     app.include_router(dashboard.router)
     app.include_router(report_pages.router)
+    app.include_router(display.router)
     app.include_router(temporal_ui.router)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

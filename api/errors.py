@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -134,7 +134,12 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        from api.routes import display  # its templates import this module
+
+        if exc.status_code in (404, 405) and display.is_portal(request.url.path):
+            # A citizen who mistypes an address gets a page in Chinese with a way home.
+            return display.portal_not_found(request, exc.status_code)
         detail = _PLAIN.get((exc.status_code, str(exc.detail)), str(exc.detail))
         res = problem(exc.status_code, _TITLES.get(exc.status_code, "错误"), detail)
         for name, value in (exc.headers or {}).items():  # Retry-After, WWW-Authenticate

@@ -820,3 +820,16 @@ def labels(kind: str) -> dict[str, str]:
     """A kind's clock labels (the same clock name means different things in different kinds)."""
     spec = KINDS.get(kind)
     return spec.clocks if spec else {}
+
+
+def open_statuses_by_label() -> dict[str, list[tuple[str, str]]]:
+    """The open statuses of every kind by their Chinese name, for a filter with one choice per
+    name: ``{"已登记": [("disclosure", "registered"), ("proactive", "recorded")], ...}``. Kinds
+    name statuses alike (and one status value differently: ``review`` is 审核中 for an
+    application, 待审核 for a proactive item), so a choice is a name, never a raw value."""
+    by_label: dict[str, list[tuple[str, str]]] = {}
+    for spec in KINDS.values():
+        for st in spec.status:
+            if st not in CLOSED:
+                by_label.setdefault(spec.status_zh(st), []).append((spec.kind, str(st)))
+    return by_label

@@ -36,7 +36,16 @@ from gongkai.settings import Settings
 from rules.calendar import SHANGHAI, DayKind, zh_date
 from rules.outcomes import SPECS, Outcome
 from schemas.disclosure import SATISFACTION_ZH, Actor, CaseViewBase, Role
-from schemas.registry import CLOSED, KINDS, RUNG_ZH, STATUS_NAMES, ActionSpec, KindSpec, labels
+from schemas.registry import (
+    CLOSED,
+    KINDS,
+    RUNG_ZH,
+    STATUS_NAMES,
+    ActionSpec,
+    KindSpec,
+    labels,
+    open_statuses_by_label,
+)
 from store import attachments as attachment_store
 from store.calendar import load_calendar, overrides
 from store.cases import archived, get_case
@@ -282,7 +291,8 @@ def _chart(by_day: list[tuple[date, str, int]], first_week: date) -> str:
         if week in counts:
             counts[week][light] += n
     peak = max([sum(c.values()) for c in counts.values()] + [1])
-    colors = {"green": "#1a7f37", "yellow": "#b58105", "red": "#c62828"}
+    colors = {"green": "#1a7f37", "yellow": "#d4a72c", "red": "#c62828"}
+    zh = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
     bar_w, height, parts = 60, 120, []
     for n, week in enumerate(weeks):
         y = float(height)
@@ -292,8 +302,8 @@ def _chart(by_day: list[tuple[date, str, int]], first_week: date) -> str:
                 y -= h
                 parts.append(
                     f'<rect x="{n * (bar_w + 10) + 10}" y="{y:.1f}" width="{bar_w}" '
-                    f'height="{h:.1f}" fill="{colors[light]}"><title>{week} {light} '
-                    f"{counts[week][light]}</title></rect>"
+                    f'height="{h:.1f}" fill="{colors[light]}"><title>{week} {zh[light]} '
+                    f"{counts[week][light]}件</title></rect>"
                 )
         label = f"{'≤' if n == 0 else ''}{week:%m-%d}"
         parts.append(
@@ -301,9 +311,9 @@ def _chart(by_day: list[tuple[date, str, int]], first_week: date) -> str:
         )
     width = len(weeks) * (bar_w + 10) + 10
     return (
-        f'<figure><svg role="img" aria-label="按周统计的办理中案件" width="{width}" '
-        f'height="{height + 20}">{"".join(parts)}</svg><figcaption class="muted">'
-        "办理中案件：按收到申请所在周和灯色 (open cases by week of receipt)</figcaption></figure>"
+        f'<figure class="chart"><svg role="img" aria-label="按周统计的办理中案件" width="{width}" '
+        f'height="{height + 20}" viewBox="0 0 {width} {height + 20}">{"".join(parts)}</svg>'
+        '<figcaption class="muted">办理中案件：按收到申请所在周和灯色</figcaption></figure>'
     )
 
 
@@ -682,8 +692,11 @@ def my_cases(
     counts_where = list(where)
     if kind:
         where.append(CaseRow.kind == kind)
-    if status:
-        where.append(CaseRow.status == status)
+    if status:  # a status's name (one choice per name), or a raw value of any kind
+        named = open_statuses_by_label().get(status) or [(k, status) for k in KINDS]
+        where.append(
+            or_(*(and_(col(CaseRow.kind) == k, col(CaseRow.status) == s) for k, s in named))
+        )
     if light:
         where.append(CaseRow.light == light)
     if unit.strip():
@@ -729,10 +742,7 @@ def my_cases(
             if actor.unit
             else []
         )
-    statuses = sorted(
-        {(v, spec.status_zh(v)) for spec in KINDS.values() for v in spec.status if v not in CLOSED},
-        key=lambda p: p[1],
-    )
+    statuses = sorted((label, label) for label in open_statuses_by_label())
     return templates.TemplateResponse(
         request,
         "mine.html",

@@ -145,3 +145,27 @@ async def test_the_search_box_by_number_or_text_within_the_agency(
     assert refused.status_code == 422 and "至少2个字符" in refused.text
     other = await officer.get("/v1/search", params={"q": "规划", "agency": "OTHER"})
     assert other.status_code == 403
+
+
+async def test_the_status_filter_lists_each_name_once_and_finds_every_kind_by_it(
+    officer: httpx.AsyncClient, fresh_engine: Engine
+) -> None:
+    """已登记 is an application's ``registered`` and a proactive item's ``recorded``: one choice,
+    and it finds both; 审核中 (an application's ``review``) is not a proactive item's 待审核."""
+    for no, kind, status in (
+        ("GK-2026-000011", "disclosure", "registered"),
+        ("GK-2026-000012", "proactive", "recorded"),
+        ("GK-2026-000013", "proactive", "review"),
+    ):
+        ensure_case_row(fresh_engine, case_row(no, kind=kind, status=status, due_at=NOW))
+    page = (await officer.get("/mine")).text
+    select = page.split('name="status"', 1)[1].split("</select>", 1)[0]
+    labels = re.findall(r">([^<>]+)</option>", select)
+    assert len(labels) == len(set(labels)) and labels.count("已登记") == 1
+    registered = (await officer.get("/mine", params={"status": "已登记"})).text
+    assert sorted(listed(registered, "queue")) == ["GK-2026-000011", "GK-2026-000012"]
+    assert '<option value="已登记" selected>' in registered
+    review = (await officer.get("/mine", params={"status": "审核中"})).text
+    assert listed(review, "queue") == ["GK-2026-000004"]
+    raw = (await officer.get("/mine", params={"status": "review"})).text  # an old link
+    assert sorted(listed(raw, "queue")) == ["GK-2026-000004", "GK-2026-000013"]

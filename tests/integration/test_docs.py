@@ -235,5 +235,6 @@ def test_the_public_endpoints_are_the_ones_security_md_lists() -> None:
     )
     listed = {ref for ref in _backticked(row) if ref.startswith(("/", "GET ", "POST "))}
     assert public <= listed, public - listed
-    pages = {"/docs", "/redoc", "/openapi.json", "/login", "/static/", "/public/"}
+    pages = {"/docs", "/redoc", "/openapi.json", "/login", "/static/", "/public/", "/display"}
+    pages.add("/favicon.ico")
     assert listed - public == pages
