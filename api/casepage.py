@@ -67,6 +67,7 @@ class StepForm:
     # submit-for-review: the outcome whose parts the form shows (none: choose one first).
     outcome: str = ""
     note: str = ""  # a line above the form's fields (what the approver is approving)
+    open: bool = False  # shown open: the next step of the main path
 
 
 def _select(f: FormField, choices: list[tuple[str, str]]) -> FormField:
@@ -124,10 +125,38 @@ def _serve_default(delivery: str) -> str:
 def step_forms(
     engine: Engine, view: CaseViewBase, actor: Actor, steps: list[ActionSpec], outcome: str = ""
 ) -> list[StepForm]:
-    """The forms of the steps this person may take now, fitted to the case."""
-    return [
-        _form(engine, view, actor, step, outcome) for step in steps if step.name not in NOT_LISTED
+    """The forms of the steps this person may take now, fitted to the case; the first step of
+    the case's main path is open (the one they most likely came to take)."""
+    data = view.model_dump()
+    forms = [
+        _form(engine, view, actor, step, outcome)
+        for step in steps
+        if step.name not in NOT_LISTED and not _pointless(step.name, data, actor)
     ]
+    first = next((f for f in forms if f.step.main), None)
+    if first is not None:
+        first.open = True
+        forms.remove(first)
+        forms.insert(0, first)
+    return forms
+
+
+def _pointless(step: str, view: dict[str, Any], actor: Actor) -> bool:
+    """A step its workflow would refuse whatever is typed, by what the case already says (it is
+    still checked there): not offered."""
+    supervisor = actor.role is Role.SUPERVISOR
+    of_the_unit = supervisor or (bool(actor.unit) and actor.unit == view.get("unit"))
+    return {
+        "acknowledge": bool(view.get("unit_acknowledged")) or not of_the_unit,
+        "return-to-office": not of_the_unit,
+        "transfer-unit": bool(actor.unit) and not supervisor,
+        "decide-extension": view.get("extension_request") is None,
+        "request-extension": view.get("extension_request") is not None,
+        "request-correction": bool(view.get("correction_requested")),
+        "approve-publication": not view.get("publish_consent"),
+        "move-to-proactive": bool(view.get("moved_to"))
+        or view.get("outcome") not in ("GRANTED", "PARTIAL"),
+    }.get(step, False)
 
 
 def _form(
@@ -201,6 +230,8 @@ def _reply_form(form: StepForm, data: dict[str, Any], outcome: str) -> None:
         if child.name != "reply.outcome" and child.name not in keep:
             fit[child.name] = None
     form.fields = _fit(form.fields, fit)
+    if "legal_basis_text" not in SPECS[Outcome(chosen)].needs:  # the outcome's own are cited
+        form.fields = _relabel(form.fields, "reply.legal_basis_text", OPTIONAL_BASIS)
     start = saved if saved.get("outcome") == chosen else template(Outcome(chosen))
     form.defaults = {
         f"reply.{k}": ("on" if v is True else str(v))
@@ -208,6 +239,18 @@ def _reply_form(form: StepForm, data: dict[str, Any], outcome: str) -> None:
         if v not in ("", False, None) and k != "outcome"
     }
     form.defaults["reply.outcome"] = chosen
+
+
+OPTIONAL_BASIS = "其他法律依据（可选：本答复类型所依据的条例条款已自动列明）"
+
+
+def _relabel(fields: list[FormField], name: str, label: str) -> list[FormField]:
+    return [
+        replace(f, children=_relabel(f.children, name, label))
+        if f.is_group
+        else (replace(f, label=label) if f.name == name else f)
+        for f in fields
+    ]
 
 
 # Outcomes the system records itself when a window runs out: never drafted.

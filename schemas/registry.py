@@ -70,6 +70,9 @@ class ActionSpec:
     # The document this step leads to, previewed before it is taken: (document, the
     # workflow's query that builds it from the step's body).
     preview: tuple[str, str] | None = None
+    # A step of the case's main path (登记、审核、办理、答复、归档): the case page opens its form
+    # first, so the person who takes it next finds it open.
+    main: bool = False
 
     def refusal(self, kind: KindSpec, role: Role, status: str) -> str | None:
         """Why this person may not take this step in this status (None: they may). The
@@ -149,6 +152,7 @@ def _act(
     approval: bool = False,
     awaiting: str = "",
     preview: tuple[str, str] | None = None,
+    main: bool = False,
 ) -> ActionSpec:
     return ActionSpec(
         name=name,
@@ -161,6 +165,7 @@ def _act(
         approval=approval or bool(awaiting),
         awaiting=awaiting,
         preview=preview,
+        main=main,
     )
 
 
@@ -224,6 +229,7 @@ DISCLOSURE = _staffed(
                 [S.RECEIVED],
                 f"{GIDR}第三十一条",
                 preview=("receipt", "preview_receipt"),
+                main=True,
             ),
             _act(
                 "request-correction",
@@ -241,9 +247,23 @@ DISCLOSURE = _staffed(
                 f"{GIDR}第三十条",
                 OFFICERS_OR_APPLICANT,
             ),
-            _act("accept", d.Accept, "受理", [S.REGISTERED], f"{GIDR}第四十五条（登记、审核）"),
-            _act("assign", d.Assign, "拟办", [S.ACCEPTED], f"{GIDR}第四十五条（办理）"),
-            _act("acknowledge", d.Acknowledge, "签收", [S.ASSIGNED], f"{GIDR}第四十五条（办理）"),
+            _act(
+                "accept",
+                d.Accept,
+                "受理",
+                [S.REGISTERED],
+                f"{GIDR}第四十五条（登记、审核）",
+                main=True,
+            ),
+            _act("assign", d.Assign, "拟办", [S.ACCEPTED], f"{GIDR}第四十五条（办理）", main=True),
+            _act(
+                "acknowledge",
+                d.Acknowledge,
+                "签收",
+                [S.ASSIGNED],
+                f"{GIDR}第四十五条（办理）",
+                main=True,
+            ),
             _act(
                 "return-to-office",
                 d.ReturnToOffice,
@@ -328,6 +348,7 @@ DISCLOSURE = _staffed(
                 SUPERVISORS,
                 awaiting="extension",
                 preview=("extension_notice", "preview_extension"),
+                main=True,
             ),
             _act(
                 "save-draft",
@@ -343,6 +364,7 @@ DISCLOSURE = _staffed(
                 [S.ASSIGNED],
                 f"{GIDR}第三十六条至第三十九条",
                 preview=("reply", "preview_reply"),
+                main=True,
             ),
             _act(
                 "review",
@@ -352,6 +374,7 @@ DISCLOSURE = _staffed(
                 f"{GIDR}第十七条（保密审查）",
                 SUPERVISORS,
                 approval=True,
+                main=True,
             ),
             _act(
                 "sign-off",
@@ -361,6 +384,7 @@ DISCLOSURE = _staffed(
                 f"{GIDR}第四十五条（审核、答复）",
                 SUPERVISORS,
                 approval=True,
+                main=True,
             ),
             _act(
                 "serve",
@@ -368,6 +392,7 @@ DISCLOSURE = _staffed(
                 "送达",
                 [S.REPLIED],
                 "《行政复议法》第二十条；《行政诉讼法》第四十六条",
+                main=True,
             ),
             _act(
                 "archive",
@@ -375,6 +400,7 @@ DISCLOSURE = _staffed(
                 "归档",
                 [S.REMEDY_WINDOW, *d.CLOSED_WITHOUT_REPLY],
                 f"{GIDR}第四十五条（归档）",
+                main=True,
             ),
             _act(
                 "move-to-proactive",
@@ -459,7 +485,14 @@ INQUIRY = _staffed(
                 [IS.HANDLING],
                 "本地网络问政（政府网站留言）办理规定",
             ),
-            _act("answer", q.Answer, "答复", [IS.HANDLING], "本地网络问政（政府网站留言）办理规定"),
+            _act(
+                "answer",
+                q.Answer,
+                "答复",
+                [IS.HANDLING],
+                "本地网络问政（政府网站留言）办理规定",
+                main=True,
+            ),
             _act(
                 "convert-to-disclosure",
                 q.ConvertToDisclosure,
@@ -487,6 +520,7 @@ INQUIRY = _staffed(
                 "审核公开文本",
                 [IS.ANSWERED],
                 "《个人信息保护法》第二十八条（留言公开前隐去个人信息）",
+                main=True,
             ),
             _act(
                 "close",
@@ -525,6 +559,7 @@ EMERGENCY = _staffed(
                 "提交稿件",
                 [ES.DRAFTING, ES.RELEASED],
                 "国办发〔2016〕80号",
+                main=True,
             ),
             _act(
                 "approve-release",
@@ -534,6 +569,7 @@ EMERGENCY = _staffed(
                 "国办发〔2016〕61号（谁发布谁审查）",
                 SUPERVISORS,
                 approval=True,
+                main=True,
             ),
             _act(
                 "hold-press-conference",
@@ -604,6 +640,7 @@ CONSULTATION = _staffed(
                 "公开征求意见",
                 [ST.DRAFTING],
                 "《重大行政决策程序暂行条例》第十五条",
+                main=True,
             ),
             _act(
                 "schedule-hearing",
@@ -648,6 +685,7 @@ CONSULTATION = _staffed(
                 "《重大行政决策程序暂行条例》第二十五条、第三十条",
                 SUPERVISORS,
                 approval=True,
+                main=True,
             ),
             _act(
                 "report-to-committee",
@@ -669,6 +707,7 @@ CONSULTATION = _staffed(
                 "归档",
                 [ST.PUBLISHED],
                 "《重大行政决策程序暂行条例》第三十三条",
+                main=True,
             ),
         ),
     )
@@ -695,6 +734,7 @@ PROACTIVE = _staffed(
                 "提交审核",
                 [IS_.RECORDED],
                 f"{GIDR}第十七条（保密审查）",
+                main=True,
             ),
             _act(
                 "review-item",
@@ -704,6 +744,7 @@ PROACTIVE = _staffed(
                 f"{GIDR}第十七条",
                 SUPERVISORS,
                 approval=True,
+                main=True,
             ),
             _act(
                 "sign-off-item",
@@ -713,6 +754,7 @@ PROACTIVE = _staffed(
                 f"{GIDR}第二十六条",
                 SUPERVISORS,
                 approval=True,
+                main=True,
             ),
             _act(
                 "record-interpretation",
@@ -727,6 +769,7 @@ PROACTIVE = _staffed(
                 "发布",
                 [IS_.READY],
                 f"{GIDR}第二十三条、第二十四条、第二十六条",
+                main=True,
             ),
             _act(
                 "amend-item",

@@ -632,7 +632,8 @@ async def act_in_browser(
         raise
     if step.name == "submit-for-review" and form.get("save"):
         step = spec.action("save-draft") or step
-    if step.name in casepage.IRREVERSIBLE and form.get("confirmed") != "yes":
+    declined = form.get("approve") == "false"  # a return is not the irreversible step
+    if step.name in casepage.IRREVERSIBLE and form.get("confirmed") != "yes" and not declined:
         return await refused(422, f"“{step.zh}”办理后不能撤回：请勾选确认后再提交。")
     if step.name in ("review", "sign-off") and form.get("approve") == "true":
         if not form.get("draft_digest"):

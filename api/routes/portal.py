@@ -19,7 +19,7 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -38,7 +38,7 @@ from api.routes.comments import CommentIn, take_comment
 from api.routes.dashboard import _same_origin, templates
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
-from rules.calendar import SHANGHAI
+from rules.calendar import SHANGHAI, zh_date
 from rules.clock import Explanation
 from rules.outcomes import Outcome, plain_outcome
 from schemas import disclosure as d
@@ -606,7 +606,9 @@ def _timeline(engine: Engine, case_no: str, kind: str = "") -> list[tuple[dateti
         if text is None:
             continue
         data = json.loads(e.data or "{}")
-        out.append((e.occurred_at or e.at, text.format(t0=data.get("t0", "—"))))
+        t0 = str(data.get("t0", "—"))
+        shown = zh_date(date.fromisoformat(t0)) if len(t0) == 10 else t0
+        out.append((e.occurred_at or e.at, text.format(t0=shown)))
     return out
 
 
@@ -672,7 +674,8 @@ def _outcome_told(row: CaseRow) -> str:
         decided = plain_outcome(Outcome(row.outcome))
     except ValueError:
         return "已答复"
-    return f"已答复：{decided}"
+    on = f"（{zh_date(row.concluded_on)}）" if row.concluded_on else ""
+    return f"已答复：{decided}{on}"
 
 
 def _answer(engine: Engine, row: CaseRow) -> str:

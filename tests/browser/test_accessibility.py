@@ -244,6 +244,7 @@ async def _portal_pages(page: Page, world: World, audit: Auditor) -> None:
 
     await page.goto(f"{base}/public/apply")
     await audit.check(page, "02-apply")
+    await page.select_option("#agency", "SZ-GT")
     await page.get_by_label("商业企业").check()
     await page.fill("#name", "某建设有限公司")
     await page.select_option("#id_type", "统一社会信用代码")
@@ -270,6 +271,7 @@ async def _portal_pages(page: Page, world: World, audit: Auditor) -> None:
 
     await page.goto(f"{base}/public/inquiries/new")
     await audit.check(page, "06-message-form")
+    await page.select_option("#agency", "SZ-GT")
     await page.fill("#subject", "楼下噪音扰民")
     await page.fill("#message", "夜间施工噪音较大，请问如何处理？")
     await page.fill("#name", "王秀英")

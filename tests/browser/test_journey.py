@@ -113,8 +113,9 @@ class Person:
         """Open a step's form on the case page, fill it in, submit it; refused → fail loudly."""
         await self.until(f'id="action-{name}"')
         box = self.page.locator(f"#action-{name}")
-        if not await box.get_attribute("open"):
+        if await box.get_attribute("open") is None:
             await self.click(box.locator("summary"))
+        decision = values.pop("approve", None)  # a decision is its button: 同意 / 不同意
         for key, value in values.items():
             control = box.locator(f'[name="{key}"]')
             if isinstance(value, bool):
@@ -125,7 +126,10 @@ class Person:
                 await control.fill(value)
         if confirm:
             await self.tick(box.locator('[name="confirmed"]'))
-        await self.click(box.locator("button[type=submit]:not([name])"))
+        if decision is not None:
+            await self.click(box.locator(f'button[name="approve"][value="{decision}"]'))
+        else:
+            await self.click(box.locator("button[type=submit]:not([name])"))
         errors = await self.page.locator(".error").all_inner_texts()
         assert not errors, f"{self.who} {name}: {errors}"
 
@@ -225,7 +229,8 @@ async def _grant_like(
     await qian.open_from("我的案件", number)
     await qian.step("acknowledge")
     box = qian.page.locator("#action-submit-for-review")
-    await qian.click(box.locator("summary"))
+    assert await box.get_attribute("open") is not None  # the next step is open
+
     await qian.choose(qian.page.locator("#outcome-choice"), outcome)
     await qian.click(qian.page.get_by_role("button", name="填写答复内容"))
     box = qian.page.locator("#action-submit-for-review")
@@ -394,7 +399,7 @@ async def test_a_message_from_the_portal_to_its_publication(stack: Any, browser:
     board = await li.page.request.get(f"{li.base}/public/inquiries")
     assert "楼下工地夜间施工扰民" not in await board.text()
     box = li.page.locator("#action-approve-publication")
-    await li.click(box.locator("summary"))
+    assert await box.get_attribute("open") is not None  # the next step is open
     proposed = await box.locator('[name="message"]').input_value()
     for secret in ("王秀英", "13900001111", "302"):
         assert secret not in proposed, secret

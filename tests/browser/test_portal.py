@@ -271,6 +271,16 @@ async def test_a_message_online_and_a_draft_open_for_comment(stack: Any, device:
         "officer", f"/v1/inquiries/{number}/actions/answer", {"text": "已列入今年修缮计划。"}
     )
     agency.until(number, "answered")
+    # Published as an officer approved its public text (personal data masked).
+    agency.act(
+        "officer",
+        f"/v1/inquiries/{number}/actions/approve-publication",
+        {
+            "subject": subject,
+            "message": "某路段坑洼较多，请问何时修缮？",
+            "answer": "已列入今年修缮计划。",
+        },
+    )
     await page.goto(f"{base}/public/inquiries")
     await _reload_until(page, subject)
     await expect(page.locator("body")).to_contain_text("已列入今年修缮计划")
