@@ -424,9 +424,9 @@ class CaseActivities:
             doc = req.attachment
             html = render(doc.name, {"case_no": doc.case_no, **doc.context})
             msg.add_attachment(
-                html.encode(),
-                maintype="text",
+                html,
                 subtype="html",
+                charset="utf-8",
                 filename=f"{DOCUMENT_TITLES[doc.name]}-{doc.case_no}.html",
             )
         await aiosmtplib.send(

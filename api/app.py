@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         allow_headers=["content-type", "x-namespace", "authorization"],
         allow_credentials=True,
     )
-    errors.install(app)
+    errors.install(app, display.not_found_page)
 
     # The portal's forms and the case page's upload carry attachments (a case's worth at
     # most); everything else is small.

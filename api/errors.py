@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -122,7 +123,10 @@ def _describe(err: dict[str, Any]) -> str:
     return f"'{where}'：{_constraint(err)}{shown}"
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, page: Callable[[Request, int], Response | None] | None = None) -> None:
+    """The problem answers; ``page(request, status)`` may answer a 404/405 with a page of its
+    own instead (the portal's, api/routes/display.py)."""
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [_describe(e) for e in exc.errors()]
@@ -135,11 +139,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        from api.routes import display  # its templates import this module
-
-        if exc.status_code in (404, 405) and display.is_portal(request.url.path):
+        if exc.status_code in (404, 405) and page is not None:
             # A citizen who mistypes an address gets a page in Chinese with a way home.
-            return display.portal_not_found(request, exc.status_code)
+            shown = page(request, exc.status_code)
+            if shown is not None:
+                return shown
         detail = _PLAIN.get((exc.status_code, str(exc.detail)), str(exc.detail))
         res = problem(exc.status_code, _TITLES.get(exc.status_code, "错误"), detail)
         for name, value in (exc.headers or {}).items():  # Retry-After, WWW-Authenticate

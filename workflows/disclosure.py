@@ -165,11 +165,13 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             )
             if self._patched("abandonment-letter"):
                 due = self.readings["correction_period"].due_date
+                shown = zh_date(due) if due else "—"
                 await self._tell_applicant(
                     "abandonment_notice",
                     seq,
                     {"correction_due": str(due)},
-                    f"您的政府信息公开申请{self.case_no}：补正期限（{due}）已届满，未收到补正材料，"
+                    f"您的政府信息公开申请{self.case_no}：补正期限（{shown}）已届满，"
+                    "未收到补正材料，"
                     "视为放弃申请，本机关不再处理（《政府信息公开条例》第三十条）。"
                     "如有正当理由，请与本机关联系。",
                 )
@@ -296,7 +298,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             seq,
             {"old_due": str(old), "new_due": str(reading.due_date)},
             f"您的政府信息公开申请{self.case_no}：征求意见等依法不计入答复期限的期间已结束，"
-            f"答复期限由{old}相应调整为{reading.due_date}。",
+            f"答复期限由{zh_date(old)}相应调整为{zh_date(reading.due_date)}。",
         )
 
     async def _message(
@@ -926,7 +928,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                         "approver": a.actor.name,
                     },
                     f"您的政府信息公开申请{self.case_no}：因申请的数量、频次明显超过合理范围，"
-                    f"本机关确定延迟答复的合理期限至{a.fixed_reply_date}"
+                    f"本机关确定延迟答复的合理期限至{zh_date(a.fixed_reply_date)}"
                     "（《政府信息公开条例》第三十五条）。",
                 )
             else:
@@ -1005,7 +1007,8 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             "applicant",
             self.inp.applicant.email,
             f"延期答复告知书 {self.inp.case_no}",
-            f"您的政府信息公开申请{self.inp.case_no}答复期限延长至{new_due}{pending}。"
+            f"您的政府信息公开申请{self.inp.case_no}答复期限延长至"
+            f"{zh_date(new_due) if new_due else '—'}{pending}。"
             f"理由：{reason}",
             phone=self.inp.applicant.phone,
             link=self._patched(APPLICANT_NOTICES),

@@ -93,6 +93,11 @@ def is_portal(path: str) -> bool:
     return path == "/public" or path.startswith(PORTAL)
 
 
+def not_found_page(request: Request, status: int) -> Response | None:
+    """The portal's page for an address it does not have; None elsewhere (JSON answers)."""
+    return portal_not_found(request, status) if is_portal(request.url.path) else None
+
+
 def portal_not_found(request: Request, status: int) -> Response:
     """An address the portal does not have (404), or cannot open as a page (405)."""
     message = (

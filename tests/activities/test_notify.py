@@ -96,3 +96,61 @@ async def test_smtp_failure_is_retried_and_recorded(fresh_engine: Engine) -> Non
     with Session(fresh_engine) as s:
         row = s.exec(select(OutboxRow)).one()
     assert row.status == "pending" and row.error
+
+
+async def test_a_letter_to_the_applicant_is_attached_with_the_way_to_follow_the_case(
+    fresh_engine: Engine, smtp: tuple[Inbox, int]
+) -> None:
+    """The applicant chose e-mail as the carrier: the reply comes as the letter itself, and every
+    message to them says where to follow the case (issue 23, finding 23)."""
+    from rules.outcomes import Outcome, ReplyContent
+    from schemas.activities import RenderDocument
+
+    inbox, port = smtp
+    settings = Settings(
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_from="gongkai@agency.test",
+        public_url="https://gk.example.gov.cn",
+    )
+    acts = CaseActivities(fresh_engine, settings)
+    letter = RenderDocument(
+        case_no="GK-2026-000001",
+        name="reply",
+        seq=9,
+        at=datetime.now(UTC),
+        context={
+            "agency": {"name": "某市规划和自然资源局"},
+            "issued_on": "2026-12-07",
+            "applicant_name": "张三",
+            "t0": "2026-11-30",
+            "description": "某地块规划许可证",
+            "reply": ReplyContent(
+                outcome=Outcome.GRANTED, facts="经检索，找到该文件。", access_method="电子文档"
+            ).model_dump(),
+            "category": "（一）予以公开",
+            "decision": "本机关决定：予以公开。",
+            "legal_basis": ["《中华人民共和国政府信息公开条例》第三十六条第（二）项"],
+            "remedy": "如对本答复不服，可以申请行政复议。",
+        },
+    )
+    note = _notify("GK-2026-000001:9:applicant", recipient="zhangsan@example.com").model_copy(
+        update={
+            "recipient_role": "applicant",
+            "subject": "答复书 GK-2026-000001",
+            "body": "您的政府信息公开申请已作出答复：予以公开。答复书见附件。",
+            "link": True,
+            "attachment": letter,
+        }
+    )
+    assert await ActivityEnvironment().run(acts.notify, note) == "sent"
+    msg = inbox.messages[0]
+    body = msg.get_body(preferencelist=("plain",)).get_content()
+    assert "https://gk.example.gov.cn/public/track（查询号GK-2026-000001）" in body
+    (attached,) = list(msg.iter_attachments())
+    assert attached.get_filename() == "政府信息公开申请答复书-GK-2026-000001.html"
+    html = attached.get_content()
+    assert "本机关决定：予以公开。" in html and "2026年12月7日" in html
+    with Session(fresh_engine) as s:
+        row = s.exec(select(OutboxRow)).one()
+    assert "/public/track" in row.body  # the outbox keeps what was said

@@ -178,9 +178,11 @@ async def _burst_with_fault(
     keys = [o.key for o in outbox]
     assert len(keys) == len(set(keys))
     # amber: officer (1); red: officer + supervisor (2); overdue: supervisor + urging notice
-    # (2); very overdue: head + urging notice (2); the late correction-notice warning (1).
+    # (2); very overdue: head + urging notice (2); the late correction-notice warning (1); and
+    # the applicant, told of the registration (1).
     warnings = len(per_case) - len(reply_rungs)
-    assert len(keys) == CASES * 7 + warnings
+    assert len(keys) == CASES * 7 + warnings + CASES
+    assert sum(1 for k in keys if k.endswith(":applicant")) == CASES
     doc_keys = [(d.case_no, d.name, d.seq) for d in docs]
     assert len(doc_keys) == len(set(doc_keys))
     assert urging == expected_docs

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHandle
 
 from api.routes.dashboard import _board
-from rules.calendar import SHANGHAI, DayKind, due_instant, local_date
+from rules.calendar import SHANGHAI, DayKind, due_instant, local_date, zh_date
 from rules.outcomes import Outcome, ReplyContent
 from schemas import disclosure as s
 from store.calendar import load_calendar, set_day
@@ -122,9 +122,9 @@ async def test_art33_para2_extension_during_a_pause_notifies_a_date_and_renotifi
     told = v.readings["reply"].frozen_due_date  # as if the pause ended today
     assert told is not None
     (letter,) = _documents(case_env, handle.id, "extension_notice")
-    assert str(told) in letter and "None" not in letter
+    assert zh_date(told) in letter and "None" not in letter
     mails = _to_applicant(case_env, handle.id)
-    assert mails[-1].recipient == APPLICANT.email and str(told) in mails[-1].body
+    assert mails[-1].recipient == APPLICANT.email and zh_date(told) in mails[-1].body
     # The answer comes a week later: the pause really ends, the date moves, the applicant is told.
     await case_env.skip_to(await case_env.now() + timedelta(days=7))
     await act(
@@ -136,8 +136,8 @@ async def test_art33_para2_extension_during_a_pause_notifies_a_date_and_renotifi
     moved = v.readings["reply"].due_date
     assert moved is not None and moved > told
     (change,) = _documents(case_env, handle.id, "deadline_change_notice")
-    assert str(moved) in change and str(told) in change and "None" not in change
-    assert str(moved) in _to_applicant(case_env, handle.id)[-1].body
+    assert zh_date(moved) in change and zh_date(told) in change and "None" not in change
+    assert zh_date(moved) in _to_applicant(case_env, handle.id)[-1].body
     await case_env.record(handle, "disclosure-extension-in-pause-renotified")
     await handle.terminate("test done")
 
@@ -217,8 +217,8 @@ async def test_art35_fixed_reply_date_needs_a_supervisor_a_later_date_and_a_noti
     v = await handle.query(W.view)
     assert v.readings["reply"].due_date == later
     (notice,) = _documents(case_env, handle.id, "fixed_date_notice")
-    assert str(later) in notice and "第三十五条" in notice
-    assert str(later) in _to_applicant(case_env, handle.id)[-1].body
+    assert zh_date(later) in notice and "第三十五条" in notice
+    assert zh_date(later) in _to_applicant(case_env, handle.id)[-1].body
     await case_env.record(handle, "disclosure-art35-fixed-date")
     await handle.terminate("test done")
 
@@ -550,7 +550,7 @@ async def test_art30_art33_restart_pause_extension_and_calendar_change_together(
     assert v.readings["reply"].due_at == due_instant(day)
     assert any(e.kind == "deadlines_moved" for e in v.events)  # the closure moved it
     told = [m.body for m in _to_applicant(case_env, handle.id)]
-    assert str(day) in told[-1]
+    assert zh_date(day) in told[-1]
     for html in [
         *_documents(case_env, handle.id, "extension_notice"),
         *_documents(case_env, handle.id, "deadline_change_notice"),
