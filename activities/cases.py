@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, date, datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
-from activities import sms
+from activities import mail, sms
 from activities.deadlines import plan_case_clocks
 from activities.failures import final_on_bad_input
 from gongkai import metrics
@@ -412,31 +411,15 @@ class CaseActivities:
                 row.sent_at = datetime.now(UTC)
 
     async def _send(self, req: Notify) -> None:
-        import aiosmtplib
-
-        msg = EmailMessage()
-        msg["From"] = self.settings.smtp_from
-        msg["To"] = req.recipient
-        msg["Subject"] = req.subject
-        msg["X-Gongkai-Key"] = req.key
-        msg.set_content(req.body)
+        letter = None
         if req.attachment is not None:
             doc = req.attachment
-            html = render(doc.name, {"case_no": doc.case_no, **doc.context})
-            msg.add_attachment(
-                html,
-                subtype="html",
-                charset="utf-8",
-                filename=f"{DOCUMENT_TITLES[doc.name]}-{doc.case_no}.html",
+            letter = (
+                f"{DOCUMENT_TITLES[doc.name]}-{doc.case_no}.html",
+                render(doc.name, {"case_no": doc.case_no, **doc.context}),
             )
-        await aiosmtplib.send(
-            msg,
-            hostname=self.settings.smtp_host,
-            port=self.settings.smtp_port,
-            username=self.settings.smtp_username or None,
-            password=self.settings.smtp_password or None,
-            start_tls=self.settings.smtp_starttls,
-            timeout=20,
+        await mail.send(
+            self.settings, req.recipient, req.subject, req.body, key=req.key, html=letter
         )
 
     @activity.defn

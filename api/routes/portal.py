@@ -41,6 +41,7 @@ from gongkai.settings import Settings
 from rules.calendar import SHANGHAI, zh_date
 from rules.clock import Explanation
 from rules.outcomes import Outcome, plain_outcome
+from rules.personal import mask_name
 from schemas import disclosure as d
 from schemas import inquiry as q
 from schemas.disclosure import AttachmentRef, Role, applicant_actor
@@ -97,12 +98,6 @@ class PortalGuard:
             RateLimiter(settings.portal_tracking_per_address, window),
             RateLimiter(settings.portal_posts_per_address, window),
         )
-
-
-def mask(name: str) -> str:
-    """张三 → 张*, 欧阳修 → 欧**: a name on a public page."""
-    name = name.strip()
-    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
 
 
 # -- page plumbing ----------------------------------------------------------------------------
@@ -304,24 +299,10 @@ async def _code_by_email(settings: Settings, case_no: str, email: str, text: str
         return "no_address"
     if not settings.smtp_host:
         return "no_channel"
-    from email.message import EmailMessage
+    from activities import mail
 
-    import aiosmtplib
-
-    msg = EmailMessage()
-    msg["From"], msg["To"] = settings.smtp_from, email
-    msg["Subject"] = f"您的查询号 {case_no}"
-    msg.set_content(text)
     try:
-        await aiosmtplib.send(
-            msg,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username or None,
-            password=settings.smtp_password or None,
-            start_tls=settings.smtp_starttls,
-            timeout=10,
-        )
+        await mail.send(settings, email, f"您的查询号 {case_no}", text, wait=10)
     except Exception as exc:  # the applicant has the code on the page already
         log.warning("could not e-mail the tracking code", case_no=case_no, error=type(exc).__name__)
         return "error"
@@ -479,7 +460,7 @@ async def apply(
         {
             "case_no": created.case_no,
             "code": code,
-            "masked": mask(name),
+            "masked": mask_name(name),
             "agency": get_agency(engine, agency),
             "kind_zh": DISCLOSURE.noun_zh,
             "sent": sent,
@@ -1008,7 +989,7 @@ async def leave_message(
         {
             "case_no": created.case_no,
             "code": code,
-            "masked": mask(name),
+            "masked": mask_name(name),
             "agency": office,
             "kind_zh": f"网上留言（{CATEGORIES[category]}）",
             "sent": sent,
