@@ -44,6 +44,7 @@ from schemas.activities import (
 )
 from schemas.deadlines import ClockPlan
 from schemas.disclosure import CaseEvent, DocumentRef
+from store import applicants
 from store.db import session_scope
 from store.models import ArchiveRow, CaseClocks, CaseEventRow, CaseRow, DocumentRow, OutboxRow
 from store.recompute import clocks_json
@@ -191,6 +192,15 @@ class CaseActivities:
         self.engine = engine
         self.settings = settings
         self.client = client
+        self._applicant_keys: dict[str, bytes] | None = None
+
+    def applicant_keys(self) -> dict[str, bytes]:
+        """The keys of the applicants' digests (derived from the codec keys, once)."""
+        if self._applicant_keys is None:
+            from gongkai.temporal import applicant_keys
+
+            self._applicant_keys = applicant_keys(self.settings)
+        return self._applicant_keys
 
     @activity.defn
     @final_on_bad_input
@@ -254,6 +264,8 @@ class CaseActivities:
                 _keep_clocks(conn, no, clocks)
             received = next((e.summary for e in req.events if e.seq == 1), None)
             index_text(conn, no, req.row.agency, req.row.summary, received)
+            if req.applicant is not None:  # Art. 36(6): who applied, as keyed digests only
+                applicants.record(conn, no, req.row.agency, req.applicant, self.applicant_keys())
             for doc in req.documents:
                 _store_document(conn, doc)
         # After the commit: a failed attempt counts nothing, and its retry finds them known.

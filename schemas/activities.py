@@ -25,6 +25,17 @@ class RenderDocument(BaseModel):
     dated_by: str = ""
 
 
+class ApplicantIdentity(BaseModel):
+    """Who applied (a disclosure case), for the read model's keyed digests only (GIDR Art.
+    36(6)); the activity stores the digests, never these values (store/applicants.py)."""
+
+    id_type: str = ""
+    id_number: str = ""
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
 class ProjectCase(BaseModel):
     row: CaseSummary
     events: list[CaseEvent] = Field(default_factory=list)
@@ -33,6 +44,8 @@ class ProjectCase(BaseModel):
     explanation: Explanation | None = None
     # Documents issued since the last projection, rendered and stored in the same transaction.
     documents: list[RenderDocument] = Field(default_factory=list)
+    # A disclosure case's applicant, digested into the read model (never stored as given).
+    applicant: ApplicantIdentity | None = None
 
 
 class RefreshCase(BaseModel):

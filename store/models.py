@@ -361,6 +361,22 @@ class PublicMessage(SQLModel, table=True):
     received_at: datetime
 
 
+class ApplicantKey(SQLModel, table=True):
+    """Who applied, as keyed digests only (GIDR Art. 36(6): a repeat request is the same
+    applicant's): one row per digest of a disclosure case's identity document, or of its
+    applicant's name with a contact, under each codec-derived key (store/applicants.py,
+    docs/security.md). Never the number or the name in clear."""
+
+    __tablename__ = "applicant_key"
+    __table_args__ = (UniqueConstraint("case_no", "digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(index=True, max_length=64)
+    agency: str = Field(index=True, max_length=32)
+    kind: str = Field(max_length=16)  # document | contact
+    digest: str = Field(index=True, max_length=100)  # <key id>:<hex HMAC-SHA256>
+
+
 class CatalogueEntry(SQLModel, table=True):
     """The public catalogue (政府信息公开目录, GIDR Art. 12: index, title, summary, date formed):
     one row per published version of a proactive item; a withdrawn item keeps its rows, marked."""

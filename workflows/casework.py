@@ -30,7 +30,13 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack, pack_by_ref
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
-    from schemas.activities import Notify, ProjectCase, RefreshCase, RenderDocument
+    from schemas.activities import (
+        ApplicantIdentity,
+        Notify,
+        ProjectCase,
+        RefreshCase,
+        RenderDocument,
+    )
     from schemas.cases import CaseSummary
     from schemas.deadlines import (
         CalendarChange,
@@ -461,6 +467,10 @@ class CaseWorkflow:
         """The applicant's type for the annual report's columns (disclosure only)."""
         return ""
 
+    def _applicant_identity(self) -> ApplicantIdentity | None:
+        """Who applied, for the read model's keyed digests (disclosure only: Art. 36(6))."""
+        return None
+
     def _awaiting(self) -> str:
         """A decision a supervisor owes beside the status (the approvals inbox): none here."""
         return ""
@@ -847,6 +857,7 @@ class CaseWorkflow:
                 None,
             ),
             documents=self.pending_documents,
+            applicant=self._applicant_identity(),
         ), new
 
     def _projected(self, new: list[s.CaseEvent]) -> None:

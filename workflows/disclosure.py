@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas import disclosure as s
     from schemas import proactive as pr
     from schemas import registry
-    from schemas.activities import ArchiveCase, NewCaseNumber, RenderDocument
+    from schemas.activities import ApplicantIdentity, ArchiveCase, NewCaseNumber, RenderDocument
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
         APPLICANT_NOTICES,
@@ -80,6 +80,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         "drafted_at": datetime | None,
         "draft_version": int,
         "working_draft": ReplyContent | None,
+        "previous_answer": s.PreviousAnswer | None,
     }
     DUE_CLOCKS = ("reply", "confirmation")
 
@@ -120,6 +121,8 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         self.drafted_at: datetime | None = None
         self.draft_version = 0
         self.working_draft: ReplyContent | None = None  # saved by the drafter, not submitted
+        # Art. 36(6): the answered case a repeat-request reply cites, as the API checked it.
+        self.previous_answer: s.PreviousAnswer | None = None
 
     @workflow.run
     async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
@@ -430,6 +433,12 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     def _applicant_type(self) -> str:
         return self.inp.applicant.type.value
+
+    def _applicant_identity(self) -> ApplicantIdentity:
+        a = self.inp.applicant
+        return ApplicantIdentity(
+            id_type=a.id_type, id_number=a.id_number, name=a.name, phone=a.phone, email=a.email
+        )
 
     def _awaiting(self) -> str:
         return "extension" if self.extension_request is not None else ""
@@ -1100,6 +1109,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     async def submit_for_review(self, a: s.SubmitForReview) -> s.ActionResult:
         async with self._turn(self._v_submit_for_review, a):
             self.reply = a.reply
+            self.previous_answer = a.previous_answer
             self.working_draft = None
             self.drafted_by, self.drafted_at = a.actor, workflow.now()
             self.draft_version += 1
@@ -1123,6 +1133,16 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         missing = missing_content(a.reply)
         if missing:
             raise IncompleteAction("答复内容不完整，缺少：" + "；".join(missing) + "。")
+        if a.reply.outcome is Outcome.NOT_PROCESSED_REPEAT:
+            cited = a.reply.previous_case.strip().upper()
+            checked = a.previous_answer
+            if checked is None or checked.case_no != cited or cited == self.case_no:
+                # The API checks the cited case in the read model (store/applicants.py) and
+                # sends what it found; a reply citing anything else is not sent.
+                raise IncompleteAction(
+                    "重复申请须引用本申请人此前向本机关提出、本机关已经答复的申请，所引案件未经核对"
+                    "（《政府信息公开条例》第三十六条第（六）项）。"
+                )
 
     @workflow.update
     async def review(self, a: s.Review) -> s.ActionResult:
@@ -1218,6 +1238,12 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             "reply": reply.model_dump(),
             "category": SPECS[reply.outcome].category,
             "decision": f"本机关决定：{plain_outcome(reply.outcome)}。",
+            "previous_replied_on": (
+                str(self.previous_answer.replied_on)
+                if self.previous_answer is not None
+                and self.previous_answer.case_no == reply.previous_case.strip().upper()
+                else ""
+            ),
             "legal_basis": legal_basis(reply),
             "remedy": remedy_clause(
                 reply.outcome,

@@ -1802,6 +1802,7 @@ class ReplyContent(BaseModel):
     special_procedure: Annotated[str, Field(max_length=500)] = ""
     proper_channel: Annotated[str, Field(max_length=500)] = ""
     previous_case: Annotated[str, Field(max_length=100)] = ""
+    repeated_information: Annotated[str, Field(max_length=500)] = ""
     not_this_agency: bool = False
     responsible_agency_name: Annotated[str, Field(max_length=200)] = ""
     responsible_agency_contact: Annotated[str, Field(max_length=200)] = ""

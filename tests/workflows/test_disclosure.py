@@ -646,3 +646,59 @@ async def test_units_acknowledge_return_and_transfer(case_env: CaseEnv) -> None:
     await act(handle, W.assign, s.Assign(actor=OFFICER, unit="规划处"))
     assert (await handle.query(W.view)).status is s.Status.ASSIGNED
     await handle.terminate("test done")
+
+
+async def test_art36_6_a_repeat_reply_needs_the_case_the_api_checked(case_env: CaseEnv) -> None:
+    """The workflow cannot read the read model: it sends a repeat-request reply only with the
+    cited case as the API found it (same agency, answered, same applicant), never on a number
+    alone."""
+    handle, _ = await _register(case_env)
+    await _to_assigned(handle)
+    repeat = ReplyContent(
+        outcome=Outcome.NOT_PROCESSED_REPEAT,
+        reasons="您已就同一政府信息提出过申请，本机关已经作出答复。",
+        previous_case="GK-2026-000001",
+        repeated_information="该地块建设工程规划许可证",
+    )
+    await _rejected(
+        case_env,
+        handle,
+        W.submit_for_review,
+        s.SubmitForReview(actor=OFFICER, reply=repeat),
+        "所引案件未经核对",
+    )
+    other = s.PreviousAnswer(
+        case_no="GK-2026-000002", replied_on=date(2026, 3, 2), outcome="GRANTED"
+    )
+    await _rejected(
+        case_env,
+        handle,
+        W.submit_for_review,
+        s.SubmitForReview(actor=OFFICER, reply=repeat, previous_answer=other),
+        "所引案件未经核对",
+    )
+    await _rejected(
+        case_env,
+        handle,
+        W.submit_for_review,
+        s.SubmitForReview(
+            actor=OFFICER, reply=repeat.model_copy(update={"repeated_information": ""})
+        ),
+        "重复申请的信息",
+    )
+    checked = other.model_copy(update={"case_no": "GK-2026-000001"})
+    await act(
+        handle,
+        W.submit_for_review,
+        s.SubmitForReview(actor=OFFICER, reply=repeat, previous_answer=checked),
+    )
+    await act(
+        handle, W.review, s.Review(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True)
+    )
+    await act(handle, W.sign_off, s.SignOff(actor=HEAD, approve=True))
+    with Session(case_env.engine) as db:
+        letter = db.exec(
+            select(DocumentRow).where(DocumentRow.case_no == handle.id, DocumentRow.name == "reply")
+        ).one()
+    assert "GK-2026-000001" in letter.html and "2026年3月2日" in letter.html
+    await handle.terminate("test done")
