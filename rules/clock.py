@@ -421,6 +421,10 @@ def stop(clock: Clock, at: datetime, reason: str) -> Clock:
 
 def evaluate(clock: Clock, calendar: WorkCalendar, now: datetime) -> Reading:
     _aware(now)
+    if clock.stopped_at is not None and clock.stopped_at < now:
+        # A stopped clock is read as it stood when it stopped: the days after the stop are not
+        # the period's (consumed, remaining, an open pause all end with the stop).
+        now = clock.stopped_at
     if clock.unit is Unit.HOURS:
         return _evaluate_hours(clock, calendar, now)
     return _evaluate_days(clock, calendar, now)
@@ -677,7 +681,7 @@ def _explain(
     if prov_years:
         years = "、".join(str(y) for y in prov_years)
         lines.append(
-            f"{years}年节假日安排尚未公布，期限为预估值（仅按周末计算）；内部期限提前"
+            f"{years}年节假日安排尚未公布，期限为预估值（按周末和法定节日计算，不含调休）；内部期限提前"
             f"{clock.policy.provisional_margin}个工作日。"
         )
     if clock.stopped_at is not None:
