@@ -119,6 +119,9 @@ class Clock(BaseModel):
     stop_reason: str = ""
     # A period that must at least be given (not a deadline): it never expires, it elapses.
     minimum: bool = False
+    # Its last day is a date fixed by law or a seed ("每年1月31日前", a quarter's end: LAW.md
+    # §6B), not a period counted in days: never rolled over a rest day (rules/duties.py).
+    fixed: bool = False
 
     @property
     def anchor_date(self) -> date:
@@ -272,10 +275,13 @@ def start(
     rule_pack: str = "",
     policy: ClockPolicy | None = None,
     minimum: bool = False,
+    fixed: bool = False,
 ) -> Clock:
     _aware(at)
     if limit < 0:
         raise ClockError(f"{name}：法定期间不能为负数（{limit}）。")
+    if fixed and unit is not Unit.CALENDAR_DAYS:
+        raise ClockError(f"{name}：固定日期以自然日计（{unit.zh}）。")
     return Clock(
         name=name,
         unit=unit,
@@ -285,6 +291,7 @@ def start(
         rule_pack=rule_pack,
         policy=policy or ClockPolicy(),
         minimum=minimum,
+        fixed=fixed,
     )
 
 
@@ -496,14 +503,17 @@ def _evaluate_days(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
             base = add_months(anchor, total)
             raw = base + timedelta(days=sum(1 for d in excluded if anchor < d))
             raw_internal = base + timedelta(days=sum(1 for d in conservative if anchor < d))
-        due, rolled = cal.next_working_day_on_or_after(raw)
-        internal, _ = cal.next_working_day_on_or_after(raw_internal)
         skipped = tuple(
             DayInfo(d, False, "paused", "", cal.is_provisional(d))
             for d in sorted(excluded)
             if anchor < d <= raw
         )
-        prov_years = cal.provisional_years_in(anchor + timedelta(days=1), due)
+        if clock.fixed:  # a fixed date is that date: no roll-over, no calendar estimate
+            due, internal = raw, raw_internal
+        else:
+            due, rolled = cal.next_working_day_on_or_after(raw)
+            internal, _ = cal.next_working_day_on_or_after(raw_internal)
+            prov_years = cal.provisional_years_in(anchor + timedelta(days=1), due)
 
     if clock.override is not None:  # a date fixed under Art. 35 is no estimate
         due = internal = clock.override.due_date
@@ -648,6 +658,11 @@ def _explain(
         + end
         + "。"
     ]
+    if clock.fixed and due is not None:
+        lines = [
+            f"{clock.basis}：{(anchor + timedelta(days=1)).isoformat()}至{due.isoformat()}，"
+            f"截止日{due.isoformat()}（法定或规定的固定日期，遇休息日不顺延）。"
+        ]
     weekend = [d for d in skipped if d.kind == "weekend"]
     holiday = [d for d in skipped if d.kind == "holiday"]
     if weekend:

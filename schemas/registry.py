@@ -45,6 +45,7 @@ RUNG_ZH = {
     "overdue": "已逾期",
     "very_overdue": "严重逾期",
     "warning": "提醒",
+    "reminder": "到期提醒",
     "inactivity": "久未办理",
     "on_duty": "值班提醒",
     "leadership": "报告领导",

@@ -552,6 +552,7 @@ class CaseWorkflow:
         rungs: list[RungSpec] | None = None,
         limit: int | None = None,
         minimum: bool = False,
+        fixed: bool = False,
     ) -> None:
         assert self.pack is not None
         self.clocks[name] = clk.start(
@@ -563,6 +564,7 @@ class CaseWorkflow:
             rule_pack=self.pack.ref,
             policy=self.pack.policy(period, extension=extension),
             minimum=minimum,
+            fixed=fixed,
         )
         self.rungs[name] = rungs or []
 
