@@ -311,6 +311,7 @@ class Clock(BaseModel):
     stopped_at: datetime | None = None
     stop_reason: str = ""
     minimum: bool = False
+    fixed: bool = False
 
 
 class ClockPolicy(BaseModel):
@@ -995,6 +996,10 @@ class DutyPeriod(BaseModel):
     basis: str
     done_at: datetime | None = None
     evidence: str = ""
+    opens: date | None = None
+    closes: date | None = None
+    times: int = 1
+    count: int = 0
 
 
 class EmergencyApproveReleaseRequest(BaseModel):
@@ -1466,6 +1471,10 @@ class PlanCreate(BaseModel):
     started_at: datetime | None = Field(
         default=None,
         description="from when the duties are watched (default: now); a plan registered late in the year may start on 1 January, and its past periods are judged at once",
+    )
+    competent_department: bool = Field(
+        default=False,
+        description="本机关是本级人民政府的政府信息公开工作主管部门：还须于每年3月31日前公布本级政府的政府信息公开工作年度报告（《政府信息公开条例》第四十九条第二款）",
     )
 
 
