@@ -473,10 +473,19 @@ class CaseActivities:
     @final_on_bad_input
     def record_catalogue(self, req: CatalogueEntryIn) -> None:
         """A proactive item's catalogue entry: a published version (idempotent by case and
-        version), or the whole item withdrawn (its rows stay, marked)."""
+        version), or the whole item withdrawn or repealed (its rows stay, marked)."""
         from store.models import CatalogueEntry
 
         with session_scope(self.engine) as s:
+            if req.repealed_at is not None:
+                for row in s.exec(
+                    select(CatalogueEntry).where(CatalogueEntry.case_no == req.case_no)
+                ):
+                    if row.repealed_at is None:
+                        row.repealed_at = req.repealed_at
+                        row.repealed_by = req.repealed_by[:200]
+                        s.add(row)
+                return
             if req.withdrawn_at is not None:
                 for row in s.exec(
                     select(CatalogueEntry).where(CatalogueEntry.case_no == req.case_no)
@@ -509,6 +518,10 @@ class CaseActivities:
                     channels=json.dumps(req.channels, ensure_ascii=False),
                     url=req.url[:200],
                     published_by=req.published_by[:100],
+                    doc_kind=req.doc_kind[:16],
+                    decisions=req.decisions,
+                    fee_amount_yuan=req.fee_amount_yuan,
+                    late=req.late,
                 )
             )
 

@@ -135,3 +135,10 @@ class CatalogueEntryIn(BaseModel):
     published_by: str = ""
     withdrawn_at: datetime | None = None
     withdrawn_reason: str = ""
+    # Part 二 of the annual report (30号): what it is, decisions published, fees reported.
+    doc_kind: str = ""
+    decisions: int = 0
+    fee_amount_yuan: int = 0
+    late: bool = False  # Art. 26: published after its 20 working days
+    repealed_at: datetime | None = None  # 废止 (the whole item)
+    repealed_by: str = ""

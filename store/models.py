@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import BigInteger, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -400,6 +400,16 @@ class CatalogueEntry(SQLModel, table=True):
     published_by: str = Field(default="", max_length=100)
     withdrawn_at: datetime | None = None
     withdrawn_reason: str = Field(default="", max_length=2000)
+    # The annual report's part 二 (国办公开办函〔2021〕30号): 规章 / 行政规范性文件 / 行政处罚 /
+    # 行政强制 (doc_kind), the decisions a result publishes (never added up across versions),
+    # the administrative fees it reports (元); Art. 26 lateness; 废止 by another document
+    # (not the withdrawal of the entry).
+    doc_kind: str = Field(default="", max_length=16)
+    decisions: int = 0
+    fee_amount_yuan: int = Field(default=0, sa_type=BigInteger)
+    late: bool = False
+    repealed_at: datetime | None = None
+    repealed_by: str = Field(default="", max_length=200)
 
 
 class RemedyRecord(SQLModel, table=True):

@@ -1389,7 +1389,10 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     category=a.category,
                     attribute=pr.Attribute.PROACTIVE,
                     content=a.content,
-                    formed_on=local_date(now),
+                    # The 目录's 生成日期 is when the information was formed; the 20 WD run
+                    # from the day it is moved (Art. 44).
+                    formed_on=a.formed_on,
+                    clock_from=local_date(now),
                     from_request=self.case_no,
                     registered_at=now,
                 ),
@@ -1414,6 +1417,10 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self.outcome in (Outcome.GRANTED, Outcome.PARTIAL),
             "只有予以公开或部分公开的信息才可以纳入主动公开（条例第四十四条：属于可以公开的）。",
         )
+        if a.formed_on > local_date(workflow.now()):
+            raise IncompleteAction(
+                f"该政府信息的形成日期（{a.formed_on}）在未来：请填写该信息实际形成之日。"
+            )
 
     @workflow.update
     async def serve(self, a: s.Serve) -> s.ActionResult:
