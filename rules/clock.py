@@ -752,6 +752,7 @@ def milestone_at(
     at_consumed: int | None = None,
     at_fraction: float | None = None,
     after_due: int | None = None,
+    on_working_day: bool = False,
 ) -> datetime | None:
     """The instant a threshold is crossed: the start (00:00 Beijing time) of the k-th counted
     day, a fraction of the period (exact for hours), or once k units **have passed** after the
@@ -759,7 +760,35 @@ def milestone_at(
     k-th). None while the clock is paused before its period was used up.
 
     While a year is provisional, alerts use the internal date (LAW.md §6.4(3)): k-th days and
-    due dates that fall in it are brought forward by the pack's safety margin."""
+    due dates that fall in it are brought forward by the pack's safety margin.
+
+    ``on_working_day``: a threshold in working days ("超过N个工作日") is crossed at 00:00 of the
+    next working day, never on a rest day."""
+    instant = _milestone(
+        clock,
+        calendar,
+        now,
+        at_consumed=at_consumed,
+        at_fraction=at_fraction,
+        after_due=after_due,
+    )
+    if instant is None or not on_working_day or clock.unit is Unit.HOURS:
+        return instant
+    day = local_date(instant)
+    if instant != _start_of(day):  # a second into a day: that day began before it
+        day += timedelta(days=1)
+    return _start_of(calendar.next_working_day_on_or_after(day)[0])
+
+
+def _milestone(
+    clock: Clock,
+    calendar: WorkCalendar,
+    now: datetime,
+    *,
+    at_consumed: int | None = None,
+    at_fraction: float | None = None,
+    after_due: int | None = None,
+) -> datetime | None:
     reading = evaluate(clock, calendar, now)
     if reading.state is ClockState.PAUSED and clock.override is None and not reading.used_up:
         return None

@@ -71,6 +71,9 @@ class Rung(_Strict):
     at_fraction: float | None = Field(default=None, gt=0, lt=1)
     after_due: int | None = Field(default=None, ge=0)
     actions: list[Action] = Field(default_factory=list)
+    # "超过N个工作日" is counted in working days: the rung turns at 00:00 of the next working day
+    # (the (N+1)-th), never on a rest day (LAW.md §4 D1, issue 24).
+    on_working_day: bool = False
 
     @model_validator(mode="after")
     def _one_trigger(self) -> Rung:
@@ -321,4 +324,11 @@ def select_pack(
             f"没有适用于{on.isoformat()}、{jurisdiction}的{kind}规则包"
             f"（No rule pack covers {kind} cases in {jurisdiction} on {on.isoformat()}）。"
         )
-    return max(candidates, key=lambda p: (len(p.jurisdiction), p.effective_from))
+    return max(
+        candidates, key=lambda p: (len(p.jurisdiction), p.effective_from, _version_key(p.version))
+    )
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """ "2026.2" after "2026.1" (a correction released the same day as what it corrects)."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
