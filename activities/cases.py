@@ -60,6 +60,7 @@ DOCUMENT_TITLES = {
     "deadline_change_notice": "答复期限调整告知书",
     "fixed_date_notice": "延迟答复告知书",
     "abandonment_notice": "视为放弃申请告知书",
+    "processing_stopped_notice": "不再处理政府信息公开申请告知书",
     "consultation_letter": "征求意见书",
     "reply": "政府信息公开申请答复书",
     "urging_notice": "催办通知书",

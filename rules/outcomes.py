@@ -259,26 +259,28 @@ def remedy_clause(
     reconsideration_days: int,
     litigation_months: int,
     reconsideration_first_since: date | None,
+    document: str = "本答复",
 ) -> str:
     """The remedy notice (行政复议法 2023 Art. 23(1)(4): a refusal to disclose goes to
     reconsideration first since 2024-01-01, and so does the withheld part of a partial
-    disclosure); omitting it would extend the applicant's windows to a year (A11)."""
+    disclosure); omitting it would extend the applicant's windows to a year (A11). ``document``:
+    the letter that carries it (a closing notice says 本告知书)."""
     first = reconsideration_first_since is not None and reply_date >= reconsideration_first_since
     either = (
-        f"可以自收到本答复之日起{reconsideration_days}日内向{organ}申请行政复议，"
-        f"或者自收到本答复之日起{litigation_months}个月内向{court}提起行政诉讼"
+        f"可以自收到{document}之日起{reconsideration_days}日内向{organ}申请行政复议，"
+        f"或者自收到{document}之日起{litigation_months}个月内向{court}提起行政诉讼"
     )
     if outcome.is_refusal and first:
         return (
-            f"如对本答复不服，可以自收到本答复之日起{reconsideration_days}日内向{organ}申请"
+            f"如对{document}不服，可以自收到{document}之日起{reconsideration_days}日内向{organ}申请"
             "行政复议；依照《中华人民共和国行政复议法》第二十三条的规定，对不予公开决定应当先申请"
             "行政复议，对行政复议决定不服的，可以依法向人民法院提起行政诉讼。"
         )
     if outcome is Outcome.PARTIAL and first:
         return (
-            "如对本答复不服：对其中不予公开的部分，依照《中华人民共和国行政复议法》第二十三条的"
-            f"规定，应当先自收到本答复之日起{reconsideration_days}日内向{organ}申请行政复议，"
+            f"如对{document}不服：对其中不予公开的部分，依照《中华人民共和国行政复议法》第二十三条的"
+            f"规定，应当先自收到{document}之日起{reconsideration_days}日内向{organ}申请行政复议，"
             "对行政复议决定不服的，可以依法向人民法院提起行政诉讼；对其他部分，"
             f"{either}。"
         )
-    return f"如对本答复不服，{either}。"
+    return f"如对{document}不服，{either}。"

@@ -54,6 +54,9 @@ with workflow.unsafe.imports_passed_through():
 
 __all__ = ["DisclosureRequestWorkflow", "IllegalAction", "IncompleteAction"]
 
+# Issue 24: an unpaid fee closes the application with a written notice and its remedies.
+CLOSING_NOTICE = "closing-notice-with-remedies"
+
 
 @workflow.defn
 class DisclosureRequestWorkflow(CaseWorkflow):
@@ -171,10 +174,12 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 await self._tell_applicant(
                     "abandonment_notice",
                     seq,
-                    {"correction_due": str(due)},
+                    # Every closing letter carries the remedy clause the reply carries.
+                    {"correction_due": str(due), "remedy": self._closing_remedy(now)},
                     f"您的政府信息公开申请{self.case_no}：补正期限（{due}）已届满，未收到补正材料，"
                     "视为放弃申请，本机关不再处理（《政府信息公开条例》第三十条）。"
-                    "如有正当理由，请与本机关联系。",
+                    "如有正当理由，请与本机关联系；如不服，可依告知书所载途径申请行政复议或者"
+                    "提起行政诉讼。",
                 )
         elif clock_name == "consultation" and self.consultation is not None:
             kind = self.consultation.kind
@@ -222,12 +227,23 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 s.SYSTEM,
                 "申请人逾期未按收费通知要求缴纳费用，本机关不再处理该申请（国办函〔2020〕109号）。",
             )
-            await self._message(
-                seq,
-                "不再处理告知",
+            message = (
                 f"您的政府信息公开申请{self.case_no}：您未在缴费期限内缴纳信息处理费，本机关不再处理"
-                "该申请（国办函〔2020〕109号）。",
+                "该申请（国办函〔2020〕109号）。"
             )
+            if self._patched(CLOSING_NOTICE):
+                # A decision closing the application is told in writing, with its remedies.
+                await self._tell_applicant(
+                    "processing_stopped_notice",
+                    seq,
+                    {
+                        "fee_due": str(self.readings["fee"].due_date),
+                        "remedy": self._closing_remedy(now),
+                    },
+                    message + "如不服，可依告知书所载途径申请行政复议或者提起行政诉讼。",
+                )
+            else:
+                await self._message(seq, "不再处理告知", message)
         elif clock_name == "remedy_litigation":
             self._stop("remedy_reconsideration", "救济期限届满")
             self._stop("remedy_litigation", "救济期限届满")
@@ -237,6 +253,23 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self.done = True
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _closing_remedy(self, now: datetime) -> str:
+        """The remedy clause of a letter that closes the application without a reply (视为放弃
+        申请, 不再处理): the same as the reply's (行政复议法 Art. 20; 行政诉讼法 Art. 46)."""
+        rules = self._rules()
+        on = local_date(now)
+        assert self.outcome is not None
+        return remedy_clause(
+            self.outcome,
+            on,
+            self.inp.agency.reconsideration_organ,
+            self.inp.agency.court,
+            rules.remedy_reconsideration.amount,
+            rules.remedy_litigation_on(on).amount,
+            rules.reconsideration_first_since,
+            document="本告知书",
+        )
 
     def _rules(self) -> DisclosureRules:
         assert self.pack is not None and self.pack.disclosure is not None

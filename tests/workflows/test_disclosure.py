@@ -5,6 +5,7 @@ notice in tests/fixtures/scenario.py) and checks the due dates and what fired.""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowExecutionStatus
@@ -702,3 +703,56 @@ async def test_art36_6_a_repeat_reply_needs_the_case_the_api_checked(case_env: C
         ).one()
     assert "GK-2026-000001" in letter.html and "2026年3月2日" in letter.html
     await handle.terminate("test done")
+
+
+def _letter(engine: Any, case_no: str, name: str) -> str:
+    with Session(engine) as db:
+        row = db.exec(
+            select(DocumentRow).where(DocumentRow.case_no == case_no, DocumentRow.name == name)
+        ).one()
+    return row.html
+
+
+async def test_art30_the_abandonment_letter_carries_the_remedy_clause(case_env: CaseEnv) -> None:
+    """视为放弃申请 closes the application: the letter says how to challenge it, as a reply does
+    (行政复议法 Art. 20; 行政诉讼法 Art. 46; without it the windows run a year)."""
+    handle, _ = await _register(case_env)
+    await act(
+        handle,
+        W.request_correction,
+        s.RequestCorrection(actor=OFFICER, items=["请写明地块名称"], period_working_days=5),
+    )
+    due = (await handle.query(W.view)).readings["correction_period"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    html = _letter(case_env.engine, handle.id, "abandonment_notice")
+    assert "申请行政复议" in html and "提起行政诉讼" in html and "如对本告知书不服" in html
+    assert "某市人民政府" in html and "60日" in html and "6个月" in html
+    await handle.terminate("test done")
+
+
+async def test_art42_an_unpaid_fee_closes_with_a_written_notice_and_its_remedies(
+    case_env: CaseEnv,
+) -> None:
+    """No longer processing for an unpaid fee (109号) is a decision on the application: a
+    written notice (不再处理告知书) with the remedy clause, not a message alone."""
+    handle, _ = await _register(case_env)
+    await _to_assigned(handle)
+    await act(
+        handle,
+        W.request_fee,
+        s.RequestFee(actor=OFFICER, amount_yuan=200, basis="国办函〔2020〕109号第四条，本月第35件"),
+    )
+    due = (await handle.query(W.view)).readings["fee"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    v = await handle.query(W.view)
+    assert v.status is s.Status.PROCESSING_STOPPED
+    assert "processing_stopped_notice" in [d.name for d in v.documents]
+    html = _letter(case_env.engine, handle.id, "processing_stopped_notice")
+    assert "不再处理该政府信息公开申请" in html and "如对本告知书不服" in html
+    assert "某市某区人民法院" in html
+    with Session(case_env.engine) as db:
+        sent = db.exec(select(OutboxRow).where(OutboxRow.case_no == handle.id)).all()
+    assert any("告知书所载途径" in o.body for o in sent if o.recipient_role == "applicant")
+    await case_env.record(handle, "disclosure-fee-unpaid-notice-g2026-12-07")
