@@ -216,7 +216,9 @@ class CaseActivities:
         """Plan the case's running clocks on the calendar, then project it with the due date
         that plan gives: one local activity per step of a case instead of two."""
         plan = plan_case_clocks(self.engine, req.plan)
-        due = case_due(req.due_clocks, req.plan.clocks, {**req.kept, **plan.readings})
+        due = case_due(
+            req.due_clocks, req.plan.clocks, {**req.kept, **plan.readings}, req.internal_clocks
+        )
         row = req.project.row.model_copy(
             update={
                 "due_at": due.due_at,

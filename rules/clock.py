@@ -241,20 +241,28 @@ class CaseDue(BaseModel):
 
 
 def case_due(
-    due_clocks: Sequence[str], live: Collection[str], readings: dict[str, Reading]
+    due_clocks: Sequence[str],
+    live: Collection[str],
+    readings: dict[str, Reading],
+    internal_clocks: Sequence[str] = (),
 ) -> CaseDue:
     """The case's due instant from its first running due clock (while paused, its frozen one),
-    the instant internal alerts count from (none while paused before the period was used up),
-    whether any due clock rests on a provisional year, and why the first due clock's date is
-    what it is. ``due_clocks`` in order of preference; ``live`` the clocks still running."""
+    the instant internal alerts count from (none while paused before the period was used up;
+    earlier when an ``internal_clocks`` clock, e.g. the reply period counted from an online
+    submission, runs out first), whether any due clock rests on a provisional year, and why the
+    first due clock's date is what it is. ``due_clocks`` in order of preference; ``live`` the
+    clocks still running."""
     reading = next((readings[n] for n in due_clocks if n in live and n in readings), None)
+    internal = (
+        reading.internal_due_at if reading is not None and reading.lapses_at is not None else None
+    )
+    for name in internal_clocks:
+        extra = readings.get(name) if name in live else None
+        if extra is not None and extra.lapses_at is not None and extra.internal_due_at:
+            internal = min(filter(None, (internal, extra.internal_due_at)))
     return CaseDue(
         due_at=reading.shown_due_at if reading is not None else None,
-        internal_due_at=(
-            reading.internal_due_at
-            if reading is not None and reading.lapses_at is not None
-            else None
-        ),
+        internal_due_at=internal,
         provisional=any(readings[n].provisional for n in due_clocks if n in readings),
         explanation=next((readings[n].explanation for n in due_clocks if n in readings), None),
     )

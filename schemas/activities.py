@@ -55,6 +55,8 @@ class RefreshCase(BaseModel):
     plan: ClockPlanRequest
     project: ProjectCase
     due_clocks: list[str] = Field(description="the kind's due clocks, in order of preference")
+    # Clocks that bring the internal due date forward when they run out first (not legal dates).
+    internal_clocks: list[str] = Field(default_factory=list)
     # The readings of due clocks no longer running (their last state, for the explanation).
     kept: dict[str, Reading] = Field(default_factory=dict)
     # The due dates already told to the applicant, by clock (a calendar change may not shorten

@@ -46,6 +46,7 @@ RUNG_ZH = {
     "very_overdue": "严重逾期",
     "warning": "提醒",
     "reminder": "到期提醒",
+    "from_submission": "自提交申请之日起已满答复期限（内部督办）",
     "inactivity": "久未办理",
     "on_duty": "值班提醒",
     "leadership": "报告领导",
@@ -206,6 +207,7 @@ DISCLOSURE = _staffed(
         ),
         clocks={
             "reply": "答复期限",
+            "from_submission": "自提交申请之日起的答复期限（内部督办）",
             "confirmation": "申请确认期限",
             "correction_notice": "补正告知期限",
             "correction_period": "补正期限",

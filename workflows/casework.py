@@ -151,6 +151,8 @@ class CaseWorkflow:
 
     # Clocks whose due instant is "the" due date of the case, in order of preference.
     DUE_CLOCKS: ClassVar[tuple[str, ...]]
+    # Clocks whose running out brings the internal due date forward (never the legal one).
+    INTERNAL_CLOCKS: ClassVar[tuple[str, ...]] = ()
 
     def _setup(
         self,
@@ -635,9 +637,16 @@ class CaseWorkflow:
         while a year is provisional, LAW.md §6.4(3)); none while paused before the period was
         used up (it cannot become late while paused)."""
         reading = self._due_reading()
-        if reading is None or reading.lapses_at is None:
-            return None
-        return reading.internal_due_at
+        internal = (
+            reading.internal_due_at
+            if reading is not None and reading.lapses_at is not None
+            else None
+        )
+        for name in self.INTERNAL_CLOCKS:
+            extra = self.readings.get(name) if self._watching(name) else None
+            if extra is not None and extra.lapses_at is not None and extra.internal_due_at:
+                internal = min(filter(None, (internal, extra.internal_due_at)))
+        return internal
 
     # -- events, documents, notifications, projection ---------------------------------------
 
@@ -822,6 +831,7 @@ class CaseWorkflow:
                 plan=request,
                 project=projection,
                 due_clocks=list(self.DUE_CLOCKS),
+                internal_clocks=list(self.INTERNAL_CLOCKS),
                 kept=kept,
                 told=self._told(),
             ),

@@ -56,6 +56,10 @@ __all__ = ["DisclosureRequestWorkflow", "IllegalAction", "IncompleteAction"]
 
 # Issue 24: an unpaid fee closes the application with a written notice and its remedies.
 CLOSING_NOTICE = "closing-notice-with-remedies"
+# Issue 24: an online or fax application confirmed days after it was sent is watched, inside the
+# agency, on 20 working days from its submission as well (Art. 31(3): T0 stays the confirmation).
+SUBMISSION_ALERT = "from_submission"
+SUBMISSION_PATCH = "reply-from-submission"
 
 
 @workflow.defn
@@ -86,6 +90,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         "previous_answer": s.PreviousAnswer | None,
     }
     DUE_CLOCKS = ("reply", "confirmation")
+    INTERNAL_CLOCKS = (SUBMISSION_ALERT,)
 
     @workflow.init
     def __init__(self, inp: s.DisclosureRequestInput) -> None:
@@ -201,7 +206,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             window_end = self.readings["consultation"].due_at or now
             self._stop("consultation", "征求意见期限届满")
             if self.clocks["reply"].open_pause is not None:
-                self.clocks["reply"] = clk.resume(self.clocks["reply"], min(window_end, now))
+                self._resume_reply(min(window_end, now))
             self.status = s.Status.ASSIGNED
             if kind is s.ConsultKind.THIRD_PARTY:
                 summary = (
@@ -253,6 +258,49 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self.done = True
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _pause_reply(self, reason: str, at: datetime, by: str) -> None:
+        """Pause the reply period (an excluded time, Art. 33 para 3, Art. 30, 109号), and the
+        internal alert from the submission with it."""
+        self.clocks["reply"] = clk.pause(self.clocks["reply"], reason, at, by)
+        alert = self.clocks.get(SUBMISSION_ALERT)
+        if alert is not None and self._watching(SUBMISSION_ALERT) and alert.open_pause is None:
+            self.clocks[SUBMISSION_ALERT] = clk.pause(alert, reason, at, by)
+
+    def _resume_reply(self, at: datetime) -> None:
+        self.clocks["reply"] = clk.resume(self.clocks["reply"], at)
+        alert = self.clocks.get(SUBMISSION_ALERT)
+        if alert is not None and self._watching(SUBMISSION_ALERT) and alert.open_pause:
+            self.clocks[SUBMISSION_ALERT] = clk.resume(alert, max(at, alert.open_pause.since))
+
+    def _stop(self, name: str, reason: str, at: datetime | None = None) -> None:
+        """A stopped reply period stops the internal alert from the submission too."""
+        super()._stop(name, reason, at)
+        if name == "reply":
+            super()._stop(SUBMISSION_ALERT, reason, at)
+
+    def _start_submission_alert(self, t0_at: datetime) -> None:
+        """Art. 31(3): T0 of an online or fax application is the day both sides confirm it; the
+        applicant counts from the day they sent it. When the confirmation came on a later day,
+        an internal alert also counts the reply period from the submission (escalated to the
+        supervisor when it runs out; its date is the row's internal due date when earlier)."""
+        if not self.inp.channel.needs_confirmation or self.inp.confirmed_at is not None:
+            return
+        if local_date(t0_at) <= local_date(self.inp.received_at):
+            return
+        if not self._patched(SUBMISSION_PATCH):
+            return
+        rules = self._rules()
+        overdue = RungSpec(
+            name=SUBMISSION_ALERT,
+            light=Light.RED,
+            after_due=0,
+            actions=[Action.NOTIFY_OFFICER, Action.NOTIFY_SUPERVISOR],
+        )
+        period = rules.reply.model_copy(
+            update={"basis": f"{rules.reply.basis}（自提交申请之日起，内部督办）"}
+        )
+        self._start(SUBMISSION_ALERT, period, self.inp.received_at, rungs=[overdue])
 
     def _closing_remedy(self, now: datetime) -> str:
         """The remedy clause of a letter that closes the application without a reply (视为放弃
@@ -421,8 +469,25 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     )
                 ]
             self._start("correction_notice", rules.correction_notice_window, t0_at, rungs=warning)
+        submitted = local_date(self.inp.received_at)
+        late = self.inp.channel.needs_confirmation and submitted < self.t0
+        delay = (
+            f"申请人于{submitted}提交（{_CHANNEL_ZH[self.inp.channel]}），本机关于{self.t0}确认收到，"
+            f"确认晚于提交{(self.t0 - submitted).days}日（条例第三十一条第三项：以双方确认之日为"
+            "收到申请之日）。"
+            if late
+            else ""
+        )
+        self._start_submission_alert(t0_at)
+        data: dict[str, Any] = {"t0": self.t0.isoformat()}
+        if late:
+            data["submitted"] = submitted.isoformat()
         seq = self._event(
-            "registered", actor, f"登记，收到申请之日（T0）为{self.t0}。", t0=self.t0.isoformat()
+            "registered",
+            actor,
+            f"登记，收到申请之日（T0）为{self.t0}。{delay}",
+            None,
+            **data,
         )
         receipt = {
             "applicant_name": self.inp.applicant.name,
@@ -439,10 +504,11 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             planned = self.readings.get("reply")  # none if planning failed (recorded)
             self.receipt_due = planned.due_date if planned is not None else None
             due = self._due_told("reply")
+            sent = f"您于{zh_date(submitted)}提交的" if submitted != self.t0 else "您的"
             await self._message(
                 seq,
                 "申请已登记",
-                f"您的政府信息公开申请已登记，查询号{self.case_no}，收到申请之日为"
+                f"{sent}政府信息公开申请已登记，查询号{self.case_no}，收到申请之日为"
                 f"{zh_date(self.t0)}。" + (f"本机关将于{due}前答复。" if due else ""),
             )
             return
@@ -556,9 +622,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self.correction_requested = True
             self._stop("correction_notice", "已发出补正告知")
             if rules.correction_restarts_reply:
-                self.clocks["reply"] = clk.pause(
-                    self.clocks["reply"], "等待申请人补正", now, a.actor.id
-                )
+                self._pause_reply("等待申请人补正", now, a.actor.id)
             period = rules.correction_period_default
             self._start(
                 "correction_period",
@@ -631,6 +695,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     f"收到补正后的申请，答复期限自{local_date(at)}起重新计算（条例第三十条）。"
                 )
             self.clocks["reply"] = reply
+            self._stop(SUBMISSION_ALERT, "收到补正后的申请，答复期限重新起算", at)
             if late:
                 summary += f"申请人逾期补正，理由：{a.late_reason}，予以接受。"
             self.corrected = True
@@ -768,9 +833,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             # party's (2008 Art. 24 para 3).
             excluded = a.kind is s.ConsultKind.THIRD_PARTY or rules.other_agencies_excluded
             if excluded:
-                self.clocks["reply"] = clk.pause(
-                    self.clocks["reply"], f"征求{a.party}意见", now, a.actor.id
-                )
+                self._pause_reply(f"征求{a.party}意见", now, a.actor.id)
             self._start("consultation", period, now, rungs=[self._lapse_rung()])
             self.status = s.Status.CONSULTING
             effect = "答复期限暂停计算" if excluded else "征求意见的时间计入答复期限"
@@ -833,7 +896,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self._stop("consultation", "已收到意见", at)
             paused = self.clocks["reply"].open_pause is not None
             if paused:
-                self.clocks["reply"] = clk.resume(self.clocks["reply"], at)
+                self._resume_reply(at)
             self.status = s.Status.ASSIGNED
             effect = "答复期限恢复计算" if paused else "继续办理"
             result = await self._act(
@@ -858,9 +921,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     async def request_fee(self, a: s.RequestFee) -> s.ActionResult:
         async with self._turn(self._v_request_fee, a):
             now = workflow.now()
-            self.clocks["reply"] = clk.pause(
-                self.clocks["reply"], "信息处理费缴纳期间", now, a.actor.id
-            )
+            self._pause_reply("信息处理费缴纳期间", now, a.actor.id)
             self._start("fee", self._rules().fee_payment, now, rungs=[self._lapse_rung()])
             self.status = s.Status.FEE_PENDING
             result = await self._act(
@@ -887,7 +948,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         async with self._turn(self._v_record_payment, a):
             at = a.occurred_at or workflow.now()
             self._stop("fee", "已缴费", at)
-            self.clocks["reply"] = clk.resume(self.clocks["reply"], at)
+            self._resume_reply(at)
             self.status = s.Status.ASSIGNED
             result = await self._act(
                 "fee_paid", a.actor, "申请人已缴费，答复期限恢复计算。", a.occurred_at
@@ -904,9 +965,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     async def request_explanation(self, a: s.RequestExplanation) -> s.ActionResult:
         async with self._turn(self._v_request_explanation, a):
             if self._rules().explanation_excludes_clock:
-                self.clocks["reply"] = clk.pause(
-                    self.clocks["reply"], "等待申请人说明理由", workflow.now(), a.actor.id
-                )
+                self._pause_reply("等待申请人说明理由", workflow.now(), a.actor.id)
             self.status = s.Status.EXPLANATION_PENDING
             result = await self._act(
                 "explanation_requested",
@@ -953,6 +1012,11 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             elif a.decision is s.ExplanationDecision.REASONABLE:
                 summary = "理由合理，继续办理。"
             self.clocks["reply"] = reply
+            alert = self.clocks.get(SUBMISSION_ALERT)
+            if fixed:
+                self._stop(SUBMISSION_ALERT, "已确定延迟答复的期限", now)
+            elif alert is not None and self._watching(SUBMISSION_ALERT) and alert.open_pause:
+                self.clocks[SUBMISSION_ALERT] = clk.resume(alert, now)
             self.status = s.Status.ASSIGNED
             result = await self._act(
                 "explanation_recorded", a.actor, summary, decision=a.decision.value
@@ -1003,6 +1067,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         """The extension takes effect: the new date, the notice, and the applicant is told."""
         reading = self.readings["reply"]
         before = reading.shown_due_date
+        self._stop(SUBMISSION_ALERT, "答复期限已依法延长")
         self.clocks["reply"] = self._clock_op(
             clk.extend,
             self.clocks["reply"],
@@ -1383,6 +1448,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     "applicant_name": self.inp.applicant.name,
                     "channel_zh": _CHANNEL_ZH[self.inp.channel],
                     "t0": str(local_date(now)),
+                    "submitted": str(local_date(self.inp.received_at)),
                     "description": self.inp.description,
                     "reply_due": "",
                     "reply_basis": rules.reply.basis,

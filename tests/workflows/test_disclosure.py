@@ -756,3 +756,46 @@ async def test_art42_an_unpaid_fee_closes_with_a_written_notice_and_its_remedies
         sent = db.exec(select(OutboxRow).where(OutboxRow.case_no == handle.id)).all()
     assert any("告知书所载途径" in o.body for o in sent if o.recipient_role == "applicant")
     await case_env.record(handle, "disclosure-fee-unpaid-notice-g2026-12-07")
+
+
+async def test_art31_3_an_online_application_confirmed_late_is_watched_from_its_submission(
+    case_env: CaseEnv,
+) -> None:
+    """T0 of an online application is the confirmation day (Art. 31(3)); confirmed a week late,
+    the receipt states both days, the events say how late, and inside the agency an alert
+    counts 20 working days from the submission: the row's internal due date (the board) is
+    that date, and the case escalates when it runs out, before the legal date."""
+    cal = load_calendar(case_env.engine)
+    submitted = at(YEAR, 3, 1, 10)
+    await case_env.skip_to(submitted)
+    handle = await case_env.start(channel=s.Channel.ONLINE)
+    await view(handle)
+    await case_env.skip_to(at(YEAR, 3, 8, 9))
+    await act(handle, W.confirm_receipt, s.ConfirmReceipt(actor=OFFICER))
+    v = await handle.query(W.view)
+    assert v.t0 == date(YEAR, 3, 8)
+    registered = next(e for e in v.events if e.kind == "registered")
+    assert f"申请人于{date(YEAR, 3, 1)}提交" in registered.summary
+    assert "确认晚于提交7日" in registered.summary
+    receipt = _letter(case_env.engine, handle.id, "receipt")
+    assert "提交申请之日" in receipt and f"{YEAR}年3月1日" in receipt
+    assert f"{YEAR}年3月8日" in receipt
+    from_submission = cal.nth_working_day(date(YEAR, 3, 1), 20).end
+    assert v.readings["from_submission"].due_date == from_submission
+    assert v.readings["reply"].due_date == cal.nth_working_day(v.t0, 20).end > from_submission
+    with Session(case_env.engine) as db:
+        row = db.get(CaseRow, handle.id)
+    assert row is not None and row.internal_due_at is not None
+    assert local_date(row.internal_due_at) == from_submission  # the board counts from it
+    assert row.due_at is not None and local_date(row.due_at) > from_submission  # legal date
+    await case_env.skip_to(due_instant(from_submission) + timedelta(hours=2))
+    v = await handle.query(W.view)
+    assert ("from_submission", "from_submission") in {(r.clock, r.rung) for r in v.fired}
+    assert v.light.value == "red"
+    escalation = [e for e in v.events if e.kind == "escalation"][-1]
+    assert "内部督办" in escalation.summary and "from_submission" not in escalation.summary
+    # The reply sent, the internal alert stops with the reply period.
+    await _reply_and_serve(handle)
+    v = await handle.query(W.view)
+    assert v.readings["from_submission"].state.value == "stopped"
+    await case_env.record(handle, "disclosure-online-confirmed-late-g2026-12-07")
