@@ -500,7 +500,7 @@ def test_art26_a_formation_date_in_the_future_is_refused(officer: Officer) -> No
     )
 
 
-def test_a_not_public_item_without_its_ground_says_so(officer: Officer) -> None:
+def test_art14_16_a_not_public_item_without_its_ground_says_so(officer: Officer) -> None:
     """A rule over several fields of the body is said in its own words, not as "请求体必须是
     一个 JSON 对象"."""
     detail = officer.refused(
@@ -533,7 +533,7 @@ def test_30hao_part_two_figures_fit_the_category(officer: Officer) -> None:
         )
 
 
-def test_remedy_dates_that_cannot_be(officer: Officer) -> None:
+def test_art20_reconsideration_law_remedy_dates_that_cannot_be(officer: Officer) -> None:
     """行政复议法 Art. 20, 行政诉讼法 Art. 46: a reconsideration or suit is over an act, so it is
     not filed before the reply it challenges, a challenge of no reply not before the period ran
     out, and nothing is filed or decided in the future."""

@@ -124,7 +124,9 @@ async def test_art49_fixed_dates_are_never_rolled_like_periods(case_env: CaseEnv
     await handle.terminate("test done")
 
 
-async def test_a_duty_is_met_only_by_a_fact_inside_its_period(case_env: CaseEnv) -> None:
+async def test_seed004_art49_a_duty_is_met_only_by_a_fact_inside_its_period(
+    case_env: CaseEnv,
+) -> None:
     """A May open day recorded in March is refused with the period named; a yearly duty of
     three invitations is met by the third."""
     handle = await start_plan(case_env)

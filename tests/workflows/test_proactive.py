@@ -351,7 +351,7 @@ async def test_art17_art26_a_publication_is_not_dated_before_its_sign_off_and_la
     await case_env.record(handle, "proactive-late-publication-g2026-12-07")
 
 
-async def test_80hao_an_amended_policy_is_published_with_its_own_interpretation(
+async def test_80hao_art26_an_amended_policy_has_its_own_interpretation_and_a_green_start(
     case_env: CaseEnv,
 ) -> None:
     """Version 2 of a policy was published with version 1's interpretation; 同步 means each
