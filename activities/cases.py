@@ -232,7 +232,12 @@ class CaseActivities:
                 update={"row": row, "explanation": due.explanation, "documents": documents}
             ),
             clocks=clocks_json(
-                req.plan.region, req.due_clocks, req.plan.clocks, plan.readings, _told(req, plan)
+                req.plan.region,
+                req.due_clocks,
+                req.plan.clocks,
+                plan.readings,
+                _told(req, plan),
+                req.internal_clocks,
             ),
         )
         return plan
