@@ -43,6 +43,7 @@ from schemas.activities import (
 )
 from schemas.deadlines import ClockPlan
 from schemas.disclosure import CaseEvent, DocumentRef
+from store import applicants
 from store.db import session_scope
 from store.models import ArchiveRow, CaseClocks, CaseEventRow, CaseRow, DocumentRow, OutboxRow
 from store.recompute import clocks_json
@@ -58,6 +59,7 @@ DOCUMENT_TITLES = {
     "deadline_change_notice": "答复期限调整告知书",
     "fixed_date_notice": "延迟答复告知书",
     "abandonment_notice": "视为放弃申请告知书",
+    "processing_stopped_notice": "不再处理政府信息公开申请告知书",
     "consultation_letter": "征求意见书",
     "reply": "政府信息公开申请答复书",
     "urging_notice": "催办通知书",
@@ -190,6 +192,15 @@ class CaseActivities:
         self.engine = engine
         self.settings = settings
         self.client = client
+        self._applicant_keys: dict[str, bytes] | None = None
+
+    def applicant_keys(self) -> dict[str, bytes]:
+        """The keys of the applicants' digests (derived from the codec keys, once)."""
+        if self._applicant_keys is None:
+            from gongkai.temporal import applicant_keys
+
+            self._applicant_keys = applicant_keys(self.settings)
+        return self._applicant_keys
 
     @activity.defn
     @final_on_bad_input
@@ -204,7 +215,9 @@ class CaseActivities:
         """Plan the case's running clocks on the calendar, then project it with the due date
         that plan gives: one local activity per step of a case instead of two."""
         plan = plan_case_clocks(self.engine, req.plan)
-        due = case_due(req.due_clocks, req.plan.clocks, {**req.kept, **plan.readings})
+        due = case_due(
+            req.due_clocks, req.plan.clocks, {**req.kept, **plan.readings}, req.internal_clocks
+        )
         row = req.project.row.model_copy(
             update={
                 "due_at": due.due_at,
@@ -218,7 +231,12 @@ class CaseActivities:
                 update={"row": row, "explanation": due.explanation, "documents": documents}
             ),
             clocks=clocks_json(
-                req.plan.region, req.due_clocks, req.plan.clocks, plan.readings, _told(req, plan)
+                req.plan.region,
+                req.due_clocks,
+                req.plan.clocks,
+                plan.readings,
+                _told(req, plan),
+                req.internal_clocks,
             ),
         )
         return plan
@@ -253,6 +271,8 @@ class CaseActivities:
                 _keep_clocks(conn, no, clocks)
             received = next((e.summary for e in req.events if e.seq == 1), None)
             index_text(conn, no, req.row.agency, req.row.summary, received)
+            if req.applicant is not None:  # Art. 36(6): who applied, as keyed digests only
+                applicants.record(conn, no, req.row.agency, req.applicant, self.applicant_keys())
             for doc in req.documents:
                 _store_document(conn, doc)
         # After the commit: a failed attempt counts nothing, and its retry finds them known.
@@ -444,10 +464,19 @@ class CaseActivities:
     @final_on_bad_input
     def record_catalogue(self, req: CatalogueEntryIn) -> None:
         """A proactive item's catalogue entry: a published version (idempotent by case and
-        version), or the whole item withdrawn (its rows stay, marked)."""
+        version), or the whole item withdrawn or repealed (its rows stay, marked)."""
         from store.models import CatalogueEntry
 
         with session_scope(self.engine) as s:
+            if req.repealed_at is not None:
+                for row in s.exec(
+                    select(CatalogueEntry).where(CatalogueEntry.case_no == req.case_no)
+                ):
+                    if row.repealed_at is None:
+                        row.repealed_at = req.repealed_at
+                        row.repealed_by = req.repealed_by[:200]
+                        s.add(row)
+                return
             if req.withdrawn_at is not None:
                 for row in s.exec(
                     select(CatalogueEntry).where(CatalogueEntry.case_no == req.case_no)
@@ -480,6 +509,10 @@ class CaseActivities:
                     channels=json.dumps(req.channels, ensure_ascii=False),
                     url=req.url[:200],
                     published_by=req.published_by[:100],
+                    doc_kind=req.doc_kind[:16],
+                    decisions=req.decisions,
+                    fee_amount_yuan=req.fee_amount_yuan,
+                    late=req.late,
                 )
             )
 

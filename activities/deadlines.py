@@ -72,6 +72,7 @@ def plan_case_clocks(engine: Engine, req: ClockPlanRequest) -> ClockPlan:
                     at_consumed=r.at_consumed,
                     at_fraction=r.at_fraction,
                     after_due=r.after_due,
+                    on_working_day=r.on_working_day,
                 ),
             )
             for r in rungs

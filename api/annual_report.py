@@ -23,7 +23,16 @@ from api import deps
 from gongkai.logs import get_logger
 from rules.calendar import SHANGHAI
 from schemas.disclosure import Actor, Role
-from store.annual import PROCEEDINGS, REMEDY_COLUMNS, FullReport, full_report, save_text, sign
+from store.annual import (
+    PROCEEDINGS,
+    REMEDY_COLUMNS,
+    FullReport,
+    full_report,
+    part_four_cells,
+    part_two_rows,
+    save_text,
+    sign,
+)
 from store.models import CaseRow
 from store.report import ReportError, UnknownAgency
 
@@ -93,6 +102,8 @@ def render_full(report: FullReport, actor: Actor | None = None, standalone: bool
         standalone=standalone,
         proceedings=PROCEEDINGS,
         remedy_columns=REMEDY_COLUMNS,
+        part_two=part_two_rows,
+        part_four=part_four_cells,
     )
 
 

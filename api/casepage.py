@@ -21,7 +21,7 @@ from activities.cases import render as render_document
 from api.forms import Choice, FormField, fields_of
 from gongkai.settings import Settings
 from rules.clock import evaluate
-from rules.outcomes import SPECS, Outcome
+from rules.outcomes import SPECS, Outcome, plain_outcome
 from rules.personal import mask_personal
 from rules.reply_drafts import fields_for, template
 from schemas.disclosure import (
@@ -36,6 +36,7 @@ from schemas.disclosure import (
 )
 from schemas.registry import KINDS, ActionSpec
 from store.agencies import agency_units
+from store.applicants import repeat_candidates
 from store.calendar import load_calendar
 from store.users import case_handlers
 
@@ -188,6 +189,8 @@ def _form(
         _approval(form, data)
     elif step.name == "submit-for-review":
         _reply_form(form, data, outcome)
+        if form.outcome == Outcome.NOT_PROCESSED_REPEAT.value:
+            _repeat_choices(engine, form, view)
     elif step.name == "approve-publication":
         person = data.get("person") or {}
         names = [str(person.get("name", ""))]
@@ -251,6 +254,33 @@ def _relabel(fields: list[FormField], name: str, label: str) -> list[FormField]:
         else (replace(f, label=label) if f.name == name else f)
         for f in fields
     ]
+
+
+def _repeat_choices(engine: Engine, form: StepForm, view: CaseViewBase) -> None:
+    """GIDR Art. 36(6): the earlier case is chosen among the same applicant's answered requests
+    to this agency (the most alike first), not typed; the API checks the choice again."""
+    found = repeat_candidates(engine, view.case_no, view.agency)
+    choices = [
+        (
+            c.row.case_no,
+            f"{c.row.case_no}（{c.row.concluded_on}答复：{plain_outcome(Outcome(c.row.outcome))}；"
+            f"相似度{round(c.score * 100)}%）{c.row.summary[:40]}",
+        )
+        for c in found
+        if c.row.outcome in {o.value for o in Outcome}
+    ]
+    form.fields = _fit(form.fields, {"reply.previous_case": choices})
+    if choices:
+        form.defaults.setdefault("reply.previous_case", choices[0][0])
+        form.note = (
+            "重复申请只适用于同一申请人就同一政府信息再次提出、本机关已经答复的申请（条例第三十六条"
+            "第（六）项）：请选择此前的申请，并写明本次申请中重复的信息。"
+        )
+    else:
+        form.note = (
+            "未找到本申请人此前向本机关提出并已答复的申请：不能以重复申请答复"
+            "（条例第三十六条第（六）项）。"
+        )
 
 
 # Outcomes the system records itself when a window runs out: never drafted.

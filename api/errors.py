@@ -110,9 +110,11 @@ def _describe(err: dict[str, Any]) -> str:
         reason = err.get("ctx", {}).get("error", "")
         at = f"，第{loc[-1]}个字符处" if len(loc) > 1 else ""
         return f"请求体不是合法的 JSON（{reason}{at}）：{SEND_JSON}。"
-    if loc == ("body",):  # the body as a whole: missing, or not an object
+    if loc == ("body",):  # the body as a whole: missing, not an object, or against its rule
         if kind == "missing":
             return f"缺少请求体：{SEND_JSON}。"
+        if kind == "value_error":  # a rule over several fields (a model validator's own words)
+            return _constraint(err)
         return f"请求体必须是一个 JSON 对象：{SEND_JSON}。"
     where = ".".join(str(p) for p in loc if p not in _PARTS) or "request"
     given = err.get("input")

@@ -105,10 +105,17 @@ LABELS: dict[str, str] = {
     "type": "申请人类型（年度报告按此分列）",
     "started_at": "开始监督之时（可选；默认为现在；年中登记的可从1月1日起）",
     "duty": (
-        "常规工作（代码：annual_report 年度报告、press_conference 新闻发布会、"
-        "key_tasks 重点工作进展、online_interview 在线访谈、open_day 政府开放日、"
+        "常规工作（代码：annual_report 年度报告、government_report 本级政府年度报告、"
+        "press_conference 新闻发布会、leader_press_conference 主要负责人出席新闻发布会、"
+        "key_tasks 重点工作进展、online_interview 在线访谈、department_online_interview "
+        "部门负责人在线访谈、meeting_invitations 邀请列席政府会议、open_day 政府开放日、"
         "leadership_hearing 听取汇报）"
     ),
+    "competent_department": "本机关是本级政府的政府信息公开工作主管部门（条例第四十九条第二款）",
+    "doc_kind": "文件类型（年度报告第二部分分列：规章、行政规范性文件、行政处罚或行政强制决定）",
+    "decisions": "本条公开的处理决定数量（行政许可、行政处罚、行政强制的办理结果）",
+    "fee_amount_yuan": "本条公布的行政事业性收费金额（元）",
+    "repealed_by": "废止它的文件（名称、文号）",
     "evidence": "证明材料（网址、文号或简要说明）",
     "is_policy": "政策性文件",
     "interpretation_required": "需要政策解读（国办发〔2016〕80号）",
@@ -131,6 +138,7 @@ MODEL_LABELS: dict[str, str] = {
     "StartConsultation.kind": "征求意见的对象",
     "SubmitDraft.kind": "发布类型",
     "ItemCreate.category": "信息类别（条例第二十条）",
+    "MoveToProactive.formed_on": "该政府信息形成之日（目录的生成日期，不是纳入之日）",
     "Answer.text": "答复内容",
     "ApprovePublication.subject": "标题（公开文本）",
     "ApprovePublication.message": "留言内容（公开文本）",

@@ -199,3 +199,16 @@ def local_key_spec(var_dir: Path) -> str:
 def build_codec(keys_spec: str, current: str | None = None) -> EncryptionCodec:
     keys = parse_keys(keys_spec)
     return EncryptionCodec(keys, current or list(keys)[-1])
+
+
+def derived_keys(keys_spec: str, purpose: str) -> dict[str, bytes]:
+    """Keys for another use than encryption, one per configured codec key (HMAC-SHA256 of the
+    purpose under the codec key): whoever lacks the codec keys cannot compute them, and a key
+    kept for decoding old histories keeps the digests made under it comparable."""
+    import hashlib
+    import hmac
+
+    return {
+        kid: hmac.new(key, purpose.encode(), hashlib.sha256).digest()
+        for kid, key in parse_keys(keys_spec).items()
+    }

@@ -14,7 +14,7 @@ from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 
-from gongkai.codec import EncryptionCodec, build_codec, local_key_spec
+from gongkai.codec import EncryptionCodec, build_codec, derived_keys, local_key_spec
 from gongkai.settings import Settings
 
 
@@ -45,6 +45,13 @@ def temporal_test_server() -> str:
 def codec(settings: Settings) -> EncryptionCodec:
     spec = settings.codec_keys or local_key_spec(settings.var_dir)
     return build_codec(spec, settings.codec_current_key)
+
+
+def applicant_keys(settings: Settings) -> dict[str, bytes]:
+    """The keys of the applicants' identity digests in the read model (store/applicants.py),
+    derived from the codec keys (docs/security.md)."""
+    spec = settings.codec_keys or local_key_spec(settings.var_dir)
+    return derived_keys(spec, "gongkai applicant identity v1")
 
 
 def data_converter(settings: Settings) -> DataConverter:

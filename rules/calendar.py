@@ -10,9 +10,12 @@ when it is a make-up weekend working day (调休上班, 补班). Three layers, l
 3. **override**: single days set by an administrator (local closures, corrections), with source,
    reason, author and time.
 
-A year with no notice is **provisional**: weekends only, and every date computed across it carries
-the flag, so that internal due dates can keep a safety margin (LAW.md §6.3: weekends-only minus
-2 working days was never late in the 2015–2026 back-test).
+A year with no notice is **provisional**: weekends and the statutory holidays that are certain
+without the notice (Decree 795, 全国年节及纪念日放假办法 2024: 元旦, 除夕 and 正月初一至初三,
+清明, 5月1–2日, 端午, 中秋, 10月1–3日, from the lunar calendar; LAW.md §6B), never the 调休
+the notice will add; every date computed across it carries the flag, so that internal due dates
+can keep a safety margin (LAW.md §6.3: statutory days only, minus 2 working days, was never late
+in the 2015–2026 back-test).
 
 Everything here is pure: the calendar is built from data and never reads the clock.
 """
@@ -33,6 +36,13 @@ END_OF_DAY = time(23, 59, 59)
 # Years whose State Council notice the ``holidays`` package carries and that we treat as official
 # without an import: from GIDR 2008's entry into force to the newest published notice.
 SEED_OFFICIAL_YEARS = range(2008, 2027)
+# Decree 795 (in force 2025-01-01) fixes 13 statutory days (Art. 2): certain in every later year
+# before its notice is published. Their names as the ``holidays`` package gives them (zh_CN).
+CERTAIN_SINCE = 2025
+STATUTORY_DAYS = frozenset(
+    {"元旦", "农历除夕", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"}
+)
+CERTAIN_SOURCE = "《全国年节及纪念日放假办法》（国务院令第795号）第二条：法定节日（安排未公布）"
 WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
@@ -108,9 +118,11 @@ class WorkCalendar:
     official_years: Mapping[int, str] = field(default_factory=dict)
     region: str = "CN"
     _days: dict[date, CalendarEntry] = field(init=False, repr=False)
+    _certain: dict[int, dict[date, CalendarEntry]] = field(init=False, repr=False)
     revision: str = field(init=False)
 
     def __post_init__(self) -> None:
+        self._certain = {}
         days: dict[date, CalendarEntry] = {}
         for entry in self.entries:
             current = days.get(entry.day)
@@ -120,6 +132,7 @@ class WorkCalendar:
         self.official_years = dict(self.official_years)
         self.entries = tuple(sorted(days.values(), key=lambda e: e.day))
         digest = hashlib.sha256()
+        digest.update(b"certain-statutory-days;")  # provisional years count them (issue 24)
         for y in sorted(self.official_years):
             digest.update(f"Y{y};".encode())
         for e in self.entries:
@@ -135,11 +148,21 @@ class WorkCalendar:
         return day.year not in self.official_years
 
     def entry(self, day: date) -> CalendarEntry | None:
-        return self._days.get(day)
+        entry = self._days.get(day)
+        if entry is None and day.year not in self.official_years:
+            entry = self._certain_days(day.year).get(day)
+        return entry
+
+    def _certain_days(self, year: int) -> dict[date, CalendarEntry]:
+        """A provisional year's statutory days, certain without its notice (LAW.md §6B)."""
+        if year not in self._certain:
+            days = certain_holidays(year) if year >= CERTAIN_SINCE else ()
+            self._certain[year] = {e.day: e for e in days}
+        return self._certain[year]
 
     def day_info(self, day: date) -> DayInfo:
         provisional = self.is_provisional(day)
-        entry = self._days.get(day)
+        entry = self.entry(day)
         if entry is not None:
             working = entry.kind is DayKind.MAKEUP_WORKDAY
             return DayInfo(day, working, entry.kind.value, entry.name, provisional)
@@ -148,7 +171,7 @@ class WorkCalendar:
         return DayInfo(day, True, "workday", "", provisional)
 
     def is_working_day(self, day: date) -> bool:
-        entry = self._days.get(day)
+        entry = self.entry(day)
         if entry is not None:
             return entry.kind is DayKind.MAKEUP_WORKDAY
         return day.weekday() < 5
@@ -268,6 +291,21 @@ def seed_year(year: int) -> tuple[CalendarEntry, ...]:
         if day.year == year:
             out.append(CalendarEntry(day, DayKind.MAKEUP_WORKDAY, "调休上班", Origin.SEED, source))
     return tuple(out)
+
+
+@lru_cache(maxsize=128)
+def certain_holidays(year: int) -> tuple[CalendarEntry, ...]:
+    """The statutory days of Decree 795 Art. 2 in ``year``, from the lunar calendar and the
+    solar term 清明 (the ``holidays`` package's computation, without its observed or 调休
+    days): the days off a year has whatever its notice later adds."""
+    import holidays  # heavy import, kept out of workflow sandboxes
+
+    cn = holidays.country_holidays("CN", years=year, language="zh_CN", observed=False)
+    return tuple(
+        CalendarEntry(day, DayKind.HOLIDAY, str(name), Origin.SEED, CERTAIN_SOURCE)
+        for day, name in sorted(cn.items())
+        if day.year == year and str(name) in STATUTORY_DAYS
+    )
 
 
 def seed_calendar_data(

@@ -119,6 +119,9 @@ class Clock(BaseModel):
     stop_reason: str = ""
     # A period that must at least be given (not a deadline): it never expires, it elapses.
     minimum: bool = False
+    # Its last day is a date fixed by law or a seed ("每年1月31日前", a quarter's end: LAW.md
+    # §6B), not a period counted in days: never rolled over a rest day (rules/duties.py).
+    fixed: bool = False
 
     @property
     def anchor_date(self) -> date:
@@ -238,20 +241,28 @@ class CaseDue(BaseModel):
 
 
 def case_due(
-    due_clocks: Sequence[str], live: Collection[str], readings: dict[str, Reading]
+    due_clocks: Sequence[str],
+    live: Collection[str],
+    readings: dict[str, Reading],
+    internal_clocks: Sequence[str] = (),
 ) -> CaseDue:
     """The case's due instant from its first running due clock (while paused, its frozen one),
-    the instant internal alerts count from (none while paused before the period was used up),
-    whether any due clock rests on a provisional year, and why the first due clock's date is
-    what it is. ``due_clocks`` in order of preference; ``live`` the clocks still running."""
+    the instant internal alerts count from (none while paused before the period was used up;
+    earlier when an ``internal_clocks`` clock, e.g. the reply period counted from an online
+    submission, runs out first), whether any due clock rests on a provisional year, and why the
+    first due clock's date is what it is. ``due_clocks`` in order of preference; ``live`` the
+    clocks still running."""
     reading = next((readings[n] for n in due_clocks if n in live and n in readings), None)
+    internal = (
+        reading.internal_due_at if reading is not None and reading.lapses_at is not None else None
+    )
+    for name in internal_clocks:
+        extra = readings.get(name) if name in live else None
+        if extra is not None and extra.lapses_at is not None and extra.internal_due_at:
+            internal = min(filter(None, (internal, extra.internal_due_at)))
     return CaseDue(
         due_at=reading.shown_due_at if reading is not None else None,
-        internal_due_at=(
-            reading.internal_due_at
-            if reading is not None and reading.lapses_at is not None
-            else None
-        ),
+        internal_due_at=internal,
         provisional=any(readings[n].provisional for n in due_clocks if n in readings),
         explanation=next((readings[n].explanation for n in due_clocks if n in readings), None),
     )
@@ -272,10 +283,13 @@ def start(
     rule_pack: str = "",
     policy: ClockPolicy | None = None,
     minimum: bool = False,
+    fixed: bool = False,
 ) -> Clock:
     _aware(at)
     if limit < 0:
         raise ClockError(f"{name}：法定期间不能为负数（{limit}）。")
+    if fixed and unit is not Unit.CALENDAR_DAYS:
+        raise ClockError(f"{name}：固定日期以自然日计（{unit.zh}）。")
     return Clock(
         name=name,
         unit=unit,
@@ -285,6 +299,7 @@ def start(
         rule_pack=rule_pack,
         policy=policy or ClockPolicy(),
         minimum=minimum,
+        fixed=fixed,
     )
 
 
@@ -421,6 +436,10 @@ def stop(clock: Clock, at: datetime, reason: str) -> Clock:
 
 def evaluate(clock: Clock, calendar: WorkCalendar, now: datetime) -> Reading:
     _aware(now)
+    if clock.stopped_at is not None and clock.stopped_at < now:
+        # A stopped clock is read as it stood when it stopped: the days after the stop are not
+        # the period's (consumed, remaining, an open pause all end with the stop).
+        now = clock.stopped_at
     if clock.unit is Unit.HOURS:
         return _evaluate_hours(clock, calendar, now)
     return _evaluate_days(clock, calendar, now)
@@ -492,14 +511,17 @@ def _evaluate_days(clock: Clock, cal: WorkCalendar, now: datetime) -> Reading:
             base = add_months(anchor, total)
             raw = base + timedelta(days=sum(1 for d in excluded if anchor < d))
             raw_internal = base + timedelta(days=sum(1 for d in conservative if anchor < d))
-        due, rolled = cal.next_working_day_on_or_after(raw)
-        internal, _ = cal.next_working_day_on_or_after(raw_internal)
         skipped = tuple(
             DayInfo(d, False, "paused", "", cal.is_provisional(d))
             for d in sorted(excluded)
             if anchor < d <= raw
         )
-        prov_years = cal.provisional_years_in(anchor + timedelta(days=1), due)
+        if clock.fixed:  # a fixed date is that date: no roll-over, no calendar estimate
+            due, internal = raw, raw_internal
+        else:
+            due, rolled = cal.next_working_day_on_or_after(raw)
+            internal, _ = cal.next_working_day_on_or_after(raw_internal)
+            prov_years = cal.provisional_years_in(anchor + timedelta(days=1), due)
 
     if clock.override is not None:  # a date fixed under Art. 35 is no estimate
         due = internal = clock.override.due_date
@@ -644,6 +666,11 @@ def _explain(
         + end
         + "。"
     ]
+    if clock.fixed and due is not None:
+        lines = [
+            f"{clock.basis}：{(anchor + timedelta(days=1)).isoformat()}至{due.isoformat()}，"
+            f"截止日{due.isoformat()}（法定或规定的固定日期，遇休息日不顺延）。"
+        ]
     weekend = [d for d in skipped if d.kind == "weekend"]
     holiday = [d for d in skipped if d.kind == "holiday"]
     if weekend:
@@ -677,7 +704,7 @@ def _explain(
     if prov_years:
         years = "、".join(str(y) for y in prov_years)
         lines.append(
-            f"{years}年节假日安排尚未公布，期限为预估值（仅按周末计算）；内部期限提前"
+            f"{years}年节假日安排尚未公布，期限为预估值（按周末和法定节日计算，不含调休）；内部期限提前"
             f"{clock.policy.provisional_margin}个工作日。"
         )
     if clock.stopped_at is not None:
@@ -733,6 +760,7 @@ def milestone_at(
     at_consumed: int | None = None,
     at_fraction: float | None = None,
     after_due: int | None = None,
+    on_working_day: bool = False,
 ) -> datetime | None:
     """The instant a threshold is crossed: the start (00:00 Beijing time) of the k-th counted
     day, a fraction of the period (exact for hours), or once k units **have passed** after the
@@ -740,7 +768,35 @@ def milestone_at(
     k-th). None while the clock is paused before its period was used up.
 
     While a year is provisional, alerts use the internal date (LAW.md §6.4(3)): k-th days and
-    due dates that fall in it are brought forward by the pack's safety margin."""
+    due dates that fall in it are brought forward by the pack's safety margin.
+
+    ``on_working_day``: a threshold in working days ("超过N个工作日") is crossed at 00:00 of the
+    next working day, never on a rest day."""
+    instant = _milestone(
+        clock,
+        calendar,
+        now,
+        at_consumed=at_consumed,
+        at_fraction=at_fraction,
+        after_due=after_due,
+    )
+    if instant is None or not on_working_day or clock.unit is Unit.HOURS:
+        return instant
+    day = local_date(instant)
+    if instant != _start_of(day):  # a second into a day: that day began before it
+        day += timedelta(days=1)
+    return _start_of(calendar.next_working_day_on_or_after(day)[0])
+
+
+def _milestone(
+    clock: Clock,
+    calendar: WorkCalendar,
+    now: datetime,
+    *,
+    at_consumed: int | None = None,
+    at_fraction: float | None = None,
+    after_due: int | None = None,
+) -> datetime | None:
     reading = evaluate(clock, calendar, now)
     if reading.state is ClockState.PAUSED and clock.override is None and not reading.used_up:
         return None

@@ -112,7 +112,9 @@ SPECS: dict[Outcome, OutcomeSpec] = {
         "（五）不予处理 1.信访举报投诉类申请", ("第三十九条第一款",), ("reasons", "proper_channel")
     ),
     Outcome.NOT_PROCESSED_REPEAT: OutcomeSpec(
-        "（五）不予处理 2.重复申请", ("第三十六条第（六）项",), ("reasons", "previous_case")
+        "（五）不予处理 2.重复申请",
+        ("第三十六条第（六）项",),
+        ("reasons", "previous_case", "repeated_information"),
     ),
     Outcome.NOT_PROCESSED_PUBLICATION: OutcomeSpec(
         "（五）不予处理 3.要求提供公开出版物", ("第三十九条第二款",), ("reasons", "access_place")
@@ -152,6 +154,7 @@ FIELD_LABELS = {
     "special_procedure": "应当依照的有关法律、行政法规规定的办理途径",
     "proper_channel": "应当通过的渠道（如信访、投诉举报渠道）",
     "previous_case": "此前已作答复的案件编号",
+    "repeated_information": "重复申请的信息（与此前已答复的申请相同的内容）",
     "responsible_agency_name": "负责公开该政府信息的行政机关名称（条例第三十六条第（五）项）",
     "responsible_agency_contact": "该行政机关的联系方式（条例第三十六条第（五）项）",
     "legal_basis_text": "法律依据（写明所依据的法律、法规名称及条款）",
@@ -174,6 +177,8 @@ class ReplyContent(BaseModel):
     special_procedure: Brief = ""
     proper_channel: Brief = ""
     previous_case: Short = ""
+    # Art. 36(6): which information of this request repeats the one already answered.
+    repeated_information: Brief = ""
     # Art. 36(5): the information is not this agency's to disclose
     not_this_agency: bool = False
     responsible_agency_name: Place = ""
@@ -195,10 +200,18 @@ def plain_outcome(outcome: Outcome) -> str:
     return f"{head}（{detail.split('.', 1)[-1]}）" if detail else head
 
 
+# Fields added to ReplyContent after drafts were fingerprinted (issue 24).
+_ADDED_LATER = ("repeated_information",)
+
+
 def reply_digest(reply: ReplyContent) -> str:
     """The fingerprint of a draft reply (SHA-256 of its content, canonical JSON): recorded with
     the review and the sign-off, so the reply issued is the one they read."""
-    canonical = json.dumps(reply.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    content = reply.model_dump(mode="json")
+    for name in _ADDED_LATER:  # absent when empty: drafts read before they existed keep theirs
+        if not content.get(name):
+            content.pop(name, None)
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -246,26 +259,28 @@ def remedy_clause(
     reconsideration_days: int,
     litigation_months: int,
     reconsideration_first_since: date | None,
+    document: str = "本答复",
 ) -> str:
     """The remedy notice (行政复议法 2023 Art. 23(1)(4): a refusal to disclose goes to
     reconsideration first since 2024-01-01, and so does the withheld part of a partial
-    disclosure); omitting it would extend the applicant's windows to a year (A11)."""
+    disclosure); omitting it would extend the applicant's windows to a year (A11). ``document``:
+    the letter that carries it (a closing notice says 本告知书)."""
     first = reconsideration_first_since is not None and reply_date >= reconsideration_first_since
     either = (
-        f"可以自收到本答复之日起{reconsideration_days}日内向{organ}申请行政复议，"
-        f"或者自收到本答复之日起{litigation_months}个月内向{court}提起行政诉讼"
+        f"可以自收到{document}之日起{reconsideration_days}日内向{organ}申请行政复议，"
+        f"或者自收到{document}之日起{litigation_months}个月内向{court}提起行政诉讼"
     )
     if outcome.is_refusal and first:
         return (
-            f"如对本答复不服，可以自收到本答复之日起{reconsideration_days}日内向{organ}申请"
+            f"如对{document}不服，可以自收到{document}之日起{reconsideration_days}日内向{organ}申请"
             "行政复议；依照《中华人民共和国行政复议法》第二十三条的规定，对不予公开决定应当先申请"
             "行政复议，对行政复议决定不服的，可以依法向人民法院提起行政诉讼。"
         )
     if outcome is Outcome.PARTIAL and first:
         return (
-            "如对本答复不服：对其中不予公开的部分，依照《中华人民共和国行政复议法》第二十三条的"
-            f"规定，应当先自收到本答复之日起{reconsideration_days}日内向{organ}申请行政复议，"
+            f"如对{document}不服：对其中不予公开的部分，依照《中华人民共和国行政复议法》第二十三条的"
+            f"规定，应当先自收到{document}之日起{reconsideration_days}日内向{organ}申请行政复议，"
             "对行政复议决定不服的，可以依法向人民法院提起行政诉讼；对其他部分，"
             f"{either}。"
         )
-    return f"如对本答复不服，{either}。"
+    return f"如对{document}不服，{either}。"

@@ -71,6 +71,9 @@ class Rung(_Strict):
     at_fraction: float | None = Field(default=None, gt=0, lt=1)
     after_due: int | None = Field(default=None, ge=0)
     actions: list[Action] = Field(default_factory=list)
+    # "超过N个工作日" is counted in working days: the rung turns at 00:00 of the next working day
+    # (the (N+1)-th), never on a rest day (LAW.md §4 D1, issue 24).
+    on_working_day: bool = False
 
     @model_validator(mode="after")
     def _one_trigger(self) -> Rung:
@@ -188,14 +191,30 @@ class ProactiveRules(_Strict):
 
 class Duty(_Strict):
     """A recurring duty of the agency, one per period: quarterly (due at each quarter's end) or
-    yearly (due on ``due_month``/``due_day`` of the year)."""
+    yearly (due on ``due_month``/``due_day`` of the year). Its dates are fixed dates, never
+    rolled over a rest day (rules/duties.py, LAW.md §6B)."""
 
     key: str = Field(pattern=r"^[a-z_]{2,40}$")
     name: str
     every: Literal["quarter", "year"]
     due_month: int = Field(default=12, ge=1, le=12)
     due_day: int = Field(default=31, ge=1, le=31)
+    # A window within the year ("每年5月份": opens_month = 5, due 31 May); none: from 1 January.
+    opens_month: int | None = Field(default=None, ge=1, le=12)
+    # At least this many recorded facts in each period ("每年至少3次").
+    times: int = Field(default=1, ge=1, le=52)
+    # Only for the government's competent GI department (GIDR Art. 49 ¶2: the government-wide
+    # report by 31 March); a plan says whether its agency is one.
+    competent_department_only: bool = False
     basis: str
+
+    @model_validator(mode="after")
+    def _window_inside_the_year(self) -> Duty:
+        if self.opens_month is not None and (
+            self.every != "year" or self.opens_month > self.due_month
+        ):
+            raise ValueError(f"duty {self.key!r}: opens_month: a yearly window, before its due")
+        return self
 
 
 class ObligationRules(_Strict):
@@ -305,4 +324,11 @@ def select_pack(
             f"没有适用于{on.isoformat()}、{jurisdiction}的{kind}规则包"
             f"（No rule pack covers {kind} cases in {jurisdiction} on {on.isoformat()}）。"
         )
-    return max(candidates, key=lambda p: (len(p.jurisdiction), p.effective_from))
+    return max(
+        candidates, key=lambda p: (len(p.jurisdiction), p.effective_from, _version_key(p.version))
+    )
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """ "2026.2" after "2026.1" (a correction released the same day as what it corrects)."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))

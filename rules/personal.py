@@ -95,3 +95,27 @@ def personal_left(text: str, names: Iterable[str] = ()) -> list[str]:
     if any(name in text for name in _names(names)):
         found.append("name")
     return found
+
+
+def identity_material(
+    id_type: str, id_number: str, name: str, phone: str, email: str
+) -> tuple[list[str], list[str]]:
+    """What identifies an applicant for GIDR Art. 36(6) (不予重复处理 applies only to the same
+    applicant, LAW.md §6B): the identity document (its type and number), and — what counts
+    where no document was given — the name with each contact (telephone, e-mail). Normalised
+    so that spacing, letter case and a +86 prefix do not make two applicants of one; these
+    strings are never stored: the read model keeps only their keyed hashes
+    (store/applicants.py)."""
+    number = "".join(id_number.split()).upper()
+    documents = [f"id:{''.join(id_type.split())}:{number}"] if number else []
+    person = "".join(name.split())
+    contacts = []
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if person and digits:
+        contacts.append(f"phone:{person}:{digits}")
+    mail = email.strip().lower()
+    if person and mail:
+        contacts.append(f"email:{person}:{mail}")
+    return documents, contacts

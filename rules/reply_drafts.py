@@ -90,6 +90,7 @@ TEMPLATES: dict[Outcome, dict[str, str]] = {
     },
     Outcome.NOT_PROCESSED_REPEAT: {
         "reasons": "您已就同一政府信息提出过申请，本机关已经作出答复，您再次重复申请。",
+        "repeated_information": GAP,
     },
     Outcome.NOT_PROCESSED_PUBLICATION: {
         "reasons": "您申请获取的是公开出版物，不属于政府信息公开申请的内容。",

@@ -25,6 +25,17 @@ class RenderDocument(BaseModel):
     dated_by: str = ""
 
 
+class ApplicantIdentity(BaseModel):
+    """Who applied (a disclosure case), for the read model's keyed digests only (GIDR Art.
+    36(6)); the activity stores the digests, never these values (store/applicants.py)."""
+
+    id_type: str = ""
+    id_number: str = ""
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
 class ProjectCase(BaseModel):
     row: CaseSummary
     events: list[CaseEvent] = Field(default_factory=list)
@@ -33,6 +44,8 @@ class ProjectCase(BaseModel):
     explanation: Explanation | None = None
     # Documents issued since the last projection, rendered and stored in the same transaction.
     documents: list[RenderDocument] = Field(default_factory=list)
+    # A disclosure case's applicant, digested into the read model (never stored as given).
+    applicant: ApplicantIdentity | None = None
 
 
 class RefreshCase(BaseModel):
@@ -42,6 +55,8 @@ class RefreshCase(BaseModel):
     plan: ClockPlanRequest
     project: ProjectCase
     due_clocks: list[str] = Field(description="the kind's due clocks, in order of preference")
+    # Clocks that bring the internal due date forward when they run out first (not legal dates).
+    internal_clocks: list[str] = Field(default_factory=list)
     # The readings of due clocks no longer running (their last state, for the explanation).
     kept: dict[str, Reading] = Field(default_factory=dict)
     # The due dates already told to the applicant, by clock (a calendar change may not shorten
@@ -122,3 +137,10 @@ class CatalogueEntryIn(BaseModel):
     published_by: str = ""
     withdrawn_at: datetime | None = None
     withdrawn_reason: str = ""
+    # Part 二 of the annual report (30号): what it is, decisions published, fees reported.
+    doc_kind: str = ""
+    decisions: int = 0
+    fee_amount_yuan: int = 0
+    late: bool = False  # Art. 26: published after its 20 working days
+    repealed_at: datetime | None = None  # 废止 (the whole item)
+    repealed_by: str = ""

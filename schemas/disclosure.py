@@ -554,8 +554,20 @@ class DocumentPreview(BaseModel):
     )
 
 
+class PreviousAnswer(BaseModel):
+    """GIDR Art. 36(6): the earlier case a repeat request cites, as the API found it in the read
+    model — in this agency, answered, the same applicant's (store/applicants.py). Filled in by
+    the API, never from what a caller sends."""
+
+    case_no: Short
+    replied_on: date
+    outcome: Short
+
+
 class SubmitForReview(ActionBase):
     reply: ReplyContent
+    # Filled in by the API for a repeat request (NOT_PROCESSED.repeat): the cited case, checked.
+    previous_answer: PreviousAnswer | None = None
 
 
 class SaveDraft(ActionBase):
@@ -609,7 +621,7 @@ class RevealIdentity(ActionBase):
 
 
 # Fields of an action's body that the API fills in itself, never from what a caller sends.
-FILLED_BY_API = frozenset({"officer_name", "officer_unit"})
+FILLED_BY_API = frozenset({"officer_name", "officer_unit", "previous_answer"})
 
 
 class AssignOfficer(ActionBase):

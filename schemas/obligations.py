@@ -6,7 +6,7 @@ period that ends without one escalates with an urging notice."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar, Literal
 
@@ -38,6 +38,8 @@ class PlanInput(CarryFields):
     officer: Actor
     year: int = Field(ge=2000, le=2099)
     started_at: Instant
+    # The agency is its government's competent GI department (GIDR Art. 49 ¶2).
+    competent_department: bool = False
 
 
 class PlanCreate(CreateBase):
@@ -48,6 +50,11 @@ class PlanCreate(CreateBase):
         default=None,
         description="from when the duties are watched (default: now); a plan registered late "
         "in the year may start on 1 January, and its past periods are judged at once",
+    )
+    competent_department: bool = Field(
+        default=False,
+        description="本机关是本级人民政府的政府信息公开工作主管部门：还须于每年3月31日前公布本级"
+        "政府的政府信息公开工作年度报告（《政府信息公开条例》第四十九条第二款）",
     )
     INITIAL_STATUS: ClassVar[str] = "running"
     OPENED_FIELD: ClassVar[str] = "started_at"
@@ -60,7 +67,12 @@ class PlanCreate(CreateBase):
 
     def to_input(self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime) -> PlanInput:
         return PlanInput(
-            case_no=case_no, agency=agency, officer=officer, year=self.year, started_at=at
+            case_no=case_no,
+            agency=agency,
+            officer=officer,
+            year=self.year,
+            started_at=at,
+            competent_department=self.competent_department,
         )
 
 
@@ -81,6 +93,12 @@ class DutyPeriod(BaseModel):
     basis: str
     done_at: datetime | None = None
     evidence: str = ""
+    # Its window (fixed dates, rules/duties.py): a fact counts only inside it. None for plans
+    # started before windows were kept (their periods run from the year's or quarter's start).
+    opens: date | None = None
+    closes: date | None = None
+    times: int = 1  # facts needed in the period ("每年至少3次")
+    count: int = 0  # facts recorded in it
 
 
 class PlanView(CaseViewBase):

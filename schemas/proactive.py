@@ -7,12 +7,13 @@ versioned, a withdrawn item kept in the record."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from rules.calendar import SHANGHAI
 from rules.limits import Brief, BriefReq, Day, Instant, LongReq, Place, PlaceReq, Short
 from schemas.disclosure import (
     ActionBase,
@@ -32,6 +33,7 @@ class ItemStatus(StrEnum):
     READY = "ready"  # 待发布
     PUBLISHED = "published"  # 已公开
     WITHDRAWN = "withdrawn"  # 已撤回 (kept in the record)
+    REPEALED = "repealed"  # 已废止: a rule or normative document repealed (kept in the record)
     NOT_PROACTIVE = "not_proactive"  # 依申请公开 / 不予公开: registered, not published
 
     @property
@@ -43,6 +45,7 @@ class ItemStatus(StrEnum):
             "ready": "待发布",
             "published": "已公开",
             "withdrawn": "已撤回",
+            "repealed": "已废止",
             "not_proactive": "非主动公开",
         }[self.value]
 
@@ -110,12 +113,73 @@ CATEGORY_ZH = {
 }
 
 
+class DocKind(StrEnum):
+    """What a published item is, where the annual report's part 二 (国办公开办函〔2021〕30号)
+    tells them apart: 规章 and 行政规范性文件 (Art. 20 (一)), 行政处罚 and 行政强制 decisions
+    (Art. 20 (六))."""
+
+    RULE = "rule"
+    NORMATIVE = "normative"
+    PENALTY = "penalty"
+    COERCION = "coercion"
+    OTHER = "other"
+
+    @property
+    def zh(self) -> str:
+        return DOC_KIND_ZH[self]
+
+
+DOC_KIND_ZH = {
+    DocKind.RULE: "规章",
+    DocKind.NORMATIVE: "行政规范性文件",
+    DocKind.PENALTY: "行政处罚决定",
+    DocKind.COERCION: "行政强制决定",
+    DocKind.OTHER: "其他",
+}
+# Which kinds each category may say it is (the others need none).
+DOC_KINDS_OF = {
+    Category.RULES: (DocKind.RULE, DocKind.NORMATIVE, DocKind.OTHER),
+    Category.ENFORCEMENT: (DocKind.PENALTY, DocKind.COERCION, DocKind.OTHER),
+}
+# Categories whose items may publish decisions (办理结果, 处罚决定): part 二 counts them.
+DECISIONS_IN = (Category.LICENSING, Category.ENFORCEMENT)
+
+
+def figures_problem(
+    category: Category, doc_kind: DocKind | None, decisions: int, fee_amount_yuan: int
+) -> str | None:
+    """What an item says for the annual report's part 二 that its category cannot say."""
+    kinds = DOC_KINDS_OF.get(category, ())
+    if category is Category.RULES and doc_kind is None:
+        return "规章和规范性文件类信息须注明是规章、行政规范性文件还是其他文件（doc_kind）"
+    if doc_kind is not None and doc_kind not in kinds:
+        return f"“{category.zh}”类信息不能注明为“{doc_kind.zh}”"
+    if decisions and category not in DECISIONS_IN:
+        return "只有行政许可、行政处罚和行政强制的办理结果才登记处理决定数量（decisions）"
+    if (
+        decisions
+        and category is Category.ENFORCEMENT
+        and doc_kind
+        not in (
+            DocKind.PENALTY,
+            DocKind.COERCION,
+        )
+    ):
+        return "公开处理决定的，须注明是行政处罚决定还是行政强制决定（doc_kind）"
+    if fee_amount_yuan and category is not Category.FEES:
+        return "只有行政事业性收费类信息才登记收费金额（fee_amount_yuan）"
+    return None
+
+
 class Publication(BaseModel):
     version: int
     at: datetime
     channels: list[str]
     url: str
     by: str
+    # Art. 26: published after its 20 working days (the due date it had), recorded as late.
+    late: bool = False
+    due_on: date | None = None
 
 
 class ItemInput(CarryFields):
@@ -133,6 +197,14 @@ class ItemInput(CarryFields):
     is_policy: bool = False
     from_request: str = ""  # Art. 44: the disclosure case it was moved from
     registered_at: Instant
+    # For the annual report's part 二 (30号): what it is, the decisions it publishes, the
+    # administrative fees it reports as collected (元).
+    doc_kind: DocKind | None = None
+    decisions: int = 0
+    fee_amount_yuan: int = 0
+    # Art. 44: the day it was moved into proactive disclosure; its 20 working days run from
+    # then, while ``formed_on`` stays the day the information was formed (the 目录's 生成日期).
+    clock_from: date | None = None
 
 
 class ItemCreate(CreateBase):
@@ -148,6 +220,16 @@ class ItemCreate(CreateBase):
     is_policy: bool = False
     interpretation_required: bool = False
     from_request: Short = ""
+    doc_kind: DocKind | None = Field(
+        default=None,
+        description="规章、行政规范性文件（第二十条第（一）项），行政处罚或行政强制决定（第（六）项）",
+    )
+    decisions: int = Field(
+        default=0, ge=0, le=1_000_000, description="本条公开的处理决定数量（许可、处罚、强制结果）"
+    )
+    fee_amount_yuan: int = Field(
+        default=0, ge=0, le=10**12, description="本条公布的行政事业性收费金额（元）"
+    )
     INITIAL_STATUS: ClassVar[str] = "recorded"
     OPENED_FIELD: ClassVar[str] = "registered_at"
 
@@ -157,10 +239,19 @@ class ItemCreate(CreateBase):
             raise ValueError(
                 f"公开属性为“{self.attribute.zh}”的，应当写明理由和依据（源头认定公开属性）"
             )
+        if problem := figures_problem(
+            self.category, self.doc_kind, self.decisions, self.fee_amount_yuan
+        ):
+            raise ValueError(problem)
         return self
 
     def summary(self) -> str:
         return self.title
+
+    def other_moments(self) -> dict[str, datetime]:
+        """The day it was formed is a fact: not in the future (Art. 26's 20 working days run
+        from it, so a later date would postpone them)."""
+        return {"formed_on": datetime.combine(self.formed_on, time(0), tzinfo=SHANGHAI)}
 
     def to_input(self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime) -> ItemInput:
         return ItemInput(
@@ -178,6 +269,9 @@ class ItemCreate(CreateBase):
             is_policy=self.is_policy,
             from_request=self.from_request,
             registered_at=at,
+            doc_kind=self.doc_kind,
+            decisions=self.decisions,
+            fee_amount_yuan=self.fee_amount_yuan,
         )
 
 
@@ -188,6 +282,7 @@ class MoveToProactive(ActionBase):
     title: PlaceReq
     category: Category
     content: Brief = Field(default="", description="内容概述（目录）")
+    formed_on: Day = Field(description="该政府信息形成之日（目录的生成日期；不是纳入主动公开之日）")
 
 
 class SubmitItem(ActionBase):
@@ -225,6 +320,17 @@ class AmendItem(FactBase):
     reason: BriefReq
     title: Place = ""
     content: Brief = ""
+    # A corrected figure for part 二 (none: unchanged); a new version never adds to the count.
+    decisions: int | None = Field(default=None, ge=0, le=1_000_000)
+    fee_amount_yuan: int | None = Field(default=None, ge=0, le=10**12)
+
+
+class RepealItem(FactBase):
+    """废止: a rule or normative document repealed by another document (the annual report's
+    本年废止件数; not the withdrawal of a catalogue entry). ``occurred_at``: when the repeal took
+    effect."""
+
+    repealed_by: PlaceReq = Field(description="废止它的文件（名称、文号）")
 
 
 class WithdrawItem(ActionBase):
@@ -246,3 +352,7 @@ class ItemView(CaseViewBase):
     interpretation: str | None
     publications: list[Publication]
     withdrawn_reason: str | None
+    doc_kind: DocKind | None = None
+    decisions: int = 0
+    fee_amount_yuan: int = 0
+    repealed_by: str | None = None

@@ -45,6 +45,8 @@ RUNG_ZH = {
     "overdue": "已逾期",
     "very_overdue": "严重逾期",
     "warning": "提醒",
+    "reminder": "到期提醒",
+    "from_submission": "自提交申请之日起已满答复期限（内部督办）",
     "inactivity": "久未办理",
     "on_duty": "值班提醒",
     "leadership": "报告领导",
@@ -210,6 +212,7 @@ DISCLOSURE = _staffed(
         ),
         clocks={
             "reply": "答复期限",
+            "from_submission": "自提交申请之日起的答复期限（内部督办）",
             "confirmation": "申请确认期限",
             "correction_notice": "补正告知期限",
             "correction_period": "补正期限",
@@ -722,7 +725,9 @@ PROACTIVE = _staffed(
         path="proactive-items",
         workflow="workflows.proactive:ProactiveItemWorkflow",
         status=pr.ItemStatus,
-        closed=frozenset(s.value for s in (IS_.PUBLISHED, IS_.WITHDRAWN, IS_.NOT_PROACTIVE)),
+        closed=frozenset(
+            s.value for s in (IS_.PUBLISHED, IS_.WITHDRAWN, IS_.REPEALED, IS_.NOT_PROACTIVE)
+        ),
         clocks={"publication": "主动公开期限", "interpretation": "政策解读发布期限"},
         opened_zh="形成（变更）之日",
         create=pr.ItemCreate,
@@ -781,10 +786,17 @@ PROACTIVE = _staffed(
             _act(
                 "withdraw-item",
                 pr.WithdrawItem,
-                "撤回（废止）",
+                "撤回",
                 [IS_.PUBLISHED],
                 f"{GIDR}第十二条（目录及时更新）",
                 SUPERVISORS,
+            ),
+            _act(
+                "repeal-item",
+                pr.RepealItem,
+                "登记废止",
+                [IS_.PUBLISHED],
+                f"{GIDR}第二十条第（一）项；国办公开办函〔2021〕30号（本年废止件数）",
             ),
         ),
     )
@@ -795,9 +807,13 @@ def _duty_clocks() -> dict[str, str]:
     """The plan's clocks, one per duty and period (the national pack's duties)."""
     names = {
         "annual_report": "年度报告公布",
+        "government_report": "本级政府年度报告公布",
         "press_conference": "新闻发布会",
+        "leader_press_conference": "主要负责人出席新闻发布会",
         "key_tasks": "重点工作进展公开",
         "online_interview": "在线访谈",
+        "department_online_interview": "部门负责人在线访谈",
+        "meeting_invitations": "邀请列席政府会议",
         "open_day": "政府开放日",
         "leadership_hearing": "领导班子听取汇报",
     }

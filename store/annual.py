@@ -3,9 +3,11 @@
 一 总体情况 and 五 存在的主要问题及改进情况 and 六 其他需要报告的事项: written by the supervisor
 (``AnnualReportText``); part 六 also states the information-processing fees collected (国办函
 〔2020〕109号), summed from the fees paid in the year.
-二 主动公开政府信息情况: from the catalogue — 行政规范性文件 made (first published), repealed
-(withdrawn) in the year and in force at its end; licensing and enforcement decisions published in
-the year; 行政事业性收费 as the supervisor states it (万元).
+二 主动公开政府信息情况: from the catalogue, exactly the 30号 table (``PART_TWO``): 规章 and
+行政规范性文件 made (first published), repealed (废止 by another document, not the withdrawal of
+an entry) in the year and in force at its end; the licensing, penalty and coercion decisions the
+items first published in the year publish (their number, never their versions); 行政事业性收费
+from the fee amounts recorded on the fee items first published in the year (万元).
 三 收到和处理政府信息公开申请情况: store/report.py, by applicant type.
 四 政府信息公开行政复议、行政诉讼情况: from the remedies recorded on cases — filed in the year,
 by their latest result (维持 / 纠正 / 其他 / 尚未审结).
@@ -22,7 +24,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from schemas.proactive import Category
+from schemas.proactive import Category, DocKind
 from store.db import session_scope
 from store.models import (
     AnnualReportText,
@@ -31,7 +33,8 @@ from store.models import (
     CatalogueEntry,
     RemedyRecord,
 )
-from store.report import FIRST_YEAR, AnnualReport, annual_report
+from store.report import FIRST_YEAR, AnnualReport, annual_report, column_groups
+from store.report import to_text as part_three_text
 
 PROCEEDINGS = {
     "reconsideration": "行政复议",
@@ -48,14 +51,119 @@ REMEDY_COLUMNS = [*RESULTS.values(), "总计"]
 
 
 class ProactiveFigures(BaseModel):
-    """Part 二 (第二十条 items (一), (五), (六), (八))."""
+    """Part 二 (第二十条 items (一), (五), (六), (八)), as the 30号 table has it."""
 
-    normative_made: int
-    normative_repealed: int
-    normative_in_force: int
-    licensing_decisions: int
-    enforcement_decisions: int
-    admin_fees_wan: str
+    rules_made: int = 0  # 规章
+    rules_repealed: int = 0
+    rules_in_force: int = 0
+    normative_made: int = 0  # 行政规范性文件
+    normative_repealed: int = 0
+    normative_in_force: int = 0
+    licensing_decisions: int = 0  # 行政许可 本年处理决定数量
+    penalty_decisions: int = 0  # 行政处罚
+    coercion_decisions: int = 0  # 行政强制
+    admin_fees_wan: str = ""  # 行政事业性收费 本年收费金额（万元）
+    fees_recorded: bool = False  # from recorded amounts (else as the supervisor stated it)
+    fees_stated_wan: str = ""  # as the supervisor stated it (used when none is recorded)
+    published: int = 0  # items first published in the year (Art. 26)
+    published_late: int = 0  # of which after their 20 working days
+
+
+# Part 二 as the 30号 format lays it out: (item of Art. 20, its columns, its rows as (label,
+# the figures' fields)). Rendered and exported from here only.
+PART_TWO: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
+    (
+        "第二十条第（一）项",
+        ("本年制发件数", "本年废止件数", "现行有效件数"),
+        (
+            ("规章", ("rules_made", "rules_repealed", "rules_in_force")),
+            (
+                "行政规范性文件",
+                ("normative_made", "normative_repealed", "normative_in_force"),
+            ),
+        ),
+    ),
+    ("第二十条第（五）项", ("本年处理决定数量",), (("行政许可", ("licensing_decisions",)),)),
+    (
+        "第二十条第（六）项",
+        ("本年处理决定数量",),
+        (("行政处罚", ("penalty_decisions",)), ("行政强制", ("coercion_decisions",))),
+    ),
+    (
+        "第二十条第（八）项",
+        ("本年收费金额（单位：万元）",),
+        (("行政事业性收费", ("admin_fees_wan",)),),
+    ),
+)
+
+
+def part_two_rows(p: ProactiveFigures) -> list[tuple[str, list[str]]]:
+    """Part 二 cell by cell: each item's header row, then its rows (as the 30号 table)."""
+    rows: list[tuple[str, list[str]]] = []
+    for item, columns, lines in PART_TWO:
+        rows.append((item, list(columns)))
+        for label, fields in lines:
+            rows.append((label, [str(getattr(p, f)) or "—" for f in fields]))
+    return rows
+
+
+def wan(yuan: int) -> str:
+    """元 as 万元, up to four decimals, no trailing zeros: 125000 → "12.5"."""
+    whole, rest = divmod(yuan, 10_000)
+    return f"{whole}.{rest:04d}".rstrip("0").rstrip(".")
+
+
+def proactive_figures(
+    entries: list[CatalogueEntry], year: int, stated_fees_wan: str
+) -> ProactiveFigures:
+    """Part 二 from the catalogue: one item counts once (its first publication's year), with
+    what its latest version published by the year's end says; a repeal is 废止, a withdrawal is
+    not (it only takes the entry out of the catalogue, and out of 现行有效)."""
+    end = date(year, 12, 31)
+    items: dict[str, list[CatalogueEntry]] = {}
+    for e in entries:
+        items.setdefault(e.case_no, []).append(e)
+    f = ProactiveFigures()
+    fees = 0
+    for versions in items.values():
+        versions.sort(key=lambda e: e.version)
+        first = _local(versions[0].published_at)
+        if first is None or first > end:
+            continue
+        latest = [e for e in versions if (_local(e.published_at) or end) <= end][-1]
+        repealed = _local(versions[0].repealed_at)
+        withdrawn = _local(versions[0].withdrawn_at)
+        made = first.year == year
+        if made:
+            f.published += 1
+            f.published_late += int(versions[0].late)
+        if latest.category == Category.RULES.value:
+            kind = latest.doc_kind or DocKind.NORMATIVE.value  # entries from before the kind
+            prefix = {DocKind.RULE.value: "rules", DocKind.NORMATIVE.value: "normative"}.get(kind)
+            if prefix is None:
+                continue
+            in_force = (repealed is None or repealed > end) and (
+                withdrawn is None or withdrawn > end
+            )
+            for name, counts in (
+                ("made", made),
+                ("repealed", repealed is not None and repealed.year == year),
+                ("in_force", in_force),
+            ):
+                setattr(f, f"{prefix}_{name}", getattr(f, f"{prefix}_{name}") + int(counts))
+        elif made and latest.category == Category.LICENSING.value:
+            f.licensing_decisions += latest.decisions
+        elif made and latest.category == Category.ENFORCEMENT.value:
+            if latest.doc_kind == DocKind.PENALTY.value:
+                f.penalty_decisions += latest.decisions
+            elif latest.doc_kind == DocKind.COERCION.value:
+                f.coercion_decisions += latest.decisions
+        elif made and latest.category == Category.FEES.value and latest.fee_amount_yuan:
+            fees += latest.fee_amount_yuan
+            f.fees_recorded = True
+    f.fees_stated_wan = stated_fees_wan
+    f.admin_fees_wan = wan(fees) if f.fees_recorded else stated_fees_wan
+    return f
 
 
 class FullReport(BaseModel):
@@ -101,33 +209,7 @@ def full_report(engine: Engine, agency: str, year: int, as_of: date) -> FullRepo
                 .order_by(col(CaseEventRow.case_no), col(CaseEventRow.seq))
             )
         )
-    end = date(year, 12, 31)
-    normative = [e for e in entries if e.category == Category.RULES.value]
-    first_versions = [e for e in normative if e.version == 1]
-    in_force = {
-        e.case_no
-        for e in normative
-        if (_local(e.published_at) or end) <= end
-        and (e.withdrawn_at is None or (_local(e.withdrawn_at) or end) > end)
-    }
-    proactive = ProactiveFigures(
-        normative_made=sum(1 for e in first_versions if _within(_local(e.published_at), year)),
-        normative_repealed=len(
-            {e.case_no for e in normative if _within(_local(e.withdrawn_at), year)}
-        ),
-        normative_in_force=len(in_force),
-        licensing_decisions=sum(
-            1
-            for e in entries
-            if e.category == Category.LICENSING.value and _within(_local(e.published_at), year)
-        ),
-        enforcement_decisions=sum(
-            1
-            for e in entries
-            if e.category == Category.ENFORCEMENT.value and _within(_local(e.published_at), year)
-        ),
-        admin_fees_wan=text.admin_fees_wan,
-    )
+    proactive = proactive_figures(entries, year, text.admin_fees_wan)
     latest: dict[tuple[str, str], RemedyRecord] = {}
     for r in sorted(remedies, key=lambda r: (r.recorded_at, r.id or 0)):
         if r.filed_on.year == year:
@@ -146,8 +228,16 @@ def full_report(engine: Engine, agency: str, year: int, as_of: date) -> FullRepo
         elif _within(_local(e.occurred_at or e.at), year):
             fees += asked.get(e.case_no, 0)
     notes = [
-        "第二部分：规章与行政规范性文件未分列，均按“行政规范性文件”统计；行政处罚与行政强制合并为"
-        "本年公开的执法决定数。",
+        "第二部分：按主动公开目录统计，每条信息只在首次公开的年度计一次（变更的新版本不重复计数）；"
+        "处理决定数量为各条目登记的决定数；“本年废止件数”为被其他文件废止的，撤回目录条目不计为"
+        "废止，也不再计入现行有效。"
+        + (
+            "行政事业性收费为目录中收费条目登记的金额合计。"
+            if proactive.fees_recorded
+            else "行政事业性收费未在目录中登记金额，为负责人填写的数字。"
+        ),
+        f"本年主动公开{proactive.published}条，其中超过《政府信息公开条例》第二十六条规定的20个"
+        f"工作日公开的{proactive.published_late}条。",
         "第四部分：按本年提起的行政复议、行政诉讼统计，结果为截至统计日登记的最新结果。",
     ]
     return FullReport(
@@ -244,31 +334,64 @@ def years(engine: Engine, agency: str, this_year: int) -> list[YearState]:
     return states
 
 
+def part_four_head() -> list[list[str]]:
+    """Part 四's heading rows as the 30号 table has them, one cell per column (15): 行政复议,
+    then 行政诉讼 未经复议直接起诉 and 复议后起诉, each by result and 总计."""
+    return [
+        [g for g in ("行政复议", "行政诉讼", "行政诉讼") for _ in REMEDY_COLUMNS],
+        [g for g in ("", "未经复议直接起诉", "复议后起诉") for _ in REMEDY_COLUMNS],
+        [c for _ in PROCEEDINGS for c in REMEDY_COLUMNS],
+    ]
+
+
+def part_four_cells(report: FullReport) -> list[int]:
+    """Part 四's one row of figures: 行政复议, 未经复议直接起诉, 复议后起诉 (results, 总计)."""
+    return [n for p in PROCEEDINGS for n in report.remedies[p]]
+
+
 def to_csv(report: FullReport) -> str:
     """All six parts as one CSV (sections, then their rows); UTF-8 with a byte-order mark."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(["一、总体情况", report.overview])
     w.writerow(["二、主动公开政府信息情况"])
-    p = report.proactive
-    w.writerow(["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"])
-    w.writerow(["行政规范性文件", p.normative_made, p.normative_repealed, p.normative_in_force])
-    w.writerow(["信息内容", "本年处理决定数量"])
-    w.writerow(["行政许可", p.licensing_decisions])
-    w.writerow(["行政处罚、行政强制", p.enforcement_decisions])
-    w.writerow(["信息内容", "本年收费金额（单位：万元）"])
-    w.writerow(["行政事业性收费", p.admin_fees_wan])
+    for label, cells in part_two_rows(report.proactive):
+        w.writerow([label, *cells])
     w.writerow(["三、收到和处理政府信息公开申请情况"])
-    w.writerow(["项目", *report.requests.columns])
+    groups = column_groups(report.requests)
+    w.writerow(["", *groups[0]])
+    w.writerow(["", *groups[1]])
+    w.writerow(["项目", *groups[2]])
     for line in report.requests.lines:
         figures = [*line.by_type, line.count] if line.count is not None else []
         w.writerow([line.label, *figures])
     w.writerow(["四、政府信息公开行政复议、行政诉讼情况"])
-    w.writerow(["", *REMEDY_COLUMNS])
-    for key, label in PROCEEDINGS.items():
-        w.writerow([label, *report.remedies[key]])
+    for heading in part_four_head():
+        w.writerow(heading)
+    w.writerow(part_four_cells(report))
     w.writerow(["五、存在的主要问题及改进情况", report.problems])
     w.writerow(
         ["六、其他需要报告的事项", report.other, f"收取信息处理费{report.fees_collected_yuan}元"]
     )
     return "\ufeff" + out.getvalue()
+
+
+def to_text(report: FullReport) -> str:
+    """All six parts for a terminal (tables tab-separated, as the CSV's rows)."""
+    out = [f"{report.agency_name}{report.year}年政府信息公开工作年度报告"]
+    out += ["", "一、总体情况", report.overview or "（待填写）", "", "二、主动公开政府信息情况"]
+    out += ["\t".join([label, *cells]) for label, cells in part_two_rows(report.proactive)]
+    out += ["", "三、收到和处理政府信息公开申请情况"]
+    out += part_three_text(report.requests).splitlines()[1:]
+    out += ["", "四、政府信息公开行政复议、行政诉讼情况"]
+    out += ["\t".join(row) for row in part_four_head()]
+    out.append("\t".join(str(n) for n in part_four_cells(report)))
+    out += ["", "五、存在的主要问题及改进情况", report.problems or "（待填写）"]
+    out += [
+        "",
+        "六、其他需要报告的事项",
+        report.other,
+        f"本年度收取信息处理费{report.fees_collected_yuan}元。",
+    ]
+    out += [f"注：{n}" for n in report.notes]
+    return "\n".join(out) + "\n"

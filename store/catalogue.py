@@ -1,5 +1,6 @@
 """The public catalogue (政府信息公开目录, GIDR Art. 12): what each agency has published
-proactively, by category; the latest published version of each item, its history, withdrawals."""
+proactively, by category; the latest published version of each item, its history, withdrawals
+and repeals."""
 
 from __future__ import annotations
 
@@ -35,7 +36,10 @@ def current(
         .group_by(CatalogueEntry.case_no)
         .subquery()
     )
-    where: list[Any] = [col(CatalogueEntry.withdrawn_at).is_(None)]
+    where: list[Any] = [
+        col(CatalogueEntry.withdrawn_at).is_(None),
+        col(CatalogueEntry.repealed_at).is_(None),  # 废止: no longer in force
+    ]
     if agency:
         where.append(CatalogueEntry.agency == agency)
     with Session(engine) as s:

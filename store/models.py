@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import BigInteger, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -361,6 +361,22 @@ class PublicMessage(SQLModel, table=True):
     received_at: datetime
 
 
+class ApplicantKey(SQLModel, table=True):
+    """Who applied, as keyed digests only (GIDR Art. 36(6): a repeat request is the same
+    applicant's): one row per digest of a disclosure case's identity document, or of its
+    applicant's name with a contact, under each codec-derived key (store/applicants.py,
+    docs/security.md). Never the number or the name in clear."""
+
+    __tablename__ = "applicant_key"
+    __table_args__ = (UniqueConstraint("case_no", "digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(index=True, max_length=64)
+    agency: str = Field(index=True, max_length=32)
+    kind: str = Field(max_length=16)  # document | contact
+    digest: str = Field(index=True, max_length=100)  # <key id>:<hex HMAC-SHA256>
+
+
 class CatalogueEntry(SQLModel, table=True):
     """The public catalogue (政府信息公开目录, GIDR Art. 12: index, title, summary, date formed):
     one row per published version of a proactive item; a withdrawn item keeps its rows, marked."""
@@ -384,6 +400,16 @@ class CatalogueEntry(SQLModel, table=True):
     published_by: str = Field(default="", max_length=100)
     withdrawn_at: datetime | None = None
     withdrawn_reason: str = Field(default="", max_length=2000)
+    # The annual report's part 二 (国办公开办函〔2021〕30号): 规章 / 行政规范性文件 / 行政处罚 /
+    # 行政强制 (doc_kind), the decisions a result publishes (never added up across versions),
+    # the administrative fees it reports (元); Art. 26 lateness; 废止 by another document
+    # (not the withdrawal of the entry).
+    doc_kind: str = Field(default="", max_length=16)
+    decisions: int = 0
+    fee_amount_yuan: int = Field(default=0, sa_type=BigInteger)
+    late: bool = False
+    repealed_at: datetime | None = None
+    repealed_by: str = Field(default="", max_length=200)
 
 
 class RemedyRecord(SQLModel, table=True):

@@ -19,7 +19,7 @@ holds.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -44,6 +44,7 @@ def clocks_json(
     clocks: Mapping[str, Clock],
     readings: Mapping[str, Reading],
     told: Mapping[str, date],
+    internal_clocks: Sequence[str] = (),
 ) -> str:
     """What a case's row keeps of its running clocks: enough to recompute its due dates on any
     calendar, and to know quickly which calendar days can move them (anchor → due)."""
@@ -51,6 +52,7 @@ def clocks_json(
         {
             "region": region,
             "due_clocks": due_clocks,
+            **({"internal_clocks": list(internal_clocks)} if internal_clocks else {}),
             "clocks": {n: c.model_dump(mode="json") for n, c in clocks.items()},
             **_planned(clocks, readings),
             "told": {n: d.isoformat() for n, d in told.items()},
@@ -212,7 +214,7 @@ def recompute(
                         row.kind,
                     )
                 )
-        due = case_due(data["due_clocks"], clocks, readings)
+        due = case_due(data["due_clocks"], clocks, readings, data.get("internal_clocks", ()))
         if (
             moved
             or due.due_at != row.due_at

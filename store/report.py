@@ -292,3 +292,31 @@ def to_csv(report: AnnualReport) -> str:
         )
         w.writerow([line.key, line.label, *figures])
     return "\ufeff" + out.getvalue()
+
+
+def column_groups(report: AnnualReport) -> list[list[str]]:
+    """Part 三's column headings as the 30号 table groups them, one cell per column: 申请人情况
+    over all; 自然人, 法人或其他组织 (over its five kinds), 总计; then each column."""
+    cols = report.columns
+    return [
+        ["申请人情况"] * len(cols),
+        [cols[0], *(["法人或其他组织"] * (len(cols) - 2)), cols[-1]],
+        list(cols),
+    ]
+
+
+def to_text(report: AnnualReport) -> str:
+    """Part 三 for a terminal: the column groups, then each line with its figures by applicant
+    type (tab-separated: pasted into a spreadsheet it keeps its columns)."""
+    head = (
+        f"{report.agency_name}（{report.agency}）{report.year}年 依申请公开情况，截至{report.as_of}"
+    )
+    rows = [head]
+    for n, group in enumerate(column_groups(report)):
+        merged = [c if i == 0 or c != group[i - 1] else "" for i, c in enumerate(group)]
+        rows.append("\t".join(["项目" if n == 2 else "", *merged]).rstrip("\t"))
+    for line in report.lines:
+        figures = [str(x) for x in (*line.by_type, line.count)] if line.count is not None else []
+        rows.append("\t".join([f"{'  ' * line.level}{line.label}", *figures]))
+    rows += [f"注：{n}" for n in report.notes]
+    return "\n".join(rows) + "\n"

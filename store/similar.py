@@ -26,8 +26,33 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _about(stored: str) -> str:
-    """A case's text without its number (the first line)."""
-    return stored.partition("\n")[2]
+    """What a case asks for: the text it was received with, without the case number (the
+    first line) and without the words every case's receipt begins with ("收到申请（当面提交）："):
+    those are shared by every request and made unrelated ones look alike."""
+    _, summary, received = [*stored.split("\n", 2), "", ""][:3]
+    head, colon, rest = received.partition("：")
+    if received.startswith("收到") and colon and "（" in head:
+        received = rest
+    return received or summary
+
+
+def similarity(a: str, b: str) -> float:
+    """The overlap of two requests' character bigrams (Jaccard), 0 when either has none."""
+    mine, theirs = _bigrams(a), _bigrams(b)
+    if not mine or not theirs:
+        return 0.0
+    return len(mine & theirs) / len(mine | theirs)
+
+
+def texts(engine: Engine, case_nos: list[str]) -> dict[str, str]:
+    """What each case asks for (see :func:`_about`)."""
+    if not case_nos:
+        return {}
+    with Session(engine) as s:
+        rows = s.exec(
+            select(CaseText.case_no, CaseText.text).where(col(CaseText.case_no).in_(case_nos))
+        ).all()
+    return {no: _about(text) for no, text in rows}
 
 
 @dataclass

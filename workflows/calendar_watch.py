@@ -46,7 +46,7 @@ class CalendarWatchWorkflow:
                 topic=f"calendar-{status.year}",
                 subject=f"【日历提醒】{status.year}年节假日安排尚未导入（{inp.region}）",
                 body=(
-                    f"截至{today}，工作日历中{status.year}年仍为预估（仅按周末计算）。"
+                    f"截至{today}，工作日历中{status.year}年仍为预估（仅按周末和法定节日计算，不含调休）。"
                     f"跨入{status.year}年的期限均为预估值。国务院办公厅通知发布后，请用 "
                     f"`gongkai calendar import` 导入；导入后，所有在办案件会重新计算期限。"
                 ),

@@ -30,7 +30,13 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack, pack_by_ref
     from rules.packs import Rung as RungSpec
     from schemas import disclosure as s
-    from schemas.activities import Notify, ProjectCase, RefreshCase, RenderDocument
+    from schemas.activities import (
+        ApplicantIdentity,
+        Notify,
+        ProjectCase,
+        RefreshCase,
+        RenderDocument,
+    )
     from schemas.cases import CaseSummary
     from schemas.deadlines import (
         CalendarChange,
@@ -105,7 +111,20 @@ _GENERATION_2026_12 = frozenset(
     }
 )
 GENERATIONS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("generation-2026-12-07", _GENERATION_2026_12 | {OFFICER_CLAIM, APPLICANT_NOTICES}),
+    (
+        "generation-2026-12-07",
+        _GENERATION_2026_12
+        | {
+            OFFICER_CLAIM,
+            APPLICANT_NOTICES,
+            # issue 24, in the kinds' own modules
+            "duties-on-fixed-dates",  # obligations.FIXED_DATES
+            "quarters-on-fixed-dates",  # press_plan.FIXED_QUARTERS
+            "interpretation-and-light-per-version",  # proactive.PER_VERSION
+            "closing-notice-with-remedies",  # disclosure.CLOSING_NOTICE
+            "reply-from-submission",  # disclosure.SUBMISSION_PATCH
+        },
+    ),
     ("generation-2026-12", _GENERATION_2026_12),
 )
 
@@ -145,6 +164,8 @@ class CaseWorkflow:
 
     # Clocks whose due instant is "the" due date of the case, in order of preference.
     DUE_CLOCKS: ClassVar[tuple[str, ...]]
+    # Clocks whose running out brings the internal due date forward (never the legal one).
+    INTERNAL_CLOCKS: ClassVar[tuple[str, ...]] = ()
 
     def _setup(
         self,
@@ -461,6 +482,10 @@ class CaseWorkflow:
         """The applicant's type for the annual report's columns (disclosure only)."""
         return ""
 
+    def _applicant_identity(self) -> ApplicantIdentity | None:
+        """Who applied, for the read model's keyed digests (disclosure only: Art. 36(6))."""
+        return None
+
     def _awaiting(self) -> str:
         """A decision a supervisor owes beside the status (the approvals inbox): none here."""
         return ""
@@ -542,6 +567,7 @@ class CaseWorkflow:
         rungs: list[RungSpec] | None = None,
         limit: int | None = None,
         minimum: bool = False,
+        fixed: bool = False,
     ) -> None:
         assert self.pack is not None
         self.clocks[name] = clk.start(
@@ -553,6 +579,7 @@ class CaseWorkflow:
             rule_pack=self.pack.ref,
             policy=self.pack.policy(period, extension=extension),
             minimum=minimum,
+            fixed=fixed,
         )
         self.rungs[name] = rungs or []
 
@@ -623,9 +650,16 @@ class CaseWorkflow:
         while a year is provisional, LAW.md §6.4(3)); none while paused before the period was
         used up (it cannot become late while paused)."""
         reading = self._due_reading()
-        if reading is None or reading.lapses_at is None:
-            return None
-        return reading.internal_due_at
+        internal = (
+            reading.internal_due_at
+            if reading is not None and reading.lapses_at is not None
+            else None
+        )
+        for name in self.INTERNAL_CLOCKS:
+            extra = self.readings.get(name) if self._watching(name) else None
+            if extra is not None and extra.lapses_at is not None and extra.internal_due_at:
+                internal = min(filter(None, (internal, extra.internal_due_at)))
+        return internal
 
     # -- events, documents, notifications, projection ---------------------------------------
 
@@ -810,6 +844,7 @@ class CaseWorkflow:
                 plan=request,
                 project=projection,
                 due_clocks=list(self.DUE_CLOCKS),
+                internal_clocks=list(self.INTERNAL_CLOCKS),
                 kept=kept,
                 told=self._told(),
             ),
@@ -847,6 +882,7 @@ class CaseWorkflow:
                 None,
             ),
             documents=self.pending_documents,
+            applicant=self._applicant_identity(),
         ), new
 
     def _projected(self, new: list[s.CaseEvent]) -> None:

@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas import disclosure as s
     from schemas import proactive as pr
     from schemas import registry
-    from schemas.activities import ArchiveCase, NewCaseNumber, RenderDocument
+    from schemas.activities import ApplicantIdentity, ArchiveCase, NewCaseNumber, RenderDocument
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
         APPLICANT_NOTICES,
@@ -53,6 +53,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.proactive import ProactiveItemWorkflow
 
 __all__ = ["DisclosureRequestWorkflow", "IllegalAction", "IncompleteAction"]
+
+# Issue 24: an unpaid fee closes the application with a written notice and its remedies.
+CLOSING_NOTICE = "closing-notice-with-remedies"
+# Issue 24: an online or fax application confirmed days after it was sent is watched, inside the
+# agency, on 20 working days from its submission as well (Art. 31(3): T0 stays the confirmation).
+SUBMISSION_ALERT = "from_submission"
+SUBMISSION_PATCH = "reply-from-submission"
 
 
 @workflow.defn
@@ -80,8 +87,10 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         "drafted_at": datetime | None,
         "draft_version": int,
         "working_draft": ReplyContent | None,
+        "previous_answer": s.PreviousAnswer | None,
     }
     DUE_CLOCKS = ("reply", "confirmation")
+    INTERNAL_CLOCKS = (SUBMISSION_ALERT,)
 
     @workflow.init
     def __init__(self, inp: s.DisclosureRequestInput) -> None:
@@ -120,6 +129,8 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         self.drafted_at: datetime | None = None
         self.draft_version = 0
         self.working_draft: ReplyContent | None = None  # saved by the drafter, not submitted
+        # Art. 36(6): the answered case a repeat-request reply cites, as the API checked it.
+        self.previous_answer: s.PreviousAnswer | None = None
 
     @workflow.run
     async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
@@ -169,11 +180,13 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 await self._tell_applicant(
                     "abandonment_notice",
                     seq,
-                    {"correction_due": str(due)},
+                    # Every closing letter carries the remedy clause the reply carries.
+                    {"correction_due": str(due), "remedy": self._closing_remedy(now)},
                     f"您的政府信息公开申请{self.case_no}：补正期限（{shown}）已届满，"
                     "未收到补正材料，"
                     "视为放弃申请，本机关不再处理（《政府信息公开条例》第三十条）。"
-                    "如有正当理由，请与本机关联系。",
+                    "如有正当理由，请与本机关联系；如不服，可依告知书所载途径申请行政复议或者"
+                    "提起行政诉讼。",
                 )
         elif clock_name == "consultation" and self.consultation is not None:
             kind = self.consultation.kind
@@ -195,7 +208,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             window_end = self.readings["consultation"].due_at or now
             self._stop("consultation", "征求意见期限届满")
             if self.clocks["reply"].open_pause is not None:
-                self.clocks["reply"] = clk.resume(self.clocks["reply"], min(window_end, now))
+                self._resume_reply(min(window_end, now))
             self.status = s.Status.ASSIGNED
             if kind is s.ConsultKind.THIRD_PARTY:
                 summary = (
@@ -221,12 +234,23 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                 s.SYSTEM,
                 "申请人逾期未按收费通知要求缴纳费用，本机关不再处理该申请（国办函〔2020〕109号）。",
             )
-            await self._message(
-                seq,
-                "不再处理告知",
+            message = (
                 f"您的政府信息公开申请{self.case_no}：您未在缴费期限内缴纳信息处理费，本机关不再处理"
-                "该申请（国办函〔2020〕109号）。",
+                "该申请（国办函〔2020〕109号）。"
             )
+            if self._patched(CLOSING_NOTICE):
+                # A decision closing the application is told in writing, with its remedies.
+                await self._tell_applicant(
+                    "processing_stopped_notice",
+                    seq,
+                    {
+                        "fee_due": str(self.readings["fee"].due_date),
+                        "remedy": self._closing_remedy(now),
+                    },
+                    message + "如不服，可依告知书所载途径申请行政复议或者提起行政诉讼。",
+                )
+            else:
+                await self._message(seq, "不再处理告知", message)
         elif clock_name == "remedy_litigation":
             self._stop("remedy_reconsideration", "救济期限届满")
             self._stop("remedy_litigation", "救济期限届满")
@@ -236,6 +260,66 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self.done = True
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _pause_reply(self, reason: str, at: datetime, by: str) -> None:
+        """Pause the reply period (an excluded time, Art. 33 para 3, Art. 30, 109号), and the
+        internal alert from the submission with it."""
+        self.clocks["reply"] = clk.pause(self.clocks["reply"], reason, at, by)
+        alert = self.clocks.get(SUBMISSION_ALERT)
+        if alert is not None and self._watching(SUBMISSION_ALERT) and alert.open_pause is None:
+            self.clocks[SUBMISSION_ALERT] = clk.pause(alert, reason, at, by)
+
+    def _resume_reply(self, at: datetime) -> None:
+        self.clocks["reply"] = clk.resume(self.clocks["reply"], at)
+        alert = self.clocks.get(SUBMISSION_ALERT)
+        if alert is not None and self._watching(SUBMISSION_ALERT) and alert.open_pause:
+            self.clocks[SUBMISSION_ALERT] = clk.resume(alert, max(at, alert.open_pause.since))
+
+    def _stop(self, name: str, reason: str, at: datetime | None = None) -> None:
+        """A stopped reply period stops the internal alert from the submission too."""
+        super()._stop(name, reason, at)
+        if name == "reply":
+            super()._stop(SUBMISSION_ALERT, reason, at)
+
+    def _start_submission_alert(self, t0_at: datetime) -> None:
+        """Art. 31(3): T0 of an online or fax application is the day both sides confirm it; the
+        applicant counts from the day they sent it. When the confirmation came on a later day,
+        an internal alert also counts the reply period from the submission (escalated to the
+        supervisor when it runs out; its date is the row's internal due date when earlier)."""
+        if not self.inp.channel.needs_confirmation or self.inp.confirmed_at is not None:
+            return
+        if local_date(t0_at) <= local_date(self.inp.received_at):
+            return
+        if not self._patched(SUBMISSION_PATCH):
+            return
+        rules = self._rules()
+        overdue = RungSpec(
+            name=SUBMISSION_ALERT,
+            light=Light.RED,
+            after_due=0,
+            actions=[Action.NOTIFY_OFFICER, Action.NOTIFY_SUPERVISOR],
+        )
+        period = rules.reply.model_copy(
+            update={"basis": f"{rules.reply.basis}（自提交申请之日起，内部督办）"}
+        )
+        self._start(SUBMISSION_ALERT, period, self.inp.received_at, rungs=[overdue])
+
+    def _closing_remedy(self, now: datetime) -> str:
+        """The remedy clause of a letter that closes the application without a reply (视为放弃
+        申请, 不再处理): the same as the reply's (行政复议法 Art. 20; 行政诉讼法 Art. 46)."""
+        rules = self._rules()
+        on = local_date(now)
+        assert self.outcome is not None
+        return remedy_clause(
+            self.outcome,
+            on,
+            self.inp.agency.reconsideration_organ,
+            self.inp.agency.court,
+            rules.remedy_reconsideration.amount,
+            rules.remedy_litigation_on(on).amount,
+            rules.reconsideration_first_since,
+            document="本告知书",
+        )
 
     def _rules(self) -> DisclosureRules:
         assert self.pack is not None and self.pack.disclosure is not None
@@ -387,8 +471,25 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     )
                 ]
             self._start("correction_notice", rules.correction_notice_window, t0_at, rungs=warning)
+        submitted = local_date(self.inp.received_at)
+        late = self.inp.channel.needs_confirmation and submitted < self.t0
+        delay = (
+            f"申请人于{submitted}提交（{_CHANNEL_ZH[self.inp.channel]}），本机关于{self.t0}确认收到，"
+            f"确认晚于提交{(self.t0 - submitted).days}日（条例第三十一条第三项：以双方确认之日为"
+            "收到申请之日）。"
+            if late
+            else ""
+        )
+        self._start_submission_alert(t0_at)
+        data: dict[str, Any] = {"t0": self.t0.isoformat()}
+        if late:
+            data["submitted"] = submitted.isoformat()
         seq = self._event(
-            "registered", actor, f"登记，收到申请之日（T0）为{self.t0}。", t0=self.t0.isoformat()
+            "registered",
+            actor,
+            f"登记，收到申请之日（T0）为{self.t0}。{delay}",
+            None,
+            **data,
         )
         receipt = {
             "applicant_name": self.inp.applicant.name,
@@ -405,10 +506,11 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             planned = self.readings.get("reply")  # none if planning failed (recorded)
             self.receipt_due = planned.due_date if planned is not None else None
             due = self._due_told("reply")
+            sent = f"您于{zh_date(submitted)}提交的" if submitted != self.t0 else "您的"
             await self._message(
                 seq,
                 "申请已登记",
-                f"您的政府信息公开申请已登记，查询号{self.case_no}，收到申请之日为"
+                f"{sent}政府信息公开申请已登记，查询号{self.case_no}，收到申请之日为"
                 f"{zh_date(self.t0)}。" + (f"本机关将于{due}前答复。" if due else ""),
             )
             return
@@ -432,6 +534,12 @@ class DisclosureRequestWorkflow(CaseWorkflow):
 
     def _applicant_type(self) -> str:
         return self.inp.applicant.type.value
+
+    def _applicant_identity(self) -> ApplicantIdentity:
+        a = self.inp.applicant
+        return ApplicantIdentity(
+            id_type=a.id_type, id_number=a.id_number, name=a.name, phone=a.phone, email=a.email
+        )
 
     def _awaiting(self) -> str:
         return "extension" if self.extension_request is not None else ""
@@ -516,9 +624,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self.correction_requested = True
             self._stop("correction_notice", "已发出补正告知")
             if rules.correction_restarts_reply:
-                self.clocks["reply"] = clk.pause(
-                    self.clocks["reply"], "等待申请人补正", now, a.actor.id
-                )
+                self._pause_reply("等待申请人补正", now, a.actor.id)
             period = rules.correction_period_default
             self._start(
                 "correction_period",
@@ -591,6 +697,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     f"收到补正后的申请，答复期限自{local_date(at)}起重新计算（条例第三十条）。"
                 )
             self.clocks["reply"] = reply
+            self._stop(SUBMISSION_ALERT, "收到补正后的申请，答复期限重新起算", at)
             if late:
                 summary += f"申请人逾期补正，理由：{a.late_reason}，予以接受。"
             self.corrected = True
@@ -728,9 +835,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             # party's (2008 Art. 24 para 3).
             excluded = a.kind is s.ConsultKind.THIRD_PARTY or rules.other_agencies_excluded
             if excluded:
-                self.clocks["reply"] = clk.pause(
-                    self.clocks["reply"], f"征求{a.party}意见", now, a.actor.id
-                )
+                self._pause_reply(f"征求{a.party}意见", now, a.actor.id)
             self._start("consultation", period, now, rungs=[self._lapse_rung()])
             self.status = s.Status.CONSULTING
             effect = "答复期限暂停计算" if excluded else "征求意见的时间计入答复期限"
@@ -793,7 +898,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self._stop("consultation", "已收到意见", at)
             paused = self.clocks["reply"].open_pause is not None
             if paused:
-                self.clocks["reply"] = clk.resume(self.clocks["reply"], at)
+                self._resume_reply(at)
             self.status = s.Status.ASSIGNED
             effect = "答复期限恢复计算" if paused else "继续办理"
             result = await self._act(
@@ -818,9 +923,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     async def request_fee(self, a: s.RequestFee) -> s.ActionResult:
         async with self._turn(self._v_request_fee, a):
             now = workflow.now()
-            self.clocks["reply"] = clk.pause(
-                self.clocks["reply"], "信息处理费缴纳期间", now, a.actor.id
-            )
+            self._pause_reply("信息处理费缴纳期间", now, a.actor.id)
             self._start("fee", self._rules().fee_payment, now, rungs=[self._lapse_rung()])
             self.status = s.Status.FEE_PENDING
             result = await self._act(
@@ -847,7 +950,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         async with self._turn(self._v_record_payment, a):
             at = a.occurred_at or workflow.now()
             self._stop("fee", "已缴费", at)
-            self.clocks["reply"] = clk.resume(self.clocks["reply"], at)
+            self._resume_reply(at)
             self.status = s.Status.ASSIGNED
             result = await self._act(
                 "fee_paid", a.actor, "申请人已缴费，答复期限恢复计算。", a.occurred_at
@@ -864,9 +967,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     async def request_explanation(self, a: s.RequestExplanation) -> s.ActionResult:
         async with self._turn(self._v_request_explanation, a):
             if self._rules().explanation_excludes_clock:
-                self.clocks["reply"] = clk.pause(
-                    self.clocks["reply"], "等待申请人说明理由", workflow.now(), a.actor.id
-                )
+                self._pause_reply("等待申请人说明理由", workflow.now(), a.actor.id)
             self.status = s.Status.EXPLANATION_PENDING
             result = await self._act(
                 "explanation_requested",
@@ -913,6 +1014,11 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             elif a.decision is s.ExplanationDecision.REASONABLE:
                 summary = "理由合理，继续办理。"
             self.clocks["reply"] = reply
+            alert = self.clocks.get(SUBMISSION_ALERT)
+            if fixed:
+                self._stop(SUBMISSION_ALERT, "已确定延迟答复的期限", now)
+            elif alert is not None and self._watching(SUBMISSION_ALERT) and alert.open_pause:
+                self.clocks[SUBMISSION_ALERT] = clk.resume(alert, now)
             self.status = s.Status.ASSIGNED
             result = await self._act(
                 "explanation_recorded", a.actor, summary, decision=a.decision.value
@@ -963,6 +1069,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         """The extension takes effect: the new date, the notice, and the applicant is told."""
         reading = self.readings["reply"]
         before = reading.shown_due_date
+        self._stop(SUBMISSION_ALERT, "答复期限已依法延长")
         self.clocks["reply"] = self._clock_op(
             clk.extend,
             self.clocks["reply"],
@@ -1103,6 +1210,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
     async def submit_for_review(self, a: s.SubmitForReview) -> s.ActionResult:
         async with self._turn(self._v_submit_for_review, a):
             self.reply = a.reply
+            self.previous_answer = a.previous_answer
             self.working_draft = None
             self.drafted_by, self.drafted_at = a.actor, workflow.now()
             self.draft_version += 1
@@ -1126,6 +1234,16 @@ class DisclosureRequestWorkflow(CaseWorkflow):
         missing = missing_content(a.reply)
         if missing:
             raise IncompleteAction("答复内容不完整，缺少：" + "；".join(missing) + "。")
+        if a.reply.outcome is Outcome.NOT_PROCESSED_REPEAT:
+            cited = a.reply.previous_case.strip().upper()
+            checked = a.previous_answer
+            if checked is None or checked.case_no != cited or cited == self.case_no:
+                # The API checks the cited case in the read model (store/applicants.py) and
+                # sends what it found; a reply citing anything else is not sent.
+                raise IncompleteAction(
+                    "重复申请须引用本申请人此前向本机关提出、本机关已经答复的申请，所引案件未经核对"
+                    "（《政府信息公开条例》第三十六条第（六）项）。"
+                )
 
     @workflow.update
     async def review(self, a: s.Review) -> s.ActionResult:
@@ -1221,6 +1339,12 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             "reply": reply.model_dump(),
             "category": SPECS[reply.outcome].category,
             "decision": f"本机关决定：{plain_outcome(reply.outcome)}。",
+            "previous_replied_on": (
+                str(self.previous_answer.replied_on)
+                if self.previous_answer is not None
+                and self.previous_answer.case_no == reply.previous_case.strip().upper()
+                else ""
+            ),
             "legal_basis": legal_basis(reply),
             "remedy": remedy_clause(
                 reply.outcome,
@@ -1327,6 +1451,7 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     "applicant_name": self.inp.applicant.name,
                     "channel_zh": _CHANNEL_ZH[self.inp.channel],
                     "t0": str(local_date(now)),
+                    "submitted": str(local_date(self.inp.received_at)),
                     "description": self.inp.description,
                     "reply_due": "",
                     "reply_basis": rules.reply.basis,
@@ -1366,7 +1491,10 @@ class DisclosureRequestWorkflow(CaseWorkflow):
                     category=a.category,
                     attribute=pr.Attribute.PROACTIVE,
                     content=a.content,
-                    formed_on=local_date(now),
+                    # The 目录's 生成日期 is when the information was formed; the 20 WD run
+                    # from the day it is moved (Art. 44).
+                    formed_on=a.formed_on,
+                    clock_from=local_date(now),
                     from_request=self.case_no,
                     registered_at=now,
                 ),
@@ -1391,6 +1519,10 @@ class DisclosureRequestWorkflow(CaseWorkflow):
             self.outcome in (Outcome.GRANTED, Outcome.PARTIAL),
             "只有予以公开或部分公开的信息才可以纳入主动公开（条例第四十四条：属于可以公开的）。",
         )
+        if a.formed_on > local_date(workflow.now()):
+            raise IncompleteAction(
+                f"该政府信息的形成日期（{a.formed_on}）在未来：请填写该信息实际形成之日。"
+            )
 
     @workflow.update
     async def serve(self, a: s.Serve) -> s.ActionResult:

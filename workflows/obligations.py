@@ -16,13 +16,17 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from rules.calendar import SHANGHAI, local_date
     from rules.clock import Reading, Unit, quarter_period
+    from rules.duties import Window, anchor_of, windows
     from rules.packs import Duty, ObligationRules, Period
     from schemas import disclosure as d
     from schemas import obligations as s
     from schemas import registry
-    from workflows.casework import CaseWorkflow
+    from workflows.casework import CaseWorkflow, IncompleteAction
 
 YEAR_CLOCK = "year"
+# Issue 24: a duty's date is fixed (never rolled over a rest day) and a fact counts only inside
+# its window (rules/duties.py); plans started before keep their periods as they ran.
+FIXED_DATES = "duties-on-fixed-dates"
 
 
 def _quarter(day: date) -> int:
@@ -32,7 +36,7 @@ def _quarter(day: date) -> int:
 @workflow.defn
 class ObligationPlanWorkflow(CaseWorkflow):
     SPEC = registry.OBLIGATIONS
-    CARRY: ClassVar[dict[str, Any]] = {"periods": list[s.DutyPeriod]}
+    CARRY: ClassVar[dict[str, Any]] = {"periods": list[s.DutyPeriod], "windows": bool}
     DUE_CLOCKS = ()
 
     @workflow.init
@@ -47,6 +51,7 @@ class ObligationPlanWorkflow(CaseWorkflow):
             f"{inp.year}年政务公开常规工作",
         )
         self.periods: list[s.DutyPeriod] = []
+        self.windows = False  # duties on fixed dates, met inside their windows (FIXED_DATES)
 
     @workflow.run
     async def run(self, inp: s.PlanInput) -> s.PlanView:
@@ -68,6 +73,10 @@ class ObligationPlanWorkflow(CaseWorkflow):
 
     def _begin(self, started: date) -> None:
         """A clock per duty and period whose due day is not already past when the plan starts."""
+        if self._patched(FIXED_DATES):
+            self.windows = True
+            self._begin_windows(started)
+            return
         year = self.inp.year
         anchor = datetime.combine(date(year - 1, 12, 31), time(12), tzinfo=SHANGHAI)
         days_in_year = (date(year, 12, 31) - date(year - 1, 12, 31)).days
@@ -86,6 +95,42 @@ class ObligationPlanWorkflow(CaseWorkflow):
                 self.periods.append(
                     s.DutyPeriod(
                         clock=name, duty=duty.key, name=duty.name, period=period, basis=duty.basis
+                    )
+                )
+
+    def _begin_windows(self, started: date) -> None:
+        """Fixed dates (LAW.md §6B): each window's clock ends on its own last day, whatever day
+        of the week; the year's clock on 31 December."""
+        year = self.inp.year
+        anchor = datetime.combine(date(year - 1, 12, 31), time(12), tzinfo=SHANGHAI)
+        days_in_year = (date(year, 12, 31) - date(year - 1, 12, 31)).days
+        whole = Period(amount=days_in_year, unit=Unit.CALENDAR_DAYS, basis="自然年度")
+        self._start(YEAR_CLOCK, whole, anchor, rungs=[self._lapse_rung()], fixed=True)
+        for duty in self._rules().duties:
+            if duty.competent_department_only and not self.inp.competent_department:
+                continue
+            for w in windows(duty, year):
+                if w.closes < started:
+                    continue
+                name = f"{duty.key}:{w.period}"
+                since = anchor_of(w)
+                length = Period(
+                    amount=(w.closes - since).days, unit=Unit.CALENDAR_DAYS, basis=duty.basis
+                )
+                start = datetime.combine(since, time(12), tzinfo=SHANGHAI)
+                self._start(
+                    name, length, start, rungs=list(self._rules().escalation.rungs), fixed=True
+                )
+                self.periods.append(
+                    s.DutyPeriod(
+                        clock=name,
+                        duty=duty.key,
+                        name=duty.name,
+                        period=w.period,
+                        basis=duty.basis,
+                        opens=w.opens,
+                        closes=w.closes,
+                        times=duty.times,
                     )
                 )
 
@@ -138,6 +183,15 @@ class ObligationPlanWorkflow(CaseWorkflow):
 
     def _period_for(self, duty: str, when: datetime) -> s.DutyPeriod | None:
         day = local_date(when)
+        if self.windows:  # the window that holds the day (a fixed date's, LAW.md §6B)
+            return next(
+                (
+                    p
+                    for p in self.periods
+                    if p.duty == duty and p.opens and p.closes and p.opens <= day <= p.closes
+                ),
+                None,
+            )
         wanted = f"Q{_quarter(day)}" if day.year == self.inp.year else ""
         for p in self.periods:
             if p.duty == duty and (p.period == "Y" or p.period == wanted):
@@ -150,17 +204,18 @@ class ObligationPlanWorkflow(CaseWorkflow):
             at = a.occurred_at or workflow.now()
             period = self._period_for(a.duty, at)
             assert period is not None
-            first = period.done_at is None
-            if first:
+            period.count += 1
+            if period.done_at is None and period.count >= period.times:
                 period.done_at = at
                 period.evidence = a.evidence
                 self._stop(period.clock, "已完成", at)
             where = f"（{a.evidence}）" if a.evidence else ""
+            nth = f"（第{period.count}次，每期至少{period.times}次）" if period.times > 1 else ""
             return await self._act(
                 "duty_done",
                 a.actor,
                 f"{local_date(at)}{period.name}"
-                f"{'' if period.period == 'Y' else f'（第{period.period[1]}季度）'}{where}"
+                f"{'' if period.period == 'Y' else f'（第{period.period[1]}季度）'}{nth}{where}"
                 f"{'：' + a.summary if a.summary else ''}",
                 at,
                 duty=a.duty,
@@ -182,7 +237,19 @@ class ObligationPlanWorkflow(CaseWorkflow):
             local_date(at).year == self.inp.year,
             f"本计划只登记{self.inp.year}年的完成情况。",
         )
-        self._require(
-            self._period_for(a.duty, at) is not None,
-            "该期间不在本计划内（计划开始时已过期的期间不再跟踪）。",
-        )
+        if self._period_for(a.duty, at) is not None:
+            return
+        day = local_date(at)
+        held = [p for p in self.periods if p.duty == a.duty]
+        if self.windows and held:
+            duty = known[a.duty]
+            spans = "、".join(
+                Window(p.period, p.opens, p.closes).zh for p in held if p.opens and p.closes
+            )
+            mine = next((w for w in windows(duty, self.inp.year) if w.holds(day)), None)
+            if mine is None:  # outside every window of the duty (a May open day in March)
+                raise IncompleteAction(
+                    f"“{duty.name}”须在{spans}内完成（{duty.basis}）；所登记的日期{day}不在其中，"
+                    "请核对日期。"
+                )
+        self._require(False, "该期间不在本计划内（计划开始时已过期的期间不再跟踪）。")

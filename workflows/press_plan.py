@@ -20,6 +20,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.casework import CaseWorkflow
 
 
+# Issue 24: a quarter's end is a fixed date (LAW.md §6B), never rolled over a rest day; plans
+# started before keep their rolled ends as they ran.
+FIXED_QUARTERS = "quarters-on-fixed-dates"
+
+
 def quarter_of(day: datetime) -> int:
     return (local_date(day).month - 1) // 3 + 1
 
@@ -78,8 +83,9 @@ class PressConferencePlanWorkflow(CaseWorkflow):
             after_due=0,
             actions=[Action.NOTIFY_HEAD, Action.URGING_NOTICE],
         )
-        self._start("conference", quarter, anchor, rungs=[missed])
-        self._start("quarter", quarter, anchor, rungs=[self._lapse_rung()])
+        fixed = self._patched(FIXED_QUARTERS)
+        self._start("conference", quarter, anchor, rungs=[missed], fixed=fixed)
+        self._start("quarter", quarter, anchor, rungs=[self._lapse_rung()], fixed=fixed)
 
     def _is_open(self) -> bool:
         return False

@@ -26,6 +26,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.casework import ACTIVITY_TIMEOUT, RETRY, CaseWorkflow, IncompleteAction
 
 OPEN = (s.ItemStatus.RECORDED, s.ItemStatus.REVIEW, s.ItemStatus.SIGN_OFF, s.ItemStatus.READY)
+# Issue 24: a new version needs its own interpretation (80号: 同步) and starts its period with a
+# clean light; histories from before keep version 1's interpretation and the old rungs' light.
+PER_VERSION = "interpretation-and-light-per-version"
 
 
 @workflow.defn
@@ -39,6 +42,10 @@ class ProactiveItemWorkflow(CaseWorkflow):
         "publications": list[s.Publication],
         "reviewed_by": str | None,
         "withdrawn_reason": str | None,
+        "signed_off_at": datetime | None,
+        "decisions": int,
+        "fee_amount_yuan": int,
+        "repealed_by": str | None,
     }
     DUE_CLOCKS = ("publication", "interpretation")
 
@@ -60,6 +67,10 @@ class ProactiveItemWorkflow(CaseWorkflow):
         self.publications: list[s.Publication] = []
         self.reviewed_by: str | None = None
         self.withdrawn_reason: str | None = None
+        self.signed_off_at: datetime | None = None  # this version's sign-off (Art. 17 before)
+        self.decisions = inp.decisions  # part 二 of the annual report: the latest version's
+        self.fee_amount_yuan = inp.fee_amount_yuan
+        self.repealed_by: str | None = None  # 废止, by this document
 
     @workflow.run
     async def run(self, inp: s.ItemInput) -> s.ItemView:
@@ -67,9 +78,11 @@ class ProactiveItemWorkflow(CaseWorkflow):
             self._restore(inp.carried)
         else:
             async with self.lock:
-                formed = datetime.combine(inp.formed_on, time(12), tzinfo=SHANGHAI)
-                await self._load_pack(formed)  # the rules in force when it was formed
-                self.t0 = inp.formed_on
+                # Art. 26: from the day it was formed; Art. 44: from the day it was moved.
+                since = inp.clock_from or inp.formed_on
+                formed = datetime.combine(since, time(12), tzinfo=SHANGHAI)
+                await self._load_pack(formed)  # the rules in force when its period began
+                self.t0 = since
                 if inp.attribute is not s.Attribute.PROACTIVE:
                     self.status = s.ItemStatus.NOT_PROACTIVE
                     self._event(
@@ -81,7 +94,13 @@ class ProactiveItemWorkflow(CaseWorkflow):
                     self.done = True
                 else:
                     via = (
-                        f"（由依申请公开案件{inp.from_request}纳入主动公开）"
+                        f"（由依申请公开案件{inp.from_request}纳入主动公开"
+                        + (
+                            f"，{inp.clock_from}纳入，公开期限自纳入之日起算"
+                            if inp.clock_from
+                            else ""
+                        )
+                        + "）"
                         if inp.from_request
                         else ""
                     )
@@ -125,6 +144,10 @@ class ProactiveItemWorkflow(CaseWorkflow):
             interpretation=self.interpretation,
             publications=self.publications,
             withdrawn_reason=self.withdrawn_reason,
+            doc_kind=self.inp.doc_kind,
+            decisions=self.decisions,
+            fee_amount_yuan=self.fee_amount_yuan,
+            repealed_by=self.repealed_by,
         )
 
     async def _catalogue(self, **change: Any) -> None:
@@ -139,8 +162,15 @@ class ProactiveItemWorkflow(CaseWorkflow):
                 title=self.title,
                 document_no=self.inp.document_no,
                 content=self.content,
-                formed_on=self.t0 or self.inp.formed_on,
+                # The 目录's 生成日期: the day the information was formed (a moved item's too),
+                # or the day this version changed.
+                formed_on=self.inp.formed_on
+                if self.version == 1
+                else (self.t0 or self.inp.formed_on),
                 interpretation=self.interpretation or "",
+                doc_kind=self.inp.doc_kind.value if self.inp.doc_kind else "",
+                decisions=self.decisions,
+                fee_amount_yuan=self.fee_amount_yuan,
                 **change,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -184,6 +214,7 @@ class ProactiveItemWorkflow(CaseWorkflow):
                 self.status = s.ItemStatus.RECORDED
                 return await self._act("sign_off_returned", a.actor, f"签发退回：{a.comments}")
             self.status = s.ItemStatus.READY
+            self.signed_off_at = workflow.now()
             return await self._act("signed_off", a.actor, "签发，同意公开。")
 
     @sign_off_item.validator
@@ -217,7 +248,10 @@ class ProactiveItemWorkflow(CaseWorkflow):
     async def publish_item(self, a: s.PublishItem) -> d.ActionResult:
         async with self._turn(self._v_publish_item, a):
             at = a.occurred_at or workflow.now()
-            self._stop("publication", "已公开", at)
+            reading = self.readings.get("publication")
+            due = reading.due_date if reading is not None else None
+            late = due is not None and local_date(at) > due  # Art. 26: after its 20 WD
+            self._stop("publication", "已公开（逾期）" if late else "已公开", at)
             self.publications.append(
                 s.Publication(
                     version=self.version,
@@ -225,6 +259,8 @@ class ProactiveItemWorkflow(CaseWorkflow):
                     channels=list(a.channels),
                     url=a.url,
                     by=a.actor.name,
+                    late=late,
+                    due_on=due,
                 )
             )
             self.status = s.ItemStatus.PUBLISHED
@@ -238,21 +274,36 @@ class ProactiveItemWorkflow(CaseWorkflow):
                     rungs=list(rules.escalation.rungs),
                 )
             where = "、".join(a.channels)
+            overdue = f"逾期公开：公开期限为{due}（条例第二十六条）。" if late else ""
             result = await self._act(
                 "published",
                 a.actor,
-                f"{local_date(at)}通过{where}公开（第{self.version}版）。",
+                f"{local_date(at)}通过{where}公开（第{self.version}版）。{overdue}",
                 at,
                 version=self.version,
+                late=late,
             )
             await self._catalogue(
-                published_at=at, channels=list(a.channels), url=a.url, published_by=a.actor.name
+                published_at=at,
+                channels=list(a.channels),
+                url=a.url,
+                published_by=a.actor.name,
+                late=late,
             )
             return result
 
     @publish_item.validator
     def _v_publish_item(self, a: s.PublishItem) -> None:
         self._allowed("publish_item", a.actor)
+        at = a.occurred_at or workflow.now()
+        signed = self.signed_off_at
+        if signed is not None and at < signed:
+            raise IncompleteAction(
+                f"公开日期（{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}）早于本版的签发"
+                f"（{signed.astimezone(SHANGHAI):%Y-%m-%d %H:%M}）：公开前应当经保密审查和签发"
+                "（《政府信息公开条例》第十七条），请填写实际公开的时间。"
+            )
+        self._fact_at(a.occurred_at, "公开")  # not in the future, not before the last fact
         if (
             self.inp.interpretation_required
             and self.interpretation is None
@@ -270,9 +321,22 @@ class ProactiveItemWorkflow(CaseWorkflow):
             self.version += 1
             self.title = a.title or self.title
             self.content = a.content or self.content
+            if a.decisions is not None:
+                self.decisions = a.decisions
+            if a.fee_amount_yuan is not None:
+                self.fee_amount_yuan = a.fee_amount_yuan
             self.reviewed_by = None
+            self.signed_off_at = None
             self.t0 = local_date(changed)
             self.status = s.ItemStatus.RECORDED
+            if self._patched(PER_VERSION):
+                # 80号 同步: the new version is interpreted anew; its period starts anew, and so
+                # does its light (the old version's rungs stay in the record).
+                self.interpretation = None
+                self._stop("interpretation", f"第{self.version}版另行解读", changed)
+                self.fired = [
+                    r for r in self.fired if r.clock not in ("publication", "interpretation")
+                ]
             self._start_publication(changed)
             return await self._act(
                 "amended",
@@ -285,6 +349,48 @@ class ProactiveItemWorkflow(CaseWorkflow):
     @amend_item.validator
     def _v_amend_item(self, a: s.AmendItem) -> None:
         self._allowed("amend_item", a.actor)
+        self._fact_at(a.occurred_at, "变更")  # Art. 26: not in the future, not before the last
+        if a.decisions is None and a.fee_amount_yuan is None:
+            return
+        problem = s.figures_problem(
+            self.inp.category,
+            # an item registered before kinds were kept
+            self.inp.doc_kind
+            or (s.DocKind.OTHER if self.inp.category is s.Category.RULES else None),
+            self.decisions if a.decisions is None else a.decisions,
+            self.fee_amount_yuan if a.fee_amount_yuan is None else a.fee_amount_yuan,
+        )
+        if problem:
+            raise IncompleteAction(problem + "。")
+
+    @workflow.update
+    async def repeal_item(self, a: s.RepealItem) -> d.ActionResult:
+        """废止: the document is repealed by another (the annual report counts it as 本年废止,
+        and no longer as 现行有效); the item and its catalogue rows stay, marked."""
+        async with self._turn(self._v_repeal_item, a):
+            at = a.occurred_at or workflow.now()
+            self.repealed_by = a.repealed_by
+            self.status = s.ItemStatus.REPEALED
+            result = await self._act(
+                "repealed",
+                a.actor,
+                f"{local_date(at)}由{a.repealed_by}废止（第{self.version}版）。",
+                at,
+                repealed_by=a.repealed_by,
+            )
+            await self._catalogue(repealed_at=at, repealed_by=a.repealed_by)
+            self.done = True
+            return result
+
+    @repeal_item.validator
+    def _v_repeal_item(self, a: s.RepealItem) -> None:
+        self._allowed("repeal_item", a.actor)
+        self._fact_at(a.occurred_at, "废止")
+        self._require(
+            self.inp.category is s.Category.RULES
+            and self.inp.doc_kind in (None, s.DocKind.RULE, s.DocKind.NORMATIVE),
+            "只有规章和行政规范性文件才废止；从目录中撤下其他信息请用“撤回”。",
+        )
 
     @workflow.update
     async def withdraw_item(self, a: s.WithdrawItem) -> d.ActionResult:

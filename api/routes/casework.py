@@ -264,6 +264,24 @@ def _handler(engine: Engine, agency: str, username: str) -> dict[str, str]:
     return {"officer_name": person.name, "officer_unit": person.unit}
 
 
+def _previous_answer(engine: Engine, row: CaseRow, values: dict[str, Any]) -> Any:
+    """GIDR Art. 36(6): a repeat-request reply cites a case of this agency, answered, of the
+    same applicant — checked here in the read model (the workflow cannot read it) and sent
+    with the draft; otherwise 422 and nothing reaches the case."""
+    from rules.outcomes import Outcome
+    from store.applicants import NotARepeat, check_repeat
+
+    reply = values.get("reply") or {}
+    if reply.get("outcome") != Outcome.NOT_PROCESSED_REPEAT.value:
+        return None
+    try:
+        found = check_repeat(engine, row.case_no, row.agency, str(reply.get("previous_case", "")))
+    except NotARepeat as exc:
+        raise HTTPException(422, str(exc)) from exc
+    values["reply"] = {**reply, "previous_case": found.case_no}  # as the case number reads
+    return found.model_dump()
+
+
 # Actions in flight per case in this process (finding 7: a burst on one case must get quick,
 # definite answers, not pile up against Temporal's limit of in-flight Updates per workflow).
 _IN_FLIGHT: dict[str, int] = {}
@@ -286,6 +304,8 @@ async def perform(
     values = {**body.model_dump(), "actor": actor.model_dump()}
     if step.update == "assign_officer":
         values.update(await run_in_threadpool(_handler, engine, row.agency, values["officer"]))
+    if "previous_answer" in step.body.model_fields:  # the API's to fill in, never the caller's
+        values["previous_answer"] = await run_in_threadpool(_previous_answer, engine, row, values)
     arg = step.body.model_validate(values)
     replay, update_id = None, None
     case_no = row.case_no

@@ -47,6 +47,7 @@ from schemas.registry import (
     open_statuses_by_label,
 )
 from store import attachments as attachment_store
+from store.applicants import distinct_applicants
 from store.calendar import load_calendar, overrides
 from store.cases import archived, get_case
 from store.models import CaseRow
@@ -55,7 +56,7 @@ from store.recompute import preview_day as preview_day_change
 from store.search import LIMIT as SEARCH_LIMIT
 from store.search import QueryProblem, search_cases
 from store.sessions import open_session, revoke
-from store.similar import SAME, similar_requests
+from store.similar import SAME, Similar, similar_requests
 from store.users import user_for_token, user_names
 
 router = APIRouter(include_in_schema=False)
@@ -401,6 +402,7 @@ async def _case_page(
     )
     steps = casepage.staff_steps(view, actor, source)
     forms = await run_in_threadpool(casepage.step_forms, engine, view, actor, steps, outcome)
+    similar = similar_requests(engine, view.agency, view.case_no, view.kind)
     temporal_url = (
         f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{case_no}"
     )
@@ -429,12 +431,24 @@ async def _case_page(
             "done": _done_zh(spec, request.query_params.get("done", "")),
             "csrf": getattr(request.state, "csrf", ""),
             "names": user_names(engine, view.agency),
-            "similar": similar_requests(engine, view.agency, view.case_no, view.kind),
+            "similar": similar,
+            "art44": _art44(engine, view.case_no, similar),
             "outcome_names": {o.value: SPECS[o].category for o in Outcome},
             "same": SAME,
         },
         status_code=status_code,
     )
+
+
+def _art44(engine: Engine, case_no: str, similar: list[Similar]) -> list[str]:
+    """GIDR Art. 44 (多个申请人就相同政府信息…): the requests for the same information (as good as
+    the same text) that were disclosed, one per applicant other than this case's."""
+    same = [
+        sm.row.case_no
+        for sm in similar
+        if sm.score >= SAME and sm.row.outcome in (Outcome.GRANTED.value, Outcome.PARTIAL.value)
+    ]
+    return distinct_applicants(engine, case_no, same)
 
 
 def _done_zh(spec: KindSpec | None, name: str) -> str:

@@ -555,6 +555,7 @@ TO_APPLICANT = {
     "deadline_change_notice",
     "fixed_date_notice",
     "abandonment_notice",
+    "processing_stopped_notice",
     "reply",
     "inquiry_reply",
 }

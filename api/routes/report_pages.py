@@ -22,7 +22,14 @@ from api import deps
 from api.errors import _constraint
 from api.routes.dashboard import csrf_ok, page_actor, templates
 from schemas.disclosure import Actor
-from store.annual import PROCEEDINGS, REMEDY_COLUMNS, FullReport, years
+from store.annual import (
+    PROCEEDINGS,
+    REMEDY_COLUMNS,
+    FullReport,
+    part_four_cells,
+    part_two_rows,
+    years,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -197,6 +204,8 @@ def _page(
         "standalone": False,
         "proceedings": PROCEEDINGS,
         "remedy_columns": REMEDY_COLUMNS,
+        "part_two": part_two_rows,
+        "part_four": part_four_cells,
         # The forms are shown to whom the steps accept them from; the steps still decide.
         "editing": own and service.writes(actor) and report.signed_at is None,
         "values": values or _written(report),
@@ -216,5 +225,5 @@ def _written(report: FullReport) -> dict[str, str]:
         "overview": report.overview,
         "problems": report.problems,
         "other": report.other,
-        "admin_fees_wan": report.proactive.admin_fees_wan,
+        "admin_fees_wan": report.proactive.fees_stated_wan,
     }

@@ -8,7 +8,7 @@ Officers have no access: the report is signed off by the agency's leadership, no
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
@@ -20,12 +20,13 @@ from sqlalchemy.engine import Engine
 from api import annual_report as service
 from api import deps
 from gongkai.logs import get_logger
+from rules.calendar import SHANGHAI
 from rules.limits import Day
 from schemas.disclosure import Actor, Role
 from store.annual import FullReport
 from store.annual import to_csv as full_csv
 from store.db import session_scope
-from store.models import RemedyRecord
+from store.models import CaseRow, RemedyRecord
 from store.report import AnnualReport, ReportError, UnknownAgency, annual_report, to_csv
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -173,6 +174,33 @@ async def annual_sign_off(
     return await service.sign_off(request, engine, actor, year)
 
 
+def remedy_dates_problem(
+    row: CaseRow, filed_on: date, decided_on: date | None, today: date
+) -> str | None:
+    """Dates a reconsideration or suit over this case can have (行政复议法 Art. 20, 行政诉讼法
+    Art. 46: they run from the act challenged): not in the future; not before the reply (or the
+    closing) they challenge; a challenge of no reply (逾期不答复) not before the reply period
+    ran out."""
+    for name, day in (("提起日期", filed_on), ("审结日期", decided_on)):
+        if day is not None and day > today:
+            return f"{name}（{day}）在未来：请填写实际的日期。"
+    if row.concluded_on is not None and filed_on < row.concluded_on:
+        return (
+            f"提起日期（{filed_on}）早于本案作出答复（或办结）之日（{row.concluded_on}）：行政复议、"
+            "行政诉讼针对已作出的答复提出，请核对日期。"
+        )
+    if row.concluded_on is None:
+        due = row.due_at.astimezone(SHANGHAI).date() if row.due_at is not None else None
+        if due is not None and filed_on <= due:
+            return (
+                f"本案尚未答复，答复期限至{due}：对逾期不答复申请行政复议、提起诉讼，只能在期限届满"
+                f"之后（提起日期{filed_on}），请核对日期。"
+            )
+        if row.t0 is not None and filed_on < row.t0:
+            return f"提起日期（{filed_on}）早于收到申请之日（{row.t0}），请核对日期。"
+    return None
+
+
 class RemedyIn(BaseModel):
     proceeding: Literal["reconsideration", "litigation", "litigation_after_reconsideration"]
     result: Literal["upheld", "corrected", "other", "pending"] = "pending"
@@ -210,6 +238,8 @@ def record_remedy(
         raise HTTPException(422, "已审结的，请填写审结日期（decided_on）。")
     if body.decided_on is not None and body.decided_on < body.filed_on:
         raise HTTPException(422, "审结日期不能早于提起日期。")
+    if problem := remedy_dates_problem(row, body.filed_on, body.decided_on, service.today()):
+        raise HTTPException(422, problem)
     now = datetime.now(UTC)
     with session_scope(engine) as s:
         s.add(

@@ -55,6 +55,13 @@ ConsultKind = Literal["third_party", "co_producer", "other_agency"]
 ConsultationAnswer = Literal["consent", "objection", "opinion"]
 
 
+DocKind = Literal["rule", "normative", "penalty", "coercion", "other"]
+"""What a published item is, where the annual report's part 二 (国办公开办函〔2021〕30号)
+tells them apart: 规章 and 行政规范性文件 (Art. 20 (一)), 行政处罚 and 行政强制 decisions
+(Art. 20 (六)).
+"""
+
+
 EmergencyStatus = Literal["drafting", "awaiting_approval", "released", "closed"]
 
 
@@ -74,7 +81,7 @@ InquiryStatus = Literal["handling", "answered", "converted", "petition", "closed
 
 
 ItemStatus = Literal[
-    "recorded", "review", "sign_off", "ready", "published", "withdrawn", "not_proactive"
+    "recorded", "review", "sign_off", "ready", "published", "withdrawn", "repealed", "not_proactive"
 ]
 
 
@@ -311,6 +318,7 @@ class Clock(BaseModel):
     stopped_at: datetime | None = None
     stop_reason: str = ""
     minimum: bool = False
+    fixed: bool = False
 
 
 class ClockPolicy(BaseModel):
@@ -712,6 +720,9 @@ class DisclosureMoveToProactiveRequest(BaseModel):
     content: Annotated[str, Field(max_length=500)] = Field(
         default="", description="内容概述（目录）"
     )
+    formed_on: date = Field(
+        description="该政府信息形成之日（目录的生成日期；不是纳入主动公开之日）"
+    )
 
 
 class DisclosureNoteRequest(BaseModel):
@@ -995,6 +1006,10 @@ class DutyPeriod(BaseModel):
     basis: str
     done_at: datetime | None = None
     evidence: str = ""
+    opens: date | None = None
+    closes: date | None = None
+    times: int = 1
+    count: int = 0
 
 
 class EmergencyApproveReleaseRequest(BaseModel):
@@ -1347,6 +1362,16 @@ class ItemCreate(BaseModel):
     is_policy: bool = False
     interpretation_required: bool = False
     from_request: Annotated[str, Field(max_length=100)] = ""
+    doc_kind: DocKind | None = Field(
+        default=None,
+        description="规章、行政规范性文件（第二十条第（一）项），行政处罚或行政强制决定（第（六）项）",
+    )
+    decisions: Annotated[int, Field(le=1000000.0, ge=0.0)] = Field(
+        default=0, description="本条公开的处理决定数量（许可、处罚、强制结果）"
+    )
+    fee_amount_yuan: Annotated[int, Field(le=1000000000000.0, ge=0.0)] = Field(
+        default=0, description="本条公布的行政事业性收费金额（元）"
+    )
 
 
 class ObligationsAssignOfficerRequest(BaseModel):
@@ -1467,6 +1492,10 @@ class PlanCreate(BaseModel):
         default=None,
         description="from when the duties are watched (default: now); a plan registered late in the year may start on 1 January, and its past periods are judged at once",
     )
+    competent_department: bool = Field(
+        default=False,
+        description="本机关是本级人民政府的政府信息公开工作主管部门：还须于每年3月31日前公布本级政府的政府信息公开工作年度报告（《政府信息公开条例》第四十九条第二款）",
+    )
 
 
 class PressPlanAssignOfficerRequest(BaseModel):
@@ -1544,6 +1573,8 @@ class ProactiveAmendItemRequest(BaseModel):
     reason: Annotated[str, Field(max_length=500)]
     title: Annotated[str, Field(max_length=200)] = ""
     content: Annotated[str, Field(max_length=500)] = ""
+    decisions: Annotated[int, Field(le=1000000.0, ge=0.0)] | None = None
+    fee_amount_yuan: Annotated[int, Field(le=1000000000000.0, ge=0.0)] | None = None
 
 
 class ProactiveAssignOfficerRequest(BaseModel):
@@ -1591,19 +1622,31 @@ class ProactiveCase(BaseModel):
     interpretation: str | None
     publications: list[Publication]
     withdrawn_reason: str | None
+    doc_kind: DocKind | None = None
+    decisions: int = 0
+    fee_amount_yuan: int = 0
+    repealed_by: str | None = None
 
 
 class ProactiveFigures(BaseModel):
-    """Part 二 (第二十条 items (一), (五), (六), (八))."""
+    """Part 二 (第二十条 items (一), (五), (六), (八)), as the 30号 table has it."""
 
     model_config = ConfigDict(populate_by_name=True)
 
-    normative_made: int
-    normative_repealed: int
-    normative_in_force: int
-    licensing_decisions: int
-    enforcement_decisions: int
-    admin_fees_wan: str
+    rules_made: int = 0
+    rules_repealed: int = 0
+    rules_in_force: int = 0
+    normative_made: int = 0
+    normative_repealed: int = 0
+    normative_in_force: int = 0
+    licensing_decisions: int = 0
+    penalty_decisions: int = 0
+    coercion_decisions: int = 0
+    admin_fees_wan: str = ""
+    fees_recorded: bool = False
+    fees_stated_wan: str = ""
+    published: int = 0
+    published_late: int = 0
 
 
 class ProactivePublishItemRequest(BaseModel):
@@ -1632,6 +1675,23 @@ class ProactiveRecordInterpretationRequest(BaseModel):
     )
     title: Annotated[str, Field(max_length=200)]
     url: Annotated[str, Field(max_length=200)] = ""
+
+
+class ProactiveRepealItemRequest(BaseModel):
+    """登记废止（《政府信息公开条例》第二十条第（一）项；国办公开办函〔2021〕30号（本年废止件数））。废止: a rule or normative document repealed by another document (the annual report's
+    本年废止件数; not the withdrawal of a catalogue entry). ``occurred_at``: when the repeal took
+    effect.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    note: Annotated[str, Field(max_length=500)] = ""
+    occurred_at: datetime | None = Field(
+        default=None, description="when it happened (Beijing time if no offset); default: now"
+    )
+    repealed_by: Annotated[str, Field(max_length=200)] = Field(
+        description="废止它的文件（名称、文号）"
+    )
 
 
 class ProactiveReviewItemRequest(BaseModel):
@@ -1664,7 +1724,7 @@ class ProactiveSubmitItemRequest(BaseModel):
 
 
 class ProactiveWithdrawItemRequest(BaseModel):
-    """撤回（废止）（《政府信息公开条例》第十二条（目录及时更新））。Withdrawn from publication (废止, 撤回): it stays in the record and the catalogue's
+    """撤回（《政府信息公开条例》第十二条（目录及时更新））。Withdrawn from publication (废止, 撤回): it stays in the record and the catalogue's
     history.
     """
 
@@ -1705,6 +1765,8 @@ class Publication(BaseModel):
     channels: list[str]
     url: str
     by: str
+    late: bool = False
+    due_on: date | None = None
 
 
 class Reading(BaseModel):
@@ -1802,6 +1864,7 @@ class ReplyContent(BaseModel):
     special_procedure: Annotated[str, Field(max_length=500)] = ""
     proper_channel: Annotated[str, Field(max_length=500)] = ""
     previous_case: Annotated[str, Field(max_length=100)] = ""
+    repeated_information: Annotated[str, Field(max_length=500)] = ""
     not_this_agency: bool = False
     responsible_agency_name: Annotated[str, Field(max_length=200)] = ""
     responsible_agency_contact: Annotated[str, Field(max_length=200)] = ""
@@ -2055,6 +2118,7 @@ for _model in (
     ProactiveFigures,
     ProactivePublishItemRequest,
     ProactiveRecordInterpretationRequest,
+    ProactiveRepealItemRequest,
     ProactiveReviewItemRequest,
     ProactiveSignOffItemRequest,
     ProactiveSubmitItemRequest,
@@ -2157,6 +2221,7 @@ __all__ = [
     "DisclosureSubmitForReviewRequest",
     "DisclosureTransferUnitRequest",
     "DisclosureWithdrawRequest",
+    "DocKind",
     "DocumentRef",
     "DraftView",
     "DutyPeriod",
@@ -2214,6 +2279,7 @@ __all__ = [
     "ProactiveFigures",
     "ProactivePublishItemRequest",
     "ProactiveRecordInterpretationRequest",
+    "ProactiveRepealItemRequest",
     "ProactiveReviewItemRequest",
     "ProactiveSignOffItemRequest",
     "ProactiveSubmitItemRequest",

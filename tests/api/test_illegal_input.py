@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,8 @@ IN_STATUS = {
     "explanation_pending": "GK-2026-000004",
 }
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
+REPLIED = "GK-2026-000005"  # replied on 2026-03-02
+OPEN_LATE = "GK-2026-000006"  # no reply; its period ran out on 2026-03-03
 APPLICATION = {
     "agency": "SZ-GT",
     "channel": "in_person",
@@ -150,6 +152,27 @@ def officer(
         ensure_case_row(engine, case_row(CASE, officer="li.officer", status="registered"))
         for status, number in IN_STATUS.items():
             ensure_case_row(engine, case_row(number, officer="li.officer", status=status))
+        ensure_case_row(
+            engine,
+            case_row(
+                REPLIED,
+                officer="li.officer",
+                status="remedy_window",
+                outcome="GRANTED",
+                t0=date(2026, 2, 2),
+                concluded_on=date(2026, 3, 2),
+            ),
+        )
+        ensure_case_row(
+            engine,
+            case_row(
+                OPEN_LATE,
+                officer="li.officer",
+                status="assigned",
+                t0=date(2026, 2, 2),
+                due_at=datetime(2026, 3, 3, 15, 59, 59, tzinfo=UTC),  # 2026-03-03 Beijing
+            ),
+        )
         yield Officer(http, engine, {"authorization": f"Bearer {token}"})
 
 
@@ -453,3 +476,89 @@ def test_action_text_and_dates_have_limits(
 ) -> None:
     case = IN_STATUS["explanation_pending"] if action == "record-explanation" else CASE
     officer.refused("POST", f"/v1/cases/{case}/actions/{action}", 422, *words, json=body)
+
+
+ITEM = {
+    "agency": "SZ-GT",
+    "title": "关于规范停车收费的通知",
+    "category": "rules",
+    "doc_kind": "normative",
+}
+
+
+def test_art26_a_formation_date_in_the_future_is_refused(officer: Officer) -> None:
+    """The 20 working days run from the day the information was formed: a later date would
+    postpone them at will (a fact date, as every other)."""
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    officer.refused(
+        "POST",
+        "/v1/proactive-items",
+        422,
+        "'formed_on'",
+        "在未来",
+        json={**ITEM, "formed_on": tomorrow},
+    )
+
+
+def test_art14_16_a_not_public_item_without_its_ground_says_so(officer: Officer) -> None:
+    """A rule over several fields of the body is said in its own words, not as "请求体必须是
+    一个 JSON 对象"."""
+    detail = officer.refused(
+        "POST",
+        "/v1/proactive-items",
+        422,
+        "应当写明理由和依据",
+        json={**ITEM, "formed_on": "2026-03-02", "attribute": "not_public"},
+    )
+    assert "JSON 对象" not in detail
+
+
+def test_30hao_part_two_figures_fit_the_category(officer: Officer) -> None:
+    for change, words in (
+        ({"doc_kind": None}, "须注明是规章、行政规范性文件"),
+        ({"category": "budget", "doc_kind": None, "decisions": 3}, "处理决定数量"),
+        (
+            {"category": "enforcement", "doc_kind": None, "decisions": 3},
+            "行政处罚决定还是行政强制决定",
+        ),
+        ({"doc_kind": "penalty"}, "不能注明为“行政处罚决定”"),
+        ({"fee_amount_yuan": 100}, "收费金额"),
+    ):
+        officer.refused(
+            "POST",
+            "/v1/proactive-items",
+            422,
+            words,
+            json={**ITEM, "formed_on": "2026-03-02", **change},
+        )
+
+
+def test_art20_reconsideration_law_remedy_dates_that_cannot_be(officer: Officer) -> None:
+    """行政复议法 Art. 20, 行政诉讼法 Art. 46: a reconsideration or suit is over an act, so it is
+    not filed before the reply it challenges, a challenge of no reply not before the period ran
+    out, and nothing is filed or decided in the future."""
+    future = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    for case, body, words in (
+        (REPLIED, {"filed_on": "2026-03-01"}, "早于本案作出答复"),
+        (REPLIED, {"filed_on": future}, "在未来"),
+        (
+            REPLIED,
+            {"filed_on": "2026-03-05", "result": "upheld", "decided_on": future},
+            "审结日期",
+        ),
+        (OPEN_LATE, {"filed_on": "2026-03-03"}, "期限届满之后"),
+        (OPEN_LATE, {"filed_on": "2026-01-05"}, "期限届满之后"),
+    ):
+        officer.refused(
+            "POST",
+            f"/v1/cases/{case}/remedies",
+            422,
+            words,
+            json={"proceeding": "reconsideration", **body},
+        )
+    ok = officer.http.post(
+        f"/v1/cases/{OPEN_LATE}/remedies",
+        headers=officer.headers,
+        json={"proceeding": "reconsideration", "filed_on": "2026-03-04"},
+    )
+    assert ok.status_code == 201, ok.text

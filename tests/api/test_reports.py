@@ -156,7 +156,49 @@ def test_cli_writes_csv_html_and_prints_the_table(cli_db: Path) -> None:
     assert '<table class="annual-report">' in page.read_text(encoding="utf-8")
     res = runner.invoke(cli, ["report", "annual", "2025", "--agency", AGENCY])
     assert res.exit_code == 0, res.output
-    assert "一、本年新收政府信息公开申请数量  5" in res.output
+    assert "一、本年新收政府信息公开申请数量\t5\t0\t0\t0\t0\t0\t5" in res.output
+
+
+def test_art50_the_cli_reports_by_applicant_type_and_all_six_parts(cli_db: Path) -> None:
+    """Part 三 on the terminal has the 30号 column groups (申请人情况; 自然人, 法人或其他组织 over
+    its five kinds, 总计); --full gives the whole report, in every format."""
+    runner = CliRunner()
+    res = runner.invoke(cli, ["report", "annual", "2025", "--agency", AGENCY])
+    lines = res.output.splitlines()
+    assert lines[1] == "\t申请人情况"
+    assert lines[2] == "\t自然人\t法人或其他组织\t\t\t\t\t总计"
+    assert lines[3] == "项目\t自然人\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t总计"
+    res = runner.invoke(cli, ["report", "annual", "2025", "--agency", AGENCY, "--full"])
+    assert res.exit_code == 0, res.output
+    parts = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]
+    parts += ["四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况"]
+    parts += ["六、其他需要报告的事项"]
+    assert all(p in res.output for p in parts)
+    assert "第二十条第（一）项\t本年制发件数\t本年废止件数\t现行有效件数" in res.output
+    assert "\t申请人情况" in res.output and "法人或其他组织" in res.output
+    for fmt, marker in (
+        ("csv", "行政事业性收费"),
+        ("html", 'id="part-4-table"'),
+        ("json", '"remedies"'),
+    ):
+        out = cli_db / f"full.{fmt}"
+        res = runner.invoke(
+            cli,
+            [
+                "report",
+                "annual",
+                "2025",
+                "--agency",
+                AGENCY,
+                "--full",
+                "--format",
+                fmt,
+                "--output",
+                str(out),
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        assert marker in out.read_text(encoding="utf-8-sig")
 
 
 def test_cli_refuses_unknown_agency_and_bad_year(cli_db: Path) -> None:

@@ -74,16 +74,40 @@ def test_explanation_lists_skipped_holidays_and_counted_makeup_days() -> None:
     assert names[date(2026, 9, 25)] == "中秋节"
 
 
-def test_2027_is_provisional_weekends_only() -> None:
+def test_decree795_provisional_years_count_the_certain_statutory_days() -> None:
+    """No notice for 2027 yet: the statutory days of Decree 795 Art. 2 are certain anyway
+    (元旦, 除夕 to 正月初三, 清明, 5月1–2日, 端午, 中秋, 10月1–3日, from the lunar calendar), so an
+    estimate counts them and is not early (LAW.md §6B); the 调休 the notice will bring are not
+    guessed. 2026-12-15 + 20 WD: 2027-01-13, not 01-12 (LAW.md §6.1's table)."""
     assert CAL.year_status(2027) is YearStatus.PROVISIONAL
     assert CAL.year_status(2026) is YearStatus.OFFICIAL
-    # No notice yet: New Year's Day 2027 (a Friday) counts as a working day, flagged provisional.
-    assert CAL.is_working_day(date(2027, 1, 1))
-    assert CAL.day_info(date(2027, 1, 1)).provisional
+    new_year = CAL.day_info(date(2027, 1, 1))
+    assert not new_year.working and new_year.name == "元旦" and new_year.provisional
+    statutory = [d.day for d in CAL.year_days(2027) if d.kind == "holiday"]
+    assert statutory == [
+        date(2027, 1, 1),
+        *(date(2027, 2, d) for d in (5, 6, 7, 8)),  # 除夕 and 正月初一至初三
+        date(2027, 4, 5),
+        date(2027, 5, 1),
+        date(2027, 5, 2),
+        date(2027, 6, 9),
+        date(2027, 9, 15),
+        *(date(2027, 10, d) for d in (1, 2, 3)),
+    ]
+    assert CAL.is_working_day(date(2027, 2, 9))  # no 补假 is guessed: the notice decides
     result = CAL.nth_working_day(date(2026, 12, 15), 20)
     assert result.provisional_years == (2027,)
-    assert result.end == date(2027, 1, 12)
+    assert result.end == date(2027, 1, 13)
     assert not CAL.nth_working_day(date(2026, 11, 2), 20).provisional
+    # Another year, another lunar calendar: 春节 2030 is 2 February (除夕) to 5 February.
+    assert [CAL.is_working_day(date(2030, 2, d)) for d in (1, 4, 5, 6)] == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    # An official year is the notice's alone.
+    assert [d.day for d in CAL.year_days(2026) if d.name == "农历除夕"] == [date(2026, 2, 16)]
 
 
 def test_due_instant_is_end_of_day_in_shanghai() -> None:

@@ -239,9 +239,9 @@ def test_hours_run_24x7_and_pauses_add_exact_time() -> None:
 def test_provisional_deadline_keeps_internal_margin() -> None:
     r = evaluate(reply_clock("2026-12-15"), CAL, at("2026-12-15"))
     assert r.provisional
-    assert r.due_date == date(2027, 1, 12)
+    assert r.due_date == date(2027, 1, 13)  # 元旦 2027 is certain (Decree 795)
     assert r.internal_due_at is not None
-    assert r.internal_due_at.date() == CAL.working_days_before(date(2027, 1, 12), 2)
+    assert r.internal_due_at.date() == CAL.working_days_before(date(2027, 1, 13), 2)
     assert r.explanation.provisional_years == [2027]
     assert any("尚未公布" in line for line in r.explanation.lines)
 
@@ -257,3 +257,23 @@ def test_clock_round_trips_as_json() -> None:
     again = Clock.model_validate_json(c.model_dump_json())
     assert again == c
     assert evaluate(again, CAL, at("2026-09-18")) == evaluate(c, CAL, at("2026-09-18"))
+
+
+def test_art33_a_stopped_clock_counts_consumed_days_to_its_stop() -> None:
+    """A reply sent on 2026-09-22 consumed 6 working days (09-16…09-22, with Sunday 09-20 a
+    make-up working day); read a month later it still has: the days after the stop are not the
+    period's."""
+    stopped = stop(reply_clock(), at("2026-09-22", 16), "已答复")
+    later = evaluate(stopped, CAL, at("2026-10-30"))
+    assert later.state is ClockState.STOPPED
+    assert later.consumed == 6 and later.remaining == 14
+    assert later.due_date == date(2026, 10, 19)
+    hours = stop(start("release", Unit.HOURS, 24, at("2026-09-22", 8)), at("2026-09-22", 13), "x")
+    assert evaluate(hours, CAL, at("2026-09-25")).consumed == 5
+    # Paused when it stopped (withdrawn during a consultation): the pause ends with the stop.
+    paused = pause(reply_clock(), "征求第三方意见", at("2026-09-17"))
+    withdrawn = stop(paused, at("2026-09-18"), "申请人撤回申请")
+    assert (
+        evaluate(withdrawn, CAL, at("2026-12-01")).frozen_due_date
+        == evaluate(paused, CAL, at("2026-09-18")).frozen_due_date
+    )

@@ -5,7 +5,7 @@ after the article whose rule it holds, and each reproduces a defect found by the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -655,8 +655,21 @@ async def test_art36_every_reply_letter_names_its_basis_and_remedy(case_env: Cas
         values = {f: f"{FIELD_LABELS[f]}的内容" for f in SPECS[outcome].needs}
         if "legal_basis_text" in values:
             values["legal_basis_text"] = "《中华人民共和国政府信息公开条例》第三十九条"
+        if outcome is Outcome.NOT_PROCESSED_REPEAT:  # the cited case, as the API checks it
+            values["previous_case"] = "GK-2026-000001"
         reply = ReplyContent(outcome=outcome, facts="经检索。", **values)
-        await act(handle, W.submit_for_review, s.SubmitForReview(actor=OFFICER, reply=reply))
+        checked = (
+            s.PreviousAnswer(
+                case_no="GK-2026-000001", replied_on=date(2026, 3, 2), outcome="GRANTED"
+            )
+            if outcome is Outcome.NOT_PROCESSED_REPEAT
+            else None
+        )
+        await act(
+            handle,
+            W.submit_for_review,
+            s.SubmitForReview(actor=OFFICER, reply=reply, previous_answer=checked),
+        )
         await act(
             handle,
             W.review,

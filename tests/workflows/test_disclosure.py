@@ -5,6 +5,7 @@ notice in tests/fixtures/scenario.py) and checks the due dates and what fired.""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowExecutionStatus
@@ -646,3 +647,155 @@ async def test_units_acknowledge_return_and_transfer(case_env: CaseEnv) -> None:
     await act(handle, W.assign, s.Assign(actor=OFFICER, unit="规划处"))
     assert (await handle.query(W.view)).status is s.Status.ASSIGNED
     await handle.terminate("test done")
+
+
+async def test_art36_6_a_repeat_reply_needs_the_case_the_api_checked(case_env: CaseEnv) -> None:
+    """The workflow cannot read the read model: it sends a repeat-request reply only with the
+    cited case as the API found it (same agency, answered, same applicant), never on a number
+    alone."""
+    handle, _ = await _register(case_env)
+    await _to_assigned(handle)
+    repeat = ReplyContent(
+        outcome=Outcome.NOT_PROCESSED_REPEAT,
+        reasons="您已就同一政府信息提出过申请，本机关已经作出答复。",
+        previous_case="GK-2026-000001",
+        repeated_information="该地块建设工程规划许可证",
+    )
+    await _rejected(
+        case_env,
+        handle,
+        W.submit_for_review,
+        s.SubmitForReview(actor=OFFICER, reply=repeat),
+        "所引案件未经核对",
+    )
+    other = s.PreviousAnswer(
+        case_no="GK-2026-000002", replied_on=date(2026, 3, 2), outcome="GRANTED"
+    )
+    await _rejected(
+        case_env,
+        handle,
+        W.submit_for_review,
+        s.SubmitForReview(actor=OFFICER, reply=repeat, previous_answer=other),
+        "所引案件未经核对",
+    )
+    await _rejected(
+        case_env,
+        handle,
+        W.submit_for_review,
+        s.SubmitForReview(
+            actor=OFFICER, reply=repeat.model_copy(update={"repeated_information": ""})
+        ),
+        "重复申请的信息",
+    )
+    checked = other.model_copy(update={"case_no": "GK-2026-000001"})
+    await act(
+        handle,
+        W.submit_for_review,
+        s.SubmitForReview(actor=OFFICER, reply=repeat, previous_answer=checked),
+    )
+    await act(
+        handle, W.review, s.Review(actor=SUPERVISOR, approve=True, confidentiality_reviewed=True)
+    )
+    await act(handle, W.sign_off, s.SignOff(actor=HEAD, approve=True))
+    with Session(case_env.engine) as db:
+        letter = db.exec(
+            select(DocumentRow).where(DocumentRow.case_no == handle.id, DocumentRow.name == "reply")
+        ).one()
+    assert "GK-2026-000001" in letter.html and "2026年3月2日" in letter.html
+    await handle.terminate("test done")
+
+
+def _letter(engine: Any, case_no: str, name: str) -> str:
+    with Session(engine) as db:
+        row = db.exec(
+            select(DocumentRow).where(DocumentRow.case_no == case_no, DocumentRow.name == name)
+        ).one()
+    return row.html
+
+
+async def test_art30_the_abandonment_letter_carries_the_remedy_clause(case_env: CaseEnv) -> None:
+    """视为放弃申请 closes the application: the letter says how to challenge it, as a reply does
+    (行政复议法 Art. 20; 行政诉讼法 Art. 46; without it the windows run a year)."""
+    handle, _ = await _register(case_env)
+    await act(
+        handle,
+        W.request_correction,
+        s.RequestCorrection(actor=OFFICER, items=["请写明地块名称"], period_working_days=5),
+    )
+    due = (await handle.query(W.view)).readings["correction_period"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    html = _letter(case_env.engine, handle.id, "abandonment_notice")
+    assert "申请行政复议" in html and "提起行政诉讼" in html and "如对本告知书不服" in html
+    assert "某市人民政府" in html and "60日" in html and "6个月" in html
+    await handle.terminate("test done")
+
+
+async def test_art42_an_unpaid_fee_closes_with_a_written_notice_and_its_remedies(
+    case_env: CaseEnv,
+) -> None:
+    """No longer processing for an unpaid fee (109号) is a decision on the application: a
+    written notice (不再处理告知书) with the remedy clause, not a message alone."""
+    handle, _ = await _register(case_env)
+    await _to_assigned(handle)
+    await act(
+        handle,
+        W.request_fee,
+        s.RequestFee(actor=OFFICER, amount_yuan=200, basis="国办函〔2020〕109号第四条，本月第35件"),
+    )
+    due = (await handle.query(W.view)).readings["fee"].due_at
+    assert due is not None
+    await case_env.skip_to(due + timedelta(hours=1))
+    v = await handle.query(W.view)
+    assert v.status is s.Status.PROCESSING_STOPPED
+    assert "processing_stopped_notice" in [d.name for d in v.documents]
+    html = _letter(case_env.engine, handle.id, "processing_stopped_notice")
+    assert "不再处理该政府信息公开申请" in html and "如对本告知书不服" in html
+    assert "某市某区人民法院" in html
+    with Session(case_env.engine) as db:
+        sent = db.exec(select(OutboxRow).where(OutboxRow.case_no == handle.id)).all()
+    assert any("告知书所载途径" in o.body for o in sent if o.recipient_role == "applicant")
+    await case_env.record(handle, "disclosure-fee-unpaid-notice-g2026-12-07")
+
+
+async def test_art31_3_an_online_application_confirmed_late_is_watched_from_its_submission(
+    case_env: CaseEnv,
+) -> None:
+    """T0 of an online application is the confirmation day (Art. 31(3)); confirmed a week late,
+    the receipt states both days, the events say how late, and inside the agency an alert
+    counts 20 working days from the submission: the row's internal due date (the board) is
+    that date, and the case escalates when it runs out, before the legal date."""
+    cal = load_calendar(case_env.engine)
+    submitted = at(YEAR, 3, 1, 10)
+    await case_env.skip_to(submitted)
+    handle = await case_env.start(channel=s.Channel.ONLINE)
+    await view(handle)
+    await case_env.skip_to(at(YEAR, 3, 8, 9))
+    await act(handle, W.confirm_receipt, s.ConfirmReceipt(actor=OFFICER))
+    v = await handle.query(W.view)
+    assert v.t0 == date(YEAR, 3, 8)
+    registered = next(e for e in v.events if e.kind == "registered")
+    assert f"申请人于{date(YEAR, 3, 1)}提交" in registered.summary
+    assert "确认晚于提交7日" in registered.summary
+    receipt = _letter(case_env.engine, handle.id, "receipt")
+    assert "提交申请之日" in receipt and f"{YEAR}年3月1日" in receipt
+    assert f"{YEAR}年3月8日" in receipt
+    from_submission = cal.nth_working_day(date(YEAR, 3, 1), 20).end
+    assert v.readings["from_submission"].due_date == from_submission
+    assert v.readings["reply"].due_date == cal.nth_working_day(v.t0, 20).end > from_submission
+    with Session(case_env.engine) as db:
+        row = db.get(CaseRow, handle.id)
+    assert row is not None and row.internal_due_at is not None
+    assert local_date(row.internal_due_at) == from_submission  # the board counts from it
+    assert row.due_at is not None and local_date(row.due_at) > from_submission  # legal date
+    await case_env.skip_to(due_instant(from_submission) + timedelta(hours=2))
+    v = await handle.query(W.view)
+    assert ("from_submission", "from_submission") in {(r.clock, r.rung) for r in v.fired}
+    assert v.light.value == "red"
+    escalation = [e for e in v.events if e.kind == "escalation"][-1]
+    assert "内部督办" in escalation.summary and "from_submission" not in escalation.summary
+    # The reply sent, the internal alert stops with the reply period.
+    await _reply_and_serve(handle)
+    v = await handle.query(W.view)
+    assert v.readings["from_submission"].state.value == "stopped"
+    await case_env.record(handle, "disclosure-online-confirmed-late-g2026-12-07")

@@ -162,3 +162,31 @@ async def test_d5_petition_matter_must_be_answered_within_15_days(case_env: Case
     )
     await act(handle, W.close, q.Close(actor=OFFICER))
     assert (await handle.result()).status is q.InquiryStatus.CLOSED
+
+
+async def test_d1_both_lights_turn_at_00_00_of_the_next_working_day_never_on_a_rest_day(
+    case_env: CaseEnv,
+) -> None:
+    """ "超过10个工作日" and "超过20个工作日" are the same words: each light turns at 00:00 of the
+    (N+1)-th working day. A reply period ending on a Friday turned yellow on Saturday."""
+    cal = load_calendar(case_env.engine)
+    friday = local_date(at(YEAR, 3, 5))
+    while friday.weekday() != 4 or cal.nth_working_day(friday, 10).end.weekday() != 4:
+        friday += timedelta(days=1)
+    handle, v = await _start(case_env, _midnight(friday) + timedelta(hours=10))
+    assert v.rule_pack == "cn-national-inquiry@2026.2"
+    due = v.readings["reply"].due_date
+    assert due is not None and due.weekday() == 4
+    await case_env.skip_to(_midnight(due) + timedelta(days=1, hours=10))  # Saturday
+    v = await handle.query(W.view)
+    assert v.light.value == "green" and v.fired == []
+    eleventh = cal.nth_working_day(due, 1).end  # the (N+1)-th working day: Monday
+    await case_env.skip_to(_midnight(eleventh) + timedelta(minutes=5))
+    v = await handle.query(W.view)
+    assert v.light.value == "yellow"
+    assert local_date(v.fired[0].fired_at) == eleventh
+    twenty_first = cal.nth_working_day(due, 11).end
+    await case_env.skip_to(_midnight(twenty_first) + timedelta(minutes=5))
+    v = await handle.query(W.view)
+    assert v.light.value == "red" and local_date(v.fired[-1].fired_at) == twenty_first
+    await handle.terminate("test done")

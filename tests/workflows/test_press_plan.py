@@ -6,7 +6,6 @@ import uuid
 from datetime import date
 
 from schemas import emergency as e
-from store.calendar import load_calendar
 from tests.fixtures.scenario import YEAR, at
 from tests.workflows.helpers import AGENCY, OFFICER, CaseEnv, act
 from workflows.press_plan import PressConferencePlanWorkflow as W
@@ -14,10 +13,9 @@ from workflows.press_plan import PressConferencePlanWorkflow as W
 
 async def test_100hao_a_quarter_without_a_press_conference_escalates(case_env: CaseEnv) -> None:
     await case_env.skip_to(at(YEAR, 1, 5, 9))
-    cal = load_calendar(case_env.engine)
 
-    def quarter_end(month: int, day: int) -> date:  # a last day on a rest day rolls forward
-        return cal.next_working_day_on_or_after(date(YEAR, month, day))[0]
+    def quarter_end(month: int, day: int) -> date:  # a fixed date (LAW.md §6B): never rolled
+        return date(YEAR, month, day)
 
     inp = e.PressPlanInput(
         case_no=f"XW-{YEAR}-{uuid.uuid4().hex[:6]}",
@@ -35,6 +33,7 @@ async def test_100hao_a_quarter_without_a_press_conference_escalates(case_env: C
             break
     assert v.quarter == 1
     assert v.readings["conference"].due_date == quarter_end(3, 31)
+    assert v.clocks["conference"].fixed and v.clocks["quarter"].fixed
     # Q1 passes without a press conference: the head is told and an urging notice issued.
     await case_env.skip_to(at(YEAR, 4, 12, 9))
     v = await handle.query(W.view)
@@ -60,5 +59,5 @@ async def test_100hao_a_quarter_without_a_press_conference_escalates(case_env: C
     await case_env.skip_to(at(YEAR, 10, 20, 9))
     v = await handle.query(W.view)
     assert v.quarter == 4 and [r.rung for r in v.fired] == ["overdue", "overdue"]
-    await case_env.record(handle, "press-plan-quarters")
+    await case_env.record(handle, "press-plan-quarters-fixed-g2026-12-07")
     await handle.terminate("test done")

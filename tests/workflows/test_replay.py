@@ -84,9 +84,46 @@ def test_released_generations_never_change() -> None:
             "pack-by-ref",
             "documents-dated-by-plan",
         },
+        "generation-2026-12-07": {
+            "local-plan-project",
+            "continue-as-new",
+            "horizon-indexed",
+            "calendar-moves-recorded",
+            "validate-in-turn",
+            "abandonment-letter",
+            "tell-moved-due",
+            "pack-by-t0",
+            "art35-notice",
+            "refresh-in-one-step",
+            "documents-projected",
+            "index-when-changed",
+            "timer-kept",
+            "notify-local",
+            "recheck-before-rung",
+            "pack-by-ref",
+            "documents-dated-by-plan",
+            "officer-on-first-step",
+            "applicant-notices",
+            "duties-on-fixed-dates",
+            "quarters-on-fixed-dates",
+            "interpretation-and-light-per-version",
+            "closing-notice-with-remedies",
+            "reply-from-submission",
+        },
     }
     listed = dict(GENERATIONS)
     for name, patches in released.items():
         assert set(listed[name]) == patches, name
+    # The kinds' own patch names, as their modules spell them.
+    from workflows import disclosure, obligations, press_plan, proactive
+
+    kinds_own = {
+        obligations.FIXED_DATES,
+        press_plan.FIXED_QUARTERS,
+        proactive.PER_VERSION,
+        disclosure.CLOSING_NOTICE,
+        disclosure.SUBMISSION_PATCH,
+    }
+    assert kinds_own <= listed["generation-2026-12-07"]
     # Newest first: the question a new case asks first is the newest generation.
     assert [g for g, _ in GENERATIONS] == sorted(listed, reverse=True)
