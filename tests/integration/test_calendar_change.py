@@ -12,7 +12,7 @@ import sys
 import tomllib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -39,6 +39,10 @@ def _notice_toml(path: Path) -> Path:
     lines = [f"year = {notice.year}", f'source = "{notice.source}"', ""]
     for h in notice.holidays:
         lines += ["[[holidays]]", f'name = "{h.name}"', f"from = {h.from_}", f"to = {h.to}", ""]
+    # A day only the notice can bring (a bridging day off): the statutory days themselves
+    # (元旦 on 1 January) are already counted in the provisional year (Decree 795, LAW.md §6B).
+    bridge = date(YEAR, 1, 4)
+    lines += ["[[holidays]]", 'name = "元旦（调休）"', f"from = {bridge}", f"to = {bridge}", ""]
     for w in notice.workdays:
         lines += ["[[workdays]]", f"date = {w.date}", f'name = "{w.name}"', ""]
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -115,7 +119,7 @@ async def test_importing_a_notice_moves_open_deadlines_and_says_why(
                 t0 = old.nth_working_day(local_date(received), 1).end  # in-person: next day
                 assert was == old.nth_working_day(local_date(received), 20).end
                 expected = new.nth_working_day(local_date(received), 20).end
-                assert expected > was  # New Year's Day is no longer a working day
+                assert expected > was  # 4 January is no longer a working day
                 v = await h.query(W.view)
                 assert v.readings["reply"].due_date == expected
                 assert not v.readings["reply"].provisional

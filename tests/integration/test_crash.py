@@ -135,7 +135,7 @@ async def _burst_with_fault(
     rig.start_server()
     for _ in range(workers):
         rig.start_worker()
-    client = await Client.connect(rig.address, data_converter=data_converter(TEST_SETTINGS))
+    client = await _connect(rig.address)
     # Applications received on 2026-09-15 and registered only now: all four rungs of the reply
     # clock are due at once, so each case runs a burst of activities.
     handles = []
@@ -192,6 +192,19 @@ async def _burst_with_fault(
         assert answer.status is not s.Status.REGISTERED
     for h in handles:
         await h.terminate("test done")
+
+
+async def _connect(address: str) -> Client:
+    """A client of the just-started dev server: its port answers a moment before its frontend
+    is healthy ("Frontend is not healthy yet"), on a loaded machine for a few seconds."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return await Client.connect(address, data_converter=data_converter(TEST_SETTINGS))
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 def _sqlite(tmp_path: Path) -> tuple[str, Engine]:
