@@ -41,8 +41,8 @@ from schemas.activities import (
     RefreshCase,
     RenderDocument,
 )
+from schemas.case import CaseEvent, DocumentRef
 from schemas.deadlines import ClockPlan
-from schemas.disclosure import CaseEvent, DocumentRef
 from store import applicants
 from store.db import session_scope
 from store.models import ArchiveRow, CaseClocks, CaseEventRow, CaseRow, DocumentRow, OutboxRow

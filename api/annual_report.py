@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from api import deps
 from gongkai.logs import get_logger
 from rules.calendar import SHANGHAI
-from schemas.disclosure import Actor, Role
+from schemas.case import Actor, Role
 from store.annual import (
     PROCEEDINGS,
     REMEDY_COLUMNS,

@@ -24,16 +24,8 @@ from rules.clock import evaluate
 from rules.outcomes import SPECS, Outcome, plain_outcome
 from rules.personal import mask_personal
 from rules.reply_drafts import fields_for, template
-from schemas.disclosure import (
-    DELIVERIES,
-    FORMS,
-    ID_TYPES,
-    SERVICE_METHODS,
-    Actor,
-    CaseViewBase,
-    DocumentPreview,
-    Role,
-)
+from schemas.case import Actor, CaseViewBase, DocumentPreview, Role
+from schemas.disclosure import DELIVERIES, FORMS, ID_TYPES, SERVICE_METHODS
 from schemas.registry import KINDS, ActionSpec
 from store.agencies import agency_units
 from store.applicants import repeat_candidates

@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 from gongkai.settings import Settings
 from rules.calendar import WorkCalendar
-from schemas.disclosure import Actor, Role
+from schemas.case import Actor, Role
 from store.calendar import load_calendar
 from store.users import user_for_token
 

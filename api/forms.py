@@ -19,7 +19,8 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel
 
 from rules.outcomes import FIELD_LABELS, SPECS, Outcome
-from schemas.disclosure import FILLED_BY_API, SATISFACTION_ZH
+from schemas.case import FILLED_BY_API
+from schemas.disclosure import SATISFACTION_ZH
 
 LABELS: dict[str, str] = {
     "note": "内部备注（可选，不对外）",

@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from rules.clock import Explanation, Reading
+from schemas.case import CaseEvent
 from schemas.cases import CaseSummary
 from schemas.deadlines import ClockPlanRequest
-from schemas.disclosure import CaseEvent
 
 
 class RenderDocument(BaseModel):

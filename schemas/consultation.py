@@ -9,14 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from rules.limits import Brief, Instant, LongReq, NoteReq, PlaceReq, Short
-from schemas.disclosure import (
-    ActionBase,
-    Actor,
-    AgencyInfo,
-    CarryFields,
-    CaseViewBase,
-    CreateBase,
-)
+from schemas.case import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase, CreateBase
 
 
 class Stage(StrEnum):

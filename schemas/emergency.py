@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from rules.limits import Brief, BriefReq, Instant, Long, LongReq, PlaceReq, Short, ShortReq
-from schemas.disclosure import (
+from schemas.case import (
     ActionBase,
     Actor,
     AgencyInfo,

@@ -20,7 +20,7 @@ from rules.limits import (
     email_problem,
     phone_problem,
 )
-from schemas.disclosure import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase, CreateBase
+from schemas.case import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase, CreateBase
 
 
 class InquiryCategory(StrEnum):

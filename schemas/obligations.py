@@ -13,14 +13,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from rules.limits import Brief, Instant, Place, ShortReq
-from schemas.disclosure import (
-    Actor,
-    AgencyInfo,
-    CarryFields,
-    CaseViewBase,
-    CreateBase,
-    FactBase,
-)
+from schemas.case import Actor, AgencyInfo, CarryFields, CaseViewBase, CreateBase, FactBase
 
 
 class PlanStatus(StrEnum):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from rules.calendar import SHANGHAI
 from rules.limits import Brief, BriefReq, Day, Instant, LongReq, Place, PlaceReq, Short
-from schemas.disclosure import (
+from schemas.case import (
     ActionBase,
     Actor,
     AgencyInfo,

@@ -26,7 +26,7 @@ from schemas import emergency as e
 from schemas import inquiry as q
 from schemas import obligations as ob
 from schemas import proactive as pr
-from schemas.disclosure import Role
+from schemas.case import Role
 
 OFFICERS = frozenset({Role.OFFICER, Role.SUPERVISOR})  # anyone who handles the agency's cases
 SUPERVISORS = frozenset({Role.SUPERVISOR})  # the head of the GI office / the releasing organ

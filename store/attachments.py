@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from gongkai.codec import EncryptionCodec
 from gongkai.files import make_private_dir
-from schemas.disclosure import AttachmentRef
+from schemas.case import AttachmentRef
 from store.db import session_scope
 from store.models import AttachmentRow
 

@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.clock import Clock, ClockError, ClockState, Milestone, Reading
     from rules.packs import Action, CaseKind, Escalation, Light, Period, RulePack, pack_by_ref
     from rules.packs import Rung as RungSpec
-    from schemas import disclosure as s
+    from schemas import case as s
     from schemas.activities import (
         ApplicantIdentity,
         Notify,

@@ -13,8 +13,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from rules.calendar import SHANGHAI, local_date
     from rules.packs import ConsultationRules, Period
+    from schemas import case as d
     from schemas import consultation as s
-    from schemas import disclosure as d
     from schemas import registry
     from schemas.activities import CountComments
     from workflows.casework import (

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.calendar import local_date
     from rules.packs import Action, EmergencyRules, Light
     from rules.packs import Rung as RungSpec
-    from schemas import disclosure as d
+    from schemas import case as d
     from schemas import emergency as s
     from schemas import registry
     from workflows.casework import CaseWorkflow, IncompleteAction, local_tz

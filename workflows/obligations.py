@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.clock import Reading, Unit, quarter_period
     from rules.duties import Window, anchor_of, windows
     from rules.packs import Duty, ObligationRules, Period
-    from schemas import disclosure as d
+    from schemas import case as d
     from schemas import obligations as s
     from schemas import registry
     from workflows.casework import CaseWorkflow, IncompleteAction

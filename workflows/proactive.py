@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from rules.calendar import SHANGHAI, local_date
     from rules.packs import ProactiveRules
-    from schemas import disclosure as d
+    from schemas import case as d
     from schemas import proactive as s
     from schemas import registry
     from schemas.activities import CatalogueEntryIn

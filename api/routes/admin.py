@@ -16,8 +16,8 @@ from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import DayKind, WorkCalendar, local_date
+from schemas.case import Actor, Role
 from schemas.deadlines import CalendarChange, DeadlineMove, Recalculation
-from schemas.disclosure import Actor, Role
 from schemas.registry import KINDS
 from store.calendar import set_day
 from store.cases import get_agency

@@ -41,7 +41,7 @@ from api.responses import BeijingJSONResponse
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from rules.packs import RulePackError, select_pack
-from schemas import disclosure as s
+from schemas import case as s
 from schemas.registry import KINDS, ActionSpec, KindSpec
 from schemas.search import GK_AGENCY, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
 from store.agencies import new_case_refusal

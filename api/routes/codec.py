@@ -16,7 +16,7 @@ from temporalio.api.common.v1 import Payloads
 from api import deps
 from gongkai.codec import EncryptionCodec
 from gongkai.logs import get_logger
-from schemas.disclosure import Actor, Role
+from schemas.case import Actor, Role
 from store.cases import get_case
 
 router = APIRouter(prefix="/codec", tags=["codec"])

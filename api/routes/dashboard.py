@@ -35,7 +35,8 @@ from api.routes.kinds import request_model
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI, DayKind, zh_date
 from rules.outcomes import SPECS, Outcome
-from schemas.disclosure import SATISFACTION_ZH, Actor, CaseViewBase, Role
+from schemas.case import Actor, CaseViewBase, Role
+from schemas.disclosure import SATISFACTION_ZH
 from schemas.registry import (
     CLOSED,
     KINDS,

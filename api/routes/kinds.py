@@ -19,7 +19,7 @@ from temporalio.client import Client
 from api import deps, errors
 from api.routes.casework import CaseCreated, open_case, perform, permitted
 from gongkai.settings import Settings
-from schemas import disclosure as s
+from schemas import case as s
 from schemas.registry import KINDS, ActionSpec, KindSpec
 
 router = APIRouter(prefix="/v1")

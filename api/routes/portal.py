@@ -44,7 +44,7 @@ from rules.outcomes import Outcome, plain_outcome
 from rules.personal import mask_name
 from schemas import disclosure as d
 from schemas import inquiry as q
-from schemas.disclosure import AttachmentRef, Role, applicant_actor
+from schemas.case import AttachmentRef, Role, applicant_actor
 from schemas.proactive import CATEGORY_ZH
 from schemas.registry import CONSULTATION, DISCLOSURE, EMERGENCY, INQUIRY, KINDS, KindSpec
 from store import annual, catalogue

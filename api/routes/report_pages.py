@@ -21,7 +21,7 @@ from api import annual_report as service
 from api import deps
 from api.errors import _constraint
 from api.routes.dashboard import csrf_ok, page_actor, templates
-from schemas.disclosure import Actor
+from schemas.case import Actor
 from store.annual import (
     PROCEEDINGS,
     REMEDY_COLUMNS,

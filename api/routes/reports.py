@@ -22,7 +22,7 @@ from api import deps
 from gongkai.logs import get_logger
 from rules.calendar import SHANGHAI
 from rules.limits import Day
-from schemas.disclosure import Actor, Role
+from schemas.case import Actor, Role
 from store.annual import FullReport
 from store.annual import to_csv as full_csv
 from store.db import session_scope

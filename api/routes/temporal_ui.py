@@ -26,7 +26,7 @@ from api import deps
 from api.routes.dashboard import page_actor
 from gongkai.logs import get_logger
 from gongkai.settings import UI_PATH, Settings
-from schemas.disclosure import Actor
+from schemas.case import Actor
 
 router = APIRouter(prefix=UI_PATH, include_in_schema=False)
 log = get_logger(__name__)

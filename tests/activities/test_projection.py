@@ -11,8 +11,9 @@ from temporalio.testing import ActivityEnvironment
 from activities.cases import CaseActivities
 from gongkai.settings import Settings
 from schemas.activities import ProjectCase, RenderDocument
+from schemas.case import CaseEvent
 from schemas.cases import CaseSummary
-from schemas.disclosure import CaseEvent, Status
+from schemas.disclosure import Status
 from store.models import CaseEventRow, CaseRow, DocumentRow
 
 

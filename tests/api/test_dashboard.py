@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.routes.dashboard import LIST_LIMIT, _board
-from schemas.disclosure import Actor, Role
+from schemas.case import Actor, Role
 from tests.fixtures.rows import case_row
 
 SUPERVISOR = Actor(id="wang", name="王主任", role=Role.SUPERVISOR, agency="SZ-GT")

@@ -18,8 +18,8 @@ from activities.cases import CaseActivities
 from gongkai.settings import Settings
 from rules.outcomes import SPECS, Outcome
 from schemas.activities import ProjectCase
+from schemas.case import CaseEvent
 from schemas.cases import CaseSummary
-from schemas.disclosure import CaseEvent
 from store.cases import get_case, put_agency
 from store.db import alembic_config, make_engine, migrate
 from store.models import Agency
