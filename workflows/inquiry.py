@@ -29,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
         CaseWorkflow,
         IncompleteAction,
     )
-    from workflows.disclosure import DisclosureRequestWorkflow
 
 PERIODS = {
     s.InquiryCategory.CONSULTATION: "consultation_reply",
@@ -226,7 +225,7 @@ class InquiryWorkflow(CaseWorkflow):
                 retry_policy=RETRY,
             )
             await workflow.start_child_workflow(
-                DisclosureRequestWorkflow.run,
+                "DisclosureRequestWorkflow",  # by type name: kinds do not import each other
                 d.DisclosureRequestInput(
                     case_no=case_no,
                     agency=self.agency,
