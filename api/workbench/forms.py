@@ -1,7 +1,8 @@
 """What the case page shows each person so they can decide: the forms of the steps they may take,
 fitted to the case (the agency's people and units to choose from, the reply's parts for the
 outcome chosen with the wording to start from, the public text of a message pre-masked, the
-fingerprint of the draft an approver reads), and the documents as they would be issued.
+fingerprint of the draft an approver reads); and what a form's answer lacked, in the form's words.
+The documents as they would be issued are previews.py's.
 
 The forms are made from the steps' typed bodies (api/forms.py); this module only narrows and
 fills them. Nothing here decides: the workflow's validators do.
@@ -9,27 +10,22 @@ fills them. Nothing here decides: the workflow's validators do.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
 
-from activities.cases import render as render_document
-from api.forms import Choice, FormField, fields_of
-from gongkai.settings import Settings
-from rules.clock import evaluate
+from api.errors import _constraint
+from api.forms import LABELS, Choice, FormField, fields_of
 from rules.outcomes import SPECS, Outcome, plain_outcome
 from rules.personal import mask_personal
 from rules.reply_drafts import fields_for, template
-from schemas.case import Actor, CaseViewBase, DocumentPreview, Role
+from schemas.case import Actor, CaseViewBase, Role
 from schemas.disclosure import DELIVERIES, FORMS, ID_TYPES, SERVICE_METHODS
 from schemas.registry import KINDS, ActionSpec
 from store.agencies import agency_units
 from store.applicants import repeat_candidates
-from store.calendar import load_calendar
 from store.users import case_handlers
 
 # Steps taken from the case page's forms that cannot be taken back: the form asks to confirm.
@@ -293,41 +289,10 @@ def staff_steps(view: CaseViewBase, actor: Actor, source: str) -> list[ActionSpe
     ]
 
 
-async def render_preview(
-    engine: Engine,
-    settings: Settings,
-    client: Client,
-    case_no: str,
-    step: ActionSpec,
-    body: dict[str, Any],
-) -> str:
-    """The document a step would issue, built by the case's workflow from the body and dated on
-    the working-day calendar (the whole HTML page); nothing is sent to the case."""
-    assert step.preview is not None
-    document, query = step.preview
-    preview = await client.get_workflow_handle(case_no).query(
-        query, body, result_type=DocumentPreview
+def said(exc: ValidationError) -> str:
+    """A form's problems, each under its field's Chinese label."""
+    return "；".join(
+        f"{LABELS.get(str(e['loc'][-1]), str(e['loc'][-1])) if e['loc'] else '表单'}："
+        f"{_constraint(dict(e))}"
+        for e in exc.errors()
     )
-    calendar = load_calendar(engine, settings.calendar_region)
-    now = datetime.now(UTC)
-    context = dict(preview.context)
-    readings = {key: evaluate(clock, calendar, now) for key, clock in preview.due.items()}
-    for key, reading in readings.items():
-        context[key] = str(reading.shown_due_date)
-    for key, (source, what) in preview.derived.items():
-        reading = readings[source]
-        context[key] = {
-            "paused": reading.due_date is None,
-            "provisional": reading.provisional,
-            "provisional_note": "；".join(reading.explanation.lines[-2:-1]),
-        }[what]
-    return render_document(document, context)
-
-
-_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
-
-
-def letter_body(html: str) -> str:
-    """The letter without its page (to show inside the case page)."""
-    found = _BODY.search(html)
-    return found.group(1) if found else html
