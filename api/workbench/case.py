@@ -25,7 +25,7 @@ from api.workbench.session import page_actor
 from gongkai.settings import Settings
 from rules.outcomes import SPECS, Outcome
 from schemas.case import Actor, CaseViewBase
-from schemas.registry import KINDS, RUNG_ZH, STATUS_NAMES, KindSpec, labels
+from schemas.registry import KINDS, RUNG_ZH, STATUS_NAMES, done_zh, labels
 from store import attachments as attachment_store
 from store.applicants import distinct_applicants
 from store.cases import archived, get_case
@@ -140,7 +140,7 @@ async def case_page_response(
             "revealed": revealed,
             "channel_zh": CHOICES,
             "failed": failed or {},
-            "done": _done_zh(spec, request.query_params.get("done", "")),
+            "done": done_zh(spec, request.query_params.get("done", "")),
             "csrf": getattr(request.state, "csrf", ""),
             "names": user_names(at.engine, view.agency),
             "similar": similar,
@@ -171,19 +171,6 @@ def _art44(engine: Engine, case_no: str, similar: list[Similar]) -> list[str]:
         if sm.score >= SAME and sm.row.outcome in (Outcome.GRANTED.value, Outcome.PARTIAL.value)
     ]
     return distinct_applicants(engine, case_no, same)
-
-
-def _done_zh(spec: KindSpec | None, name: str) -> str:
-    words = {
-        "opened": "登记",
-        "uploaded": "上传附件",
-        "released": "向申请人提供文件",
-        "withdrawn": "撤回提供的文件",
-    }
-    if name in words:
-        return words[name]
-    step = spec.action(name[:64]) if spec and name else None
-    return step.zh if step else ""
 
 
 @router.get("/cases/{case_no}", response_class=HTMLResponse)

@@ -28,22 +28,6 @@ from store.agencies import agency_units
 from store.applicants import repeat_candidates
 from store.users import case_handlers
 
-# Steps taken from the case page's forms that cannot be taken back: the form asks to confirm.
-IRREVERSIBLE = {
-    "sign-off",
-    "serve",
-    "archive",
-    "approve-release",
-    "publish-decision",
-    "close",
-    "sign-off-item",
-    "publish-item",
-    "approve-publication",
-}
-# Steps shown elsewhere on the page than in the list of forms (the applicant block's reveal) or
-# taken through another step's form (a saved draft is the submit form's second button).
-NOT_LISTED = {"reveal-identity", "save-draft"}
-
 
 @dataclass
 class StepForm:
@@ -120,7 +104,7 @@ def step_forms(
     forms = [
         _form(engine, view, actor, step, outcome)
         for step in steps
-        if step.name not in NOT_LISTED and not _pointless(step.name, data, actor)
+        if step.listed and not _pointless(step.name, data, actor)
     ]
     first = next((f for f in forms if f.step.main), None)
     if first is not None:
@@ -152,7 +136,7 @@ def _form(
     engine: Engine, view: CaseViewBase, actor: Actor, step: ActionSpec, outcome: str
 ) -> StepForm:
     fields = fields_of(step.body)
-    form = StepForm(step, fields, confirm=step.name in IRREVERSIBLE)
+    form = StepForm(step, fields, confirm=step.irreversible)
     data = view.model_dump()
     if step.name in ("assign", "transfer-unit"):
         choices = [(u, u) for u in units(engine, view.agency) if u != data.get("unit")]

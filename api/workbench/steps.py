@@ -15,7 +15,7 @@ from api.forms import fields_of, read_form
 from api.routes.casework import perform, permitted
 from api.routes.kinds import request_model
 from api.workbench.case import Backends, backends, case_page_response
-from api.workbench.forms import IRREVERSIBLE, said
+from api.workbench.forms import said
 from api.workbench.previews import preview_page
 from api.workbench.session import page_actor
 from schemas.case import Actor
@@ -52,7 +52,7 @@ async def act_in_browser(
     if step.name == "submit-for-review" and form.get("save"):
         step = spec.action("save-draft") or step
     declined = form.get("approve") == "false"  # a return is not the irreversible step
-    if step.name in IRREVERSIBLE and form.get("confirmed") != "yes" and not declined:
+    if step.irreversible and form.get("confirmed") != "yes" and not declined:
         return await refused(422, f"“{step.zh}”办理后不能撤回：请勾选确认后再提交。")
     if step.name in ("review", "sign-off") and form.get("approve") == "true":
         if not form.get("draft_digest"):
