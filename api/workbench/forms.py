@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 
 from api.errors import _constraint
-from api.forms import LABELS, Choice, FormField, fields_of
+from api.forms import Choice, FormField, fields_of, label_at
 from rules.outcomes import SPECS, Outcome, plain_outcome
 from rules.personal import mask_personal
 from rules.reply_drafts import fields_for, template
@@ -273,10 +273,9 @@ def staff_steps(view: CaseViewBase, actor: Actor, source: str) -> list[ActionSpe
     ]
 
 
-def said(exc: ValidationError) -> str:
-    """A form's problems, each under its field's Chinese label."""
+def said(exc: ValidationError, model: type[BaseModel]) -> str:
+    """A form's problems, each under its field's label as the form shows it."""
     return "；".join(
-        f"{LABELS.get(str(e['loc'][-1]), str(e['loc'][-1])) if e['loc'] else '表单'}："
-        f"{_constraint(dict(e))}"
+        f"{label_at(model, tuple(e['loc'])) if e['loc'] else '表单'}：{_constraint(dict(e))}"
         for e in exc.errors()
     )

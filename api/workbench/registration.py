@@ -89,7 +89,7 @@ async def new_case_submit(
     try:
         typed = spec.create.model_validate(body)
     except ValidationError as exc:
-        return _new_case_page(request, actor, kind, form, said(exc), 422)
+        return _new_case_page(request, actor, kind, form, said(exc, spec.create), 422)
     key = form.get("key", "")[:100] or None
     opening = deps.Opening(
         actor, engine, client, settings, key, request_hash(typed.model_dump(mode="json"))

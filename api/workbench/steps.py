@@ -58,10 +58,11 @@ async def act_in_browser(
         if not form.get("draft_digest"):
             return await refused(422, "请先阅读拟答复书（本页上方），再审核或签发。")
     body = read_form(fields_of(step.body), form)
+    model = request_model(spec.kind, step.name)
     try:
-        typed = request_model(spec.kind, step.name).model_validate(body)
+        typed = model.model_validate(body)
     except ValidationError as exc:
-        return await refused(422, said(exc))
+        return await refused(422, said(exc, model))
     if at.client is None:
         raise HTTPException(
             503, "工作流引擎暂时无法连接，请稍后重试。", headers={"Retry-After": "2"}
