@@ -16,14 +16,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.client import Client
 
 import gongkai
-from api import errors, metrics
+from api import errors, metrics, workbench
 from api.responses import BeijingJSONResponse
 from api.routes import (
     admin,
     cases,
     codec,
     comments,
-    dashboard,
     deadlines,
     display,
     health,
@@ -141,13 +140,14 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(admin.router)
     app.include_router(reports.router)
     app.include_router(codec.router)
-    app.include_router(dashboard.router)
+    for router in workbench.routers:
+        app.include_router(router)
     app.include_router(report_pages.router)
     app.include_router(display.router)
     app.include_router(temporal_ui.router)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    dashboard.install(app)
+    workbench.install(app)
     return app
 
 

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
+from gongkai.codec import EncryptionCodec
 from gongkai.settings import Settings
 from rules.calendar import WorkCalendar
 from schemas.case import Actor, Role
@@ -39,6 +40,19 @@ def temporal(request: Request) -> Client:
             503, "The workflow engine (Temporal) is not reachable yet; retry shortly."
         )
     return client
+
+
+def temporal_if_connected(request: Request) -> Client | None:
+    """The Temporal client, or None while the API is still connecting: for the pages that can
+    do without it for a while (a case page reads the archive) or say so in their own words."""
+    client: Client | None = request.app.state.temporal
+    return client
+
+
+def codec(request: Request) -> EncryptionCodec:
+    """The payload codec, which also seals the attachments at rest."""
+    sealer: EncryptionCodec = request.app.state.codec
+    return sealer
 
 
 SESSION_COOKIE = "gk_session"

@@ -108,7 +108,7 @@ class CreateBase(BaseModel):
     fields are refused, and it says how it becomes the kind's workflow input."""
 
     model_config = ConfigDict(extra="forbid")
-    agency: AgencyCode = Field(description="the agency's code")
+    agency: AgencyCode = Field(description="the agency's code", title="机关代码")
     INITIAL_STATUS: ClassVar[str]
     # The request's moment that starts the case's clocks (None: now), by its field name.
     OPENED_FIELD: ClassVar[str] = "received_at"
@@ -138,7 +138,7 @@ class CreateBase(BaseModel):
 
 class ActionBase(BaseModel):
     actor: Actor
-    note: Brief = ""
+    note: Brief = Field("", title="内部备注（可选，不对外）")
 
 
 class FactBase(ActionBase):
@@ -147,7 +147,9 @@ class FactBase(ActionBase):
     previous fact; both instants are kept in the event)."""
 
     occurred_at: Instant | None = Field(
-        default=None, description="when it happened (Beijing time if no offset); default: now"
+        default=None,
+        description="when it happened (Beijing time if no offset); default: now",
+        title="实际发生时间（北京时间，可选；默认为现在）",
     )
 
 
@@ -173,8 +175,8 @@ FILLED_BY_API = frozenset({"officer_name", "officer_unit", "previous_answer"})
 class AssignOfficer(ActionBase):
     """指定或转交经办人 (a supervisor): who handles the case from now on, and why."""
 
-    officer: ShortReq = Field(description="the person's username (用户名)")
-    reason: Brief = ""
+    officer: ShortReq = Field(description="the person's username (用户名)", title="经办人")
+    reason: Brief = Field("", title="理由")
     # Filled in by the API from the agency's users (whatever a caller sends is replaced).
     officer_name: Short = ""
     officer_unit: Short = ""

@@ -51,9 +51,9 @@ class ConsultationInput(CarryFields):
 class ConsultationCreate(CreateBase):
     """A major administrative decision to prepare in public (Decree 713)."""
 
-    title: PlaceReq
-    expert_review_required: bool = False
-    risk_assessment_required: bool = False
+    title: PlaceReq = Field(title="标题")
+    expert_review_required: bool = Field(False, title="需要专家论证（条例第十九条）")
+    risk_assessment_required: bool = Field(False, title="需要风险评估（条例第二十二条）")
     INITIAL_STATUS: ClassVar[str] = "drafting"
     OPENED_FIELD: ClassVar[str] = "started_at"
 
@@ -77,32 +77,36 @@ class ConsultationCreate(CreateBase):
 class PublishDraft(ActionBase):
     """Art. 15: comment period generally ≥30 days; shorter only for urgency, reason published."""
 
-    period_days: int | None = Field(default=None, ge=1, le=365)
-    urgency_reason: Brief = ""
-    channels: Short = "政府网站、政务新媒体"
+    period_days: int | None = Field(
+        default=None, ge=1, le=365, title="征求意见期限（日，可选；默认30日）"
+    )
+    urgency_reason: Brief = Field("", title="期限少于30日的理由")
+    channels: Short = Field("政府网站、政务新媒体", title="公布渠道")
 
 
 class ScheduleHearing(ActionBase):
     """Art. 16: materials reach participants ≥7 days before the hearing."""
 
-    hearing_at: Instant
-    materials_sent_at: Instant
-    place: PlaceReq
+    hearing_at: Instant = Field(title="听证会时间")
+    materials_sent_at: Instant = Field(title="听证材料送达时间")
+    place: PlaceReq = Field(title="地点")
 
 
 class RecordStep(ActionBase):
     """Hearing record, expert opinions (Arts. 19–21) or the risk report (Arts. 22–24)."""
 
-    step: Literal["hearing", "expert_review", "risk_assessment"]
-    summary: LongReq
-    controllable: bool = True
+    step: Literal["hearing", "expert_review", "risk_assessment"] = Field(title="环节")
+    summary: LongReq = Field(title="情况摘要")
+    controllable: bool = Field(True, title="风险可控")
 
 
 class RecordAdoption(ActionBase):
     """Art. 18 / Art. 32: how the comments were studied and adopted."""
 
-    adopted: LongReq
-    not_adopted_reasons: LongReq = Field(description="concentrated opinions not adopted")
+    adopted: LongReq = Field(title="采纳的意见")
+    not_adopted_reasons: LongReq = Field(
+        description="concentrated opinions not adopted", title="集中意见未予采纳的理由"
+    )
 
 
 class SubmitLegalityReview(ActionBase):
@@ -110,16 +114,18 @@ class SubmitLegalityReview(ActionBase):
 
 
 class RecordLegalityOpinion(ActionBase):
-    lawful: bool
-    opinion: LongReq
+    lawful: bool = Field(title="审查结论：合法")
+    opinion: LongReq = Field(title="审查意见")
 
 
 class RecordDecision(ActionBase):
     """Art. 30: collective discussion, the head speaks last; dissent recorded."""
 
-    decision: LongReq
-    minutes: LongReq
-    dissent: list[NoteReq] = Field(default_factory=list, max_length=50)
+    decision: LongReq = Field(title="决定")
+    minutes: LongReq = Field(title="会议纪要")
+    dissent: list[NoteReq] = Field(
+        default_factory=list, max_length=50, title="不同意见（每行一条）"
+    )
 
 
 class ReportToCommittee(ActionBase):
@@ -127,7 +133,7 @@ class ReportToCommittee(ActionBase):
 
 
 class PublishDecision(ActionBase):
-    text: LongReq
+    text: LongReq = Field(title="内容")
 
 
 class ArchiveConsultation(ActionBase):

@@ -206,14 +206,14 @@ DELIVERIES = ("电子邮件", "邮寄", "自行领取")  # 获取信息的载体
 class Applicant(BaseModel):
     """Personal data (Art. 29 para 2 item 1): never in search attributes or logs."""
 
-    type: ApplicantType = ApplicantType.PERSON
-    name: Name
-    id_type: Short = "居民身份证"
-    id_number: Short = ""
-    phone: Short = ""
-    email: Short = ""
-    address: Place = ""
-    organisation: Place = ""
+    type: ApplicantType = Field(ApplicantType.PERSON, title="申请人类型（年度报告按此分列）")
+    name: Name = Field(title="姓名或名称")
+    id_type: Short = Field("居民身份证", title="证件类型")
+    id_number: Short = Field("", title="证件号码")
+    phone: Short = Field("", title="联系电话")
+    email: Short = Field("", title="电子邮箱")
+    address: Place = Field("", title="通信地址")
+    organisation: Place = Field("", title="单位名称")
 
 
 class ApplicantIn(Applicant):
@@ -257,15 +257,19 @@ class DisclosureRequestInput(CarryFields):
 class DisclosureRequestCreate(CreateBase):
     """A new application for government information (GIDR Art. 29)."""
 
-    channel: Channel
-    received_at: Instant | None = Field(default=None, description="default: now")
-    signed_for_at: Instant | None = Field(
-        default=None, description="registered mail: when the agency signed for it (Art. 31(2))"
+    channel: Channel = Field(title="申请的提交方式（决定收到申请之日，条例第三十一条）")
+    received_at: Instant | None = Field(
+        default=None, description="default: now", title="收到的时间（北京时间，可选；默认为现在）"
     )
-    applicant: ApplicantIn
-    description: LongReq
-    form: Short = "纸质"
-    delivery: Short = "邮寄"
+    signed_for_at: Instant | None = Field(
+        default=None,
+        description="registered mail: when the agency signed for it (Art. 31(2))",
+        title="挂号信件签收时间（条例第三十一条第（二）项，可选）",
+    )
+    applicant: ApplicantIn = Field(title="申请人")
+    description: LongReq = Field(title="所需政府信息的描述")
+    form: Short = Field("纸质", title="获取信息的方式（如电子文档、纸质文本）")
+    delivery: Short = Field("邮寄", title="获取信息的载体（如电子邮件、邮寄）")
     INITIAL_STATUS: ClassVar[str] = "received"
 
     def other_moments(self) -> dict[str, datetime]:
@@ -310,8 +314,10 @@ class ConfirmReceipt(ActionBase):
 class RequestCorrection(ActionBase):
     """补正告知 (Art. 30): one notice, within 7 WD of T0, listing every item."""
 
-    items: list[BriefReq] = Field(min_length=1, max_length=30)
-    period_working_days: int | None = Field(default=None, ge=1, le=60)
+    items: list[BriefReq] = Field(min_length=1, max_length=30, title="需要补正的事项（每行一项）")
+    period_working_days: int | None = Field(
+        default=None, ge=1, le=60, title="补正期限（工作日，可选；默认按规则包）"
+    )
 
 
 class SubmitCorrection(FactBase):
@@ -319,15 +325,19 @@ class SubmitCorrection(FactBase):
     correction period, only with the applicant's good reason (Art. 30: 无正当理由逾期不补正的,
     视为放弃申请)."""
 
-    late_reason: Brief = Field(default="", description="the applicant's good reason, when late")
-    text: Long = Field(default="", description="the correction, as the applicant gave it online")
+    late_reason: Brief = Field(
+        default="", description="the applicant's good reason, when late", title="逾期补正的正当理由"
+    )
+    text: Long = Field(
+        default="", description="the correction, as the applicant gave it online", title="内容"
+    )
     attachments: list[AttachmentRef] = Field(default_factory=list, max_length=20)
 
 
 class ProvideExplanation(ActionBase):
     """The applicant explains why the request is reasonable (Art. 35), on the portal."""
 
-    text: LongReq
+    text: LongReq = Field(title="内容")
     attachments: list[AttachmentRef] = Field(default_factory=list, max_length=20)
 
 
@@ -338,8 +348,8 @@ SATISFACTION_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意",
 class Rate(ActionBase):
     """The applicant's rating of the reply once it is served (kept for the agency's 考核)."""
 
-    score: Satisfaction
-    comment: Brief = ""
+    score: Satisfaction = Field(title="评价")
+    comment: Brief = Field("", title="评价意见")
 
 
 class Accept(ActionBase):
@@ -349,7 +359,7 @@ class Accept(ActionBase):
 class Assign(ActionBase):
     """拟办: route to the business unit that drafts the handling opinion."""
 
-    unit: ShortReq
+    unit: ShortReq = Field(title="承办单位（科室）")
 
 
 class Acknowledge(ActionBase):
@@ -359,14 +369,14 @@ class Acknowledge(ActionBase):
 class ReturnToOffice(ActionBase):
     """退回: the unit sends the case back to the GI office, saying why (not its business)."""
 
-    reason: BriefReq
+    reason: BriefReq = Field(title="理由")
 
 
 class TransferUnit(ActionBase):
     """转办: the GI office routes the case to another unit, saying why."""
 
-    to_unit: ShortReq
-    reason: BriefReq
+    to_unit: ShortReq = Field(title="转至单位")
+    reason: BriefReq = Field(title="理由")
 
 
 class ConsultKind(StrEnum):
@@ -376,9 +386,9 @@ class ConsultKind(StrEnum):
 
 
 class StartConsultation(ActionBase):
-    kind: ConsultKind
-    party: PlaceReq
-    matters: LongReq = Field(description="what is asked")
+    kind: ConsultKind = Field(title="征求意见的对象")
+    party: PlaceReq = Field(title="被征求意见的第三方或机关")
+    matters: LongReq = Field(description="what is asked", title="征求意见的事项")
 
 
 class ConsultationAnswer(StrEnum):
@@ -388,21 +398,21 @@ class ConsultationAnswer(StrEnum):
 
 
 class RecordConsultationAnswer(FactBase):
-    answer: ConsultationAnswer
-    reasons: Note = ""
+    answer: ConsultationAnswer = Field(title="第三方意见")
+    reasons: Note = Field("", title="理由（条例第三十六条要求说明理由）")
 
 
 class RecordConsultationDelivery(ActionBase):
     """The consulted party received the letter (Arts. 32, 34: its 15 WD run from receipt)."""
 
-    delivered_at: Instant
+    delivered_at: Instant = Field(title="征求意见书送达时间")
 
 
 class RequestFee(ActionBase):
     """Art. 42 / 109号: only for quantity or frequency clearly beyond a reasonable range."""
 
-    amount_yuan: int = Field(gt=0, le=10_000_000)
-    basis: BriefReq
+    amount_yuan: int = Field(gt=0, le=10_000_000, title="信息处理费金额（元）")
+    basis: BriefReq = Field(title="收费依据")
 
 
 class RecordPayment(FactBase):
@@ -412,7 +422,7 @@ class RecordPayment(FactBase):
 class RequestExplanation(ActionBase):
     """Art. 35: ask the applicant to explain an excessive request."""
 
-    reason: BriefReq
+    reason: BriefReq = Field(title="理由")
 
 
 class ExplanationDecision(StrEnum):
@@ -421,33 +431,33 @@ class ExplanationDecision(StrEnum):
 
 
 class RecordExplanation(ActionBase):
-    decision: ExplanationDecision
+    decision: ExplanationDecision = Field(title="决定")
     # Art. 35: a reasonable request that cannot be answered in time gets a fixed later date,
     # set by the head of the GI office (the acting supervisor) and told to the applicant.
-    fixed_reply_date: Day | None = None
+    fixed_reply_date: Day | None = Field(None, title="确定的答复日期（条例第三十五条）")
 
 
 class Extend(ActionBase):
     """Art. 33 para 2: one extension of at most 20 WD, approved by the head of the GI office."""
 
-    working_days: int = Field(ge=1, le=60)
-    reason: BriefReq
+    working_days: int = Field(ge=1, le=60, title="延长的工作日数（不超过20个）")
+    reason: BriefReq = Field(title="理由")
 
 
 class RequestExtension(ActionBase):
     """Art. 33 para 2: the officer asks for the extension, with its reason; the head of the GI
     office approves or refuses it (DecideExtension). Nothing changes for the applicant yet."""
 
-    working_days: int = Field(ge=1, le=60)
-    reason: BriefReq
+    working_days: int = Field(ge=1, le=60, title="延长的工作日数（不超过20个）")
+    reason: BriefReq = Field(title="理由")
 
 
 class DecideExtension(ActionBase):
     """The approval (or refusal) of the pending extension request: recorded with who and when;
     on approval the extension takes effect and the applicant is told."""
 
-    approve: bool
-    comments: Note = ""
+    approve: bool = Field(title="审核意见")
+    comments: Note = Field("", title="意见")
 
 
 class ExtensionRequest(BaseModel):
@@ -469,7 +479,7 @@ class PreviousAnswer(BaseModel):
 
 
 class SubmitForReview(ActionBase):
-    reply: ReplyContent
+    reply: ReplyContent = Field(title="答复内容（答复书）")
     # Filled in by the API for a repeat request (NOT_PROCESSED.repeat): the cited case, checked.
     previous_answer: PreviousAnswer | None = None
 
@@ -478,7 +488,7 @@ class SaveDraft(ActionBase):
     """保存答复草稿: the drafter keeps an unfinished reply on the case (nothing is checked
     yet, nobody is asked to review it)."""
 
-    reply: ReplyContent
+    reply: ReplyContent = Field(title="答复内容（答复书）")
 
 
 DRAFT_DIGEST = Field(
@@ -486,23 +496,24 @@ DRAFT_DIGEST = Field(
     max_length=64,
     description="the fingerprint (SHA-256) of the draft the approver read (the case view's "
     "draft.digest): refused if the draft has changed since",
+    title="文稿指纹",
 )
 
 
 class Review(ActionBase):
     """审核, including the confidentiality review before any disclosure (Art. 17)."""
 
-    approve: bool
-    confidentiality_reviewed: bool = False
-    comments: Brief = ""
+    approve: bool = Field(title="审核意见")
+    confidentiality_reviewed: bool = Field(False, title="已依照条例第十七条进行保密审查")
+    comments: Brief = Field("", title="意见")
     draft_digest: str = DRAFT_DIGEST
 
 
 class SignOff(ActionBase):
     """签发 by the responsible leader; the reply is issued."""
 
-    approve: bool
-    comments: Brief = ""
+    approve: bool = Field(title="审核意见")
+    comments: Brief = Field("", title="意见")
     draft_digest: str = DRAFT_DIGEST
 
 
@@ -513,15 +524,20 @@ SERVICE_METHODS = ("直接送达", "邮寄送达", "电子送达", "留置送达
 class Serve(ActionBase):
     """送达 (A10): starts the applicant's remedy windows (A11)."""
 
-    method: ShortReq = Field(description="送达方式：" + "、".join(SERVICE_METHODS))
-    served_on: Day | None = None
+    method: ShortReq = Field(
+        description="送达方式：" + "、".join(SERVICE_METHODS), title="送达方式"
+    )
+    served_on: Day | None = Field(None, title="送达日期（可选；默认为今天）")
 
 
 class RevealIdentity(ActionBase):
     """查看申请人完整证件号码: the number is shown masked; seeing it whole is recorded with who,
     when and why (个人信息保护法 Arts. 6, 51: minimum exposure, access logged)."""
 
-    purpose: BriefReq = Field(description="why the whole number is needed (如：核实申请人身份)")
+    purpose: BriefReq = Field(
+        description="why the whole number is needed (如：核实申请人身份)",
+        title="查看用途（记入办理经过）",
+    )
 
 
 class Archive(ActionBase):
@@ -529,11 +545,11 @@ class Archive(ActionBase):
 
 
 class Withdraw(ActionBase):
-    reason: BriefReq
+    reason: BriefReq = Field(title="理由")
 
 
 class AddNote(ActionBase):
-    text: NoteReq
+    text: NoteReq = Field(title="内容")
 
 
 class Revealed(ActionResult):

@@ -81,10 +81,10 @@ class EmergencyInput(CarryFields):
 class EmergencyCreate(CreateBase):
     """An emergency or a public concern that needs an authoritative answer."""
 
-    grade: Grade
-    title: PlaceReq
-    summary_text: Long = Field(default="", alias="summary")
-    detected_at: Instant | None = None
+    grade: Grade = Field(title="事件级别")
+    title: PlaceReq = Field(title="标题")
+    summary_text: Long = Field(default="", alias="summary", title="事件概况")
+    detected_at: Instant | None = Field(None, title="发现时间（北京时间，可选；默认为现在）")
     INITIAL_STATUS: ClassVar[str] = "drafting"
     OPENED_FIELD: ClassVar[str] = "detected_at"
 
@@ -106,28 +106,28 @@ class EmergencyCreate(CreateBase):
 
 
 class SubmitDraft(ActionBase):
-    kind: ReleaseKind
-    text: LongReq
+    kind: ReleaseKind = Field(title="发布类型")
+    text: LongReq = Field(title="内容")
 
 
 class ApproveRelease(ActionBase):
     """谁发布谁审查: the releasing organ's leader approves the text, and it is published."""
 
-    approve: bool
-    channel: Short = "政府网站、政务新媒体"
-    comments: Brief = ""
+    approve: bool = Field(title="审核意见")
+    channel: Short = Field("政府网站、政务新媒体", title="发布渠道")
+    comments: Brief = Field("", title="意见")
 
 
 class HoldPressConference(FactBase):
-    place: PlaceReq
-    speaker: ShortReq
+    place: PlaceReq = Field(title="地点")
+    speaker: ShortReq = Field(title="发布人")
 
 
 class CloseEmergency(ActionBase):
-    reason: BriefReq
+    reason: BriefReq = Field(title="理由")
     # An especially major or major event owes a press conference within 24 h (61号); closing
     # without one needs the supervisor's recorded reason.
-    no_press_conference_reason: Brief = ""
+    no_press_conference_reason: Brief = Field("", title="未举行新闻发布会的理由")
 
 
 class Release(BaseModel):
@@ -170,7 +170,7 @@ class PressPlanInput(CarryFields):
 class PressPlanCreate(CreateBase):
     """Watch a year's quarterly press conferences (one plan per agency and year)."""
 
-    year: int = Field(ge=2000, le=2099)
+    year: int = Field(ge=2000, le=2099, title="年度")
     INITIAL_STATUS: ClassVar[str] = "running"
     OPENED_FIELD: ClassVar[str] = "started_at"
 
@@ -189,9 +189,9 @@ class PressPlanCreate(CreateBase):
 
 
 class RecordPressConference(ActionBase):
-    held_on: Instant
-    topic: PlaceReq
-    speaker: ShortReq
+    held_on: Instant = Field(title="举行日期")
+    topic: PlaceReq = Field(title="主题")
+    speaker: ShortReq = Field(title="发布人")
 
 
 class PressPlanView(CaseViewBase):

@@ -62,9 +62,9 @@ class InquiryStatus(StrEnum):
 class Person(BaseModel):
     """The person who left the message (personal data: never in search attributes)."""
 
-    name: Name
-    phone: Short = ""
-    email: Short = ""
+    name: Name = Field(title="留言人姓名")
+    phone: Short = Field("", title="联系电话")
+    email: Short = Field("", title="电子邮箱")
 
 
 class PersonIn(Person):
@@ -103,14 +103,16 @@ class InquiryInput(CarryFields):
 class InquiryCreate(CreateBase):
     """A message left on the government website (网民留言)."""
 
-    category: InquiryCategory
-    person: PersonIn
-    subject: PlaceReq
-    message: LongReq
-    unit: ShortReq
-    received_at: Instant | None = None
+    category: InquiryCategory = Field(title="留言类别")
+    person: PersonIn = Field(title="留言人")
+    subject: PlaceReq = Field(title="标题")
+    message: LongReq = Field(title="留言内容")
+    unit: ShortReq = Field(title="承办单位（科室）")
+    received_at: Instant | None = Field(None, title="收到的时间（北京时间，可选；默认为现在）")
     publish_consent: bool = Field(
-        default=False, description="the author agrees to publication of the message and answer"
+        default=False,
+        description="the author agrees to publication of the message and answer",
+        title="同意公开留言及答复（公开前隐去个人信息）",
     )
     INITIAL_STATUS: ClassVar[str] = "handling"
 
@@ -137,37 +139,39 @@ class InquiryCreate(CreateBase):
 class Transfer(ActionBase):
     """转办: the matter belongs to another unit, whose own clock starts now."""
 
-    to_unit: ShortReq
-    reason: BriefReq
+    to_unit: ShortReq = Field(title="转至单位")
+    reason: BriefReq = Field(title="理由")
 
 
 class InformDelay(ActionBase):
     """The lead unit tells the person a complex, multi-unit matter cannot be answered at once."""
 
-    text: BriefReq
+    text: BriefReq = Field(title="内容")
 
 
 class Answer(ActionBase):
-    text: LongReq
+    text: LongReq = Field(title="答复内容")
 
 
 class ConvertToDisclosure(ActionBase):
     """The message is in substance a GI request (LAW.md §4 D6): open a disclosure case whose T0
     is the confirmation day (GIDR Art. 31(3))."""
 
-    description: LongReq = Field(description="the information requested")
+    description: LongReq = Field(
+        description="the information requested", title="所需政府信息的描述"
+    )
 
 
 class ConvertToPetition(ActionBase):
     """The message is in substance a 信访 matter (LAW.md §4 D5): the organ must tell the
     petitioner in writing within 15 days whether it accepts it (信访工作条例 Art. 23)."""
 
-    reason: BriefReq
+    reason: BriefReq = Field(title="理由")
 
 
 class NotifyPetitioner(ActionBase):
-    accepted: bool
-    text: NoteReq
+    accepted: bool = Field(title="是否受理")
+    text: NoteReq = Field(title="内容")
 
 
 class Close(ActionBase):
@@ -179,9 +183,9 @@ class ApprovePublication(ActionBase):
     approved it — the author's name, identity and phone numbers and e-mail masked (pre-masked by
     the workbench, edited by the officer); the original stays staff-only."""
 
-    subject: PlaceReq
-    message: LongReq
-    answer: LongReq
+    subject: PlaceReq = Field(title="标题（公开文本）")
+    message: LongReq = Field(title="留言内容（公开文本）")
+    answer: LongReq = Field(title="答复（公开文本）")
 
 
 class PublicText(BaseModel):

@@ -38,16 +38,18 @@ class PlanInput(CarryFields):
 class PlanCreate(CreateBase):
     """Watch a year's recurring duties (one plan per agency and year)."""
 
-    year: int = Field(ge=2000, le=2099)
+    year: int = Field(ge=2000, le=2099, title="年度")
     started_at: Instant | None = Field(
         default=None,
         description="from when the duties are watched (default: now); a plan registered late "
         "in the year may start on 1 January, and its past periods are judged at once",
+        title="开始监督之时（可选；默认为现在；年中登记的可从1月1日起）",
     )
     competent_department: bool = Field(
         default=False,
         description="本机关是本级人民政府的政府信息公开工作主管部门：还须于每年3月31日前公布本级"
         "政府的政府信息公开工作年度报告（《政府信息公开条例》第四十九条第二款）",
+        title="本机关是本级政府的政府信息公开工作主管部门（条例第四十九条第二款）",
     )
     INITIAL_STATUS: ClassVar[str] = "running"
     OPENED_FIELD: ClassVar[str] = "started_at"
@@ -73,9 +75,18 @@ class RecordDuty(FactBase):
     """A duty done: which, when (``occurred_at``; its period is the one it falls in), and the
     evidence (a web address, a document number, a short description)."""
 
-    duty: ShortReq = Field(description="the duty's key in the rule pack, e.g. press_conference")
-    evidence: Place = ""
-    summary: Brief = ""
+    duty: ShortReq = Field(
+        description="the duty's key in the rule pack, e.g. press_conference",
+        title=(
+            "常规工作（代码：annual_report 年度报告、government_report 本级政府年度报告、"
+            "press_conference 新闻发布会、leader_press_conference 主要负责人出席新闻发布会、"
+            "key_tasks 重点工作进展、online_interview 在线访谈、department_online_interview "
+            "部门负责人在线访谈、meeting_invitations 邀请列席政府会议、open_day 政府开放日、"
+            "leadership_hearing 听取汇报）"
+        ),
+    )
+    evidence: Place = Field("", title="证明材料（网址、文号或简要说明）")
+    summary: Brief = Field("", title="情况摘要")
 
 
 class DutyPeriod(BaseModel):

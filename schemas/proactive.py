@@ -210,25 +210,38 @@ class ItemInput(CarryFields):
 class ItemCreate(CreateBase):
     """Register a piece of government information when it is formed or changed."""
 
-    title: PlaceReq
-    document_no: Short = Field(default="", description="文号")
-    category: Category
-    attribute: Attribute = Attribute.PROACTIVE
-    ground: Brief = Field(default="", description="不予公开或依申请公开的理由和依据")
-    content: Brief = Field(default="", description="内容概述（目录）")
-    formed_on: Day = Field(description="该政府信息形成（或者变更）之日")
-    is_policy: bool = False
-    interpretation_required: bool = False
-    from_request: Short = ""
+    title: PlaceReq = Field(title="标题")
+    document_no: Short = Field(default="", description="文号", title="文号")
+    category: Category = Field(title="信息类别（条例第二十条）")
+    attribute: Attribute = Field(Attribute.PROACTIVE, title="公开属性（源头认定）")
+    ground: Brief = Field(
+        default="", description="不予公开或依申请公开的理由和依据", title="理由和依据"
+    )
+    content: Brief = Field(default="", description="内容概述（目录）", title="内容概述")
+    formed_on: Day = Field(
+        description="该政府信息形成（或者变更）之日", title="形成（或者变更）之日"
+    )
+    is_policy: bool = Field(False, title="政策性文件")
+    interpretation_required: bool = Field(False, title="需要政策解读（国办发〔2016〕80号）")
+    from_request: Short = Field("", title="由依申请公开案件纳入（条例第四十四条，案件编号）")
     doc_kind: DocKind | None = Field(
         default=None,
         description="规章、行政规范性文件（第二十条第（一）项），行政处罚或行政强制决定（第（六）项）",
+        title="文件类型（年度报告第二部分分列：规章、行政规范性文件、行政处罚或行政强制决定）",
     )
     decisions: int = Field(
-        default=0, ge=0, le=1_000_000, description="本条公开的处理决定数量（许可、处罚、强制结果）"
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="本条公开的处理决定数量（许可、处罚、强制结果）",
+        title="本条公开的处理决定数量（行政许可、行政处罚、行政强制的办理结果）",
     )
     fee_amount_yuan: int = Field(
-        default=0, ge=0, le=10**12, description="本条公布的行政事业性收费金额（元）"
+        default=0,
+        ge=0,
+        le=10**12,
+        description="本条公布的行政事业性收费金额（元）",
+        title="本条公布的行政事业性收费金额（元）",
     )
     INITIAL_STATUS: ClassVar[str] = "recorded"
     OPENED_FIELD: ClassVar[str] = "registered_at"
@@ -279,10 +292,13 @@ class MoveToProactive(ActionBase):
     """GIDR Art. 44: information answered on request that may be public, moved into proactive
     disclosure (a linked item, published within 20 working days from today)."""
 
-    title: PlaceReq
-    category: Category
-    content: Brief = Field(default="", description="内容概述（目录）")
-    formed_on: Day = Field(description="该政府信息形成之日（目录的生成日期；不是纳入主动公开之日）")
+    title: PlaceReq = Field(title="标题")
+    category: Category = Field(title="信息类别（条例第二十条）")
+    content: Brief = Field(default="", description="内容概述（目录）", title="内容概述")
+    formed_on: Day = Field(
+        description="该政府信息形成之日（目录的生成日期；不是纳入主动公开之日）",
+        title="该政府信息形成之日（目录的生成日期，不是纳入之日）",
+    )
 
 
 class SubmitItem(ActionBase):
@@ -290,39 +306,46 @@ class SubmitItem(ActionBase):
 
 
 class ReviewItem(ActionBase):
-    approve: bool
-    confidentiality_reviewed: bool = False
-    comments: Brief = ""
+    approve: bool = Field(title="审核意见")
+    confidentiality_reviewed: bool = Field(False, title="已依照条例第十七条进行保密审查")
+    comments: Brief = Field("", title="意见")
 
 
 class SignOffItem(ActionBase):
-    approve: bool
-    comments: Brief = ""
+    approve: bool = Field(title="审核意见")
+    comments: Brief = Field("", title="意见")
 
 
 class RecordInterpretation(FactBase):
     """The policy's interpretation material (谁起草谁解读)."""
 
-    title: PlaceReq
-    url: Place = ""
+    title: PlaceReq = Field(title="标题")
+    url: Place = Field("", title="网址")
 
 
 class PublishItem(FactBase):
     """Published: where (website, gazette, new media) and when."""
 
-    channels: list[PlaceReq] = Field(min_length=1, max_length=10)
-    url: Place = ""
+    channels: list[PlaceReq] = Field(min_length=1, max_length=10, title="公布渠道")
+    url: Place = Field("", title="网址")
 
 
 class AmendItem(FactBase):
     """The information changed (Art. 26: 变更): a new version, its own 20 working days."""
 
-    reason: BriefReq
-    title: Place = ""
-    content: Brief = ""
+    reason: BriefReq = Field(title="理由")
+    title: Place = Field("", title="标题")
+    content: Brief = Field("", title="内容概述")
     # A corrected figure for part 二 (none: unchanged); a new version never adds to the count.
-    decisions: int | None = Field(default=None, ge=0, le=1_000_000)
-    fee_amount_yuan: int | None = Field(default=None, ge=0, le=10**12)
+    decisions: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        title="本条公开的处理决定数量（行政许可、行政处罚、行政强制的办理结果）",
+    )
+    fee_amount_yuan: int | None = Field(
+        default=None, ge=0, le=10**12, title="本条公布的行政事业性收费金额（元）"
+    )
 
 
 class RepealItem(FactBase):
@@ -330,14 +353,16 @@ class RepealItem(FactBase):
     本年废止件数; not the withdrawal of a catalogue entry). ``occurred_at``: when the repeal took
     effect."""
 
-    repealed_by: PlaceReq = Field(description="废止它的文件（名称、文号）")
+    repealed_by: PlaceReq = Field(
+        description="废止它的文件（名称、文号）", title="废止它的文件（名称、文号）"
+    )
 
 
 class WithdrawItem(ActionBase):
     """Withdrawn from publication (废止, 撤回): it stays in the record and the catalogue's
     history."""
 
-    reason: LongReq
+    reason: LongReq = Field(title="理由")
 
 
 class ItemView(CaseViewBase):

@@ -75,6 +75,15 @@ class ActionSpec:
     # A step of the case's main path (登记、审核、办理、答复、归档): the case page opens its form
     # first, so the person who takes it next finds it open.
     main: bool = False
+    # How the workbench's case page offers the step (the staff face):
+    # - it cannot be taken back: the form asks to confirm (a decision's return excepted);
+    irreversible: bool = False
+    # - listed among the page's forms; if not, it is offered elsewhere on the page (the
+    #   applicant block's reveal) or through another step's form (a saved draft is the submit
+    #   form's second button);
+    listed: bool = True
+    # - a decision (a body with ``approve``): the words of the button that approves.
+    approve_zh: str = "同意"
 
     def refusal(self, kind: KindSpec, role: Role, status: str) -> str | None:
         """Why this person may not take this step in this status (None: they may). The
@@ -155,6 +164,9 @@ def _act(
     awaiting: str = "",
     preview: tuple[str, str] | None = None,
     main: bool = False,
+    irreversible: bool = False,
+    listed: bool = True,
+    approve_zh: str = "同意",
 ) -> ActionSpec:
     return ActionSpec(
         name=name,
@@ -168,6 +180,9 @@ def _act(
         awaiting=awaiting,
         preview=preview,
         main=main,
+        irreversible=irreversible,
+        listed=listed,
+        approve_zh=approve_zh,
     )
 
 
@@ -352,6 +367,7 @@ DISCLOSURE = _staffed(
                 awaiting="extension",
                 preview=("extension_notice", "preview_extension"),
                 main=True,
+                approve_zh="同意延期",
             ),
             _act(
                 "save-draft",
@@ -359,6 +375,7 @@ DISCLOSURE = _staffed(
                 "保存答复草稿",
                 [S.ASSIGNED],
                 f"{GIDR}第三十六条至第三十九条",
+                listed=False,
             ),
             _act(
                 "submit-for-review",
@@ -378,6 +395,7 @@ DISCLOSURE = _staffed(
                 SUPERVISORS,
                 approval=True,
                 main=True,
+                approve_zh="审核通过",
             ),
             _act(
                 "sign-off",
@@ -388,6 +406,8 @@ DISCLOSURE = _staffed(
                 SUPERVISORS,
                 approval=True,
                 main=True,
+                approve_zh="同意签发",
+                irreversible=True,
             ),
             _act(
                 "serve",
@@ -396,6 +416,7 @@ DISCLOSURE = _staffed(
                 [S.REPLIED],
                 "《行政复议法》第二十条；《行政诉讼法》第四十六条",
                 main=True,
+                irreversible=True,
             ),
             _act(
                 "archive",
@@ -404,6 +425,7 @@ DISCLOSURE = _staffed(
                 [S.REMEDY_WINDOW, *d.CLOSED_WITHOUT_REPLY],
                 f"{GIDR}第四十五条（归档）",
                 main=True,
+                irreversible=True,
             ),
             _act(
                 "move-to-proactive",
@@ -443,6 +465,7 @@ DISCLOSURE = _staffed(
                 zh="查看完整证件号码",
                 statuses=frozenset(s.value for s in S),
                 basis="《个人信息保护法》第六条、第五十一条（最小必要，查阅留痕）",
+                listed=False,
             ),
             ActionSpec(
                 name="note",
@@ -524,6 +547,7 @@ INQUIRY = _staffed(
                 [IS.ANSWERED],
                 "《个人信息保护法》第二十八条（留言公开前隐去个人信息）",
                 main=True,
+                irreversible=True,
             ),
             _act(
                 "close",
@@ -531,6 +555,7 @@ INQUIRY = _staffed(
                 "办结",
                 [IS.ANSWERED, IS.CONVERTED],
                 "本地网络问政（政府网站留言）办理规定",
+                irreversible=True,
             ),
         ),
     )
@@ -573,6 +598,8 @@ EMERGENCY = _staffed(
                 SUPERVISORS,
                 approval=True,
                 main=True,
+                approve_zh="同意发布",
+                irreversible=True,
             ),
             _act(
                 "hold-press-conference",
@@ -588,6 +615,7 @@ EMERGENCY = _staffed(
                 [ES.RELEASED],
                 "国办发〔2016〕61号",
                 SUPERVISORS,
+                irreversible=True,
             ),
         ),
     )
@@ -703,6 +731,7 @@ CONSULTATION = _staffed(
                 "公布决策",
                 [ST.REPORTED],
                 "《重大行政决策程序暂行条例》第三十二条",
+                irreversible=True,
             ),
             _act(
                 "archive",
@@ -711,6 +740,7 @@ CONSULTATION = _staffed(
                 [ST.PUBLISHED],
                 "《重大行政决策程序暂行条例》第三十三条",
                 main=True,
+                irreversible=True,
             ),
         ),
     )
@@ -750,6 +780,7 @@ PROACTIVE = _staffed(
                 SUPERVISORS,
                 approval=True,
                 main=True,
+                approve_zh="审核通过",
             ),
             _act(
                 "sign-off-item",
@@ -760,6 +791,8 @@ PROACTIVE = _staffed(
                 SUPERVISORS,
                 approval=True,
                 main=True,
+                approve_zh="同意签发",
+                irreversible=True,
             ),
             _act(
                 "record-interpretation",
@@ -775,6 +808,7 @@ PROACTIVE = _staffed(
                 [IS_.READY],
                 f"{GIDR}第二十三条、第二十四条、第二十六条",
                 main=True,
+                irreversible=True,
             ),
             _act(
                 "amend-item",
@@ -892,3 +926,20 @@ def open_statuses_by_label() -> dict[str, list[tuple[str, str]]]:
             if st not in CLOSED:
                 by_label.setdefault(spec.status_zh(st), []).append((spec.kind, str(st)))
     return by_label
+
+
+# What the workbench's case page says was done ("已办理：…") after a step: the step's own name,
+# or for what is done on the page without being a kind's step, these words.
+DONE_ZH = {
+    "opened": "登记",
+    "uploaded": "上传附件",
+    "released": "向申请人提供文件",
+    "withdrawn": "撤回提供的文件",
+}
+
+
+def done_zh(kind: KindSpec | None, name: str) -> str:
+    if name in DONE_ZH:
+        return DONE_ZH[name]
+    step = kind.action(name[:64]) if kind and name else None
+    return step.zh if step else ""

@@ -1,7 +1,8 @@
 """What the case page shows each person so they can decide: the forms of the steps they may take,
 fitted to the case (the agency's people and units to choose from, the reply's parts for the
 outcome chosen with the wording to start from, the public text of a message pre-masked, the
-fingerprint of the draft an approver reads), and the documents as they would be issued.
+fingerprint of the draft an approver reads); and what a form's answer lacked, in the form's words.
+The documents as they would be issued are previews.py's.
 
 The forms are made from the steps' typed bodies (api/forms.py); this module only narrows and
 fills them. Nothing here decides: the workflow's validators do.
@@ -9,44 +10,23 @@ fills them. Nothing here decides: the workflow's validators do.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
 
-from activities.cases import render as render_document
-from api.forms import Choice, FormField, fields_of
-from gongkai.settings import Settings
-from rules.clock import evaluate
+from api.errors import _constraint
+from api.forms import Choice, FormField, fields_of, label_at
 from rules.outcomes import SPECS, Outcome, plain_outcome
 from rules.personal import mask_personal
 from rules.reply_drafts import fields_for, template
-from schemas.case import Actor, CaseViewBase, DocumentPreview, Role
+from schemas.case import Actor, CaseViewBase, Role
 from schemas.disclosure import DELIVERIES, FORMS, ID_TYPES, SERVICE_METHODS
 from schemas.registry import KINDS, ActionSpec
 from store.agencies import agency_units
 from store.applicants import repeat_candidates
-from store.calendar import load_calendar
 from store.users import case_handlers
-
-# Steps taken from the case page's forms that cannot be taken back: the form asks to confirm.
-IRREVERSIBLE = {
-    "sign-off",
-    "serve",
-    "archive",
-    "approve-release",
-    "publish-decision",
-    "close",
-    "sign-off-item",
-    "publish-item",
-    "approve-publication",
-}
-# Steps shown elsewhere on the page than in the list of forms (the applicant block's reveal) or
-# taken through another step's form (a saved draft is the submit form's second button).
-NOT_LISTED = {"reveal-identity", "save-draft"}
 
 
 @dataclass
@@ -124,7 +104,7 @@ def step_forms(
     forms = [
         _form(engine, view, actor, step, outcome)
         for step in steps
-        if step.name not in NOT_LISTED and not _pointless(step.name, data, actor)
+        if step.listed and not _pointless(step.name, data, actor)
     ]
     first = next((f for f in forms if f.step.main), None)
     if first is not None:
@@ -156,7 +136,7 @@ def _form(
     engine: Engine, view: CaseViewBase, actor: Actor, step: ActionSpec, outcome: str
 ) -> StepForm:
     fields = fields_of(step.body)
-    form = StepForm(step, fields, confirm=step.name in IRREVERSIBLE)
+    form = StepForm(step, fields, confirm=step.irreversible)
     data = view.model_dump()
     if step.name in ("assign", "transfer-unit"):
         choices = [(u, u) for u in units(engine, view.agency) if u != data.get("unit")]
@@ -293,41 +273,9 @@ def staff_steps(view: CaseViewBase, actor: Actor, source: str) -> list[ActionSpe
     ]
 
 
-async def render_preview(
-    engine: Engine,
-    settings: Settings,
-    client: Client,
-    case_no: str,
-    step: ActionSpec,
-    body: dict[str, Any],
-) -> str:
-    """The document a step would issue, built by the case's workflow from the body and dated on
-    the working-day calendar (the whole HTML page); nothing is sent to the case."""
-    assert step.preview is not None
-    document, query = step.preview
-    preview = await client.get_workflow_handle(case_no).query(
-        query, body, result_type=DocumentPreview
+def said(exc: ValidationError, model: type[BaseModel]) -> str:
+    """A form's problems, each under its field's label as the form shows it."""
+    return "；".join(
+        f"{label_at(model, tuple(e['loc'])) if e['loc'] else '表单'}：{_constraint(dict(e))}"
+        for e in exc.errors()
     )
-    calendar = load_calendar(engine, settings.calendar_region)
-    now = datetime.now(UTC)
-    context = dict(preview.context)
-    readings = {key: evaluate(clock, calendar, now) for key, clock in preview.due.items()}
-    for key, reading in readings.items():
-        context[key] = str(reading.shown_due_date)
-    for key, (source, what) in preview.derived.items():
-        reading = readings[source]
-        context[key] = {
-            "paused": reading.due_date is None,
-            "provisional": reading.provisional,
-            "provisional_note": "；".join(reading.explanation.lines[-2:-1]),
-        }[what]
-    return render_document(document, context)
-
-
-_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
-
-
-def letter_body(html: str) -> str:
-    """The letter without its page (to show inside the case page)."""
-    found = _BODY.search(html)
-    return found.group(1) if found else html
