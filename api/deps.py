@@ -10,6 +10,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
+from gongkai.codec import EncryptionCodec
 from gongkai.settings import Settings
 from rules.calendar import WorkCalendar
 from schemas.case import Actor, Role
@@ -39,6 +40,19 @@ def temporal(request: Request) -> Client:
             503, "The workflow engine (Temporal) is not reachable yet; retry shortly."
         )
     return client
+
+
+def temporal_if_up(request: Request) -> Client | None:
+    """The Temporal client, or None while it is not reachable yet: a page says so in its own
+    words (the API's routes take ``temporal``, which answers 503)."""
+    client: Client | None = request.app.state.temporal
+    return client
+
+
+def codec(request: Request) -> EncryptionCodec:
+    """The key ring that seals attachments at rest (and Temporal payloads)."""
+    sealer: EncryptionCodec = request.app.state.codec
+    return sealer
 
 
 SESSION_COOKIE = "gk_session"
