@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 import gongkai
 from api import errors, metrics, workbench
+from api import public as portal  # the public portal's rooms (api/public/)
 from api.responses import BeijingJSONResponse
 from api.routes import (
     admin,
@@ -27,7 +28,6 @@ from api.routes import (
     display,
     health,
     kinds,
-    portal,
     report_pages,
     reports,
     temporal_ui,

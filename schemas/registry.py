@@ -27,6 +27,7 @@ from schemas import inquiry as q
 from schemas import obligations as ob
 from schemas import proactive as pr
 from schemas.case import Role
+from schemas.public import ApplicantStep, PublicFace
 
 OFFICERS = frozenset({Role.OFFICER, Role.SUPERVISOR})  # anyone who handles the agency's cases
 SUPERVISORS = frozenset({Role.SUPERVISOR})  # the head of the GI office / the releasing organ
@@ -122,6 +123,7 @@ class KindSpec:
     actions: tuple[ActionSpec, ...] = field(default_factory=tuple)
     pack_section: str = ""  # the rule pack's [section] for its clocks; default: ``kind``
     urgent: bool = False  # its notices go out by SMS even in the quiet hours (emergencies)
+    public: PublicFace = field(default_factory=PublicFace)  # what the portal shows of it
 
     @property
     def section(self) -> str:
@@ -206,6 +208,120 @@ S, IS, ES, PS, ST = d.Status, q.InquiryStatus, e.EmergencyStatus, e.PressPlanSta
 GIDR = "《政府信息公开条例》"
 _BEFORE_REPLY = d.OPEN_FOR_REPLY
 
+# -- The public faces (schemas/public.py): what the portal shows of a case, in the applicant's
+# words, and what it publishes. Only the kinds a member of the public follows or reads have one.
+
+_DISCLOSURE_PUBLIC = PublicFace(
+    status_zh={
+        S.RECEIVED.value: "已提交，待本机关确认",
+        S.ASSIGNED.value: "办理中",
+        S.REVIEW.value: "办理中（审核）",
+        S.SIGN_OFF.value: "办理中（签发）",
+        S.CONSULTING.value: "办理中（征求意见，所需时间不计入答复期限）",
+        S.REPLIED.value: "已答复",
+        S.REMEDY_WINDOW.value: "已答复，答复书已送达",
+        S.ARCHIVED.value: "已办结",
+    },
+    told={
+        "received": "收到您的申请。",
+        "registered": "登记：收到申请之日为{t0}。",
+        "correction_requested": "本机关发出补正告知，请按告知书补正。",
+        "correction_received": "收到补正，答复期限自收到补正之日起重新计算。",
+        "accepted": "受理。",
+        "assigned": "已交承办部门办理。",
+        "consultation_started": "征求第三方或有关机关意见（所需时间不计入答复期限）。",
+        "consultation_answered": "征求意见结束，答复期限继续计算。",
+        "consultation_lapsed": "征求意见期限届满，答复期限继续计算。",
+        "fee_requested": "本机关发出收取信息处理费通知。",
+        "fee_paid": "收到信息处理费。",
+        "explanation_requested": "本机关请您说明申请理由（条例第三十五条）。",
+        "explanation_provided": "您已说明理由，待本机关审核。",
+        "explanation_recorded": "本机关已审核您说明的理由。",
+        "extended": "经本机关负责人批准，答复期限延长（见延期答复告知书）。",
+        "replied": "本机关已作出答复。",
+        "served": "答复已送达。",
+        "deemed_abandoned": "逾期未补正，视为放弃申请（条例第三十条）。",
+        "processing_stopped": "逾期未缴纳信息处理费，本机关不再处理该申请。",
+        "withdrawn": "申请已撤回。",
+        "archived": "已归档。",
+        "rated": "您已评价本次答复。",
+    },
+    to_applicant=frozenset(
+        {
+            "receipt",
+            "correction_notice",
+            "extension_notice",
+            "deadline_change_notice",
+            "fixed_date_notice",
+            "abandonment_notice",
+            "processing_stopped_notice",
+            "reply",
+        }
+    ),
+    reply_document="reply",
+    reply_issued=frozenset({S.REPLIED.value, S.REMEDY_WINDOW.value, S.ARCHIVED.value}),
+    opened_zh="收到申请之日",
+    steps={
+        "submit-correction": ApplicantStep(
+            path="correction",
+            fields=("text",),
+            files="correction",
+            done_zh="补正已提交，答复期限自收到补正之日起重新计算。",
+            form="correction.html",
+        ),
+        "provide-explanation": ApplicantStep(
+            path="explanation",
+            fields=("text",),
+            files="explanation",
+            done_zh="理由已提交，待本机关审核。",
+            form="explanation.html",
+        ),
+        "rate": ApplicantStep(
+            path="rating",
+            fields=("score", "comment"),
+            done_zh="感谢您的评价。",
+            place="after_documents",
+            once="rated",
+            form="rating.html",
+        ),
+        "withdraw": ApplicantStep(
+            fields=("reason",),
+            done_zh="申请已撤回。",
+            place="bottom",
+            form="withdraw.html",
+        ),
+    },
+)
+_INQUIRY_PUBLIC = PublicFace(
+    told={
+        "received": "收到您的留言。",
+        "transferred": "已转交有关单位办理。",
+        "delay_informed": "本单位告知：该事项较复杂，需要更长时间办理。",
+        "answered": "已答复。",
+        "converted": "已转为政府信息公开申请办理。",
+        "closed": "已办结。",
+    },
+    to_applicant=frozenset({"inquiry_reply"}),
+    reply_document="inquiry_reply",
+    reply_issued=frozenset({IS.ANSWERED.value, IS.CONVERTED.value, IS.CLOSED.value}),
+    outcome_zh={
+        IS.ANSWERED.value: "已答复",
+        IS.CONVERTED.value: "已转为政府信息公开申请办理",
+        IS.CLOSED.value: "已答复",
+    },
+    answer_event="answered",
+    outcome_title="答复",
+)
+# A draft is public from its publication for comment on; its decision once published.
+_CONSULTATION_PUBLIC = PublicFace(
+    documents=frozenset({"comment_notice", "decision_notice", "adoption_report"}),
+    published_in=frozenset(st.value for st in ST if st is not ST.DRAFTING),
+)
+_EMERGENCY_PUBLIC = PublicFace(
+    documents=frozenset({"release"}),
+    published_in=frozenset({ES.RELEASED.value, ES.CLOSED.value}),
+)
+
 DISCLOSURE = _staffed(
     KindSpec(
         kind="disclosure",
@@ -239,6 +355,7 @@ DISCLOSURE = _staffed(
         opened_zh="收到申请之日（T0）",
         create=d.DisclosureRequestCreate,
         view=d.CaseView,
+        public=_DISCLOSURE_PUBLIC,
         actions=(
             _act(
                 "confirm-receipt",
@@ -496,6 +613,7 @@ INQUIRY = _staffed(
         opened_zh="收到留言之日",
         create=q.InquiryCreate,
         view=q.InquiryView,
+        public=_INQUIRY_PUBLIC,
         actions=(
             _act(
                 "transfer",
@@ -579,6 +697,7 @@ EMERGENCY = _staffed(
         opened_zh="发现/确认之时",
         create=e.EmergencyCreate,
         view=e.EmergencyView,
+        public=_EMERGENCY_PUBLIC,
         urgent=True,
         actions=(
             _act(
@@ -664,6 +783,7 @@ CONSULTATION = _staffed(
         opened_zh="启动之日",
         create=c.ConsultationCreate,
         view=c.ConsultationView,
+        public=_CONSULTATION_PUBLIC,
         actions=(
             _act(
                 "publish-draft",

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from jinja2 import pass_context
 
-from api.routes.dashboard import templates
+from api.templating import templates
 from gongkai.settings import Settings
 
 router = APIRouter(include_in_schema=False)

@@ -19,8 +19,10 @@ from sqlalchemy.engine import Engine
 
 from api import annual_report as service
 from api import deps
+from api.csrf import csrf_ok
 from api.errors import _constraint
-from api.routes.dashboard import csrf_ok, page_actor, templates
+from api.templating import templates
+from api.workbench.session import page_actor
 from schemas.case import Actor
 from store.annual import (
     PROCEEDINGS,

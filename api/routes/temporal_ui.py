@@ -23,7 +23,7 @@ from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
 from api import deps
-from api.routes.dashboard import page_actor
+from api.workbench.session import page_actor
 from gongkai.logs import get_logger
 from gongkai.settings import UI_PATH, Settings
 from schemas.case import Actor

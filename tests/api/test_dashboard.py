@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.routes.dashboard import LIST_LIMIT, _board
+from api.workbench.board import LIST_LIMIT
+from api.workbench.board import board_data as _board
 from schemas.case import Actor, Role
 from tests.fixtures.rows import case_row
 
@@ -45,7 +46,7 @@ def test_counts_are_complete_beyond_the_list_limit(fresh_engine: Engine) -> None
 def test_each_kind_reads_its_own_clock_labels() -> None:
     """A disclosure case's reply clock is 答复期限, not the inquiry's 留言答复期限 (the labels
     were once merged across kinds and the last one won)."""
-    from api.routes.dashboard import clock_labels
+    from schemas.registry import labels as clock_labels
 
     assert clock_labels("disclosure")["reply"] == "答复期限"
     assert clock_labels("inquiry")["reply"] == "留言答复期限"

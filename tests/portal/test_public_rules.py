@@ -9,8 +9,8 @@ import re
 import httpx
 from sqlmodel import Session, func, select
 
+from api.public import PortalGuard
 from api.ratelimit import RateLimiter
-from api.routes.portal import PortalGuard
 from store.models import AccessLock, AttachmentRow, CaseRow
 from store.portal import LOCK
 from tests.portal.conftest import Portal, form_token

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy.engine import Engine
 
-from api.routes.dashboard import forecast
+from api.workbench.forecast import forecast
 from rules.calendar import SHANGHAI
 from store.cases import ensure_case_row
 from tests.fixtures.rows import case_row

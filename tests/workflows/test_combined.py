@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHandle
 
-from api.routes.dashboard import _board
+from api.workbench.board import board_data as _board
 from rules.calendar import SHANGHAI, DayKind, due_instant, local_date, zh_date
 from rules.outcomes import Outcome, ReplyContent
 from schemas import disclosure as s

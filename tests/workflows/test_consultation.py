@@ -255,7 +255,7 @@ async def test_inactivity_escalates_a_stalled_decision(case_env: CaseEnv) -> Non
 async def test_art27_legality_review_time_is_a_minimum_not_a_deadline(case_env: CaseEnv) -> None:
     """Decree 713 Art. 27 gives the reviewer generally at least 7 WD: the review taking longer
     makes nothing overdue and lights nothing."""
-    from api.routes.dashboard import _board
+    from api.workbench.board import board_data as _board
 
     handle = await _start(case_env)
     await act(
