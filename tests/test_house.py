@@ -20,7 +20,6 @@ NOT_YET: set[str] = {
     "api/routes/dashboard.py",
     "schemas/registry.py",
     "schemas/disclosure.py",
-    "console/cli.py",
     "api/routes/portal.py:apply",
     "api/app.py:create_app",
     "workflows/disclosure.py:_lapse",
