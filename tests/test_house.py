@@ -21,12 +21,10 @@ NOT_YET: set[str] = {
     "schemas/registry.py",
     "schemas/disclosure.py",
     "api/routes/portal.py:apply",
-    "api/app.py:create_app",
     "workflows/disclosure.py:_lapse",
     "api/routes/portal.py:leave_message",
     "api/routes/dashboard.py:my_cases",
     "api/routes/casework.py:open_case",
-    "workers/launcher.py:up",
     "workflows/disclosure.py:_register",
 }
 
