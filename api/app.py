@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,26 +50,7 @@ CSP = (
 
 def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
     settings = settings or get_settings()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = make_engine(settings.db_url)
-        migrate(app.state.engine)
-        app.state.temporal = temporal
-        connecting: asyncio.Task[None] | None = None
-        if temporal is None:
-            connecting = asyncio.create_task(_connect(app, settings))
-        try:
-            yield
-        finally:
-            if connecting is not None:
-                connecting.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await connecting
-            app.state.engine.dispose()
-            if (ui := getattr(app.state, "ui_client", None)) is not None:
-                await ui.aclose()
-
+    lifespan = partial(_lifespan, settings=settings, temporal=temporal)
     app = FastAPI(
         title="Gongkai 公开",
         version=gongkai.__version__,
@@ -91,45 +73,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         allow_credentials=True,
     )
     errors.install(app, display.not_found_page)
-
-    # The portal's forms and the case page's upload carry attachments (a case's worth at
-    # most); everything else is small.
-    uploads = (settings.attachment_case_max_mb + 1) * 2**20
-
-    def _carries_files(path: str) -> bool:
-        return path.startswith("/public/") or (
-            path.startswith("/cases/") and path.endswith("/attachments")
-        )
-
-    @app.middleware("http")
-    async def _limit_body(request: Request, call_next: Any) -> Any:
-        limit = uploads if _carries_files(request.url.path) else MAX_BODY
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return errors.problem(
-                413,
-                "请求过大",
-                f"请求体最大为 {limit // 1024} KiB；附件每个不超过{settings.attachment_max_mb} MB、"
-                f"每案合计不超过{settings.attachment_case_max_mb} MB。",
-            )
-        if length is None and request.method in ("POST", "PUT", "PATCH"):
-            if request.headers.get("transfer-encoding"):  # unbounded: say how long it is
-                return errors.problem(411, "请注明长度", "请求须带 Content-Length 请求头。")
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        # Our pages and documents run no inline script; /docs is FastAPI's own Swagger UI and
-        # /temporal the Temporal UI (its headers are its own).
-        if not request.url.path.startswith(("/docs", "/redoc", f"{UI_PATH}/")):
-            headers.setdefault("Content-Security-Policy", CSP)
-        return response
-
+    app.middleware("http")(partial(_limit_body, settings))
+    app.middleware("http")(_security_headers)
     metrics.install(app)  # last added: the outermost middleware, so it times everything
     app.include_router(health.router)
     app.include_router(metrics_route.router)
@@ -149,6 +94,68 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     workbench.install(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(
+    app: FastAPI, *, settings: Settings, temporal: Client | None
+) -> AsyncIterator[None]:
+    """The read model opened (and migrated) at start-up, Temporal connected in the background
+    unless given; both closed at shutdown."""
+    app.state.engine = make_engine(settings.db_url)
+    migrate(app.state.engine)
+    app.state.temporal = temporal
+    connecting: asyncio.Task[None] | None = None
+    if temporal is None:
+        connecting = asyncio.create_task(_connect(app, settings))
+    try:
+        yield
+    finally:
+        if connecting is not None:
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
+        app.state.engine.dispose()
+        if (ui := getattr(app.state, "ui_client", None)) is not None:
+            await ui.aclose()
+
+
+def _carries_files(path: str) -> bool:
+    """The portal's forms and the case page's upload carry attachments (a case's worth at
+    most); everything else is small."""
+    return path.startswith("/public/") or (
+        path.startswith("/cases/") and path.endswith("/attachments")
+    )
+
+
+async def _limit_body(settings: Settings, request: Request, call_next: Any) -> Any:
+    uploads = (settings.attachment_case_max_mb + 1) * 2**20
+    limit = uploads if _carries_files(request.url.path) else MAX_BODY
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        return errors.problem(
+            413,
+            "请求过大",
+            f"请求体最大为 {limit // 1024} KiB；附件每个不超过{settings.attachment_max_mb} MB、"
+            f"每案合计不超过{settings.attachment_case_max_mb} MB。",
+        )
+    if length is None and request.method in ("POST", "PUT", "PATCH"):
+        if request.headers.get("transfer-encoding"):  # unbounded: say how long it is
+            return errors.problem(411, "请注明长度", "请求须带 Content-Length 请求头。")
+    return await call_next(request)
+
+
+async def _security_headers(request: Request, call_next: Any) -> Any:
+    response = await call_next(request)
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    # Our pages and documents run no inline script; /docs is FastAPI's own Swagger UI and
+    # /temporal the Temporal UI (its headers are its own).
+    if not request.url.path.startswith(("/docs", "/redoc", f"{UI_PATH}/")):
+        headers.setdefault("Content-Security-Policy", CSP)
+    return response
 
 
 class PathCORS:

@@ -285,14 +285,8 @@ def up(settings: Settings) -> int:
     var = settings.var_dir
     tighten_tree(var)  # files an older version (or a looser umask) left readable by others
     make_private_dir(var / "log")
-    for host, port, what in (
-        (settings.dev_server_ip, settings.dev_server_port, "Temporal"),
-        (settings.dev_server_ip, settings.dev_server_ui_port, "Temporal UI"),
-        (settings.api_host, settings.api_port, "API"),
-    ):
-        if not _port_free(host, port):
-            log.error("port in use: is Gongkai already running?", port=port, service=what)
-            return 2
+    if not _ports_free(settings):
+        return 2
 
     stopping = False
 
@@ -302,14 +296,7 @@ def up(settings: Settings) -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-
-    from store.db import make_engine, migrate
-
-    engine = make_engine(settings.db_url)
-    migrate(engine)
-    _ensure_an_agency(engine)
-    if not settings.codec_keys:
-        local_key_spec(var)  # the local key ring, before any child reads it
+    _prepare_data(settings)
 
     server_log = var / "log" / "temporal.log"
     # The dev server is restarted like the others, on the same file: SQLite in WAL mode
@@ -318,41 +305,19 @@ def up(settings: Settings) -> int:
     # server still has it open.
     server = Child("temporal", dev_server_command(settings, var / "temporal.db"), server_log)
     children = [server]
-    now = time.monotonic()
-    server.spawn(now)
+    server.spawn(time.monotonic())
     code = 0
     try:
         assert server.proc is not None
         _wait_for_port(settings.dev_server_ip, settings.dev_server_port, server.proc, 60)
         set_retention(settings)
-        env = {
-            **os.environ,
-            "GONGKAI_TEMPORAL_ADDRESS": f"{settings.dev_server_ip}:{settings.dev_server_port}",
-            "GONGKAI_TEMPORAL_UI_UPSTREAM": settings.temporal_ui_upstream
-            or f"http://{settings.dev_server_ip}:{settings.dev_server_ui_port}",
-        }
-        served = settings.model_copy(
-            update={"temporal_ui_upstream": env["GONGKAI_TEMPORAL_UI_UPSTREAM"]}
-        )
+        env = _children_env(settings)
         me = [sys.executable, "-m", "console.cli"]
         for name in ("worker", "api"):
             child = Child(name, [*me, name], env=env)
             child.spawn(time.monotonic())
             children.append(child)
-        api = settings.api_url
-        print(
-            "\n  Gongkai is up.\n"
-            f"    API docs        {api}/docs\n"
-            f"    Dashboard       {api}/\n"
-            f"    Public portal   {api}/public/\n"
-            f"    Health          {api}/health\n"
-            f"    Temporal UI     {served.temporal_ui_url}/namespaces/"
-            f"{settings.temporal_namespace}/workflows\n"
-            f"    Temporal gRPC   {settings.dev_server_ip}:{settings.dev_server_port}\n"
-            f"    Data            {var.resolve()} (server log: {server_log})\n"
-            "  Ctrl-C stops everything.\n",
-            flush=True,
-        )
+        _announce(settings, env["GONGKAI_TEMPORAL_UI_UPSTREAM"], server_log)
         # Only Ctrl-C or SIGTERM ends this loop: a process that exits is restarted.
         while not stopping:
             now = time.monotonic()
@@ -367,3 +332,57 @@ def up(settings: Settings) -> int:
             child.stop()
         log.info("all stopped")
     return code
+
+
+def _ports_free(settings: Settings) -> bool:
+    """Whether the server's, the UI's and the API's ports are free (says which one is not)."""
+    for host, port, what in (
+        (settings.dev_server_ip, settings.dev_server_port, "Temporal"),
+        (settings.dev_server_ip, settings.dev_server_ui_port, "Temporal UI"),
+        (settings.api_host, settings.api_port, "API"),
+    ):
+        if not _port_free(host, port):
+            log.error("port in use: is Gongkai already running?", port=port, service=what)
+            return False
+    return True
+
+
+def _prepare_data(settings: Settings) -> None:
+    """The read model migrated (with an agency to start from) and the key ring made, before
+    any child opens them."""
+    from store.db import make_engine, migrate
+
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    _ensure_an_agency(engine)
+    if not settings.codec_keys:
+        local_key_spec(settings.var_dir)  # the local key ring, before any child reads it
+
+
+def _children_env(settings: Settings) -> dict[str, str]:
+    """The worker's and the API's environment: the dev server's address and its UI's."""
+    return {
+        **os.environ,
+        "GONGKAI_TEMPORAL_ADDRESS": f"{settings.dev_server_ip}:{settings.dev_server_port}",
+        "GONGKAI_TEMPORAL_UI_UPSTREAM": settings.temporal_ui_upstream
+        or f"http://{settings.dev_server_ip}:{settings.dev_server_ui_port}",
+    }
+
+
+def _announce(settings: Settings, ui_upstream: str, server_log: Path) -> None:
+    """Where everything is, printed once it has all started."""
+    served = settings.model_copy(update={"temporal_ui_upstream": ui_upstream})
+    api = settings.api_url
+    print(
+        "\n  Gongkai is up.\n"
+        f"    API docs        {api}/docs\n"
+        f"    Dashboard       {api}/\n"
+        f"    Public portal   {api}/public/\n"
+        f"    Health          {api}/health\n"
+        f"    Temporal UI     {served.temporal_ui_url}/namespaces/"
+        f"{settings.temporal_namespace}/workflows\n"
+        f"    Temporal gRPC   {settings.dev_server_ip}:{settings.dev_server_port}\n"
+        f"    Data            {settings.var_dir.resolve()} (server log: {server_log})\n"
+        "  Ctrl-C stops everything.\n",
+        flush=True,
+    )
