@@ -3,22 +3,23 @@ recorded in the workflow history (replay stays deterministic)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.failures import final_on_bad_input
-from rules.calendar import SHANGHAI, local_date
-from rules.clock import Milestone, Reading, evaluate, milestone_at
+from rules.calendar import local_date
+from rules.clock import Reading, evaluate
+from rules.clock_plan import plan_clocks, snapshot_of
 from rules.packs import RulePack, RulePackError, select_pack
 from schemas.deadlines import (
+    CalendarSnapshot,
     CheckNextYear,
     ClockPlan,
     ClockPlanRequest,
     EvaluateClock,
     NextYearStatus,
+    SnapshotYears,
 )
 from schemas.rules import SelectPack
 from store.calendar import load_calendar
@@ -55,44 +56,21 @@ class DeadlineActivities:
         """Due dates and escalation instants for every clock of a case, on one calendar."""
         return plan_case_clocks(self.engine, req)
 
+    @activity.defn
+    @final_on_bad_input
+    def calendar_snapshot(self, req: SnapshotYears) -> CalendarSnapshot:
+        """The region's calendar for the years a case's clocks span, for the workflow to plan
+        on itself until the calendar changes (a few hundred days: recorded once per case and
+        per change, instead of a plan in every step)."""
+        if req.last < req.first or req.last - req.first > 20:
+            raise ApplicationError("日历年份范围无效。", type="BadSnapshot", non_retryable=True)
+        return snapshot_of(load_calendar(self.engine, req.region), req.first, req.last)
+
 
 def plan_case_clocks(engine: Engine, req: ClockPlanRequest) -> ClockPlan:
     """Due dates and escalation instants for every clock of a case, on the region's calendar
-    (also the first half of CaseActivities.refresh_case)."""
-    calendar = load_calendar(engine, req.region)
-    readings = {name: evaluate(c, calendar, req.now) for name, c in req.clocks.items()}
-    milestones = {
-        name: [
-            Milestone(
-                rung=r.name,
-                at=milestone_at(
-                    req.clocks[name],
-                    calendar,
-                    req.now,
-                    at_consumed=r.at_consumed,
-                    at_fraction=r.at_fraction,
-                    after_due=r.after_due,
-                    on_working_day=r.on_working_day,
-                ),
-            )
-            for r in rungs
-        ]
-        for name, rungs in req.rungs.items()
-        if name in req.clocks
-    }
-    inactivity_at = None
-    if req.last_action_at is not None and req.inactivity_working_days:
-        # N working days without an action have passed at the start of the next one.
-        day = calendar.nth_working_day(
-            local_date(req.last_action_at), req.inactivity_working_days + 1
-        ).end
-        inactivity_at = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
-    return ClockPlan(
-        readings=readings,
-        milestones=milestones,
-        inactivity_at=inactivity_at,
-        calendar_revision=calendar.revision,
-    )
+    as stored now (cases from before the workflow planned its clocks itself)."""
+    return plan_clocks(req, load_calendar(engine, req.region))
 
 
 @activity.defn

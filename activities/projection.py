@@ -22,7 +22,7 @@ from gongkai import metrics
 from gongkai.settings import Settings
 from rules.calendar import local_date
 from rules.clock import case_due
-from schemas.activities import ProjectCase, RefreshCase
+from schemas.activities import PlannedClocks, ProjectCase, RefreshCase
 from schemas.case import CaseEvent
 from schemas.deadlines import ClockPlan
 from store import applicants
@@ -87,8 +87,11 @@ class Projection:
 
     def project(self, req: ProjectCase, clocks: str | None = None) -> None:
         """The row updated, new events inserted (a retried attempt finds them there), the
-        search text kept, new documents stored."""
+        search text kept, new documents stored; with the workflow's plan (``req.planned``), the
+        row's copy of the running clocks and the due dates in the documents from it."""
         no = req.row.case_no
+        if req.planned is not None:
+            clocks, req = _with_plan(req, req.planned)
         with self.engine.begin() as conn:
             inserted = [e for e in req.events if _insert_event(conn, no, e)]
             concluded = next(
@@ -105,6 +108,24 @@ class Projection:
                 store_document(conn, doc)
         # After the commit: a failed attempt counts nothing, and its retry finds them known.
         metrics.escalations_projected_here(req.row.kind, inserted, req.at)
+
+
+def _with_plan(req: ProjectCase, planned: PlannedClocks) -> tuple[str, ProjectCase]:
+    told = dict(planned.told)
+    for doc in req.documents:  # what a document issued in this step tells the applicant
+        reading = planned.readings.get(doc.dated_by) if doc.dated_by else None
+        if reading is not None and reading.due_date is not None:
+            told[doc.dated_by] = reading.due_date
+    clocks = clocks_json(
+        planned.region,
+        planned.due_clocks,
+        planned.clocks,
+        planned.readings,
+        told,
+        planned.internal_clocks,
+    )
+    documents = [dated(d, planned.readings) for d in req.documents]
+    return clocks, req.model_copy(update={"documents": documents})
 
 
 def _upsert_row(

@@ -150,10 +150,10 @@ class WorkCalendar:
     def entry(self, day: date) -> CalendarEntry | None:
         entry = self._days.get(day)
         if entry is None and day.year not in self.official_years:
-            entry = self._certain_days(day.year).get(day)
+            entry = self.certain_days(day.year).get(day)
         return entry
 
-    def _certain_days(self, year: int) -> dict[date, CalendarEntry]:
+    def certain_days(self, year: int) -> dict[date, CalendarEntry]:
         """A provisional year's statutory days, certain without its notice (LAW.md §6B)."""
         if year not in self._certain:
             days = certain_holidays(year) if year >= CERTAIN_SINCE else ()

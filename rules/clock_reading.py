@@ -242,14 +242,16 @@ def case_due(
     live: Collection[str],
     readings: dict[str, Reading],
     internal_clocks: Sequence[str] = (),
+    chosen: Reading | None = None,
 ) -> CaseDue:
     """The case's due instant from its first running due clock (while paused, its frozen one),
     the instant internal alerts count from (none while paused before the period was used up;
     earlier when an ``internal_clocks`` clock, e.g. the reply period counted from an online
     submission, runs out first), whether any due clock rests on a provisional year, and why the
     first due clock's date is what it is. ``due_clocks`` in order of preference; ``live`` the
-    clocks still running."""
-    reading = next((readings[n] for n in due_clocks if n in live and n in readings), None)
+    clocks still running; ``chosen`` the due reading where a kind picks it otherwise (the
+    nearest of a year's periods)."""
+    reading = chosen or next((readings[n] for n in due_clocks if n in live and n in readings), None)
     internal = (
         reading.internal_due_at if reading is not None and reading.lapses_at is not None else None
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from rules.clock import Explanation, Reading
+from rules.clock import Clock, Explanation, Reading
 from schemas.case import CaseEvent
 from schemas.cases import CaseSummary
 from schemas.deadlines import ClockPlanRequest
@@ -20,7 +20,7 @@ class RenderDocument(BaseModel):
     context: dict[str, Any]
     at: datetime
     # A clock whose due date the document states (the receipt's reply date): filled in from the
-    # plan made in the same step (CaseActivities.refresh_case), so that issuing it costs no
+    # plan made in the same step (the workflow's, PlannedClocks), so that issuing it costs no
     # step of its own.
     dated_by: str = ""
 
@@ -36,6 +36,19 @@ class ApplicantIdentity(BaseModel):
     email: str = ""
 
 
+class PlannedClocks(BaseModel):
+    """The case's running clocks as the workflow planned them in this step, for the row's copy
+    (store/recompute.py) and the documents that state a due date."""
+
+    region: str
+    due_clocks: list[str]
+    internal_clocks: list[str] = Field(default_factory=list)
+    clocks: dict[str, Clock]
+    readings: dict[str, Reading]
+    # The due dates already told to the applicant, by clock (store/recompute.py).
+    told: dict[str, date] = Field(default_factory=dict)
+
+
 class ProjectCase(BaseModel):
     row: CaseSummary
     events: list[CaseEvent] = Field(default_factory=list)
@@ -46,6 +59,8 @@ class ProjectCase(BaseModel):
     documents: list[RenderDocument] = Field(default_factory=list)
     # A disclosure case's applicant, digested into the read model (never stored as given).
     applicant: ApplicantIdentity | None = None
+    # The plan the workflow made in this step (cases that plan their clocks themselves).
+    planned: PlannedClocks | None = None
 
 
 class RefreshCase(BaseModel):

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.clock import Clock, Reading
+from rules.clock_plan import CalendarSnapshot
 from rules.limits import AgencyCode, Brief, Instant, Short, ShortReq
 from rules.packs import Light
 
@@ -101,6 +102,12 @@ class CarryFields(BaseModel):
     carried: CaseCarry | None = None
     # Continue as new after this many history events (default: workflows/casework.py).
     max_history_events: int | None = Field(default=None, ge=50, le=40_000)
+    # Decided once, by the API that opened the case (issue 25): the rule pack in force on the
+    # day it opened (its ref), and the calendar for the years its clocks will span. A case
+    # opened by another case has neither and asks the worker.
+    pack_ref: str = Field(default="", max_length=80)
+    pack_on: date | None = None
+    calendar: CalendarSnapshot | None = None
 
 
 class CreateBase(BaseModel):

@@ -6,8 +6,18 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from rules.clock import Clock, Milestone, Reading
-from rules.packs import Rung
+from rules.clock import Clock, Reading
+from rules.clock_plan import CalendarSnapshot, ClockPlan, ClockPlanRequest
+
+__all__ = ["CalendarSnapshot", "ClockPlan", "ClockPlanRequest", "SnapshotYears"]
+
+
+class SnapshotYears(BaseModel):
+    """The calendar a workflow carries: its region, for the years its clocks span."""
+
+    region: str = Field(default="CN", max_length=20)
+    first: int = Field(ge=1990, le=2200)
+    last: int = Field(ge=1990, le=2200)
 
 
 class EvaluateClock(BaseModel):
@@ -16,25 +26,6 @@ class EvaluateClock(BaseModel):
     clock: Clock
     now: datetime
     region: str = "CN"
-
-
-class ClockPlanRequest(BaseModel):
-    """Every clock of a case, with the escalation rungs still to watch."""
-
-    clocks: dict[str, Clock]
-    rungs: dict[str, list[Rung]] = Field(default_factory=dict)
-    now: datetime
-    region: str = "CN"
-    # Inactivity rule: the instant of the last officer action and the quiet period in WD.
-    last_action_at: datetime | None = None
-    inactivity_working_days: int | None = None
-
-
-class ClockPlan(BaseModel):
-    readings: dict[str, Reading]
-    milestones: dict[str, list[Milestone]]
-    inactivity_at: datetime | None = None
-    calendar_revision: str
 
 
 class StatutoryTimerInput(BaseModel):

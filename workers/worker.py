@@ -47,6 +47,7 @@ def activities(
         deadlines.evaluate_clock,
         deadlines.plan_clocks,
         deadlines.calendar_revision,
+        deadlines.calendar_snapshot,
         deadlines.next_year_status,
         select_rule_pack,
         choose_rule_pack,

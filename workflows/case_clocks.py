@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
     from activities.deadlines import DeadlineActivities
     from rules import clock as clk
+    from rules import clock_plan as clk_plan
     from rules.calendar import local_date
     from rules.clock import Clock, ClockError, ClockState
     from rules.packs import Light, Period
@@ -29,10 +30,11 @@ with workflow.unsafe.imports_passed_through():
         ClockPlan,
         ClockPlanRequest,
         DeadlineMove,
+        SnapshotYears,
     )
 
 from workflows.case_record import CaseRecord
-from workflows.case_state import LAPSE, ONE_STEP, IllegalAction
+from workflows.case_state import LAPSE, ONE_STEP, PLAN_HERE, IllegalAction
 
 
 class CaseClocks(CaseRecord):
@@ -116,6 +118,15 @@ class CaseClocks(CaseRecord):
         """Recompute every due date on the calendar, then index and project the case. A step
         that fails for good (its activity said the input can never work) is recorded and the
         case goes on with what it had: nothing typed into a case may end it."""
+        if self._patched(PLAN_HERE):
+            # Planned here, on the calendar the case carries; then the one local activity
+            # writes the read model (a projection it refuses costs the case nothing of its plan).
+            for step in (self._plan, self._project):
+                try:
+                    await step()
+                except ActivityError as exc:
+                    self._fault(step.__name__.strip("_"), exc)
+            return
         if self._patched(ONE_STEP):
             try:
                 await self._plan_and_project()
@@ -150,9 +161,40 @@ class CaseClocks(CaseRecord):
         self.inactivity_at = plan.inactivity_at
 
     async def _plan(self) -> None:
-        """Recompute every due date, milestone and the inactivity reminder on the calendar."""
-        plan: ClockPlan = await self._local(DeadlineActivities.plan_clocks, self._plan_request())
+        """Recompute every due date, milestone and the inactivity reminder on the calendar: here,
+        on the snapshot the case carries (PLAN_HERE), or in an activity (cases from before,
+        and a plan that reaches a year the snapshot does not hold)."""
+        request = self._plan_request()
+        if self._patched(PLAN_HERE):
+            calendar = await self._calendar(request)
+            try:
+                self._apply_plan(clk_plan.plan_clocks(request, calendar))
+                return
+            except clk_plan.OutsideSnapshot:
+                pass
+        plan: ClockPlan = await self._local(DeadlineActivities.plan_clocks, request)
         self._apply_plan(plan)
+
+    async def _calendar(self, request: ClockPlanRequest) -> clk_plan.SnapshotCalendar:
+        """The calendar the case plans on: its snapshot, fetched once for the years its clocks
+        span (from the earliest anchor to two years past now) and again after a change."""
+        years = [local_date(c.anchor_at).year for c in request.clocks.values()]
+        now = local_date(request.now).year
+        first, last = min([now, *years]), max([now, *years]) + 1
+        if not self.calendar_taken:  # the API's (or the previous run's), at the first plan
+            self.calendar_taken = True
+            self.calendar_snapshot = getattr(getattr(self, "inp", None), "calendar", None)
+        snap = self.calendar_snapshot
+        if snap is None or snap.region != request.region or not snap.covers(first, last):
+            snap = await self._local(
+                DeadlineActivities.calendar_snapshot,
+                SnapshotYears(region=request.region, first=first - 1, last=last + 2),
+            )
+            self.calendar_snapshot, self.work_calendar = snap, None
+        assert snap is not None
+        if self.work_calendar is None or self.work_calendar.revision != snap.revision:
+            self.work_calendar = clk_plan.SnapshotCalendar(snap)
+        return self.work_calendar
 
     async def _plan_and_project(self) -> None:
         """Plan and project in one local activity: the activity computes the row's due date
@@ -203,6 +245,8 @@ class CaseClocks(CaseRecord):
         """Plan the clocks on the current calendar; record every due date that moved, with the
         reason, in the case's history and tell the officer."""
         before = {n: (r.due_at, self._due_text(n)) for n, r in self.readings.items()}
+        # The calendar changed: the case plans on the new one.
+        self.calendar_snapshot, self.calendar_taken = None, True
         await self._plan()
         moved = [
             DeadlineMove(

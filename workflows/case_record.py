@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas import case as s
     from schemas.activities import (
         Notify,
+        PlannedClocks,
         ProjectCase,
         RenderDocument,
     )
@@ -37,6 +38,7 @@ from workflows.case_state import (
     INDEX_CHANGED,
     NOTIFY_LOCAL,
     ONE_STEP,
+    PLAN_HERE,
     RETRY,
     CaseState,
 )
@@ -191,6 +193,18 @@ class CaseRecord(CaseState):
             applicant=self._applicant_identity(),
         ), new
 
+    def _planned(self) -> PlannedClocks:
+        """The running clocks as planned, for the row's copy and the documents' dates."""
+        live = {n: c for n, c in self.clocks.items() if c.stopped_at is None}
+        return PlannedClocks(
+            region=self.agency.region,
+            due_clocks=list(self.DUE_CLOCKS),
+            internal_clocks=list(self.INTERNAL_CLOCKS),
+            clocks=live,
+            readings={n: self.readings[n] for n in live if n in self.readings},
+            told=self._told(),
+        )
+
     def _projected(self, new: list[s.CaseEvent]) -> None:
         self.projected = max([self.projected, *(e.seq for e in new)])
         self.pending_documents = []
@@ -228,6 +242,8 @@ class CaseRecord(CaseState):
         the read model."""
         if self._patched(ONE_STEP):
             projection, new = self._projection()
+            if self._patched(PLAN_HERE):
+                projection.planned = self._planned()
             await self._local(CaseActivities.project_case, projection)
             self._projected(new)
             self._index()

@@ -16,7 +16,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from rules.clock import Clock, Milestone, Reading
+    from rules.clock import CaseDue, Clock, Milestone, Reading, case_due
+    from rules.clock_plan import CalendarSnapshot, SnapshotCalendar
     from rules.packs import CaseKind, Escalation, Light, RulePack
     from rules.packs import Rung as RungSpec
     from schemas import case as s
@@ -52,6 +53,9 @@ NOTIFY_LOCAL = "notify-local"  # notifications as local activities
 RECHECK = "recheck-before-rung"  # a rung about to fire plans again on the current calendar
 PACK_BY_REF = "pack-by-ref"  # the rule pack's ref recorded, the pack taken from the worker
 DOCS_DATED = "documents-dated-by-plan"  # the receipt dated by the plan stored with it
+# Issue 25: the workflow plans its clocks itself on a calendar snapshot it carries (refreshed
+# when the calendar changes); the step's one local activity only writes the read model.
+PLAN_HERE = "plan-in-workflow"
 # Patches of issue 23 (an office works a whole case).
 OFFICER_CLAIM = "officer-on-first-step"  # a case without 经办人 becomes its first handler's
 APPLICANT_NOTICES = "applicant-notices"  # the applicant is told at every step that concerns them
@@ -199,6 +203,10 @@ class CaseState:
         self.timer_at: datetime | None = None
         self.generation: str | None = None  # the generation the case started with ("" none)
         self.plan_revision = ""  # the calendar revision of the last plan
+        # The calendar the case plans on (PLAN_HERE), and its working form (rebuilt on replay).
+        self.calendar_snapshot: CalendarSnapshot | None = None
+        self.work_calendar: SnapshotCalendar | None = None
+        self.calendar_taken = False  # the input's snapshot looked at (once)
 
     def _escalation(self) -> Escalation | None:
         section = getattr(self.pack, self.PACK_SECTION, None)
@@ -297,35 +305,33 @@ class CaseState:
         return light
 
     def _due_reading(self) -> Reading | None:
+        """The reading the case's due date is taken from (a kind may choose otherwise)."""
         for name in self.DUE_CLOCKS:
             if self._watching(name) and name in self.readings:
                 return self.readings[name]
         return None
 
+    def _due(self) -> CaseDue:
+        """The case's due dates, derived once (rules.clock.case_due): the row, the search
+        attributes, the board and the view all take them from here."""
+        live = [n for n in self.clocks if self._watching(n)]
+        return case_due(
+            self.DUE_CLOCKS, live, self.readings, self.INTERNAL_CLOCKS, self._due_reading()
+        )
+
     def due_at(self) -> datetime | None:
         """The case's legal due instant; while paused, its frozen one (the date it would be were
         the pause to end now; fixed when the period was used up before the pause)."""
-        reading = self._due_reading()
-        return reading.shown_due_at if reading is not None else None
+        return self._due().due_at
 
     def internal_due_at(self) -> datetime | None:
         """The instant internal alerts and the board count from: the internal due date (margin
         while a year is provisional, LAW.md §6.4(3)); none while paused before the period was
         used up (it cannot become late while paused)."""
-        reading = self._due_reading()
-        internal = (
-            reading.internal_due_at
-            if reading is not None and reading.lapses_at is not None
-            else None
-        )
-        for name in self.INTERNAL_CLOCKS:
-            extra = self.readings.get(name) if self._watching(name) else None
-            if extra is not None and extra.lapses_at is not None and extra.internal_due_at:
-                internal = min(filter(None, (internal, extra.internal_due_at)))
-        return internal
+        return self._due().internal_due_at
 
     def _provisional(self) -> bool:
-        return any(self.readings[n].provisional for n in self.DUE_CLOCKS if n in self.readings)
+        return self._due().provisional
 
     @staticmethod
     def _require(ok: bool, message: str) -> None:

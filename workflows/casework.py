@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.deadlines import choose_rule_pack, select_rule_pack
     from rules.calendar import local_date
     from rules.clock import Clock, Milestone, Reading
-    from rules.packs import RulePack, pack_by_ref
+    from rules.packs import RulePack, RulePackError, pack_by_ref
     from rules.packs import Rung as RungSpec
     from schemas import case as s
     from schemas.activities import (
@@ -39,6 +39,7 @@ from workflows.case_state import (
     HISTORY_BYTES,
     HISTORY_EVENTS,
     PACK_BY_REF,
+    PLAN_HERE,
     TIMER_KEPT,
 )
 from workflows.case_state import DOCS_DATED as DOCS_DATED
@@ -61,7 +62,19 @@ class CaseWorkflow(CaseGuards):
         )
         if self._patched(PACK_BY_REF):
             # The choice is recorded (a ref); the pack is the worker's, read from its files
-            # once per process (a released pack version never changes).
+            # once per process (a released pack version never changes). The API chose it for
+            # the day the case opened: taken from the input when that is the day asked about.
+            given = getattr(self, "inp", None)
+            ref = getattr(given, "pack_ref", "")
+            if not (ref and getattr(given, "pack_on", None) == which.on):
+                ref = ""
+            if ref and self._patched(PLAN_HERE):
+                with workflow.unsafe.sandbox_unrestricted():
+                    try:
+                        self.pack = pack_by_ref(ref)
+                        return
+                    except RulePackError:
+                        pass  # not installed on this worker: asked for below
             ref = await self._local(choose_rule_pack, which)
             with workflow.unsafe.sandbox_unrestricted():
                 self.pack = pack_by_ref(ref)
@@ -77,7 +90,10 @@ class CaseWorkflow(CaseGuards):
                     await self._flush_documents()
             if self._history_large(inp) and self._patched("continue-as-new"):
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(inp.model_copy(update={"carried": self._carry()}))
+                carry: dict[str, Any] = {"carried": self._carry()}
+                if self._patched(PLAN_HERE):  # the calendar the case plans on now
+                    carry["calendar"] = self.calendar_snapshot
+                workflow.continue_as_new(inp.model_copy(update=carry))
             wake = self._next_wake()
             now = workflow.now()
             if wake is None or wake > now:

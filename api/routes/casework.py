@@ -40,11 +40,13 @@ from api.idempotency import REUSED, Replay, request_hash, retrying, scoped_key
 from api.responses import BeijingJSONResponse
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
+from rules.clock_plan import CalendarSnapshot, snapshot_of
 from rules.packs import RulePackError, select_pack
 from schemas import case as s
 from schemas.registry import KINDS, ActionSpec, KindSpec
 from schemas.search import GK_AGENCY, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
 from store.agencies import new_case_refusal
+from store.calendar import load_calendar
 from store.cases import allocate_case_no, ensure_case_row, get_agency, get_case
 from store.models import CaseRow
 from store.users import case_handlers
@@ -63,9 +65,10 @@ def aware(moment: datetime) -> datetime:
 
 def _moment(
     kind: KindSpec, jurisdiction: str, name: str, value: datetime, now: datetime
-) -> datetime:
+) -> tuple[datetime, str]:
     """A moment the request says has happened: it must have, and under a law Gongkai knows
-    (LAW.md §1.5), or the case's clocks would start from nonsense."""
+    (LAW.md §1.5), or the case's clocks would start from nonsense. With the ref of the rule
+    pack in force then."""
     moment = aware(value)
     local = moment.astimezone(SHANGHAI)
     if moment > now:
@@ -75,10 +78,10 @@ def _moment(
             f"（'{name}' {local:%Y-%m-%d %H:%M} Beijing time is in the future）。",
         )
     try:
-        select_pack(kind.section, jurisdiction, local.date())  # type: ignore[arg-type]
+        pack = select_pack(kind.section, jurisdiction, local.date())  # type: ignore[arg-type]
     except RulePackError as exc:
         raise HTTPException(422, f"'{name}': {exc}") from exc
-    return moment
+    return moment, pack.ref
 
 
 # The officer of a case the public opened on the portal, until the agency assigns it.
@@ -94,89 +97,114 @@ async def open_case(
     """Open a case of ``kind`` from its create body (schemas/*.py ``to_input``). The public
     portal opens cases as the applicant; ``prepare(case_no, input)`` may complete the input
     once the case has its number (the portal stores the attachments under it)."""
-    actor, engine, client, settings = op.actor, op.engine, op.client, op.settings
+    actor, engine = op.actor, op.engine
     public = actor.role is s.Role.APPLICANT
-    if actor.agency != body.agency or not (
-        public or actor.role in (s.Role.OFFICER, s.Role.SUPERVISOR)
-    ):
-        raise HTTPException(403, "只能为本机关登记案件（管理员管理系统，不办理案件）。")
-    officer = (
-        s.Actor(id="", name=UNASSIGNED, role=s.Role.APPLICANT, agency=body.agency)
-        if public
-        else actor
-    )
-    problem = body.problem()
-    if problem:
+    officer = _opener(actor, body, public)
+    if problem := body.problem():
         raise HTTPException(422, problem)
     agency = await run_in_threadpool(get_agency, engine, body.agency)
     if agency is None:
         raise HTTPException(422, f"没有机关代码“{body.agency}”：请管理员先添加该机关。")
     if refusal := await run_in_threadpool(new_case_refusal, engine, agency, public):
         raise HTTPException(409, refusal)
-    # A request's natural key (one press-conference plan per agency and year) is the agency's
-    # and holds whatever key the client sends. A client's key is its own: scoped by route,
-    # agency and user, and tied to the request's body.
-    key, body_hash = None, None
-    if natural := body.natural_key():
-        key = scoped_key(kind.kind, body.agency, None, natural)
-    elif op.idempotency_key:
-        key = scoped_key(kind.kind, body.agency, actor.id, op.idempotency_key)
-        body_hash = op.body_hash
+    key, body_hash = _opening_key(op, kind, body)
     now = datetime.now(UTC)
-    opened = _moment(kind, agency.jurisdiction, body.OPENED_FIELD, body.opened_at() or now, now)
+    opened, pack_ref = _moment(
+        kind, agency.jurisdiction, body.OPENED_FIELD, body.opened_at() or now, now
+    )
     for name, value in body.other_moments().items():
         _moment(kind, agency.jurisdiction, name, value, now)
-    allocated = await run_in_threadpool(
-        allocate_case_no, engine, agency, opened.astimezone(SHANGHAI).year, now, key, body_hash
-    )
+    year = opened.astimezone(SHANGHAI).year
+    allocated = await run_in_threadpool(allocate_case_no, engine, agency, year, now, key, body_hash)
     if allocated.existing and body_hash is not None and allocated.request_hash != body_hash:
         raise HTTPException(422, REUSED)
-    # The agency as registered goes into the case's input: every field AgencyInfo has.
+    # The agency as registered goes into the case's input: every field AgencyInfo has; so do
+    # the rule pack and the calendar, decided here once (the workflow plans on them).
     info = s.AgencyInfo(**agency.model_dump(include=set(s.AgencyInfo.model_fields)))
     inp = body.to_input(allocated.case_no, info, officer, opened)
+    calendar = await run_in_threadpool(
+        _calendar_for, engine, agency.region, year, now.astimezone(SHANGHAI).year
+    )
+    local_day = opened.astimezone(SHANGHAI).date()
+    inp = inp.model_copy(update={"pack_ref": pack_ref, "pack_on": local_day, "calendar": calendar})
     if prepare is not None and not allocated.existing:
         inp = prepare(allocated.case_no, inp)
-    await run_in_threadpool(
-        ensure_case_row,
-        engine,
-        CaseRow(
-            case_no=allocated.case_no,
-            kind=kind.kind,
-            agency=agency.code,
-            officer=officer.id,
-            status=body.INITIAL_STATUS,
-            light="green",
-            summary=body.summary()[:200],
-            created_at=now,
-            updated_at=now,
-        ),
+    row = CaseRow(
+        case_no=allocated.case_no,
+        kind=kind.kind,
+        agency=agency.code,
+        officer=officer.id,
+        status=body.INITIAL_STATUS,
+        light="green",
+        summary=body.summary()[:200],
+        created_at=now,
+        updated_at=now,
     )
+    await run_in_threadpool(ensure_case_row, engine, row)
+    await _start(op, kind, inp, row, existing=allocated.existing)
+    return CaseCreated(
+        case_no=allocated.case_no, status=body.INITIAL_STATUS, created=not allocated.existing
+    )
+
+
+def _opener(actor: s.Actor, body: s.CreateBase, public: bool) -> s.Actor:
+    """Who opens the case for its agency: its officer or supervisor (who becomes its
+    经办人), or an applicant on the portal (the case waits for one)."""
+    if actor.agency != body.agency or not (
+        public or actor.role in (s.Role.OFFICER, s.Role.SUPERVISOR)
+    ):
+        raise HTTPException(403, "只能为本机关登记案件（管理员管理系统，不办理案件）。")
+    if public:
+        return s.Actor(id="", name=UNASSIGNED, role=s.Role.APPLICANT, agency=body.agency)
+    return actor
+
+
+def _opening_key(
+    op: deps.Opening, kind: KindSpec, body: s.CreateBase
+) -> tuple[str | None, str | None]:
+    """The request's idempotency key as stored, and its body's hash. A natural key (one
+    press-conference plan per agency and year) is the agency's and holds whatever key the
+    client sends; a client's key is its own: scoped by route, agency and user, and tied to
+    the request's body."""
+    if natural := body.natural_key():
+        return scoped_key(kind.kind, body.agency, None, natural), None
+    if op.idempotency_key:
+        key = scoped_key(kind.kind, body.agency, op.actor.id, op.idempotency_key)
+        return key, op.body_hash
+    return None, None
+
+
+def _calendar_for(engine: Engine, region: str, opened: int, now: int) -> CalendarSnapshot:
+    """The calendar for the years a new case's clocks will span (the workflow asks for more
+    should a pause carry them further)."""
+    return snapshot_of(load_calendar(engine, region), min(opened, now) - 1, max(opened, now) + 2)
+
+
+async def _start(op: deps.Opening, kind: KindSpec, inp: Any, row: CaseRow, existing: bool) -> None:
+    """The case's workflow, with its number as its ID and its row's values indexed."""
     try:
-        await client.start_workflow(
+        await op.client.start_workflow(
             kind.workflow_class.run,  # type: ignore[attr-defined]
             inp,
-            id=allocated.case_no,
-            task_queue=settings.temporal_task_queue,
+            id=row.case_no,
+            task_queue=op.settings.temporal_task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             # A retried request with the same Idempotency-Key finds the case already running.
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
-            if allocated.existing
+            if existing
             else WorkflowIDConflictPolicy.FAIL,
             search_attributes=TypedSearchAttributes(
                 [
                     SearchAttributePair(GK_KIND, kind.kind),
-                    SearchAttributePair(GK_AGENCY, agency.code),
-                    SearchAttributePair(GK_STATUS, body.INITIAL_STATUS),
+                    SearchAttributePair(GK_AGENCY, row.agency),
+                    SearchAttributePair(GK_STATUS, row.status),
                     SearchAttributePair(GK_LIGHT, "green"),
-                    SearchAttributePair(GK_OFFICER, officer.id),
+                    SearchAttributePair(GK_OFFICER, row.officer),
                 ]
             ),
         )
     except WorkflowAlreadyStartedError as exc:
-        raise HTTPException(409, f"案件{allocated.case_no}已存在。") from exc
-    return CaseCreated(
-        case_no=allocated.case_no, status=body.INITIAL_STATUS, created=not allocated.existing
-    )
+        raise HTTPException(409, f"案件{row.case_no}已存在。") from exc
 
 
 # How case numbers read (allocate_case_no): <prefix>-<year>-<serial>, e.g. GK-2026-000123.

@@ -115,8 +115,9 @@ async def test_metrics_doctor_and_a_backup_restored_after_a_full_stop(tmp_path: 
         assert sample(m, "gongkai_cases_open", green) == 1
         # The worker's: the Temporal SDK's series from `gongkai worker`, on its own port.
         w = parse(httpx.get(f"http://127.0.0.1:{worker_metrics}/metrics").text)
-        # Registration plans and projects in one local activity, the receipt stored with it.
-        refreshed = [("activity_type", "refresh_case")]
+        # Registration plans in the workflow and projects in one local activity, the receipt
+        # stored with it.
+        refreshed = [("activity_type", "project_case")]
         assert sample(w, "temporal_local_activity_execution_latency_count", refreshed) >= 1
         tasks = [("workflow_type", "DisclosureRequestWorkflow")]
         assert sample(w, "temporal_workflow_task_execution_latency_count", tasks) >= 1

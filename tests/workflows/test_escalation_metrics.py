@@ -125,9 +125,8 @@ async def test_escalations_are_counted_once_with_their_lag_from_the_statutory_in
     within_a_day = [*_rung("reply", "amber"), ("le", "86400")]
     assert sample(m, "gongkai_escalation_lag_seconds_bucket", within_a_day) == 0
     # The SDK's own worker metrics come from the same exporter (durations in seconds).
-    # (Planning and projection are one local activity: the SDK counts it among local
-    # activities.)
-    project = [("activity_type", "refresh_case")]
+    # (The workflow plans its clocks itself; the projection is its one local activity.)
+    project = [("activity_type", "project_case")]
     assert sample(m, "temporal_local_activity_execution_latency_count", project) > 0
     assert 0 < sample(m, "temporal_local_activity_execution_latency_sum", project) < 60
     notify = [("activity_type", "notify")]  # a local activity too, in the rung's task

@@ -1,0 +1,170 @@
+"""A case's plan on one calendar — every due date, every escalation instant and the inactivity
+reminder — and the calendar a workflow carries to make it itself (issue 25: decide once, in the
+workflow; no activity per step).
+
+Pure: the same request on the same snapshot gives the same plan, in the worker's activity (cases
+from before) and in the workflow (cases from now on) alike.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from rules.calendar import (
+    SHANGHAI,
+    CalendarEntry,
+    DayKind,
+    Origin,
+    WorkCalendar,
+    YearStatus,
+    local_date,
+)
+from rules.clock_milestones import milestone_at
+from rules.clock_model import Clock, Milestone, Reading
+from rules.clock_reading import evaluate
+from rules.packs import Rung
+
+
+class ClockPlanRequest(BaseModel):
+    """Every clock of a case, with the escalation rungs still to watch."""
+
+    clocks: dict[str, Clock]
+    rungs: dict[str, list[Rung]] = Field(default_factory=dict)
+    now: datetime
+    region: str = "CN"
+    # Inactivity rule: the instant of the last officer action and the quiet period in WD.
+    last_action_at: datetime | None = None
+    inactivity_working_days: int | None = None
+
+
+class ClockPlan(BaseModel):
+    readings: dict[str, Reading]
+    milestones: dict[str, list[Milestone]]
+    inactivity_at: datetime | None = None
+    calendar_revision: str
+
+
+def plan_clocks(req: ClockPlanRequest, calendar: WorkCalendar) -> ClockPlan:
+    """Due dates and escalation instants for every clock of a case, on ``calendar``."""
+    readings = {name: evaluate(c, calendar, req.now) for name, c in req.clocks.items()}
+    milestones = {
+        name: [
+            Milestone(
+                rung=r.name,
+                at=milestone_at(
+                    req.clocks[name],
+                    calendar,
+                    req.now,
+                    at_consumed=r.at_consumed,
+                    at_fraction=r.at_fraction,
+                    after_due=r.after_due,
+                    on_working_day=r.on_working_day,
+                ),
+            )
+            for r in rungs
+        ]
+        for name, rungs in req.rungs.items()
+        if name in req.clocks
+    }
+    inactivity_at = None
+    if req.last_action_at is not None and req.inactivity_working_days:
+        # N working days without an action have passed at the start of the next one.
+        day = calendar.nth_working_day(
+            local_date(req.last_action_at), req.inactivity_working_days + 1
+        ).end
+        inactivity_at = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
+    return ClockPlan(
+        readings=readings,
+        milestones=milestones,
+        inactivity_at=inactivity_at,
+        calendar_revision=calendar.revision,
+    )
+
+
+class SnapshotDay(BaseModel):
+    day: date
+    kind: DayKind
+    name: str = Field(default="", max_length=100)
+
+
+class CalendarSnapshot(BaseModel):
+    """A region's calendar as of one revision, for the years ``first``–``last``: what planning
+    reads of it (the exceptional days and which years are official, plus the statutory days
+    certain in the provisional ones), without the notices' sources."""
+
+    region: str = Field(max_length=20)
+    revision: str = Field(max_length=64)
+    first: int = Field(ge=1990, le=2200)
+    last: int = Field(ge=1990, le=2200)
+    official_years: dict[int, str] = Field(max_length=30)
+    days: list[SnapshotDay] = Field(max_length=3000)
+    certain: dict[int, list[SnapshotDay]] = Field(default_factory=dict, max_length=30)
+
+    def covers(self, first: int, last: int) -> bool:
+        return self.first <= first and last <= self.last
+
+
+class OutsideSnapshot(LookupError):
+    """Planning needed a year the snapshot does not hold (the caller plans the old way)."""
+
+
+def snapshot_of(calendar: WorkCalendar, first: int, last: int) -> CalendarSnapshot:
+    """The part of ``calendar`` that planning in ``first``–``last`` reads."""
+    days = [
+        SnapshotDay(day=e.day, kind=e.kind, name=e.name)
+        for e in calendar.entries
+        if first <= e.day.year <= last
+    ]
+    certain = {
+        year: [
+            SnapshotDay(day=d, kind=e.kind, name=e.name)
+            for d, e in sorted(calendar.certain_days(year).items())
+        ]
+        for year in range(first, last + 1)
+        if calendar.year_status(year) is YearStatus.PROVISIONAL
+    }
+    return CalendarSnapshot(
+        region=calendar.region,
+        revision=calendar.revision,
+        first=first,
+        last=last,
+        official_years={y: s for y, s in calendar.official_years.items() if first <= y <= last},
+        days=days,
+        certain=certain,
+    )
+
+
+class SnapshotCalendar(WorkCalendar):
+    """A :class:`WorkCalendar` made from a snapshot: the revision is the stored calendar's (the
+    snapshot holds only some of its years), and a day outside the snapshot's years raises
+    :class:`OutsideSnapshot` rather than answering from an incomplete calendar."""
+
+    def __init__(self, snapshot: CalendarSnapshot) -> None:
+        super().__init__(
+            [CalendarEntry(d.day, d.kind, d.name, Origin.SEED) for d in snapshot.days],
+            snapshot.official_years,
+            snapshot.region,
+        )
+        self.first, self.last = snapshot.first, snapshot.last
+        self.revision = snapshot.revision
+        self._certain = {
+            year: {d.day: CalendarEntry(d.day, d.kind, d.name, Origin.SEED) for d in days}
+            for year, days in snapshot.certain.items()
+        }
+
+    def entry(self, day: date) -> CalendarEntry | None:
+        if not self.first <= day.year <= self.last:
+            raise OutsideSnapshot(day.year)
+        return super().entry(day)
+
+    def year_status(self, year: int) -> YearStatus:
+        if not self.first <= year <= self.last:
+            raise OutsideSnapshot(year)
+        return super().year_status(year)
+
+    def certain_days(self, year: int) -> dict[date, CalendarEntry]:
+        if year not in self._certain:
+            raise OutsideSnapshot(year)
+        return self._certain[year]
