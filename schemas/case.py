@@ -109,8 +109,11 @@ class CreateBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     agency: AgencyCode = Field(description="the agency's code", title="机关代码")
+    # The workflow's input it becomes (``to_input``).
+    INPUT: ClassVar[type[CarryFields]]
     INITIAL_STATUS: ClassVar[str]
-    # The request's moment that starts the case's clocks (None: now), by its field name.
+    # The request's moment that starts the case's clocks (None: now), by its field name; the
+    # input's field for the moment the case opened has the same name.
     OPENED_FIELD: ClassVar[str] = "received_at"
 
     def opened_at(self) -> datetime | None:
@@ -133,7 +136,15 @@ class CreateBase(BaseModel):
         return None
 
     def to_input(self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime) -> Any:
-        raise NotImplementedError
+        """The workflow's input (``INPUT``): the request's fields that the input has, by the
+        name the request is sent with (an alias is the input's name: ``summary``), revalidated
+        as the input's own types (an ``ApplicantIn`` becomes the workflow's ``Applicant``); the
+        case's number, the agency as registered, the 经办人 and the moment the case opened
+        (``OPENED_FIELD``) are the API's."""
+        fields = self.INPUT.model_fields
+        given = {k: v for k, v in self.model_dump(by_alias=True).items() if k in fields}
+        own = {"case_no": case_no, "agency": agency, "officer": officer, self.OPENED_FIELD: at}
+        return self.INPUT.model_validate({**given, **own})
 
 
 class ActionBase(BaseModel):

@@ -114,26 +114,11 @@ class InquiryCreate(CreateBase):
         description="the author agrees to publication of the message and answer",
         title="同意公开留言及答复（公开前隐去个人信息）",
     )
+    INPUT: ClassVar[type[CarryFields]] = InquiryInput
     INITIAL_STATUS: ClassVar[str] = "handling"
 
     def summary(self) -> str:
         return self.subject
-
-    def to_input(
-        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
-    ) -> InquiryInput:
-        return InquiryInput(
-            case_no=case_no,
-            agency=agency,
-            officer=officer,
-            received_at=at,
-            category=self.category,
-            person=Person(**self.person.model_dump()),
-            subject=self.subject,
-            message=self.message,
-            unit=self.unit,
-            publish_consent=self.publish_consent,
-        )
 
 
 class Transfer(ActionBase):

@@ -206,6 +206,7 @@ class DisclosureRequestCreate(CreateBase):
     description: LongReq = Field(title="所需政府信息的描述")
     form: Short = Field("纸质", title="获取信息的方式（如电子文档、纸质文本）")
     delivery: Short = Field("邮寄", title="获取信息的载体（如电子邮件、邮寄）")
+    INPUT: ClassVar[type[CarryFields]] = DisclosureRequestInput
     INITIAL_STATUS: ClassVar[str] = "received"
 
     def other_moments(self) -> dict[str, datetime]:
@@ -221,19 +222,3 @@ class DisclosureRequestCreate(CreateBase):
                 "（《政府信息公开条例》第三十一条第二项）。"
             )
         return None
-
-    def to_input(
-        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
-    ) -> DisclosureRequestInput:
-        return DisclosureRequestInput(
-            case_no=case_no,
-            agency=agency,
-            channel=self.channel,
-            received_at=at,
-            signed_for_at=self.signed_for_at,
-            applicant=Applicant(**self.applicant.model_dump()),
-            description=self.description,
-            form=self.form,
-            delivery=self.delivery,
-            officer=officer,
-        )
