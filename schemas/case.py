@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.clock import Clock, Reading
-from rules.limits import AgencyCode, Brief, Instant, Short, ShortReq
+from rules.limits import AgencyCode, Brief, Instant, Short, ShortReq, email_problem, phone_problem
 from rules.packs import Light
 
 
@@ -52,6 +52,15 @@ SYSTEM = Actor(id="system", name="系统", role=Role.SYSTEM, agency="")
 def applicant_actor(agency: str) -> Actor:
     """The applicant acting on their own case through the public portal."""
     return Actor(id="applicant", name="申请人", role=Role.APPLICANT, agency=agency)
+
+
+def contact_problems(phone: str, email: str) -> list[str]:
+    """What is mistyped in a person's phone and e-mail as registered (empty: nothing)."""
+    return [
+        f"{name}: {p}"
+        for name, value, check in (("phone", phone, phone_problem), ("email", email, email_problem))
+        if value and (p := check(value))
+    ]
 
 
 class AttachmentRef(BaseModel):

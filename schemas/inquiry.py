@@ -17,10 +17,16 @@ from rules.limits import (
     PlaceReq,
     Short,
     ShortReq,
-    email_problem,
-    phone_problem,
 )
-from schemas.case import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase, CreateBase
+from schemas.case import (
+    ActionBase,
+    Actor,
+    AgencyInfo,
+    CarryFields,
+    CaseViewBase,
+    CreateBase,
+    contact_problems,
+)
 
 
 class InquiryCategory(StrEnum):
@@ -72,15 +78,7 @@ class PersonIn(Person):
 
     @model_validator(mode="after")
     def _well_formed(self) -> PersonIn:
-        problems = [
-            f"{name}: {p}"
-            for name, value, check in (
-                ("phone", self.phone, phone_problem),
-                ("email", self.email, email_problem),
-            )
-            if value and (p := check(value))
-        ]
-        if problems:
+        if problems := contact_problems(self.phone, self.email):
             raise ValueError("；".join(problems))
         return self
 

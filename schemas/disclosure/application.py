@@ -16,11 +16,16 @@ from rules.limits import (
     Name,
     Place,
     Short,
-    email_problem,
-    phone_problem,
     resident_id_problem,
 )
-from schemas.case import Actor, AgencyInfo, AttachmentRef, CarryFields, CreateBase
+from schemas.case import (
+    Actor,
+    AgencyInfo,
+    AttachmentRef,
+    CarryFields,
+    CreateBase,
+    contact_problems,
+)
 
 
 class Channel(StrEnum):
@@ -158,11 +163,7 @@ class ApplicantIn(Applicant):
 
     @model_validator(mode="after")
     def _well_formed(self) -> ApplicantIn:
-        problems = []
-        if self.phone and (p := phone_problem(self.phone)):
-            problems.append(f"phone: {p}")
-        if self.email and (p := email_problem(self.email)):
-            problems.append(f"email: {p}")
+        problems = contact_problems(self.phone, self.email)
         if self.id_number and self.id_type == "居民身份证":
             if p := resident_id_problem(self.id_number):
                 problems.append(f"id_number: {p}")
