@@ -6,8 +6,8 @@ Chinese labels, how a case of it is opened, and its actions: the name, the workf
 typed body, who may take it, in which statuses, and the one-line statutory basis. The worker
 registers the workflows from here, the API generates one typed route per (kind, action), the
 workflows' validators check role and status from here, and the board, the metrics, the report,
-the reconciliation and the replay tests read their lists here. Adding a kind is one workflow
-module plus one entry (docs/kinds.md).
+the reconciliation and the replay tests read their lists here. Adding a kind is its schema, its
+workflow module, its entry and its pack data (docs/kinds.md).
 
 The records are in ``schemas/kinds/spec.py``, each kind's entry in ``schemas/kinds/<kind>.py``;
 this module lists the kinds and is where every name of the registry is imported from.
