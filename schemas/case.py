@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rules.clock import Clock, Reading
 from rules.clock_plan import CalendarSnapshot
-from rules.limits import AgencyCode, Brief, Instant, Short, ShortReq
+from rules.limits import AgencyCode, Brief, Instant, Short, ShortReq, email_problem, phone_problem
 from rules.packs import Light
 
 
@@ -53,6 +53,15 @@ SYSTEM = Actor(id="system", name="系统", role=Role.SYSTEM, agency="")
 def applicant_actor(agency: str) -> Actor:
     """The applicant acting on their own case through the public portal."""
     return Actor(id="applicant", name="申请人", role=Role.APPLICANT, agency=agency)
+
+
+def contact_problems(phone: str, email: str) -> list[str]:
+    """What is mistyped in a person's phone and e-mail as registered (empty: nothing)."""
+    return [
+        f"{name}: {p}"
+        for name, value, check in (("phone", phone, phone_problem), ("email", email, email_problem))
+        if value and (p := check(value))
+    ]
 
 
 class AttachmentRef(BaseModel):
@@ -116,8 +125,11 @@ class CreateBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     agency: AgencyCode = Field(description="the agency's code", title="机关代码")
+    # The workflow's input it becomes (``to_input``).
+    INPUT: ClassVar[type[CarryFields]]
     INITIAL_STATUS: ClassVar[str]
-    # The request's moment that starts the case's clocks (None: now), by its field name.
+    # The request's moment that starts the case's clocks (None: now), by its field name; the
+    # input's field for the moment the case opened has the same name.
     OPENED_FIELD: ClassVar[str] = "received_at"
 
     def opened_at(self) -> datetime | None:
@@ -140,7 +152,15 @@ class CreateBase(BaseModel):
         return None
 
     def to_input(self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime) -> Any:
-        raise NotImplementedError
+        """The workflow's input (``INPUT``): the request's fields that the input has, by the
+        name the request is sent with (an alias is the input's name: ``summary``), revalidated
+        as the input's own types (an ``ApplicantIn`` becomes the workflow's ``Applicant``); the
+        case's number, the agency as registered, the 经办人 and the moment the case opened
+        (``OPENED_FIELD``) are the API's."""
+        fields = self.INPUT.model_fields
+        given = {k: v for k, v in self.model_dump(by_alias=True).items() if k in fields}
+        own = {"case_no": case_no, "agency": agency, "officer": officer, self.OPENED_FIELD: at}
+        return self.INPUT.model_validate({**given, **own})
 
 
 class ActionBase(BaseModel):

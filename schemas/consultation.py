@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar, Literal
 
@@ -54,24 +53,12 @@ class ConsultationCreate(CreateBase):
     title: PlaceReq = Field(title="标题")
     expert_review_required: bool = Field(False, title="需要专家论证（条例第十九条）")
     risk_assessment_required: bool = Field(False, title="需要风险评估（条例第二十二条）")
+    INPUT: ClassVar[type[CarryFields]] = ConsultationInput
     INITIAL_STATUS: ClassVar[str] = "drafting"
     OPENED_FIELD: ClassVar[str] = "started_at"
 
     def summary(self) -> str:
         return self.title
-
-    def to_input(
-        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
-    ) -> ConsultationInput:
-        return ConsultationInput(
-            case_no=case_no,
-            agency=agency,
-            officer=officer,
-            started_at=at,
-            title=self.title,
-            expert_review_required=self.expert_review_required,
-            risk_assessment_required=self.risk_assessment_required,
-        )
 
 
 class PublishDraft(ActionBase):

@@ -85,24 +85,12 @@ class EmergencyCreate(CreateBase):
     title: PlaceReq = Field(title="标题")
     summary_text: Long = Field(default="", alias="summary", title="事件概况")
     detected_at: Instant | None = Field(None, title="发现时间（北京时间，可选；默认为现在）")
+    INPUT: ClassVar[type[CarryFields]] = EmergencyInput
     INITIAL_STATUS: ClassVar[str] = "drafting"
     OPENED_FIELD: ClassVar[str] = "detected_at"
 
     def summary(self) -> str:
         return self.title
-
-    def to_input(
-        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
-    ) -> EmergencyInput:
-        return EmergencyInput(
-            case_no=case_no,
-            agency=agency,
-            officer=officer,
-            detected_at=at,
-            grade=self.grade,
-            title=self.title,
-            summary=self.summary_text,
-        )
 
 
 class SubmitDraft(ActionBase):
@@ -171,6 +159,7 @@ class PressPlanCreate(CreateBase):
     """Watch a year's quarterly press conferences (one plan per agency and year)."""
 
     year: int = Field(ge=2000, le=2099, title="年度")
+    INPUT: ClassVar[type[CarryFields]] = PressPlanInput
     INITIAL_STATUS: ClassVar[str] = "running"
     OPENED_FIELD: ClassVar[str] = "started_at"
 
@@ -179,13 +168,6 @@ class PressPlanCreate(CreateBase):
 
     def natural_key(self) -> str:
         return f"press-plan:{self.agency}:{self.year}"
-
-    def to_input(
-        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
-    ) -> PressPlanInput:
-        return PressPlanInput(
-            case_no=case_no, agency=agency, officer=officer, year=self.year, started_at=at
-        )
 
 
 class RecordPressConference(ActionBase):

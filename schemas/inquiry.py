@@ -17,10 +17,16 @@ from rules.limits import (
     PlaceReq,
     Short,
     ShortReq,
-    email_problem,
-    phone_problem,
 )
-from schemas.case import ActionBase, Actor, AgencyInfo, CarryFields, CaseViewBase, CreateBase
+from schemas.case import (
+    ActionBase,
+    Actor,
+    AgencyInfo,
+    CarryFields,
+    CaseViewBase,
+    CreateBase,
+    contact_problems,
+)
 
 
 class InquiryCategory(StrEnum):
@@ -72,15 +78,7 @@ class PersonIn(Person):
 
     @model_validator(mode="after")
     def _well_formed(self) -> PersonIn:
-        problems = [
-            f"{name}: {p}"
-            for name, value, check in (
-                ("phone", self.phone, phone_problem),
-                ("email", self.email, email_problem),
-            )
-            if value and (p := check(value))
-        ]
-        if problems:
+        if problems := contact_problems(self.phone, self.email):
             raise ValueError("；".join(problems))
         return self
 
@@ -114,26 +112,11 @@ class InquiryCreate(CreateBase):
         description="the author agrees to publication of the message and answer",
         title="同意公开留言及答复（公开前隐去个人信息）",
     )
+    INPUT: ClassVar[type[CarryFields]] = InquiryInput
     INITIAL_STATUS: ClassVar[str] = "handling"
 
     def summary(self) -> str:
         return self.subject
-
-    def to_input(
-        self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime
-    ) -> InquiryInput:
-        return InquiryInput(
-            case_no=case_no,
-            agency=agency,
-            officer=officer,
-            received_at=at,
-            category=self.category,
-            person=Person(**self.person.model_dump()),
-            subject=self.subject,
-            message=self.message,
-            unit=self.unit,
-            publish_consent=self.publish_consent,
-        )
 
 
 class Transfer(ActionBase):

@@ -51,6 +51,7 @@ class PlanCreate(CreateBase):
         "政府的政府信息公开工作年度报告（《政府信息公开条例》第四十九条第二款）",
         title="本机关是本级政府的政府信息公开工作主管部门（条例第四十九条第二款）",
     )
+    INPUT: ClassVar[type[CarryFields]] = PlanInput
     INITIAL_STATUS: ClassVar[str] = "running"
     OPENED_FIELD: ClassVar[str] = "started_at"
 
@@ -59,16 +60,6 @@ class PlanCreate(CreateBase):
 
     def natural_key(self) -> str:
         return f"obligations:{self.agency}:{self.year}"
-
-    def to_input(self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime) -> PlanInput:
-        return PlanInput(
-            case_no=case_no,
-            agency=agency,
-            officer=officer,
-            year=self.year,
-            started_at=at,
-            competent_department=self.competent_department,
-        )
 
 
 class RecordDuty(FactBase):

@@ -243,6 +243,7 @@ class ItemCreate(CreateBase):
         description="本条公布的行政事业性收费金额（元）",
         title="本条公布的行政事业性收费金额（元）",
     )
+    INPUT: ClassVar[type[CarryFields]] = ItemInput
     INITIAL_STATUS: ClassVar[str] = "recorded"
     OPENED_FIELD: ClassVar[str] = "registered_at"
 
@@ -265,27 +266,6 @@ class ItemCreate(CreateBase):
         """The day it was formed is a fact: not in the future (Art. 26's 20 working days run
         from it, so a later date would postpone them)."""
         return {"formed_on": datetime.combine(self.formed_on, time(0), tzinfo=SHANGHAI)}
-
-    def to_input(self, case_no: str, agency: AgencyInfo, officer: Actor, at: datetime) -> ItemInput:
-        return ItemInput(
-            case_no=case_no,
-            agency=agency,
-            officer=officer,
-            title=self.title,
-            document_no=self.document_no,
-            category=self.category,
-            attribute=self.attribute,
-            ground=self.ground,
-            content=self.content,
-            formed_on=self.formed_on,
-            interpretation_required=self.interpretation_required,
-            is_policy=self.is_policy,
-            from_request=self.from_request,
-            registered_at=at,
-            doc_kind=self.doc_kind,
-            decisions=self.decisions,
-            fee_amount_yuan=self.fee_amount_yuan,
-        )
 
 
 class MoveToProactive(ActionBase):

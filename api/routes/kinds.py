@@ -1,7 +1,9 @@
 """The routes of every case kind, generated from the registry (schemas/registry.py): for each
 kind, ``POST /v1/<kind>`` opens a case with the kind's typed body, and for each of its actions
 ``POST /v1/<kind>/{case_no}/actions/<action>`` takes it with the action's typed body — each in
-OpenAPI with its request and response, unknown fields refused with 422 naming the field.
+OpenAPI with its request and response, unknown fields refused with 422 naming the field. A kind
+registered after the app was built is given its routes with
+``app.include_router(kind_routes(kind))``.
 
 This module defines its routes' signatures at run time (one per kind and action), so it does not
 use ``from __future__ import annotations``: FastAPI reads the annotations as objects.
@@ -22,7 +24,6 @@ from gongkai.settings import Settings
 from schemas import case as s
 from schemas.registry import KINDS, ActionSpec, KindSpec
 
-router = APIRouter(prefix="/v1")
 CaseNo = Annotated[str, Path(description="案件编号，如 GK-2026-000123（不分大小写）")]
 Key = Annotated[str | None, Header(max_length=200, description="重试同一请求时使用同一键")]
 
@@ -47,12 +48,21 @@ def request_model(kind: str, action: str) -> type[BaseModel]:
     )
 
 
-def _open_route(kind: KindSpec) -> None:
+def kind_routes(kind: KindSpec) -> APIRouter:
+    """One kind's routes: opening a case, and each step its staff take."""
+    routes = APIRouter(prefix="/v1")
+    _open_route(routes, kind)
+    for step in staff_actions(kind):
+        _action_route(routes, kind, step)
+    return routes
+
+
+def _open_route(routes: APIRouter, kind: KindSpec) -> None:
     async def route(body: BaseModel, op: deps.Opening = Depends(deps.opening)) -> CaseCreated:
         return await open_case(op, kind, body)  # type: ignore[arg-type]
 
     _annotate(route, body=kind.create)
-    router.add_api_route(
+    routes.add_api_route(
         f"/{kind.path}",
         route,
         methods=["POST"],
@@ -67,7 +77,7 @@ def _open_route(kind: KindSpec) -> None:
     )
 
 
-def _action_route(kind: KindSpec, step: ActionSpec) -> None:
+def _action_route(routes: APIRouter, kind: KindSpec, step: ActionSpec) -> None:
     # Who may and in which status is checked before the body (a dependency is solved before
     # the body is validated): a step not allowed now is a 409 whatever the body says.
     def gate(
@@ -95,7 +105,7 @@ def _action_route(kind: KindSpec, step: ActionSpec) -> None:
     _annotate(route, body=request_model(kind.kind, step.name))
     roles = "负责人" if step.roles == frozenset({s.Role.SUPERVISOR}) else "经办人或负责人"
     statuses = "、".join(kind.status_zh(st.value) for st in kind.status if st in step)
-    router.add_api_route(
+    routes.add_api_route(
         f"/{kind.path}/{{case_no}}/actions/{step.name}",
         route,
         methods=["POST"],
@@ -130,7 +140,6 @@ def staff_actions(kind: KindSpec) -> list[ActionSpec]:
     return [a for a in kind.actions if a.roles & {s.Role.OFFICER, s.Role.SUPERVISOR}]
 
 
+router = APIRouter()
 for _kind in KINDS.values():
-    _open_route(_kind)
-    for _step in staff_actions(_kind):
-        _action_route(_kind, _step)
+    router.include_router(kind_routes(_kind))
