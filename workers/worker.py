@@ -23,6 +23,7 @@ from gongkai.temporal import connect_with_retry
 from schemas import registry
 from workers.schedules import ensure_schedules
 from workflows.calendar_watch import CalendarWatchWorkflow
+from workflows.first_turn import FirstTurn
 from workflows.reconcile import FlushOutboxWorkflow, ReconcileWorkflow
 from workflows.timer import StatutoryTimerWorkflow
 
@@ -75,6 +76,8 @@ def activities(
 # a call such as datetime.now() in these modules is no longer flagged at run time (it already
 # was not in workflows.casework): tests/rules/test_packs.py forbids them instead, and the tests run
 # with this same runner.
+# An action that reaches a case before its first turn waits for it (workflows/first_turn.py).
+INTERCEPTORS = [FirstTurn()]
 RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
         "workflows", "activities", "rules", "schemas"
@@ -95,6 +98,7 @@ def build_worker(
         activity_task_poller_behavior=PollerBehaviorAutoscaling(),
         graceful_shutdown_timeout=timedelta(seconds=10),
         workflow_runner=RUNNER,
+        interceptors=INTERCEPTORS,
     )
 
 

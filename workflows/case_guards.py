@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.case_escalation import CaseEscalation
 from workflows.case_state import (
+    FIRST_TURN,
     NOT_A_CLAIM,
     OFFICER_CLAIM,
     IllegalAction,
@@ -34,7 +35,10 @@ class CaseGuards(CaseEscalation):
     async def _turn(self, validator: Any, arg: Any) -> AsyncIterator[None]:
         """An update's turn at the case: updates wait for one another, and a validator that
         passed on arrival is checked again now, since an update ahead of this one may have
-        changed the case (200 concurrent "accept"s: one is applied, the rest refused)."""
+        changed the case (200 concurrent "accept"s: one is applied, the rest refused). One that
+        came before the case's first turn (workflows/first_turn.py) waits for it."""
+        if not self.started and self._patched(FIRST_TURN):
+            await workflow.wait_condition(lambda: self.started)
         async with self.lock:
             if self._patched("validate-in-turn"):  # histories from before replay as they ran
                 validator(arg)

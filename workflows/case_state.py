@@ -56,6 +56,7 @@ DOCS_DATED = "documents-dated-by-plan"  # the receipt dated by the plan stored w
 # Issue 25: the workflow plans its clocks itself on a calendar snapshot it carries (refreshed
 # when the calendar changes); the step's one local activity only writes the read model.
 PLAN_HERE = "plan-in-workflow"
+FIRST_TURN = "actions-wait-for-the-first-turn"  # workflows/first_turn.py
 # Patches of issue 23 (an office works a whole case).
 OFFICER_CLAIM = "officer-on-first-step"  # a case without 经办人 becomes its first handler's
 APPLICANT_NOTICES = "applicant-notices"  # the applicant is told at every step that concerns them
@@ -207,6 +208,7 @@ class CaseState:
         self.calendar_snapshot: CalendarSnapshot | None = None
         self.work_calendar: SnapshotCalendar | None = None
         self.calendar_taken = False  # the input's snapshot looked at (once)
+        self.started = False  # through its first turn (registered, or restored)
 
     def _escalation(self) -> Escalation | None:
         section = getattr(self.pack, self.PACK_SECTION, None)

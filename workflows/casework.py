@@ -84,6 +84,7 @@ class CaseWorkflow(CaseGuards):
     async def _loop(self, inp: Any) -> None:
         """Sleep until the next statutory moment (or an action / calendar change), handle it,
         repeat until the case is done; continue as new when the history grows large."""
+        self.started = True  # actions that came before the first turn take theirs now
         while not self.done:
             if self.pending_documents:  # (carried by continue-as-new): not beside an update
                 async with self.lock:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +35,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import deps
-from api.idempotency import REUSED, Replay, request_hash, retrying, scoped_key
+from api.idempotency import REUSED, Replay, request_hash, scoped_key
 from api.responses import BeijingJSONResponse
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
@@ -225,23 +224,18 @@ def visible(engine: Engine, case_no: str, actor: s.Actor) -> CaseRow:
     return row
 
 
+Checked = tuple[CaseRow, KindSpec, ActionSpec]
+
+
 def action_key(step: str, agency: str, actor: s.Actor, case_no: str, key: str) -> str:
     """An action's Idempotency-Key as stored: this person's, for this step of this case."""
     return scoped_key(f"action:{step}", agency, actor.id, f"{case_no}:{key}")
 
 
-def permitted(
-    engine: Engine,
-    case_no: str,
-    actor: s.Actor,
-    kind: str,
-    action: str,
-    idempotency_key: str | None = None,
-) -> tuple[CaseRow, KindSpec, ActionSpec]:
-    """Before the body is read: the case exists and is this person's to see, the action is one
-    of its kind's, and this person may take it in the case's status (409 otherwise) — unless
-    this is the retry of a request already sent (its key is known), which the first attempt
-    may have applied: it gets that attempt's answer, not a refusal."""
+def permitted(engine: Engine, case_no: str, actor: s.Actor, kind: str, action: str) -> Checked:
+    """Before the body is read: the case exists and is this person's to see, and the action is
+    one of its kind's. Whether this person may take it in the case's status is the workflow's
+    to say, in the Update's validator (409): the one place an action is refused."""
     row = visible(engine, case_no, actor)
     spec = KINDS.get(row.kind)
     if spec is None or (kind != "*" and spec.kind != kind):
@@ -250,35 +244,7 @@ def permitted(
     if step is None:
         known = "、".join(a.name for a in spec.actions)
         raise HTTPException(404, f"{spec.zh}案件没有“{action}”这一操作；可以进行的操作：{known}。")
-    if actor.role not in (s.Role.OFFICER, s.Role.SUPERVISOR):
-        raise HTTPException(409, "管理员负责管理系统，不办理案件；请由本机关经办人或负责人办理。")
-    refusal = step.refusal(spec, actor.role, row.status)
-    if refusal is not None and row.updated_at == row.created_at:
-        # Opened a moment ago and not yet through its first step (registration, the receipt):
-        # an officer who accepts at once is waiting for that, not refused for it.
-        row = _first_step_done(engine, row)
-        refusal = step.refusal(spec, actor.role, row.status)
-    if refusal is not None and not (
-        idempotency_key
-        and retrying(engine, action_key(step.name, row.agency, actor, row.case_no, idempotency_key))
-    ):
-        raise HTTPException(409, refusal)
     return row, spec, step
-
-
-FIRST_STEP_WAIT = 3.0  # seconds a just-opened case may take to be registered
-
-
-def _first_step_done(engine: Engine, row: CaseRow) -> CaseRow:
-    """The case's row once its workflow has projected its first step (or as it is, after
-    FIRST_STEP_WAIT seconds)."""
-    deadline = time.monotonic() + FIRST_STEP_WAIT
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        fresh = get_case(engine, row.case_no)
-        if fresh is not None and fresh.updated_at != fresh.created_at:
-            return fresh
-    return row
 
 
 def _handler(engine: Engine, agency: str, username: str) -> dict[str, str]:

@@ -78,15 +78,15 @@ def _open_route(routes: APIRouter, kind: KindSpec) -> None:
 
 
 def _action_route(routes: APIRouter, kind: KindSpec, step: ActionSpec) -> None:
-    # Who may and in which status is checked before the body (a dependency is solved before
-    # the body is validated): a step not allowed now is a 409 whatever the body says.
+    # The case and the step exist and are this person's to see before the body is read (a
+    # dependency is solved before the body is validated); who may take it now is the
+    # workflow's Update validator's to say.
     def gate(
         case_no: CaseNo,
         actor: s.Actor = Depends(deps.actor),
         engine: Engine = Depends(deps.engine),
-        idempotency_key: Key = None,
     ) -> tuple[Any, ...]:
-        return permitted(engine, case_no, actor, kind.kind, step.name, idempotency_key)
+        return permitted(engine, case_no, actor, kind.kind, step.name)
 
     async def route(
         body: BaseModel,

@@ -34,7 +34,7 @@ from store.users import add_user
 from tests.conftest import TEST_KEY
 from tests.portal.conftest import BASE, Portal, csrf
 from tests.portal.test_apply_and_track import follow, until_status
-from workers.worker import RUNNER, WORKFLOWS, activities
+from workers.worker import INTERCEPTORS, RUNNER, WORKFLOWS, activities
 
 TOY = Path(__file__).resolve().parents[1] / "fixtures" / "toy_visit"
 AGENCY = "SZ-TOY"
@@ -93,6 +93,7 @@ async def toy(
         activities=activities(engine, settings, local_env.client),
         activity_executor=ThreadPoolExecutor(4),
         workflow_runner=RUNNER,
+        interceptors=INTERCEPTORS,
     ):
         yield Portal(app, engine, settings, {"officer": token})
     engine.dispose()

@@ -19,7 +19,7 @@ from temporalio.worker import Worker
 from gongkai.settings import Settings
 from rules.outcomes import Outcome, ReplyContent
 from schemas import disclosure as s
-from workers.worker import RUNNER, WORKFLOWS, activities
+from workers.worker import INTERCEPTORS, RUNNER, WORKFLOWS, activities
 from workflows.disclosure import DisclosureRequestWorkflow
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
@@ -65,6 +65,7 @@ def worker(
         activities=activities(engine, settings or Settings(), env.client),
         activity_executor=ThreadPoolExecutor(4),
         workflow_runner=RUNNER,  # the production sandbox setting, so tests run what runs
+        interceptors=INTERCEPTORS,
     )
 
 
