@@ -93,7 +93,7 @@ class Projection:
         if req.planned is not None:
             clocks, req = _with_plan(req, req.planned)
         with self.engine.begin() as conn:
-            inserted = [e for e in req.events if _insert_event(conn, no, e)]
+            inserted = _insert_events(conn, no, req.events)
             concluded = next(
                 (local_date(e.at) for e in inserted if e.kind in CONCLUDING_EVENTS), None
             )
@@ -157,28 +157,39 @@ def _keep_clocks(conn: Connection, case_no: str, clocks: str) -> None:
         conn.execute(insert(_CLOCKS).values(case_no=case_no, clocks=clocks))
 
 
-def _insert_event(conn: Connection, case_no: str, e: CaseEvent) -> bool:
-    """Insert one event of the case unless it is there (by case + seq); whether it was new."""
-    found = conn.execute(
-        select(_EVENT.c.id).where(_EVENT.c.case_no == case_no, _EVENT.c.seq == e.seq)
-    ).first()
-    if found is not None:
-        return False
-    conn.execute(
-        insert(_EVENT).values(
-            case_no=case_no,
-            seq=e.seq,
-            at=e.at,
-            occurred_at=e.occurred_at,
-            kind=e.kind,
-            actor_id=e.actor_id,
-            actor_name=e.actor_name,
-            status=e.status,
-            summary=e.summary[:2000],  # the column's limit (PostgreSQL refuses more)
-            data=json.dumps(e.data, ensure_ascii=False, default=str),
-        )
+def _insert_events(conn: Connection, case_no: str, events: list[CaseEvent]) -> list[CaseEvent]:
+    """Insert the case's events not there yet (by case + seq), in two statements whatever
+    their number; the ones that were new."""
+    if not events:
+        return []
+    there = set(
+        conn.execute(
+            select(_EVENT.c.seq).where(
+                _EVENT.c.case_no == case_no, _EVENT.c.seq.in_([e.seq for e in events])
+            )
+        ).scalars()
     )
-    return True
+    new = [e for e in events if e.seq not in there]
+    if new:
+        conn.execute(
+            insert(_EVENT),
+            [
+                {
+                    "case_no": case_no,
+                    "seq": e.seq,
+                    "at": e.at,
+                    "occurred_at": e.occurred_at,
+                    "kind": e.kind,
+                    "actor_id": e.actor_id,
+                    "actor_name": e.actor_name,
+                    "status": e.status,
+                    "summary": e.summary[:2000],  # the column's limit (PostgreSQL refuses more)
+                    "data": json.dumps(e.data, ensure_ascii=False, default=str),
+                }
+                for e in new
+            ],
+        )
+    return new
 
 
 def _told(req: RefreshCase, plan: ClockPlan) -> dict[str, date]:

@@ -66,7 +66,24 @@ class Replay:
         self.resending = False  # this attempt took over a key whose Update was sent before
 
     def claim(self) -> tuple[int, dict[str, Any]] | None:
-        """None: go ahead (the key is ours now). Else the stored answer of an earlier attempt."""
+        """None: go ahead (the key is ours now). Else the stored answer of an earlier attempt.
+        A new key — nearly every request — costs one statement: the insert."""
+        table = IdempotentRequest.__table__  # type: ignore[attr-defined]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    table.insert().values(
+                        key_hash=self.key_hash,
+                        request_hash=self.body_hash,
+                        created_at=datetime.now(UTC),
+                        state=PENDING,
+                        status_code=0,
+                        response="",
+                    )
+                )
+            return None
+        except IntegrityError:  # used before: a retry (or a concurrent one)
+            pass
         with Session(self.engine) as s:
             row = s.get(IdempotentRequest, self.key_hash)
         if row is not None and row.request_hash == self.body_hash and row.state != "done":
@@ -75,21 +92,8 @@ class Replay:
                 return None
             with Session(self.engine) as s:
                 row = s.get(IdempotentRequest, self.key_hash)
-        if row is None:
-            try:
-                with session_scope(self.engine) as s:
-                    s.add(
-                        IdempotentRequest(
-                            key_hash=self.key_hash,
-                            request_hash=self.body_hash,
-                            created_at=datetime.now(UTC),
-                        )
-                    )
-                return None
-            except IntegrityError:  # a concurrent retry claimed it first
-                with Session(self.engine) as s:
-                    row = s.get(IdempotentRequest, self.key_hash)
-                assert row is not None
+        if row is None:  # released in between: claim it again
+            return self.claim()
         if row.request_hash != self.body_hash:
             raise HTTPException(422, REUSED)
         if row.state != "done":

@@ -81,7 +81,9 @@ async def act(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Any:
     """The same steps as the kind's own routes, for a client that knows only the case number."""
-    row, spec, step = await run_in_threadpool(permitted, engine, case_no, actor, "*", action)
+    row, spec, step = await run_in_threadpool(
+        permitted, engine, case_no, actor, "*", action, settings.case_actions_in_flight
+    )
     try:
         typed = request_model(spec.kind, step.name).model_validate(body)
     except ValidationError as exc:

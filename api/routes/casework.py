@@ -226,16 +226,26 @@ def visible(engine: Engine, case_no: str, actor: s.Actor) -> CaseRow:
 
 Checked = tuple[CaseRow, KindSpec, ActionSpec]
 
+# Actions in flight per case in this process (finding 7: a burst on one case must get quick,
+# definite answers, not pile up against Temporal's limit of in-flight Updates per workflow).
+_IN_FLIGHT: dict[str, int] = {}
+BUSY = "本案正有其他操作在处理，请稍后重试。"
+
 
 def action_key(step: str, agency: str, actor: s.Actor, case_no: str, key: str) -> str:
     """An action's Idempotency-Key as stored: this person's, for this step of this case."""
     return scoped_key(f"action:{step}", agency, actor.id, f"{case_no}:{key}")
 
 
-def permitted(engine: Engine, case_no: str, actor: s.Actor, kind: str, action: str) -> Checked:
-    """Before the body is read: the case exists and is this person's to see, and the action is
-    one of its kind's. Whether this person may take it in the case's status is the workflow's
-    to say, in the Update's validator (409): the one place an action is refused."""
+def permitted(
+    engine: Engine, case_no: str, actor: s.Actor, kind: str, action: str, busy_at: int = 1_000
+) -> Checked:
+    """Before the body is read: the case is not already taking ``busy_at`` actions in this
+    process (429), it exists and is this person's to see, and the action is one of its kind's.
+    Whether this person may take it in the case's status is the workflow's to say, in the
+    Update's validator (409): the one place an action is refused."""
+    if _IN_FLIGHT.get(case_no.strip().upper(), 0) >= busy_at:  # before any query: a burst
+        raise HTTPException(429, BUSY, headers={"Retry-After": "1"})
     row = visible(engine, case_no, actor)
     spec = KINDS.get(row.kind)
     if spec is None or (kind != "*" and spec.kind != kind):
@@ -265,7 +275,8 @@ def _previous_answer(engine: Engine, row: CaseRow, values: dict[str, Any]) -> An
     from rules.outcomes import Outcome
     from store.applicants import NotARepeat, check_repeat
 
-    reply = values.get("reply") or {}
+    given = values.get("reply")
+    reply = given.model_dump() if isinstance(given, BaseModel) else (given or {})
     if reply.get("outcome") != Outcome.NOT_PROCESSED_REPEAT.value:
         return None
     try:
@@ -276,10 +287,6 @@ def _previous_answer(engine: Engine, row: CaseRow, values: dict[str, Any]) -> An
     return found.model_dump()
 
 
-# Actions in flight per case in this process (finding 7: a burst on one case must get quick,
-# definite answers, not pile up against Temporal's limit of in-flight Updates per workflow).
-_IN_FLIGHT: dict[str, int] = {}
-BUSY = "本案正有其他操作在处理，请稍后重试。"
 CLOSED_CASE = "案件{}已办结，不能再变更。"
 
 
@@ -295,7 +302,9 @@ async def perform(
     idempotency_key: str | None,
 ) -> Any:
     """Send the step to the case's workflow as its Update and answer definitely."""
-    values = {**body.model_dump(), "actor": actor.model_dump()}
+    # The body as validated (its nested models as they are: not validated again), with the
+    # actor and what only the API may fill in.
+    values: dict[str, Any] = {**dict(body), "actor": actor}
     if step.update == "assign_officer":
         values.update(await run_in_threadpool(_handler, engine, row.agency, values["officer"]))
     if "previous_answer" in step.body.model_fields:  # the API's to fill in, never the caller's

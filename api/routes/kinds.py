@@ -85,8 +85,10 @@ def _action_route(routes: APIRouter, kind: KindSpec, step: ActionSpec) -> None:
         case_no: CaseNo,
         actor: s.Actor = Depends(deps.actor),
         engine: Engine = Depends(deps.engine),
+        settings: Settings = Depends(deps.settings),
     ) -> tuple[Any, ...]:
-        return permitted(engine, case_no, actor, kind.kind, step.name)
+        busy_at = settings.case_actions_in_flight
+        return permitted(engine, case_no, actor, kind.kind, step.name, busy_at)
 
     async def route(
         body: BaseModel,
