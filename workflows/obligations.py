@@ -21,7 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from schemas import case as d
     from schemas import obligations as s
     from schemas import registry
-    from workflows.casework import CaseWorkflow, IncompleteAction
+    from workflows.casework import IncompleteAction
+    from workflows.kind import KindWorkflow
 
 YEAR_CLOCK = "year"
 # Issue 24: a duty's date is fixed (never rolled over a rest day) and a fact counts only inside
@@ -34,44 +35,33 @@ def _quarter(day: date) -> int:
 
 
 @workflow.defn
-class ObligationPlanWorkflow(CaseWorkflow):
+class ObligationPlanWorkflow(KindWorkflow[s.PlanInput]):
     SPEC = registry.OBLIGATIONS
     CARRY: ClassVar[dict[str, Any]] = {"periods": list[s.DutyPeriod], "windows": bool}
     DUE_CLOCKS = ()
 
     @workflow.init
     def __init__(self, inp: s.PlanInput) -> None:
-        self.inp = inp
-        self._setup(
-            inp.case_no,
-            inp.agency,
-            inp.officer,
-            inp.started_at,
-            s.PlanStatus.RUNNING,
-            f"{inp.year}年政务公开常规工作",
-        )
+        self._open(inp, f"{inp.year}年政务公开常规工作")
         self.periods: list[s.DutyPeriod] = []
         self.windows = False  # duties on fixed dates, met inside their windows (FIXED_DATES)
 
     @workflow.run
     async def run(self, inp: s.PlanInput) -> s.PlanView:
-        if inp.carried is not None:  # continued as new: the state travels along
-            self._restore(inp.carried)
-        else:
-            async with self.lock:
-                await self._load_pack(inp.started_at)
-                self.t0 = local_date(inp.started_at)
-                self._event("started", inp.officer, f"{inp.year}年政务公开常规工作监督开始。")
-                self._begin(local_date(inp.started_at))
-                await self._refresh()
-        await self._loop(inp)
+        await self._run_case(inp, inp.started_at)
         return self.view()
+
+    async def _begin(self, inp: s.PlanInput) -> None:
+        self.t0 = local_date(inp.started_at)
+        self._event("started", inp.officer, f"{inp.year}年政务公开常规工作监督开始。")
+        self._begin_periods(self.t0)
+        await self._refresh()
 
     def _rules(self) -> ObligationRules:
         assert self.pack is not None and self.pack.obligations is not None
         return self.pack.obligations
 
-    def _begin(self, started: date) -> None:
+    def _begin_periods(self, started: date) -> None:
         """A clock per duty and period whose due day is not already past when the plan starts."""
         if self._patched(FIXED_DATES):
             self.windows = True

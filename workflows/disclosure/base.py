@@ -29,10 +29,8 @@ with workflow.unsafe.imports_passed_through():
     from schemas import disclosure as s
     from schemas import registry
     from schemas.activities import ApplicantIdentity, RenderDocument
-    from workflows.casework import (
-        APPLICANT_NOTICES,
-        CaseWorkflow,
-    )
+    from workflows.casework import APPLICANT_NOTICES
+    from workflows.kind import KindWorkflow
 
 
 # Issue 24: an unpaid fee closes the application with a written notice and its remedies.
@@ -43,7 +41,7 @@ SUBMISSION_ALERT = "from_submission"
 SUBMISSION_PATCH = "reply-from-submission"
 
 
-class DisclosureBase(CaseWorkflow):
+class DisclosureBase(KindWorkflow[s.DisclosureRequestInput]):
     SPEC = registry.DISCLOSURE
     CARRY: ClassVar[dict[str, Any]] = {
         "outcome": Outcome | None,
@@ -74,15 +72,7 @@ class DisclosureBase(CaseWorkflow):
 
     def _init_state(self, inp: s.DisclosureRequestInput) -> None:
         """The application's state when it arrives (the workflow's ``__init__``)."""
-        self.inp = inp
-        self._setup(
-            inp.case_no,
-            inp.agency,
-            inp.officer,
-            inp.received_at,
-            s.Status.RECEIVED,
-            inp.description,
-        )
+        self._open(inp, inp.description)
         self.correction_requested = False
         self.corrected = False
         self.consultation: s.StartConsultation | None = None
