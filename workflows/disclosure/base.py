@@ -151,18 +151,22 @@ class DisclosureBase(KindWorkflow[s.DisclosureRequestInput]):
     def _closing_remedy(self, now: datetime) -> str:
         """The remedy clause of a letter that closes the application without a reply (视为放弃
         申请, 不再处理): the same as the reply's (行政复议法 Art. 20; 行政诉讼法 Art. 46)."""
-        rules = self._rules()
-        on = local_date(now)
         assert self.outcome is not None
+        return self._remedy(self._rules(), self.outcome, local_date(now), "本告知书")
+
+    def _remedy(
+        self, rules: DisclosureRules, outcome: Outcome, on: date, document: str = "本答复"
+    ) -> str:
+        """The remedy clause of a letter dated ``on`` (its windows are those in force then)."""
         return remedy_clause(
-            self.outcome,
+            outcome,
             on,
             self.inp.agency.reconsideration_organ,
             self.inp.agency.court,
             rules.remedy_reconsideration.amount,
             rules.remedy_litigation_on(on).amount,
             rules.reconsideration_first_since,
-            document="本告知书",
+            document=document,
         )
 
     def _rules(self) -> DisclosureRules:
@@ -381,15 +385,7 @@ class DisclosureBase(KindWorkflow[s.DisclosureRequestInput]):
                 else ""
             ),
             "legal_basis": legal_basis(reply),
-            "remedy": remedy_clause(
-                reply.outcome,
-                replied_on,
-                self.inp.agency.reconsideration_organ,
-                self.inp.agency.court,
-                rules.remedy_reconsideration.amount,
-                rules.remedy_litigation_on(replied_on).amount,
-                rules.reconsideration_first_since,
-            ),
+            "remedy": self._remedy(rules, reply.outcome, replied_on),
         }
 
 
