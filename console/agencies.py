@@ -6,11 +6,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from console.engine import read_model
+
+if TYPE_CHECKING:
+    from store.models import Agency
 
 agencies_app = typer.Typer(help="受理机关：登记、修改、列出、停用和启用。", no_args_is_help=True)
 
@@ -187,22 +190,21 @@ def list_(
 @agencies_app.command("disable")
 def disable(code: Annotated[str, typer.Argument(help="机关代码")]) -> None:
     """停用机关：不再受理新案件（在线申请和留言的列表中不再出现），已有案件照常办理。"""
-    from store.agencies import set_disabled
-
-    try:
-        agency = set_disabled(read_model(), code, True, datetime.now(UTC))
-    except ValueError as exc:
-        _refused(exc)
+    agency = _set_disabled(code, True)
     typer.echo(f"已停用机关 {agency.code}（{agency.name}）：不再受理新案件，已有案件照常办理。")
 
 
 @agencies_app.command("enable")
 def enable(code: Annotated[str, typer.Argument(help="机关代码")]) -> None:
     """重新启用已停用的机关。"""
+    agency = _set_disabled(code, False)
+    typer.echo(f"已启用机关 {agency.code}（{agency.name}）。")
+
+
+def _set_disabled(code: str, disabled: bool) -> Agency:
     from store.agencies import set_disabled
 
     try:
-        agency = set_disabled(read_model(), code, False, datetime.now(UTC))
+        return set_disabled(read_model(), code, disabled, datetime.now(UTC))
     except ValueError as exc:
         _refused(exc)
-    typer.echo(f"已启用机关 {agency.code}（{agency.name}）。")
