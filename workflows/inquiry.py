@@ -168,15 +168,12 @@ class InquiryWorkflow(KindWorkflow[s.InquiryInput]):
                 },
             )
             if self._patched(APPLICANT_NOTICES):
-                person = self.inp.person
-                await self._notify(
-                    f"{self.case_no}:{result.seq}:author",
+                await self._notify_opener(
+                    result.seq,
                     "author",
-                    person.email,
+                    self.inp.person,
                     f"留言答复 {self.case_no}",
                     f"您的留言“{self.inp.subject[:40]}”已由{self.unit}答复：{a.text[:200]}",
-                    phone=person.phone,
-                    link=True,
                 )
             return result
 

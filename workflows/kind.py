@@ -18,7 +18,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
-    from schemas.activities import NewCaseNumber
+    from schemas.activities import NewCaseNumber, RenderDocument
     from schemas.case import Actor, AgencyInfo, CaseCarry, CreateBase
     from schemas.registry import KindSpec
     from workflows.casework import ACTIVITY_TIMEOUT, RETRY, CaseWorkflow
@@ -34,6 +34,16 @@ class CaseInput(Protocol):
     agency: AgencyInfo
     officer: Actor
     carried: CaseCarry | None
+
+
+class Contact(Protocol):
+    """How the person who opened a case can be reached (an applicant, a message's author)."""
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def phone(self) -> str: ...
 
 
 InputT = TypeVar("InputT", bound=CaseInput)
@@ -69,6 +79,31 @@ class KindWorkflow(CaseWorkflow, Generic[InputT]):
         """A new case, its pack loaded and its lock held: its T0, first clocks and first event,
         and the first plan (``_refresh``)."""
         raise NotImplementedError
+
+    async def _notify_opener(
+        self,
+        seq: int,
+        role: str,
+        contact: Contact,
+        subject: str,
+        body: str,
+        *,
+        link: bool = True,
+        attachment: RenderDocument | None = None,
+    ) -> None:
+        """Tell the person who opened the case, by the e-mail and phone they gave, about the
+        event ``seq`` (once: the outbox keys it by case, event and role); ``link``: with the way
+        to follow the case."""
+        await self._notify(
+            f"{self.case_no}:{seq}:{role}",
+            role,
+            contact.email,
+            subject,
+            body,
+            phone=contact.phone,
+            link=link,
+            attachment=attachment,
+        )
 
     async def _open_child_case(
         self, spec: KindSpec, key: str, make_input: Callable[[str], Any]

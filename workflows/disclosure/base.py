@@ -202,13 +202,12 @@ class DisclosureBase(KindWorkflow[s.DisclosureRequestInput]):
             {"applicant_name": self.inp.applicant.name, "t0": str(self.t0 or "—"), **context},
         )
         title = DOCUMENT_TITLES[document]
-        await self._notify(
-            f"{self.case_no}:{seq}:applicant",
+        await self._notify_opener(
+            seq,
             "applicant",
-            self.inp.applicant.email,
+            self.inp.applicant,
             f"{title} {self.case_no}",
             message,
-            phone=self.inp.applicant.phone,
             link=self._patched(APPLICANT_NOTICES),
         )
 
@@ -240,16 +239,9 @@ class DisclosureBase(KindWorkflow[s.DisclosureRequestInput]):
         case; the outbox keeps that it was sent, or that there was no address."""
         if not self._patched(APPLICANT_NOTICES):
             return
-        a = self.inp.applicant
-        await self._notify(
-            f"{self.case_no}:{seq}:applicant",
-            "applicant",
-            a.email,
-            f"{what} {self.case_no}",
-            body,
-            phone=a.phone,
-            link=True,
-            attachment=attachment,
+        subject = f"{what} {self.case_no}"
+        await self._notify_opener(
+            seq, "applicant", self.inp.applicant, subject, body, attachment=attachment
         )
 
     def _due_told(self, clock: str) -> str:
