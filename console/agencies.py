@@ -3,17 +3,22 @@ their GI office's contacts (GIDR Art. 12) and their units (承办单位)."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from console.engine import read_model
 
+if TYPE_CHECKING:
+    from store.models import Agency
+
 agencies_app = typer.Typer(help="受理机关：登记、修改、列出、停用和启用。", no_args_is_help=True)
 
-# The options `add` and `update` share; an option not given leaves the field as it is (update)
-# or empty (add). Limits: store/agencies.py FIELDS.
+# The options `add` and `update` share (AGENCY_OPTIONS); an option not given leaves the field as
+# it is (update) or empty (add). Limits: store/agencies.py FIELDS.
 Name = Annotated[str | None, typer.Option(help="机关全称（必填，不超过200字）")]
 Organ = Annotated[str | None, typer.Option(help="行政复议机关，写入每份答复的救济条款")]
 Court = Annotated[str | None, typer.Option(help="行政诉讼管辖法院")]
@@ -45,6 +50,42 @@ FourEyes = Annotated[
 ]
 
 
+AGENCY_OPTIONS: dict[str, Any] = {
+    "name": Name,
+    "reconsideration_organ": Organ,
+    "court": Court,
+    "case_prefix": Prefix,
+    "office_name": OfficeName,
+    "address": Address,
+    "phone": Phone,
+    "hours": Hours,
+    "fax": Fax,
+    "email": Email,
+    "website": Website,
+    "unit": Units,
+    "officer_email": OfficerEmail,
+    "supervisor_email": SupervisorEmail,
+    "head_email": HeadEmail,
+    "jurisdiction": Jurisdiction,
+    "region": Region,
+    "four_eyes": FourEyes,
+}
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def agency_options(command: Command) -> Command:
+    """The agency's options after the command's own parameters (typer reads the signature; the
+    command takes them as ``**options``)."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option)
+        for name, option in AGENCY_OPTIONS.items()
+    ]
+    command.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
+    return command
+
+
 def _given(arguments: dict[str, Any]) -> dict[str, Any]:
     """The fields an option was given for (a command's arguments by name)."""
     from store.agencies import FIELDS
@@ -62,35 +103,19 @@ def _refused(exc: ValueError) -> NoReturn:
 
 
 @agencies_app.command("add")
+@agency_options
 def add(
     code: Annotated[str, typer.Argument(help="机关代码，如 SZ-GT（字母、数字、-、_）")],
-    name: Name = None,
-    reconsideration_organ: Organ = None,
-    court: Court = None,
-    case_prefix: Prefix = None,
-    office_name: OfficeName = None,
-    address: Address = None,
-    phone: Phone = None,
-    hours: Hours = None,
-    fax: Fax = None,
-    email: Email = None,
-    website: Website = None,
-    unit: Units = None,
-    officer_email: OfficerEmail = None,
-    supervisor_email: SupervisorEmail = None,
-    head_email: HeadEmail = None,
-    jurisdiction: Jurisdiction = None,
-    region: Region = None,
-    four_eyes: FourEyes = None,
+    **options: Any,
 ) -> None:
     """登记一个新的受理机关（已有的机关用 update 修改）。"""
     from store.agencies import add_agency
 
-    values = _given(locals())
+    values = _given(options)
     for required in ("name", "reconsideration_organ", "court"):
         values.setdefault(required, "")  # refused below, in words, when missing
     try:
-        agency = add_agency(read_model(), code, values, unit or [])
+        agency = add_agency(read_model(), code, values, options["unit"] or [])
     except ValueError as exc:
         _refused(exc)
     typer.echo(
@@ -99,33 +124,17 @@ def add(
 
 
 @agencies_app.command("update")
+@agency_options
 def update(
     code: Annotated[str, typer.Argument(help="机关代码")],
-    name: Name = None,
-    reconsideration_organ: Organ = None,
-    court: Court = None,
-    case_prefix: Prefix = None,
-    office_name: OfficeName = None,
-    address: Address = None,
-    phone: Phone = None,
-    hours: Hours = None,
-    fax: Fax = None,
-    email: Email = None,
-    website: Website = None,
-    unit: Units = None,
     clear_units: Annotated[bool, typer.Option("--clear-units", help="清空承办单位列表")] = False,
-    officer_email: OfficerEmail = None,
-    supervisor_email: SupervisorEmail = None,
-    head_email: HeadEmail = None,
-    jurisdiction: Jurisdiction = None,
-    region: Region = None,
-    four_eyes: FourEyes = None,
+    **options: Any,
 ) -> None:
     """修改机关的信息：只改给出的项；--unit 给出的承办单位替换原有列表；写 --fax "" 即清空该项。"""
     from store.agencies import update_agency
 
-    values = _given(locals())
-    units = [] if clear_units else unit
+    values = _given(options)
+    units = [] if clear_units else options["unit"]
     if not values and units is None:
         _refused(
             ValueError("没有要修改的项：请至少给出一个选项（gongkai agencies update --help）。")
@@ -181,22 +190,21 @@ def list_(
 @agencies_app.command("disable")
 def disable(code: Annotated[str, typer.Argument(help="机关代码")]) -> None:
     """停用机关：不再受理新案件（在线申请和留言的列表中不再出现），已有案件照常办理。"""
-    from store.agencies import set_disabled
-
-    try:
-        agency = set_disabled(read_model(), code, True, datetime.now(UTC))
-    except ValueError as exc:
-        _refused(exc)
+    agency = _set_disabled(code, True)
     typer.echo(f"已停用机关 {agency.code}（{agency.name}）：不再受理新案件，已有案件照常办理。")
 
 
 @agencies_app.command("enable")
 def enable(code: Annotated[str, typer.Argument(help="机关代码")]) -> None:
     """重新启用已停用的机关。"""
+    agency = _set_disabled(code, False)
+    typer.echo(f"已启用机关 {agency.code}（{agency.name}）。")
+
+
+def _set_disabled(code: str, disabled: bool) -> Agency:
     from store.agencies import set_disabled
 
     try:
-        agency = set_disabled(read_model(), code, False, datetime.now(UTC))
+        return set_disabled(read_model(), code, disabled, datetime.now(UTC))
     except ValueError as exc:
         _refused(exc)
-    typer.echo(f"已启用机关 {agency.code}（{agency.name}）。")

@@ -15,9 +15,8 @@ by their latest result (维持 / 纠正 / 其他 / 尚未审结).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, Field
@@ -33,7 +32,7 @@ from store.models import (
     CatalogueEntry,
     RemedyRecord,
 )
-from store.report import FIRST_YEAR, AnnualReport, annual_report, column_groups
+from store.report import FIRST_YEAR, AnnualReport, annual_report, column_groups, excel_csv
 from store.report import to_text as part_three_text
 
 PROCEEDINGS = {
@@ -350,30 +349,28 @@ def part_four_cells(report: FullReport) -> list[int]:
 
 
 def to_csv(report: FullReport) -> str:
-    """All six parts as one CSV (sections, then their rows); UTF-8 with a byte-order mark."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(["一、总体情况", report.overview])
-    w.writerow(["二、主动公开政府信息情况"])
-    for label, cells in part_two_rows(report.proactive):
-        w.writerow([label, *cells])
-    w.writerow(["三、收到和处理政府信息公开申请情况"])
+    """All six parts as one CSV (sections, then their rows)."""
     groups = column_groups(report.requests)
-    w.writerow(["", *groups[0]])
-    w.writerow(["", *groups[1]])
-    w.writerow(["项目", *groups[2]])
+    rows: list[Sequence[object]] = [
+        ["一、总体情况", report.overview],
+        ["二、主动公开政府信息情况"],
+        *([label, *cells] for label, cells in part_two_rows(report.proactive)),
+        ["三、收到和处理政府信息公开申请情况"],
+        ["", *groups[0]],
+        ["", *groups[1]],
+        ["项目", *groups[2]],
+    ]
     for line in report.requests.lines:
         figures = [*line.by_type, line.count] if line.count is not None else []
-        w.writerow([line.label, *figures])
-    w.writerow(["四、政府信息公开行政复议、行政诉讼情况"])
-    for heading in part_four_head():
-        w.writerow(heading)
-    w.writerow(part_four_cells(report))
-    w.writerow(["五、存在的主要问题及改进情况", report.problems])
-    w.writerow(
-        ["六、其他需要报告的事项", report.other, f"收取信息处理费{report.fees_collected_yuan}元"]
-    )
-    return "\ufeff" + out.getvalue()
+        rows.append([line.label, *figures])
+    rows += [
+        ["四、政府信息公开行政复议、行政诉讼情况"],
+        *part_four_head(),
+        part_four_cells(report),
+        ["五、存在的主要问题及改进情况", report.problems],
+        ["六、其他需要报告的事项", report.other, f"收取信息处理费{report.fees_collected_yuan}元"],
+    ]
+    return excel_csv(rows)
 
 
 def to_text(report: FullReport) -> str:

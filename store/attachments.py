@@ -120,12 +120,7 @@ def save(
             tmp.write_bytes(codec.seal(data, digest))
             os.replace(tmp, path)
         with session_scope(engine) as s:
-            known = s.exec(
-                select(AttachmentRow).where(
-                    AttachmentRow.case_no == case_no, AttachmentRow.digest == digest
-                )
-            ).first()
-            if known is None:
+            if _row(s, case_no, digest) is None:
                 s.add(
                     AttachmentRow(
                         case_no=case_no,
@@ -140,6 +135,14 @@ def save(
                 )
         refs.append(AttachmentRef(digest=digest, name=name, size=len(data), media_type=media))
     return refs
+
+
+def _row(s: Session, case_no: str, digest: str) -> AttachmentRow | None:
+    """The case's attachment with this digest (a file attached to two cases has a row each)."""
+    query = select(AttachmentRow).where(
+        AttachmentRow.case_no == case_no, AttachmentRow.digest == digest
+    )
+    return s.exec(query).first()
 
 
 def listed(engine: Engine, case_no: str) -> list[AttachmentRow]:
@@ -160,11 +163,7 @@ def load(
     if len(digest) != 64:
         return None
     with Session(engine) as s:
-        row = s.exec(
-            select(AttachmentRow).where(
-                AttachmentRow.case_no == case_no, AttachmentRow.digest == digest
-            )
-        ).first()
+        row = _row(s, case_no, digest)
     if row is None:
         return None
     return row, codec.unseal(_path(root, digest).read_bytes(), digest)

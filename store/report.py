@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -280,18 +280,24 @@ def annual_report(engine: Engine, agency: str, year: int, as_of: date) -> Annual
     return compute(rows, year, agency, found.name, as_of)
 
 
+def excel_csv(rows: Iterable[Sequence[object]]) -> str:
+    """Rows as CSV that Excel and WPS open as they are: CRLF line ends, UTF-8 with a byte-order
+    mark (without it they read the Chinese as another encoding)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return "\ufeff" + out.getvalue()
+
+
 def to_csv(report: AnnualReport) -> str:
     """The table as CSV: a header row, then one row per line of the 30号 table (headings with an
-    empty figure). UTF-8 with a byte-order mark, so that Excel and WPS read the Chinese."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(["key", "项目", *report.columns])
+    empty figure)."""
+    rows: list[Sequence[object]] = [["key", "项目", *report.columns]]
     for line in report.lines:
         figures: list[int | str] = (
             [*line.by_type, line.count] if line.count is not None else [""] * len(report.columns)
         )
-        w.writerow([line.key, line.label, *figures])
-    return "\ufeff" + out.getvalue()
+        rows.append([line.key, line.label, *figures])
+    return excel_csv(rows)
 
 
 def column_groups(report: AnnualReport) -> list[list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import (
     Client,
@@ -19,6 +20,7 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
+from temporalio.types import MethodAsyncNoParam
 
 from gongkai.logs import get_logger
 from gongkai.settings import Settings
@@ -62,12 +64,15 @@ def calendar_watch_schedule(settings: Settings) -> Schedule:
     )
 
 
-def reconcile_schedule(settings: Settings) -> Schedule:
-    """Every ten minutes: the read model against Temporal (store/reconcile.py)."""
+def _every_ten_minutes(
+    run: MethodAsyncNoParam[Any, Any], workflow_id: str, settings: Settings, note: str
+) -> Schedule:
+    """A housekeeping workflow every ten minutes, each run done before the next is due (one
+    still running makes the next skip)."""
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            ReconcileWorkflow.run,
-            id="reconcile",
+            run,
+            id=workflow_id,
             task_queue=settings.temporal_task_queue,
             execution_timeout=timedelta(minutes=9),
         ),
@@ -75,25 +80,20 @@ def reconcile_schedule(settings: Settings) -> Schedule:
         policy=SchedulePolicy(
             overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=10)
         ),
-        state=ScheduleState(note="cases terminated or deleted outside Gongkai (docs/security.md)"),
+        state=ScheduleState(note=note),
     )
+
+
+def reconcile_schedule(settings: Settings) -> Schedule:
+    """Every ten minutes: the read model against Temporal (store/reconcile.py)."""
+    note = "cases terminated or deleted outside Gongkai (docs/security.md)"
+    return _every_ten_minutes(ReconcileWorkflow.run, "reconcile", settings, note)
 
 
 def outbox_schedule(settings: Settings) -> Schedule:
     """Every ten minutes: the SMS that waited for 08:00 go out (activities/sms.py)."""
-    return Schedule(
-        action=ScheduleActionStartWorkflow(
-            FlushOutboxWorkflow.run,
-            id="outbox",
-            task_queue=settings.temporal_task_queue,
-            execution_timeout=timedelta(minutes=9),
-        ),
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(minutes=10))]),
-        policy=SchedulePolicy(
-            overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=10)
-        ),
-        state=ScheduleState(note="SMS held back by the quiet hours (22:00-08:00)"),
-    )
+    note = "SMS held back by the quiet hours (22:00-08:00)"
+    return _every_ten_minutes(FlushOutboxWorkflow.run, "outbox", settings, note)
 
 
 async def ensure_schedules(client: Client, settings: Settings) -> None:

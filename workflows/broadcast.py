@@ -8,18 +8,21 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 
 from schemas.deadlines import CalendarChange, Recalculation
 from schemas.registry import KINDS
 
+TIMER = "StatutoryTimerWorkflow"
 # The workflows that keep statutory clocks (a calendar change concerns them and nothing else):
 # every case kind of the registry, and the single statutory timer.
-CLOCKED_WORKFLOW_TYPES = (
-    *(spec.workflow.partition(":")[2] for spec in KINDS.values()),
-    "StatutoryTimerWorkflow",
-)
+CLOCKED_WORKFLOW_TYPES = (*(spec.workflow.partition(":")[2] for spec in KINDS.values()), TIMER)
+# How one way of telling reaches a case (a timer is always told by its signal), and what is done
+# with the outcome: ``settle(workflow id, telling, total)`` awaits the telling.
+Handle = WorkflowHandle[Any, Any]
+Settle = Callable[[str, Awaitable[None], int], Awaitable[None]]
 
 
 def open_cases_query(years: list[int] | None = None) -> str:
@@ -71,21 +74,18 @@ async def recalculate_open_cases(
     result = CalendarRecalculation()
     done = 0
 
-    async def one(wf_id: str, run_id: str | None, wf_type: str, total: int) -> None:
+    async def ask(handle: Handle) -> None:
+        answer = await asyncio.wait_for(
+            handle.execute_update("recalculate_deadlines", change, result_type=Recalculation),
+            timeout=answer_within,
+        )
+        if answer.moved:
+            result.moved.append(answer)
+
+    async def settle(wf_id: str, telling: Awaitable[None], total: int) -> None:
         nonlocal done
-        handle = client.get_workflow_handle(wf_id, run_id=run_id)
         try:
-            if wf_type == "StatutoryTimerWorkflow":
-                await handle.signal("calendar_changed")
-            else:
-                answer = await asyncio.wait_for(
-                    handle.execute_update(
-                        "recalculate_deadlines", change, result_type=Recalculation
-                    ),
-                    timeout=answer_within,
-                )
-                if answer.moved:
-                    result.moved.append(answer)
+            await telling
             result.told += 1
         except (TimeoutError, RPCTimeoutOrCancelledError):
             # No worker is serving it, or it is busy retrying an activity: it recomputes on
@@ -102,7 +102,7 @@ async def recalculate_open_cases(
         if progress is not None:
             progress(done, max(total, done))
 
-    await _each_open_case(client, change.years, concurrency, one)
+    await _each_open_case(client, change.years, concurrency, ask, settle)
     return result
 
 
@@ -110,17 +110,21 @@ async def _each_open_case(
     client: Client,
     years: list[int],
     concurrency: int,
-    one: Callable[[str, str | None, str, int], Awaitable[None]],
+    tell_case: Callable[[Handle], Awaitable[None]],
+    settle: Settle,
 ) -> None:
-    """``one(id, run id, type, total)`` for every running workflow whose clocks may touch
-    ``years``, ``concurrency`` at a time."""
+    """Tell every running workflow whose clocks may touch ``years``, ``concurrency`` at a time:
+    a statutory timer by the ``calendar_changed`` signal (it answers no Update), a case by
+    ``tell_case``; ``settle`` awaits each telling and counts or logs its outcome."""
     query = open_cases_query(years)
     total = (await client.count_workflows(query)).count
     gate = asyncio.Semaphore(concurrency)
 
     async def gated(wf_id: str, run_id: str | None, wf_type: str) -> None:
         async with gate:
-            await one(wf_id, run_id, wf_type, total)
+            handle = client.get_workflow_handle(wf_id, run_id=run_id)
+            telling = handle.signal("calendar_changed") if wf_type == TIMER else tell_case(handle)
+            await settle(wf_id, telling, total)
 
     await asyncio.gather(
         *[
@@ -149,19 +153,18 @@ async def signal_open_cases(
     log = get_logger(__name__)
     told = 0
 
-    async def one(wf_id: str, run_id: str | None, wf_type: str, total: int) -> None:
+    async def tell(handle: Handle) -> None:
+        await handle.signal("calendar_changed", change)
+
+    async def settle(wf_id: str, telling: Awaitable[None], total: int) -> None:
         nonlocal told
-        handle = client.get_workflow_handle(wf_id, run_id=run_id)
         try:
-            if wf_type == "StatutoryTimerWorkflow":
-                await handle.signal("calendar_changed")
-            else:
-                await handle.signal("calendar_changed", change)
+            await telling
             told += 1
         except RPCError as exc:  # closed meanwhile: nothing left to move
             log.warning("could not tell case", workflow_id=wf_id, error=str(exc))
         if progress is not None:
             progress(told, max(total, told))
 
-    await _each_open_case(client, change.years, concurrency, one)
+    await _each_open_case(client, change.years, concurrency, tell, settle)
     return told

@@ -20,14 +20,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
         RETRY,
-        CaseWorkflow,
         IllegalAction,
         IncompleteAction,
     )
+    from workflows.kind import KindWorkflow
 
 
 @workflow.defn
-class ConsultationWorkflow(CaseWorkflow):
+class ConsultationWorkflow(KindWorkflow[s.ConsultationInput]):
     SPEC = registry.CONSULTATION
     CARRY: ClassVar[dict[str, Any]] = {
         "comment_count": int,
@@ -42,10 +42,7 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.init
     def __init__(self, inp: s.ConsultationInput) -> None:
-        self.inp = inp
-        self._setup(
-            inp.case_no, inp.agency, inp.officer, inp.started_at, s.Stage.DRAFTING, inp.title
-        )
+        self._open(inp, inp.title)
         self.comment_count = 0
         self.steps: dict[str, str] = {}
         self.adoption: s.RecordAdoption | None = None
@@ -54,16 +51,13 @@ class ConsultationWorkflow(CaseWorkflow):
 
     @workflow.run
     async def run(self, inp: s.ConsultationInput) -> s.ConsultationView:
-        if inp.carried is not None:  # continued as new: the state travels along
-            self._restore(inp.carried)
-        else:
-            async with self.lock:
-                await self._load_pack(inp.started_at)
-                self.t0 = local_date(inp.started_at)
-                self._event("started", inp.officer, f"启动决策程序：{inp.title}")
-                await self._refresh()
-        await self._loop(inp)
+        await self._run_case(inp, inp.started_at)
         return self.view()
+
+    async def _begin(self, inp: s.ConsultationInput) -> None:
+        self.t0 = local_date(inp.started_at)
+        self._event("started", inp.officer, f"启动决策程序：{inp.title}")
+        await self._refresh()
 
     def _rules(self) -> ConsultationRules:
         assert self.pack is not None and self.pack.consultation is not None

@@ -17,13 +17,14 @@ with workflow.unsafe.imports_passed_through():
     from schemas import case as d
     from schemas import emergency as s
     from schemas import registry
-    from workflows.casework import CaseWorkflow, IncompleteAction, local_tz
+    from workflows.casework import IncompleteAction, local_tz
+    from workflows.kind import KindWorkflow
 
 FIRST_RELEASE = ("authoritative_release", "response")
 
 
 @workflow.defn
-class EmergencyReleaseWorkflow(CaseWorkflow):
+class EmergencyReleaseWorkflow(KindWorkflow[s.EmergencyInput]):
     SPEC = registry.EMERGENCY
     CARRY: ClassVar[dict[str, Any]] = {
         "releases": list[s.Release],
@@ -34,50 +35,34 @@ class EmergencyReleaseWorkflow(CaseWorkflow):
 
     @workflow.init
     def __init__(self, inp: s.EmergencyInput) -> None:
-        self.inp = inp
-        self._setup(
-            inp.case_no,
-            inp.agency,
-            inp.officer,
-            inp.detected_at,
-            s.EmergencyStatus.DRAFTING,
-            inp.title,
-        )
+        self._open(inp, inp.title)
         self.releases: list[s.Release] = []
         self.draft: s.SubmitDraft | None = None
         self.press_conference_at: datetime | None = None
 
     @workflow.run
     async def run(self, inp: s.EmergencyInput) -> s.EmergencyView:
-        if inp.carried is not None:  # continued as new: the state travels along
-            self._restore(inp.carried)
-        else:
-            async with self.lock:
-                await self._load_pack(inp.detected_at)
-                rules = self._rules()
-                ladder = list(rules.escalation.rungs)
-                self.t0 = local_date(inp.detected_at)
-                if inp.grade.needs_release_and_press:
-                    self._start(
-                        "authoritative_release",
-                        rules.authoritative_release,
-                        inp.detected_at,
-                        rungs=ladder,
-                    )
-                    self._start(
-                        "press_conference", rules.press_conference, inp.detected_at, rungs=ladder
-                    )
-                else:
-                    self._start("response", rules.other_concern, inp.detected_at, rungs=ladder)
-                self._event(
-                    "detected",
-                    inp.officer,
-                    f"发现/确认：{inp.title}（{inp.grade.zh}），启动信息发布。",
-                    grade=inp.grade.value,
-                )
-                await self._refresh()
-        await self._loop(inp)
+        await self._run_case(inp, inp.detected_at)
         return self.view()
+
+    async def _begin(self, inp: s.EmergencyInput) -> None:
+        rules = self._rules()
+        ladder = list(rules.escalation.rungs)
+        self.t0 = local_date(inp.detected_at)
+        if inp.grade.needs_release_and_press:
+            self._start(
+                "authoritative_release", rules.authoritative_release, inp.detected_at, rungs=ladder
+            )
+            self._start("press_conference", rules.press_conference, inp.detected_at, rungs=ladder)
+        else:
+            self._start("response", rules.other_concern, inp.detected_at, rungs=ladder)
+        self._event(
+            "detected",
+            inp.officer,
+            f"发现/确认：{inp.title}（{inp.grade.zh}），启动信息发布。",
+            grade=inp.grade.value,
+        )
+        await self._refresh()
 
     def _rules(self) -> EmergencyRules:
         assert self.pack is not None and self.pack.emergency is not None

@@ -5,14 +5,11 @@ receiving unit's own clock; a message that is really a GI request becomes a disc
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from temporalio import workflow
-from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cases import CaseActivities
     from rules import clock as clk
     from rules.calendar import local_date
     from rules.packs import Action, InquiryRules, Light, Period
@@ -21,14 +18,11 @@ with workflow.unsafe.imports_passed_through():
     from schemas import disclosure as d
     from schemas import inquiry as s
     from schemas import registry
-    from schemas.activities import NewCaseNumber
     from workflows.casework import (
-        ACTIVITY_TIMEOUT,
         APPLICANT_NOTICES,
-        RETRY,
-        CaseWorkflow,
         IncompleteAction,
     )
+    from workflows.kind import KindWorkflow
 
 PERIODS = {
     s.InquiryCategory.CONSULTATION: "consultation_reply",
@@ -40,7 +34,7 @@ PERIODS = {
 
 
 @workflow.defn
-class InquiryWorkflow(CaseWorkflow):
+class InquiryWorkflow(KindWorkflow[s.InquiryInput]):
     SPEC = registry.INQUIRY
     CARRY: ClassVar[dict[str, Any]] = {
         "transfers": list[s.TransferRecord],
@@ -52,15 +46,7 @@ class InquiryWorkflow(CaseWorkflow):
 
     @workflow.init
     def __init__(self, inp: s.InquiryInput) -> None:
-        self.inp = inp
-        self._setup(
-            inp.case_no,
-            inp.agency,
-            inp.officer,
-            inp.received_at,
-            s.InquiryStatus.HANDLING,
-            inp.subject,
-        )
+        self._open(inp, inp.subject)
         self.unit = inp.unit
         self.transfers: list[s.TransferRecord] = []
         self.converted_to: str | None = None
@@ -69,43 +55,27 @@ class InquiryWorkflow(CaseWorkflow):
 
     @workflow.run
     async def run(self, inp: s.InquiryInput) -> s.InquiryView:
-        if inp.carried is not None:  # continued as new: the state travels along
-            self._restore(inp.carried)
-        else:
-            async with self.lock:
-                await self._load_pack(inp.received_at)
-                self.t0 = local_date(inp.received_at)
-                self._start(
-                    "reply",
-                    self._period(),
-                    inp.received_at,
-                    rungs=list(self._rules().escalation.rungs),
-                )
-                target = self._rules().reprint_target
-                if inp.category is s.InquiryCategory.REPRINT and target is not None:
-                    # D4: reprint within the hour if possible, within a working day at the latest.
-                    self._start(
-                        "reprint_target",
-                        target,
-                        inp.received_at,
-                        rungs=[
-                            RungSpec(
-                                name="overdue",
-                                light=Light.YELLOW,
-                                after_due=0,
-                                actions=[Action.NOTIFY_OFFICER],
-                            )
-                        ],
-                    )
-                self._event(
-                    "received",
-                    inp.officer,
-                    f"收到留言（{inp.category.zh}）：{inp.subject}，交{inp.unit}办理。",
-                    unit=inp.unit,
-                )
-                await self._refresh()
-        await self._loop(inp)
+        await self._run_case(inp, inp.received_at)
         return self.view()
+
+    async def _begin(self, inp: s.InquiryInput) -> None:
+        self.t0 = local_date(inp.received_at)
+        ladder = list(self._rules().escalation.rungs)
+        self._start("reply", self._period(), inp.received_at, rungs=ladder)
+        target = self._rules().reprint_target
+        if inp.category is s.InquiryCategory.REPRINT and target is not None:
+            # D4: reprint within the hour if possible, within a working day at the latest.
+            late = RungSpec(
+                name="overdue", light=Light.YELLOW, after_due=0, actions=[Action.NOTIFY_OFFICER]
+            )
+            self._start("reprint_target", target, inp.received_at, rungs=[late])
+        self._event(
+            "received",
+            inp.officer,
+            f"收到留言（{inp.category.zh}）：{inp.subject}，交{inp.unit}办理。",
+            unit=inp.unit,
+        )
+        await self._refresh()
 
     def _rules(self) -> InquiryRules:
         assert self.pack is not None and self.pack.inquiry is not None
@@ -198,15 +168,12 @@ class InquiryWorkflow(CaseWorkflow):
                 },
             )
             if self._patched(APPLICANT_NOTICES):
-                person = self.inp.person
-                await self._notify(
-                    f"{self.case_no}:{result.seq}:author",
+                await self._notify_opener(
+                    result.seq,
                     "author",
-                    person.email,
+                    self.inp.person,
                     f"留言答复 {self.case_no}",
                     f"您的留言“{self.inp.subject[:40]}”已由{self.unit}答复：{a.text[:200]}",
-                    phone=person.phone,
-                    link=True,
                 )
             return result
 
@@ -218,33 +185,21 @@ class InquiryWorkflow(CaseWorkflow):
     async def convert_to_disclosure(self, a: s.ConvertToDisclosure) -> d.ActionResult:
         async with self._turn(self._v_convert_to_disclosure, a):
             now = workflow.now()
-            case_no = await workflow.execute_activity_method(
-                CaseActivities.new_case_number,
-                NewCaseNumber(agency=self.agency.code, at=now, key=f"convert:{self.case_no}"),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY,
-            )
-            await workflow.start_child_workflow(
-                "DisclosureRequestWorkflow",  # by type name: kinds do not import each other
-                d.DisclosureRequestInput(
+            person = self.inp.person
+            case_no = await self._open_child_case(
+                registry.DISCLOSURE,
+                f"convert:{self.case_no}",
+                lambda case_no: d.DisclosureRequestInput(
                     case_no=case_no,
                     agency=self.agency,
                     channel=d.Channel.ONLINE,
                     received_at=self.inp.received_at,
                     confirmed_at=now,
-                    applicant=d.Applicant(
-                        name=self.inp.person.name,
-                        phone=self.inp.person.phone,
-                        email=self.inp.person.email,
-                    ),
+                    applicant=d.Applicant(name=person.name, phone=person.phone, email=person.email),
                     description=a.description,
                     officer=a.actor,
                     converted_from=self.case_no,
                 ),
-                id=case_no,
-                parent_close_policy=ParentClosePolicy.ABANDON,
-                execution_timeout=None,
-                task_timeout=timedelta(seconds=10),
             )
             self.converted_to = case_no
             self._stop("reply", "已转为依申请公开")

@@ -21,7 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from schemas import case as d
     from schemas import obligations as s
     from schemas import registry
-    from workflows.casework import CaseWorkflow, IncompleteAction
+    from workflows.casework import IncompleteAction
+    from workflows.kind import KindWorkflow
 
 YEAR_CLOCK = "year"
 # Issue 24: a duty's date is fixed (never rolled over a rest day) and a fact counts only inside
@@ -34,105 +35,78 @@ def _quarter(day: date) -> int:
 
 
 @workflow.defn
-class ObligationPlanWorkflow(CaseWorkflow):
+class ObligationPlanWorkflow(KindWorkflow[s.PlanInput]):
     SPEC = registry.OBLIGATIONS
     CARRY: ClassVar[dict[str, Any]] = {"periods": list[s.DutyPeriod], "windows": bool}
     DUE_CLOCKS = ()
 
     @workflow.init
     def __init__(self, inp: s.PlanInput) -> None:
-        self.inp = inp
-        self._setup(
-            inp.case_no,
-            inp.agency,
-            inp.officer,
-            inp.started_at,
-            s.PlanStatus.RUNNING,
-            f"{inp.year}年政务公开常规工作",
-        )
+        self._open(inp, f"{inp.year}年政务公开常规工作")
         self.periods: list[s.DutyPeriod] = []
         self.windows = False  # duties on fixed dates, met inside their windows (FIXED_DATES)
 
     @workflow.run
     async def run(self, inp: s.PlanInput) -> s.PlanView:
-        if inp.carried is not None:  # continued as new: the state travels along
-            self._restore(inp.carried)
-        else:
-            async with self.lock:
-                await self._load_pack(inp.started_at)
-                self.t0 = local_date(inp.started_at)
-                self._event("started", inp.officer, f"{inp.year}年政务公开常规工作监督开始。")
-                self._begin(local_date(inp.started_at))
-                await self._refresh()
-        await self._loop(inp)
+        await self._run_case(inp, inp.started_at)
         return self.view()
+
+    async def _begin(self, inp: s.PlanInput) -> None:
+        self.t0 = local_date(inp.started_at)
+        self._event("started", inp.officer, f"{inp.year}年政务公开常规工作监督开始。")
+        self._begin_periods(self.t0)
+        await self._refresh()
 
     def _rules(self) -> ObligationRules:
         assert self.pack is not None and self.pack.obligations is not None
         return self.pack.obligations
 
-    def _begin(self, started: date) -> None:
+    def _begin_periods(self, started: date) -> None:
         """A clock per duty and period whose due day is not already past when the plan starts."""
         if self._patched(FIXED_DATES):
             self.windows = True
             self._begin_windows(started)
             return
-        year = self.inp.year
-        anchor = datetime.combine(date(year - 1, 12, 31), time(12), tzinfo=SHANGHAI)
-        days_in_year = (date(year, 12, 31) - date(year - 1, 12, 31)).days
-        whole = Period(amount=days_in_year, unit=Unit.CALENDAR_DAYS, basis="自然年度")
-        self._start(YEAR_CLOCK, whole, anchor, rungs=[self._lapse_rung()])
+        self._start_year(fixed=False)
         for duty in self._rules().duties:
             for period, since, due in self._periods_of(duty):
-                if due < started:
-                    continue
-                name = f"{duty.key}:{period}"
-                length = Period(
-                    amount=(due - since).days, unit=Unit.CALENDAR_DAYS, basis=duty.basis
-                )
-                start = datetime.combine(since, time(12), tzinfo=SHANGHAI)
-                self._start(name, length, start, rungs=list(self._rules().escalation.rungs))
-                self.periods.append(
-                    s.DutyPeriod(
-                        clock=name, duty=duty.key, name=duty.name, period=period, basis=duty.basis
-                    )
-                )
+                if due >= started:
+                    self._watch(duty, period, since, due, fixed=False)
 
     def _begin_windows(self, started: date) -> None:
         """Fixed dates (LAW.md §6B): each window's clock ends on its own last day, whatever day
         of the week; the year's clock on 31 December."""
+        self._start_year(fixed=True)
+        for duty in self._rules().duties:
+            if duty.competent_department_only and not self.inp.competent_department:
+                continue
+            for w in windows(duty, self.inp.year):
+                if w.closes >= started:
+                    shown = {"opens": w.opens, "closes": w.closes, "times": duty.times}
+                    self._watch(duty, w.period, anchor_of(w), w.closes, fixed=True, **shown)
+
+    def _start_year(self, *, fixed: bool) -> None:
+        """The year's own clock, to 31 December: when it runs out the plan ends."""
         year = self.inp.year
         anchor = datetime.combine(date(year - 1, 12, 31), time(12), tzinfo=SHANGHAI)
         days_in_year = (date(year, 12, 31) - date(year - 1, 12, 31)).days
         whole = Period(amount=days_in_year, unit=Unit.CALENDAR_DAYS, basis="自然年度")
-        self._start(YEAR_CLOCK, whole, anchor, rungs=[self._lapse_rung()], fixed=True)
-        for duty in self._rules().duties:
-            if duty.competent_department_only and not self.inp.competent_department:
-                continue
-            for w in windows(duty, year):
-                if w.closes < started:
-                    continue
-                name = f"{duty.key}:{w.period}"
-                since = anchor_of(w)
-                length = Period(
-                    amount=(w.closes - since).days, unit=Unit.CALENDAR_DAYS, basis=duty.basis
-                )
-                start = datetime.combine(since, time(12), tzinfo=SHANGHAI)
-                self._start(
-                    name, length, start, rungs=list(self._rules().escalation.rungs), fixed=True
-                )
-                self.periods.append(
-                    s.DutyPeriod(
-                        clock=name,
-                        duty=duty.key,
-                        name=duty.name,
-                        period=w.period,
-                        basis=duty.basis,
-                        opens=w.opens,
-                        closes=w.closes,
-                        times=duty.times,
-                    )
-                )
+        self._start(YEAR_CLOCK, whole, anchor, rungs=[self._lapse_rung()], fixed=fixed)
+
+    def _watch(
+        self, duty: Duty, period: str, since: date, due: date, *, fixed: bool, **window: Any
+    ) -> None:
+        """A duty's clock for one period, from the day before it starts (excluded) to its last
+        day, on the pack's ladder; and the period as the plan shows it."""
+        name = f"{duty.key}:{period}"
+        length = Period(amount=(due - since).days, unit=Unit.CALENDAR_DAYS, basis=duty.basis)
+        start = datetime.combine(since, time(12), tzinfo=SHANGHAI)
+        self._start(name, length, start, rungs=list(self._rules().escalation.rungs), fixed=fixed)
+        self.periods.append(
+            s.DutyPeriod(
+                clock=name, duty=duty.key, name=duty.name, period=period, basis=duty.basis, **window
+            )
+        )
 
     def _periods_of(self, duty: Duty) -> list[tuple[str, date, date]]:
         """(period, the day before it starts (excluded), its last day)."""

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas import case as d
     from schemas import emergency as s
     from schemas import registry
-    from workflows.casework import CaseWorkflow
+    from workflows.kind import KindWorkflow
 
 
 # Issue 24: a quarter's end is a fixed date (LAW.md §6B), never rolled over a rest day; plans
@@ -30,39 +30,28 @@ def quarter_of(day: datetime) -> int:
 
 
 @workflow.defn
-class PressConferencePlanWorkflow(CaseWorkflow):
+class PressConferencePlanWorkflow(KindWorkflow[s.PressPlanInput]):
     SPEC = registry.PRESS_PLAN
     CARRY: ClassVar[dict[str, Any]] = {"quarter": int, "held": dict[int, int]}
     DUE_CLOCKS = ("conference",)
 
     @workflow.init
     def __init__(self, inp: s.PressPlanInput) -> None:
-        self.inp = inp
-        self._setup(
-            inp.case_no,
-            inp.agency,
-            inp.officer,
-            inp.started_at,
-            s.PressPlanStatus.RUNNING,
-            f"{inp.year}年新闻发布会",
-        )
+        self._open(inp, f"{inp.year}年新闻发布会")
         self.quarter = 0
         self.held: dict[int, int] = {}
 
     @workflow.run
     async def run(self, inp: s.PressPlanInput) -> s.PressPlanView:
-        if inp.carried is not None:  # continued as new: the state travels along
-            self._restore(inp.carried)
-        else:
-            async with self.lock:
-                await self._load_pack(inp.started_at)
-                self.t0 = local_date(inp.started_at)
-                first = quarter_of(inp.started_at) if inp.started_at.year == inp.year else 1
-                self._event("started", inp.officer, f"{inp.year}年新闻发布会制度执行监督开始。")
-                self._begin_quarter(first)
-                await self._refresh()
-        await self._loop(inp)
+        await self._run_case(inp, inp.started_at)
         return self.view()
+
+    async def _begin(self, inp: s.PressPlanInput) -> None:
+        self.t0 = local_date(inp.started_at)
+        first = quarter_of(inp.started_at) if inp.started_at.year == inp.year else 1
+        self._event("started", inp.officer, f"{inp.year}年新闻发布会制度执行监督开始。")
+        self._begin_quarter(first)
+        await self._refresh()
 
     def _rules(self) -> EmergencyRules:
         assert self.pack is not None and self.pack.emergency is not None

@@ -23,7 +23,8 @@ with workflow.unsafe.imports_passed_through():
     from schemas import proactive as s
     from schemas import registry
     from schemas.activities import CatalogueEntryIn
-    from workflows.casework import ACTIVITY_TIMEOUT, RETRY, CaseWorkflow, IncompleteAction
+    from workflows.casework import ACTIVITY_TIMEOUT, RETRY, IncompleteAction
+    from workflows.kind import KindWorkflow
 
 OPEN = (s.ItemStatus.RECORDED, s.ItemStatus.REVIEW, s.ItemStatus.SIGN_OFF, s.ItemStatus.READY)
 # Issue 24: a new version needs its own interpretation (80号: 同步) and starts its period with a
@@ -31,8 +32,14 @@ OPEN = (s.ItemStatus.RECORDED, s.ItemStatus.REVIEW, s.ItemStatus.SIGN_OFF, s.Ite
 PER_VERSION = "interpretation-and-light-per-version"
 
 
+def _period_start(inp: s.ItemInput) -> datetime:
+    """Art. 26: the period runs from the day the information was formed; Art. 44: from the day
+    it was moved from an application (noon of that day, on the calendar)."""
+    return datetime.combine(inp.clock_from or inp.formed_on, time(12), tzinfo=SHANGHAI)
+
+
 @workflow.defn
-class ProactiveItemWorkflow(CaseWorkflow):
+class ProactiveItemWorkflow(KindWorkflow[s.ItemInput]):
     SPEC = registry.PROACTIVE
     CARRY: ClassVar[dict[str, Any]] = {
         "version": int,
@@ -51,15 +58,7 @@ class ProactiveItemWorkflow(CaseWorkflow):
 
     @workflow.init
     def __init__(self, inp: s.ItemInput) -> None:
-        self.inp = inp
-        self._setup(
-            inp.case_no,
-            inp.agency,
-            inp.officer,
-            inp.registered_at,
-            s.ItemStatus.RECORDED,
-            inp.title,
-        )
+        self._open(inp, inp.title)
         self.version = 1
         self.title = inp.title
         self.content = inp.content
@@ -74,48 +73,39 @@ class ProactiveItemWorkflow(CaseWorkflow):
 
     @workflow.run
     async def run(self, inp: s.ItemInput) -> s.ItemView:
-        if inp.carried is not None:  # continued as new: the state travels along
-            self._restore(inp.carried)
-        else:
-            async with self.lock:
-                # Art. 26: from the day it was formed; Art. 44: from the day it was moved.
-                since = inp.clock_from or inp.formed_on
-                formed = datetime.combine(since, time(12), tzinfo=SHANGHAI)
-                await self._load_pack(formed)  # the rules in force when its period began
-                self.t0 = since
-                if inp.attribute is not s.Attribute.PROACTIVE:
-                    self.status = s.ItemStatus.NOT_PROACTIVE
-                    self._event(
-                        "registered",
-                        inp.officer,
-                        f"登记：{inp.title}，公开属性为{inp.attribute.zh}：{inp.ground}",
-                        attribute=inp.attribute.value,
-                    )
-                    self.done = True
-                else:
-                    via = (
-                        f"（由依申请公开案件{inp.from_request}纳入主动公开"
-                        + (
-                            f"，{inp.clock_from}纳入，公开期限自纳入之日起算"
-                            if inp.clock_from
-                            else ""
-                        )
-                        + "）"
-                        if inp.from_request
-                        else ""
-                    )
-                    self._event(
-                        "registered",
-                        inp.officer,
-                        f"登记：{inp.title}，{inp.formed_on}形成，属于主动公开范围"
-                        f"（{inp.category.zh}）{via}。",
-                        attribute=inp.attribute.value,
-                        category=inp.category.value,
-                    )
-                    self._start_publication(formed)
-                await self._refresh()
-        await self._loop(inp)
+        # The rules in force when its period began (the day it was formed, or moved).
+        await self._run_case(inp, _period_start(inp))
         return self.view()
+
+    async def _begin(self, inp: s.ItemInput) -> None:
+        self.t0 = inp.clock_from or inp.formed_on
+        if inp.attribute is not s.Attribute.PROACTIVE:
+            self.status = s.ItemStatus.NOT_PROACTIVE
+            self._event(
+                "registered",
+                inp.officer,
+                f"登记：{inp.title}，公开属性为{inp.attribute.zh}：{inp.ground}",
+                attribute=inp.attribute.value,
+            )
+            self.done = True
+        else:
+            via = (
+                f"（由依申请公开案件{inp.from_request}纳入主动公开"
+                + (f"，{inp.clock_from}纳入，公开期限自纳入之日起算" if inp.clock_from else "")
+                + "）"
+                if inp.from_request
+                else ""
+            )
+            self._event(
+                "registered",
+                inp.officer,
+                f"登记：{inp.title}，{inp.formed_on}形成，属于主动公开范围"
+                f"（{inp.category.zh}）{via}。",
+                attribute=inp.attribute.value,
+                category=inp.category.value,
+            )
+            self._start_publication(_period_start(inp))
+        await self._refresh()
 
     def _rules(self) -> ProactiveRules:
         assert self.pack is not None and self.pack.proactive is not None

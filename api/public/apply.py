@@ -3,22 +3,20 @@ words, and the receipt with the case's 查询号 and 查询码."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api import deps
+from api.public.case_form import CaseForm
 from api.public.codes import receipt
 from api.public.pages import (
     CHOOSE,
-    EXPIRED,
     FIELD_ZH,
-    UNAVAILABLE,
     Files,
     Page,
     Pages,
@@ -26,10 +24,8 @@ from api.public.pages import (
     problems,
     uploads,
 )
-from api.routes.casework import open_case
 from gongkai.logs import get_logger
 from schemas import disclosure as d
-from schemas.case import applicant_actor
 from schemas.registry import DISCLOSURE
 from store import attachments as files
 from store.agencies import public_agencies
@@ -41,25 +37,19 @@ CONTACT = "联系方式：请至少填写联系电话、电子邮箱或通信地
 APPLICANT_TYPE = "申请人类型：请选择自然人，或者法人或其他组织的类别。"
 
 
-def _choices(engine: Engine) -> dict[str, Any]:
-    return {
+def _form(page: Pages, engine: Engine, fields: dict[str, str] | None = None) -> CaseForm:
+    choices = {
         "agencies": public_agencies(engine),
         "id_types": d.ID_TYPES,
         "forms": d.FORMS,
         "deliveries": d.DELIVERIES,
     }
+    return CaseForm(page, "apply.html", choices, fields or {})
 
 
 @router.get("/apply", response_class=HTMLResponse)
 def apply_form(page: Page, engine: Engine = Depends(deps.engine)) -> Response:
-    return page("apply.html", {**_choices(engine), "problems": [], "f": {}})
-
-
-def _again(page: Pages, engine: Engine, fields: dict[str, str]) -> Callable[..., Response]:
-    def again(said: list[str], status: int = 422) -> Response:
-        return page("apply.html", {**_choices(engine), "problems": said, "f": fields}, status)
-
-    return again
+    return _form(page, engine).show()
 
 
 def _application(fields: dict[str, str]) -> d.DisclosureRequestCreate | list[str]:
@@ -129,30 +119,24 @@ async def apply(
         "form": form,
         "delivery": delivery,
     }
-    again = _again(page, engine, fields)
-    if not page.form_ok(form_token, website):
-        return again([EXPIRED], 403)
-    if (busy := page.limited(page.guard.new_cases, "提交申请")) is not None:
-        return busy
+    form_page = _form(page, engine, fields)
+    if (refused := form_page.refused(form_token, website, "提交申请")) is not None:
+        return refused
     body = _application(fields)
     if isinstance(body, list):
-        return again(body)
+        return form_page.again(body)
     try:
         uploaded = await uploads(attachments, page.settings)
     except files.AttachmentRefused as exc:
-        return again([str(exc)])
-    if client is None:
-        return again([UNAVAILABLE], 503)
+        return form_page.again([str(exc)])
 
     def with_files(case_no: str, inp: Any) -> Any:
         refs = stored.save(case_no, uploaded, "application")
         return inp.model_copy(update={"attachments": refs})
 
-    opening = deps.Opening(applicant_actor(agency), engine, client, page.settings, None)
-    try:
-        created = await open_case(opening, DISCLOSURE, body, with_files)
-    except HTTPException as exc:
-        return again([str(exc.detail)], exc.status_code)
-    log.info("application received online", case_no=created.case_no, agency=agency)
+    case_no = await form_page.open(engine, client, DISCLOSURE, body, with_files)
+    if isinstance(case_no, Response):
+        return case_no
+    log.info("application received online", case_no=case_no, agency=agency)
     shown = {"agency": get_agency(engine, agency), "kind_zh": DISCLOSURE.noun_zh}
-    return await receipt(page, engine, created.case_no, (name, email, phone), **shown)
+    return await receipt(page, engine, case_no, (name, email, phone), **shown)

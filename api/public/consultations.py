@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from api import deps
-from api.public.pages import EXPIRED, NOTHING_PUBLIC, Page, Pages, problems, with_way_back
+from api.public.pages import EXPIRED, NOTHING_PUBLIC, Page, Pages, letter, problems
 from api.public.told import due_day, explained
 from api.routes.comments import CommentIn, take_comment
 from schemas.consultation import Stage
@@ -144,8 +144,7 @@ def public_document(
     row = get_case(engine, case_no.strip().upper()[:64])
     spec = KINDS.get(row.kind) if row is not None else None
     if row is not None and spec is not None and row.status in spec.public.published_in:
-        for doc in reversed(_public_documents(engine, row)):
-            if doc.name == name and (seq is None or doc.seq == seq):
-                back = LISTED.get(row.kind, "/public/")
-                return HTMLResponse(with_way_back(doc.html, back, "返回"))
+        back = LISTED.get(row.kind, "/public/")
+        if (found := letter(_public_documents(engine, row), name, seq, back, "返回")) is not None:
+            return found
     return _not_found(page)

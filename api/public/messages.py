@@ -5,22 +5,20 @@ an officer approved their public text, with each unit's lights."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api import deps
+from api.public.case_form import CaseForm
 from api.public.codes import receipt
-from api.public.pages import CHOOSE, EXPIRED, UNAVAILABLE, Page, Pages, problems
-from api.routes.casework import open_case
+from api.public.pages import CHOOSE, Page, Pages, problems
 from schemas import inquiry as q
-from schemas.case import applicant_actor
 from schemas.registry import INQUIRY
 from store.agencies import code_problem, public_agencies
 from store.cases import get_agency
@@ -34,25 +32,14 @@ CATEGORIES = {c.value: c.zh for c in (IC.CONSULTATION, IC.SUGGESTION, IC.ERROR_R
 CONTACT = "联系方式：请填写联系电话或电子邮箱，以便答复。"
 
 
+def _form(page: Pages, engine: Engine, fields: dict[str, str] | None = None) -> CaseForm:
+    choices = {"agencies": public_agencies(engine), "categories": CATEGORIES}
+    return CaseForm(page, "message_form.html", choices, fields or {})
+
+
 @router.get("/inquiries/new", response_class=HTMLResponse)
 def message_form(page: Page, engine: Engine = Depends(deps.engine)) -> Response:
-    return page(
-        "message_form.html",
-        {
-            "agencies": public_agencies(engine),
-            "categories": CATEGORIES,
-            "problems": [],
-            "f": {},
-        },
-    )
-
-
-def _again(page: Pages, engine: Engine, fields: dict[str, str]) -> Callable[..., Response]:
-    def again(said: list[str], status: int = 422) -> Response:
-        context = {"agencies": public_agencies(engine), "categories": CATEGORIES}
-        return page("message_form.html", {**context, "problems": said, "f": fields}, status)
-
-    return again
+    return _form(page, engine).show()
 
 
 def _message(engine: Engine, f: dict[str, str]) -> tuple[q.InquiryCreate, Agency] | list[str]:
@@ -106,26 +93,20 @@ async def leave_message(
         "email": email,
         "publish": publish,
     }
-    again = _again(page, engine, fields)
-    if not page.form_ok(form_token, website):
-        return again([EXPIRED], 403)
-    if (busy := page.limited(page.guard.new_cases, "留言")) is not None:
-        return busy
+    form_page = _form(page, engine, fields)
+    if (refused := form_page.refused(form_token, website, "留言")) is not None:
+        return refused
     checked = _message(engine, fields)
     if isinstance(checked, list):
-        return again(checked)
+        return form_page.again(checked)
     body, office = checked
-    if client is None:
-        return again([UNAVAILABLE], 503)
-    opening = deps.Opening(applicant_actor(agency), engine, client, page.settings, None)
-    try:
-        created = await open_case(opening, INQUIRY, body)
-    except HTTPException as exc:
-        return again([str(exc.detail)], exc.status_code)
+    case_no = await form_page.open(engine, client, INQUIRY, body)
+    if isinstance(case_no, Response):
+        return case_no
     save_message(
         engine,
         PublicMessage(
-            case_no=created.case_no,
+            case_no=case_no,
             agency=agency,
             category=category,
             subject=body.subject,
@@ -136,7 +117,7 @@ async def leave_message(
     )
     kind_zh = f"网上留言（{CATEGORIES[category]}）"
     shown = {"agency": office, "kind_zh": kind_zh, "message": True}
-    return await receipt(page, engine, created.case_no, (name, email, phone), **shown)
+    return await receipt(page, engine, case_no, (name, email, phone), **shown)
 
 
 @router.get("/inquiries", response_class=HTMLResponse)

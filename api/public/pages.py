@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.datastructures import UploadFile as StarletteUpload
@@ -28,7 +28,7 @@ from gongkai.settings import Settings
 from schemas.case import AttachmentRef
 from store import attachments as files
 from store.cases import get_case
-from store.models import AttachmentRow, CaseRow
+from store.models import AttachmentRow, CaseRow, DocumentRow
 from store.portal import public_session
 
 FORM_COOKIE = "gk_form"  # anonymous forms: a double-submit token (SameSite=Strict cookie)
@@ -203,6 +203,17 @@ def with_way_back(html: str, href: str, label: str) -> str:
         f'font-family:sans-serif"><a href="{href}">← {label}</a></nav>'
     )
     return html.replace("<body>", f"<body>{bar}", 1)
+
+
+def letter(
+    shown: list[DocumentRow], name: str, seq: int | None, back: str, label: str
+) -> HTMLResponse | None:
+    """One of the letters ``shown`` by its name — the issue ``seq`` asked for, else the latest
+    — with its way back; None when there is no such letter."""
+    for doc in reversed(shown):
+        if doc.name == name and (seq is None or doc.seq == seq):
+            return HTMLResponse(with_way_back(doc.html, back, label))
+    return None
 
 
 # -- the files a form carries ---------------------------------------------------------------

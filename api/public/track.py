@@ -23,7 +23,7 @@ from api.public.pages import (
     Followed,
     Page,
     applicant_files,
-    with_way_back,
+    letter,
 )
 from api.public.steps import done_zh, offered
 from api.responses import download
@@ -110,10 +110,9 @@ def case_document(
     if me is None:
         return RedirectResponse(TRACK, status_code=303)
     _, face = told.face_of(me.row)
-    for doc in reversed(told.issued(case_documents(engine, me.case_no), me.row, face)):
-        if doc.name == name and (seq is None or doc.seq == seq):
-            return HTMLResponse(with_way_back(doc.html, "/public/case", "返回办理进度"))
-    return page.message("没有这份文书", "没有这份文书。", 404)
+    issued = told.issued(case_documents(engine, me.case_no), me.row, face)
+    found = letter(issued, name, seq, "/public/case", "返回办理进度")
+    return found or page.message("没有这份文书", "没有这份文书。", 404)
 
 
 @router.get("/case/attachments/{digest}")

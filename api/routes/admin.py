@@ -193,17 +193,7 @@ async def change_day(
     )
     if body.dry_run:
         response.status_code = 200  # nothing created
-        return DayChanged(
-            day=body.day,
-            kind=body.kind,
-            stored=False,
-            scanned=preview.scanned,
-            unplanned=preview.unplanned,
-            recalculated=0,
-            shortening=len(preview.shortening),
-            moves=len(preview.moves),
-            moved=_recalculations(preview),
-        )
+        return _changed(body, preview, stored=False, told=0)
     if preview.shortening and not body.override_reason.strip():
         raise HTTPException(409, refusal(preview))
     reason = body.reason
@@ -223,9 +213,8 @@ async def change_day(
         region=region,
     )
     # The stored calendar is the one previewed: its moves are the preview's (as in the CLI).
-    done = preview
-    await run_in_threadpool(apply, engine, done)
-    log.info("calendar day changed", day=str(body.day), kind=body.kind, moved=len(done.moves))
+    await run_in_threadpool(apply, engine, preview)
+    log.info("calendar day changed", day=str(body.day), kind=body.kind, moved=len(preview.moves))
     client = request.app.state.temporal
     told = 0
     if client is not None:
@@ -241,16 +230,21 @@ async def change_day(
         task = asyncio.create_task(signal_open_cases(client, change))
         _CATCHING_UP.add(task)
         task.add_done_callback(_CATCHING_UP.discard)
+    return _changed(body, preview, stored=True, told=told)
+
+
+def _changed(body: DayChange, recomputed: Recomputed, *, stored: bool, told: int) -> DayChanged:
+    """What a change of the day moves (previewed, or stored) and how many cases were told."""
     return DayChanged(
         day=body.day,
         kind=body.kind,
-        stored=True,
-        scanned=done.scanned,
-        unplanned=done.unplanned,
+        stored=stored,
+        scanned=recomputed.scanned,
+        unplanned=recomputed.unplanned,
         recalculated=told,
-        shortening=len(preview.shortening),
-        moves=len(done.moves),
-        moved=_recalculations(done),
+        shortening=len(recomputed.shortening),
+        moves=len(recomputed.moves),
+        moved=_recalculations(recomputed),
     )
 
 

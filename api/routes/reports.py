@@ -7,9 +7,9 @@ Officers have no access: the report is signed off by the agency's leadership, no
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from api import annual_report as service
 from api import deps
+from api.responses import download
 from gongkai.logs import get_logger
 from rules.calendar import SHANGHAI
 from rules.limits import Day
@@ -40,8 +41,27 @@ MEDIA: dict[str, Format] = {
 }
 
 
+Report = TypeVar("Report", AnnualReport, FullReport)
+
+
 def render_html(report: AnnualReport, actor: Actor | None = None) -> str:
     return service.ENV.get_template("annual_report.html").render(r=report, actor=actor)
+
+
+def as_asked(
+    report: Report,
+    chosen: Format,
+    name: str,
+    csv: Callable[[Report], str],
+    html: Callable[[Report], str],
+) -> Response | Report:
+    """A report in the format asked for: a CSV file ``name``.csv to download, a page, or the
+    model itself (JSON)."""
+    if chosen == "csv":
+        return download(csv(report).encode("utf-8"), "text/csv; charset=utf-8", f"{name}.csv")
+    if chosen == "html":
+        return HTMLResponse(html(report))
+    return report
 
 
 def negotiate(accept: str | None) -> Format:
@@ -96,17 +116,8 @@ def annual(
         raise HTTPException(404, str(exc)) from exc
     except ReportError as exc:
         raise HTTPException(422, str(exc)) from exc
-    chosen = fmt or negotiate(accept)
-    name = f"annual-report-{re.sub(r'[^A-Za-z0-9_.-]', '_', report.agency)}-{year}"
-    if chosen == "csv":
-        return Response(
-            to_csv(report),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if chosen == "html":
-        return HTMLResponse(render_html(report, actor))
-    return report
+    name = f"annual-report-{report.agency}-{year}"
+    return as_asked(report, fmt or negotiate(accept), name, to_csv, lambda r: render_html(r, actor))
 
 
 # -- the whole report (six parts), its texts, its sign-off; remedies recorded on cases --------
@@ -130,17 +141,10 @@ def annual_full(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response | FullReport:
     report = service.current(engine, service.readable(actor, agency), year)
-    chosen = fmt or negotiate(accept)
-    name = f"annual-report-full-{re.sub(r'[^A-Za-z0-9_.-]', '_', report.agency)}-{year}"
-    if chosen == "csv":
-        return Response(
-            full_csv(report),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if chosen == "html":
-        return HTMLResponse(service.render_full(report, actor))
-    return report
+    name = f"annual-report-full-{report.agency}-{year}"
+    return as_asked(
+        report, fmt or negotiate(accept), name, full_csv, lambda r: service.render_full(r, actor)
+    )
 
 
 @router.put(

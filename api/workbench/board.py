@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -96,33 +97,43 @@ def _chart(by_day: list[tuple[date, str, int]], first_week: date) -> str:
     )
 
 
-@router.get("/", response_class=HTMLResponse)
-def board(
-    request: Request,
-    engine: Annotated[Engine, Depends(deps.engine)],
-    actor: Actor = Depends(page_actor),
+def asked(
     agency: str | None = None,
     officer: str | None = None,
     kind: str | None = None,
     unit: Annotated[str | None, Query(max_length=100)] = None,
+) -> BoardFilter:
+    """The board's filters as its query gives them (an empty one: no filter), for the page and
+    the fragment that refreshes it alike."""
+    return BoardFilter(agency, officer or None, kind or None, unit or None)
+
+
+Asked = Annotated[BoardFilter, Depends(asked)]
+
+
+def _data(engine: Engine, actor: Actor, f: BoardFilter) -> dict[str, Any]:
+    return board_data(engine, actor, f.agency, f.officer, f.kind, unit=f.unit)
+
+
+@router.get("/", response_class=HTMLResponse)
+def board(
+    request: Request,
+    engine: Annotated[Engine, Depends(deps.engine)],
+    filters: Asked,
+    actor: Actor = Depends(page_actor),
 ) -> Response:
-    f = {"agency": agency, "officer": officer or None, "kind": kind or None, "unit": unit or None}
-    data = board_data(engine, actor, agency, f["officer"], f["kind"], unit=f["unit"])
+    f = asdict(filters)
     query = urlencode({k: v for k, v in f.items() if v})
-    return templates.TemplateResponse(
-        request, "board.html", {"actor": actor, "f": f, "query": query, **data}
-    )
+    context = {"actor": actor, "f": f, "query": query, **_data(engine, actor, filters)}
+    return templates.TemplateResponse(request, "board.html", context)
 
 
 @router.get("/board/fragment", response_class=HTMLResponse)
 def board_fragment(
     request: Request,
     engine: Annotated[Engine, Depends(deps.engine)],
+    filters: Asked,
     actor: Actor = Depends(page_actor),
-    agency: str | None = None,
-    officer: str | None = None,
-    kind: str | None = None,
-    unit: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    data = board_data(engine, actor, agency, officer or None, kind or None, unit=unit or None)
-    return templates.TemplateResponse(request, "board_fragment.html", {"actor": actor, **data})
+    context = {"actor": actor, **_data(engine, actor, filters)}
+    return templates.TemplateResponse(request, "board_fragment.html", context)

@@ -29,10 +29,8 @@ with workflow.unsafe.imports_passed_through():
     from schemas import disclosure as s
     from schemas import registry
     from schemas.activities import ApplicantIdentity, RenderDocument
-    from workflows.casework import (
-        APPLICANT_NOTICES,
-        CaseWorkflow,
-    )
+    from workflows.casework import APPLICANT_NOTICES
+    from workflows.kind import KindWorkflow
 
 
 # Issue 24: an unpaid fee closes the application with a written notice and its remedies.
@@ -43,7 +41,7 @@ SUBMISSION_ALERT = "from_submission"
 SUBMISSION_PATCH = "reply-from-submission"
 
 
-class DisclosureBase(CaseWorkflow):
+class DisclosureBase(KindWorkflow[s.DisclosureRequestInput]):
     SPEC = registry.DISCLOSURE
     CARRY: ClassVar[dict[str, Any]] = {
         "outcome": Outcome | None,
@@ -74,15 +72,7 @@ class DisclosureBase(CaseWorkflow):
 
     def _init_state(self, inp: s.DisclosureRequestInput) -> None:
         """The application's state when it arrives (the workflow's ``__init__``)."""
-        self.inp = inp
-        self._setup(
-            inp.case_no,
-            inp.agency,
-            inp.officer,
-            inp.received_at,
-            s.Status.RECEIVED,
-            inp.description,
-        )
+        self._open(inp, inp.description)
         self.correction_requested = False
         self.corrected = False
         self.consultation: s.StartConsultation | None = None
@@ -161,18 +151,22 @@ class DisclosureBase(CaseWorkflow):
     def _closing_remedy(self, now: datetime) -> str:
         """The remedy clause of a letter that closes the application without a reply (视为放弃
         申请, 不再处理): the same as the reply's (行政复议法 Art. 20; 行政诉讼法 Art. 46)."""
-        rules = self._rules()
-        on = local_date(now)
         assert self.outcome is not None
+        return self._remedy(self._rules(), self.outcome, local_date(now), "本告知书")
+
+    def _remedy(
+        self, rules: DisclosureRules, outcome: Outcome, on: date, document: str = "本答复"
+    ) -> str:
+        """The remedy clause of a letter dated ``on`` (its windows are those in force then)."""
         return remedy_clause(
-            self.outcome,
+            outcome,
             on,
             self.inp.agency.reconsideration_organ,
             self.inp.agency.court,
             rules.remedy_reconsideration.amount,
             rules.remedy_litigation_on(on).amount,
             rules.reconsideration_first_since,
-            document="本告知书",
+            document=document,
         )
 
     def _rules(self) -> DisclosureRules:
@@ -208,13 +202,12 @@ class DisclosureBase(CaseWorkflow):
             {"applicant_name": self.inp.applicant.name, "t0": str(self.t0 or "—"), **context},
         )
         title = DOCUMENT_TITLES[document]
-        await self._notify(
-            f"{self.case_no}:{seq}:applicant",
+        await self._notify_opener(
+            seq,
             "applicant",
-            self.inp.applicant.email,
+            self.inp.applicant,
             f"{title} {self.case_no}",
             message,
-            phone=self.inp.applicant.phone,
             link=self._patched(APPLICANT_NOTICES),
         )
 
@@ -246,16 +239,9 @@ class DisclosureBase(CaseWorkflow):
         case; the outbox keeps that it was sent, or that there was no address."""
         if not self._patched(APPLICANT_NOTICES):
             return
-        a = self.inp.applicant
-        await self._notify(
-            f"{self.case_no}:{seq}:applicant",
-            "applicant",
-            a.email,
-            f"{what} {self.case_no}",
-            body,
-            phone=a.phone,
-            link=True,
-            attachment=attachment,
+        subject = f"{what} {self.case_no}"
+        await self._notify_opener(
+            seq, "applicant", self.inp.applicant, subject, body, attachment=attachment
         )
 
     def _due_told(self, clock: str) -> str:
@@ -391,15 +377,7 @@ class DisclosureBase(CaseWorkflow):
                 else ""
             ),
             "legal_basis": legal_basis(reply),
-            "remedy": remedy_clause(
-                reply.outcome,
-                replied_on,
-                self.inp.agency.reconsideration_organ,
-                self.inp.agency.court,
-                rules.remedy_reconsideration.amount,
-                rules.remedy_litigation_on(replied_on).amount,
-                rules.reconsideration_first_since,
-            ),
+            "remedy": self._remedy(rules, reply.outcome, replied_on),
         }
 
 

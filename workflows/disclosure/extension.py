@@ -171,15 +171,14 @@ class Extension(DisclosureBase):
             if after.due_date is None
             else ""
         )
-        await self._notify(
-            f"{self.inp.case_no}:{result.seq}:applicant",
+        await self._notify_opener(
+            result.seq,
             "applicant",
-            self.inp.applicant.email,
+            self.inp.applicant,
             f"延期答复告知书 {self.inp.case_no}",
             f"您的政府信息公开申请{self.inp.case_no}答复期限延长至"
             f"{zh_date(new_due) if new_due else '—'}{pending}。"
             f"理由：{reason}",
-            phone=self.inp.applicant.phone,
             link=self._patched(APPLICANT_NOTICES),
         )
         return result

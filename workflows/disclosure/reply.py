@@ -5,11 +5,10 @@ proactive disclosure.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
-from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
@@ -24,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas import disclosure as s
     from schemas import proactive as pr
     from schemas import registry
-    from schemas.activities import ArchiveCase, NewCaseNumber
+    from schemas.activities import ArchiveCase
     from workflows.casework import (
         ACTIVITY_TIMEOUT,
         RETRY,
@@ -188,20 +187,10 @@ class Reply(DisclosureBase):
     async def move_to_proactive(self, a: pr.MoveToProactive) -> s.ActionResult:
         async with self._turn(self._v_move_to_proactive, a):
             now = workflow.now()
-            case_no = await workflow.execute_activity_method(
-                CaseActivities.new_case_number,
-                NewCaseNumber(
-                    agency=self.agency.code,
-                    at=now,
-                    key=f"proactive:{self.case_no}",
-                    kind=registry.PROACTIVE.kind,
-                ),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY,
-            )
-            await workflow.start_child_workflow(
-                "ProactiveItemWorkflow",  # by type name: kinds do not import each other
-                pr.ItemInput(
+            case_no = await self._open_child_case(
+                registry.PROACTIVE,
+                f"proactive:{self.case_no}",
+                lambda case_no: pr.ItemInput(
                     case_no=case_no,
                     agency=self.agency,
                     officer=a.actor,
@@ -216,10 +205,6 @@ class Reply(DisclosureBase):
                     from_request=self.case_no,
                     registered_at=now,
                 ),
-                id=case_no,
-                parent_close_policy=ParentClosePolicy.ABANDON,
-                execution_timeout=None,
-                task_timeout=timedelta(seconds=10),
             )
             self.moved_to = case_no
             return await self._act(

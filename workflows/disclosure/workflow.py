@@ -37,28 +37,24 @@ class DisclosureRequestWorkflow(Reply, Extension, Handling, Registration):
 
     @workflow.run
     async def run(self, inp: s.DisclosureRequestInput) -> s.CaseView:
-        if inp.carried is not None:  # continued as new: the state travels along
-            self._restore(inp.carried)
-        else:
-            async with self.lock:
-                await self._load_pack(inp.received_at)
-                self._event(
-                    "received",
-                    inp.officer,
-                    f"收到申请（{CHANNEL_ZH[inp.channel]}）：{inp.description}",
-                    channel=inp.channel.value,
-                )
-                if inp.channel.needs_confirmation and inp.confirmed_at is None:
-                    self._start_confirmation_clock()
-                    await self._refresh()
-                else:
-                    # Art. 31: in person → the day of submission; registered mail → the day the
-                    # agency signed for it; online/fax confirmed at conversion → the
-                    # confirmation day.
-                    t0_at = inp.confirmed_at or inp.signed_for_at or inp.received_at
-                    await self._register(t0_at, inp.officer)
-        await self._loop(inp)
+        await self._run_case(inp, inp.received_at)
         return self.view()
+
+    async def _begin(self, inp: s.DisclosureRequestInput) -> None:
+        self._event(
+            "received",
+            inp.officer,
+            f"收到申请（{CHANNEL_ZH[inp.channel]}）：{inp.description}",
+            channel=inp.channel.value,
+        )
+        if inp.channel.needs_confirmation and inp.confirmed_at is None:
+            self._start_confirmation_clock()
+            await self._refresh()
+        else:
+            # Art. 31: in person → the day of submission; registered mail → the day the agency
+            # signed for it; online/fax confirmed at conversion → the confirmation day.
+            t0_at = inp.confirmed_at or inp.signed_for_at or inp.received_at
+            await self._register(t0_at, inp.officer)
 
     async def _lapse(self, clock_name: str) -> None:
         """A statutory window ran out (LAW.md §1.2 'On expiry')."""
