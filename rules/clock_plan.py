@@ -8,6 +8,7 @@ from before) and in the workflow (cases from now on) alike.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field
@@ -25,6 +26,9 @@ from rules.clock_milestones import milestone_at
 from rules.clock_model import Clock, Milestone, Reading
 from rules.clock_reading import evaluate
 from rules.packs import Rung
+
+# One packed day: its date, h (holiday) or w (working weekend day), its name; ';' between days.
+_PACKED = r"^(\d{4}-\d{2}-\d{2}[hw][^;]{0,100})?(;\d{4}-\d{2}-\d{2}[hw][^;]{0,100})*$"
 
 
 class ClockPlanRequest(BaseModel):
@@ -83,10 +87,24 @@ def plan_clocks(req: ClockPlanRequest, calendar: WorkCalendar) -> ClockPlan:
     )
 
 
-class SnapshotDay(BaseModel):
-    day: date
-    kind: DayKind
-    name: str = Field(default="", max_length=100)
+_KIND_CODE = {DayKind.HOLIDAY: "h", DayKind.MAKEUP_WORKDAY: "w"}
+_CODE_KIND = {c: k for k, c in _KIND_CODE.items()}
+
+
+def _pack_days(entries: Iterable[CalendarEntry]) -> str:
+    """Days as one line (``2026-10-01h国庆节;2026-09-27w调休上班;…``): the snapshot travels in
+    every new case's input, where a supervisor reads it in the Temporal UI."""
+    return ";".join(
+        f"{e.day.isoformat()}{_KIND_CODE[e.kind]}{e.name.replace(';', '，')}" for e in entries
+    )
+
+
+def _unpack_days(packed: str) -> list[CalendarEntry]:
+    return [
+        CalendarEntry(date.fromisoformat(item[:10]), _CODE_KIND[item[10]], item[11:], Origin.SEED)
+        for item in packed.split(";")
+        if item
+    ]
 
 
 class CalendarSnapshot(BaseModel):
@@ -98,9 +116,9 @@ class CalendarSnapshot(BaseModel):
     revision: str = Field(max_length=64)
     first: int = Field(ge=1990, le=2200)
     last: int = Field(ge=1990, le=2200)
-    official_years: dict[int, str] = Field(max_length=30)
-    days: list[SnapshotDay] = Field(max_length=3000)
-    certain: dict[int, list[SnapshotDay]] = Field(default_factory=dict, max_length=30)
+    official_years: list[int] = Field(max_length=30)
+    days: str = Field(default="", max_length=100_000, pattern=_PACKED)
+    certain: str = Field(default="", max_length=100_000, pattern=_PACKED)
 
     def covers(self, first: int, last: int) -> bool:
         return self.first <= first and last <= self.last
@@ -112,27 +130,18 @@ class OutsideSnapshot(LookupError):
 
 def snapshot_of(calendar: WorkCalendar, first: int, last: int) -> CalendarSnapshot:
     """The part of ``calendar`` that planning in ``first``–``last`` reads."""
-    days = [
-        SnapshotDay(day=e.day, kind=e.kind, name=e.name)
-        for e in calendar.entries
-        if first <= e.day.year <= last
-    ]
-    certain = {
-        year: [
-            SnapshotDay(day=d, kind=e.kind, name=e.name)
-            for d, e in sorted(calendar.certain_days(year).items())
-        ]
-        for year in range(first, last + 1)
-        if calendar.year_status(year) is YearStatus.PROVISIONAL
-    }
+    years = range(first, last + 1)
+    provisional = [y for y in years if calendar.year_status(y) is YearStatus.PROVISIONAL]
     return CalendarSnapshot(
         region=calendar.region,
         revision=calendar.revision,
         first=first,
         last=last,
-        official_years={y: s for y, s in calendar.official_years.items() if first <= y <= last},
-        days=days,
-        certain=certain,
+        official_years=[y for y in years if y not in provisional],
+        days=_pack_days(e for e in calendar.entries if first <= e.day.year <= last),
+        certain=_pack_days(
+            e for y in provisional for _, e in sorted(calendar.certain_days(y).items())
+        ),
     )
 
 
@@ -143,16 +152,18 @@ class SnapshotCalendar(WorkCalendar):
 
     def __init__(self, snapshot: CalendarSnapshot) -> None:
         super().__init__(
-            [CalendarEntry(d.day, d.kind, d.name, Origin.SEED) for d in snapshot.days],
-            snapshot.official_years,
+            _unpack_days(snapshot.days),
+            dict.fromkeys(snapshot.official_years, ""),
             snapshot.region,
         )
         self.first, self.last = snapshot.first, snapshot.last
         self.revision = snapshot.revision
-        self._certain = {
-            year: {d.day: CalendarEntry(d.day, d.kind, d.name, Origin.SEED) for d in days}
-            for year, days in snapshot.certain.items()
+        certain: dict[int, dict[date, CalendarEntry]] = {
+            y: {} for y in range(self.first, self.last + 1) if y not in self.official_years
         }
+        for e in _unpack_days(snapshot.certain):
+            certain.setdefault(e.day.year, {})[e.day] = e
+        self._certain = certain
 
     def entry(self, day: date) -> CalendarEntry | None:
         if not self.first <= day.year <= self.last:

@@ -9,7 +9,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from rules.clock import Clock, Reading
 from rules.clock_plan import CalendarSnapshot
@@ -105,6 +111,9 @@ class CaseCarry(BaseModel):
     state: dict[str, Any]
 
 
+CARRY_FIELDS = ("carried", "max_history_events", "pack_ref", "pack_on", "calendar")
+
+
 class CarryFields(BaseModel):
     """What every case kind's start input accepts besides its own fields."""
 
@@ -117,6 +126,16 @@ class CarryFields(BaseModel):
     pack_ref: str = Field(default="", max_length=80)
     pack_on: date | None = None
     calendar: CalendarSnapshot | None = None
+
+    @model_serializer(mode="wrap")
+    def _case_first(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """The kind's own fields first, these last: a supervisor reading a case's input in the
+        Temporal UI sees the case, not the calendar it carries."""
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        tail = {k: data.pop(k) for k in CARRY_FIELDS if k in data}
+        return {**data, **tail}
 
 
 class CreateBase(BaseModel):
