@@ -90,21 +90,20 @@ _GENERATION_2026_12 = frozenset(
         DOCS_DATED,
     }
 )
+_GENERATION_2026_12_07 = _GENERATION_2026_12 | {
+    OFFICER_CLAIM,
+    APPLICANT_NOTICES,
+    # issue 24, in the kinds' own modules
+    "duties-on-fixed-dates",  # obligations.FIXED_DATES
+    "quarters-on-fixed-dates",  # press_plan.FIXED_QUARTERS
+    "interpretation-and-light-per-version",  # proactive.PER_VERSION
+    "closing-notice-with-remedies",  # disclosure.CLOSING_NOTICE
+    "reply-from-submission",  # disclosure.SUBMISSION_PATCH
+}
 GENERATIONS: tuple[tuple[str, frozenset[str]], ...] = (
-    (
-        "generation-2026-12-07",
-        _GENERATION_2026_12
-        | {
-            OFFICER_CLAIM,
-            APPLICANT_NOTICES,
-            # issue 24, in the kinds' own modules
-            "duties-on-fixed-dates",  # obligations.FIXED_DATES
-            "quarters-on-fixed-dates",  # press_plan.FIXED_QUARTERS
-            "interpretation-and-light-per-version",  # proactive.PER_VERSION
-            "closing-notice-with-remedies",  # disclosure.CLOSING_NOTICE
-            "reply-from-submission",  # disclosure.SUBMISSION_PATCH
-        },
-    ),
+    # issue 25: the workflow plans its clocks itself; an action before the first turn waits
+    ("generation-2026-12-08", _GENERATION_2026_12_07 | {PLAN_HERE, FIRST_TURN}),
+    ("generation-2026-12-07", _GENERATION_2026_12_07),
     ("generation-2026-12", _GENERATION_2026_12),
 )
 

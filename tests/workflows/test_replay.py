@@ -111,6 +111,10 @@ def test_released_generations_never_change() -> None:
             "reply-from-submission",
         },
     }
+    released["generation-2026-12-08"] = released["generation-2026-12-07"] | {
+        "plan-in-workflow",
+        "actions-wait-for-the-first-turn",
+    }
     listed = dict(GENERATIONS)
     for name, patches in released.items():
         assert set(listed[name]) == patches, name
