@@ -1,5 +1,5 @@
-"""The issue-17 table: every figure as a ratio to bare Temporal measured in the same run, with
-its target and PASS/FAIL. Each benchmark adds its rows; `make bench` prints the table last and
+"""The targets table (issues 17 and 25): every figure as a ratio to bare Temporal measured in
+the same run, with its target and PASS/FAIL. Each benchmark adds its rows; `make bench` prints the table last and
 writes bench/results/targets.json."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def summary() -> str:
     met = sum(1 for r in ROWS if r.passed)
     return report(
         "targets",
-        "Targets (issue 17): Gongkai against bare Temporal, same server, same run",
+        "Targets (issues 17, 25): Gongkai against bare Temporal, same server, same run",
         ["what", "Gongkai", "bare Temporal", "ratio", "target", "result"],
         rows,
         {"rows": [asdict(r) for r in ROWS]},
