@@ -1,6 +1,6 @@
 """The targets table (issues 17 and 25): every figure as a ratio to bare Temporal measured in
-the same run, with its target and PASS/FAIL. Each benchmark adds its rows; `make bench` prints the table last and
-writes bench/results/targets.json."""
+the same run, with its target and PASS/FAIL. Each benchmark adds its rows; `make bench` prints
+the table last and writes bench/results/targets.json."""
 
 from __future__ import annotations
 
