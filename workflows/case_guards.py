@@ -37,10 +37,15 @@ class CaseGuards(CaseEscalation):
         passed on arrival is checked again now, since an update ahead of this one may have
         changed the case (200 concurrent "accept"s: one is applied, the rest refused). One that
         came before the case's first turn (workflows/first_turn.py) waits for it."""
+        # What the validator saw on arrival (it ran just before this, in the same task); none
+        # if the case had not started (the validator was deferred to this turn).
+        seen = (self.event_seq, self.status) if self.started else None
         if not self.started and self._patched(FIRST_TURN):
             await workflow.wait_condition(lambda: self.started)
         async with self.lock:
-            if self._patched("validate-in-turn"):  # histories from before replay as they ran
+            # Histories from before replay as they ran; checked again only if the case has
+            # moved since (the validator is pure: checking or not records nothing).
+            if self._patched("validate-in-turn") and (self.event_seq, self.status) != seen:
                 validator(arg)
             actor = getattr(arg, "actor", None)
             if isinstance(actor, s.Actor):
