@@ -80,8 +80,13 @@ def dated(doc: RenderDocument, readings: dict[str, Reading]) -> RenderDocument:
     return doc.model_copy(update={"context": {**doc.context, **dated}})
 
 
-def store_document(conn: Connection, req: RenderDocument) -> DocumentRef:
-    """Render and store a case's document once (by case + name + seq)."""
+def render_request(req: RenderDocument) -> str:
+    return render(req.name, {"case_no": req.case_no, **req.context})
+
+
+def store_document(conn: Connection, req: RenderDocument, html: str | None = None) -> DocumentRef:
+    """Render (unless ``html`` is given) and store a case's document once (by case + name +
+    seq)."""
     title = DOCUMENT_TITLES[req.name]
     existing = conn.execute(
         select(_DOCUMENT.c.id).where(
@@ -91,7 +96,7 @@ def store_document(conn: Connection, req: RenderDocument) -> DocumentRef:
         )
     ).first()
     if existing is None:
-        html = render(req.name, {"case_no": req.case_no, **req.context})
+        html = html if html is not None else render_request(req)
         conn.execute(
             insert(_DOCUMENT).values(
                 case_no=req.case_no,

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import select
 
 from activities.deadlines import plan_case_clocks
-from activities.documents import dated, store_document
+from activities.documents import dated, render_request, store_document
 from gongkai import metrics
 from gongkai.settings import Settings
 from rules.calendar import local_date
@@ -92,6 +92,9 @@ class Projection:
         no = req.row.case_no
         if req.planned is not None:
             clocks, req = _with_plan(req, req.planned)
+        # Rendered before the transaction: the read model's write lock (SQLite has one for
+        # every process) is held for the statements only.
+        htmls = [render_request(d) for d in req.documents]
         with self.engine.begin() as conn:
             inserted = _insert_events(conn, no, req.events)
             concluded = next(
@@ -104,8 +107,8 @@ class Projection:
             index_text(conn, no, req.row.agency, req.row.summary, received)
             if req.applicant is not None:  # Art. 36(6): who applied, as keyed digests only
                 applicants.record(conn, no, req.row.agency, req.applicant, self.applicant_keys())
-            for doc in req.documents:
-                store_document(conn, doc)
+            for doc, html in zip(req.documents, htmls, strict=True):
+                store_document(conn, doc, html)
         # After the commit: a failed attempt counts nothing, and its retry finds them known.
         metrics.escalations_projected_here(req.row.kind, inserted, req.at)
 

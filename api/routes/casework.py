@@ -290,6 +290,19 @@ def _previous_answer(engine: Engine, row: CaseRow, values: dict[str, Any]) -> An
 CLOSED_CASE = "案件{}已办结，不能再变更。"
 
 
+async def _argument(
+    row: CaseRow, step: ActionSpec, body: BaseModel, actor: s.Actor, engine: Engine
+) -> BaseModel:
+    """The Update's argument: the body as validated (its nested models as they are, not
+    validated again), with the actor and what only the API may fill in."""
+    values: dict[str, Any] = {**dict(body), "actor": actor}
+    if step.update == "assign_officer":
+        values.update(await run_in_threadpool(_handler, engine, row.agency, values["officer"]))
+    if "previous_answer" in step.body.model_fields:  # the API's to fill in, never the caller's
+        values["previous_answer"] = await run_in_threadpool(_previous_answer, engine, row, values)
+    return step.body.model_validate(values)
+
+
 async def perform(
     row: CaseRow,
     kind: KindSpec,
@@ -302,14 +315,7 @@ async def perform(
     idempotency_key: str | None,
 ) -> Any:
     """Send the step to the case's workflow as its Update and answer definitely."""
-    # The body as validated (its nested models as they are: not validated again), with the
-    # actor and what only the API may fill in.
-    values: dict[str, Any] = {**dict(body), "actor": actor}
-    if step.update == "assign_officer":
-        values.update(await run_in_threadpool(_handler, engine, row.agency, values["officer"]))
-    if "previous_answer" in step.body.model_fields:  # the API's to fill in, never the caller's
-        values["previous_answer"] = await run_in_threadpool(_previous_answer, engine, row, values)
-    arg = step.body.model_validate(values)
+    arg = await _argument(row, step, body, actor, engine)
     replay, update_id = None, None
     case_no = row.case_no
     if idempotency_key:
