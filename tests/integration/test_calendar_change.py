@@ -160,6 +160,12 @@ async def test_a_case_that_cannot_answer_is_reported_and_the_others_go_on(
         W.run, inp, id=inp.case_no, task_queue=f"nobody-{uuid.uuid4()}"
     )
     try:
+        # Visibility is eventually consistent: the case is listed once the server indexed it.
+        query = f'WorkflowId = "{handle.id}"'
+        for _ in range(100):
+            if (await own_env.client.count_workflows(query)).count:
+                break
+            await asyncio.sleep(0.1)
         change = CalendarChange(reason="测试", years=[YEAR])
         result = await recalculate_open_cases(own_env.client, change, answer_within=1)
         assert result.told == 0 and result.moved == []
