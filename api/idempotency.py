@@ -3,20 +3,22 @@ effect; the same key with a different request is refused.
 
 Keys are scoped by route, agency and user (a key is the client's, not the world's): agency B
 reusing agency A's key opens its own case. A scoped key is stored as a hash with the hash of the
-request it came with. Actions on a case store their answer; while the first attempt is still
-running a retry is told to wait (409 with Retry-After), and the Temporal Update carries an ID
-derived from the key, so even a request the API lost mid-way is applied once.
+request it came with.
 
-An attempt that sent its Update but got no answer in time (503) leaves its key ``sent``: the
-retry sends the same Update ID again, and Temporal answers with the first one's outcome (or
-waits for it) — the retry is not refused because the first attempt already moved the case on.
+An action on a case is a Temporal Update whose ID is derived from the key, and Temporal applies
+an Update ID once per run and answers a repeat with the first one's outcome (waiting for it if
+it is still running). So the key is stored once, as ``sent``, before the Update goes out, and a
+retry simply sends the same Update again: it gets the first attempt's answer whether that
+attempt is still running, finished, or died before its Update left. Only what Temporal does not
+keep is stored: a refusal (the validator turned the Update away, so no Update was recorded) and
+"the case is closed". One write per action, not three.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException
@@ -41,16 +43,7 @@ def request_hash(body: bytes | Any) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-PENDING, SENT = "pending", "sent"
-# An attempt still "pending" after this long died with its process: a retry takes it over.
-STALE = timedelta(seconds=60)
-
-
-def retrying(engine: Engine, key_hash: str) -> bool:
-    """This key has been used (answered, sent, or still running): the retry gets that
-    attempt's answer, or is told to wait — never refused because the case moved on."""
-    with Session(engine) as s:
-        return s.get(IdempotentRequest, key_hash) is not None
+SENT = "sent"  # the Update went (or is about to go) out under the key's Update ID
 
 
 REUSED = (
@@ -63,11 +56,12 @@ class Replay:
 
     def __init__(self, engine: Engine, key_hash: str, body_hash: str) -> None:
         self.engine, self.key_hash, self.body_hash = engine, key_hash, body_hash
-        self.resending = False  # this attempt took over a key whose Update was sent before
+        self.resending = False  # an earlier attempt sent this key's Update
 
     def claim(self) -> tuple[int, dict[str, Any]] | None:
-        """None: go ahead (the key is ours now). Else the stored answer of an earlier attempt.
-        A new key — nearly every request — costs one statement: the insert."""
+        """None: send the Update (the first time, or again: ``resending``). Else the stored
+        answer of an earlier attempt that Temporal would not remember (a refusal). A new key —
+        nearly every request — costs one statement: the insert."""
         table = IdempotentRequest.__table__  # type: ignore[attr-defined]
         try:
             with self.engine.begin() as conn:
@@ -76,7 +70,7 @@ class Replay:
                         key_hash=self.key_hash,
                         request_hash=self.body_hash,
                         created_at=datetime.now(UTC),
-                        state=PENDING,
+                        state=SENT,
                         status_code=0,
                         response="",
                     )
@@ -86,23 +80,14 @@ class Replay:
             pass
         with Session(self.engine) as s:
             row = s.get(IdempotentRequest, self.key_hash)
-        if row is not None and row.request_hash == self.body_hash and row.state != "done":
-            if self._take_over():
-                self.resending = True
-                return None
-            with Session(self.engine) as s:
-                row = s.get(IdempotentRequest, self.key_hash)
-        if row is None:  # released in between: claim it again
+        if row is None:  # released in between (the first attempt was turned away as busy)
             return self.claim()
         if row.request_hash != self.body_hash:
             raise HTTPException(422, REUSED)
-        if row.state != "done":
-            raise HTTPException(
-                409,
-                "同一请求正在处理中，请稍后用同一 Idempotency-Key 重试以获取结果。",
-                headers={"Retry-After": "2"},
-            )
-        return row.status_code, json.loads(row.response)
+        if row.state == "done":
+            return row.status_code, json.loads(row.response)
+        self.resending = True  # the same Update ID again: Temporal answers with the first's
+        return None
 
     def done(self, status_code: int, response: dict[str, Any]) -> None:
         table = IdempotentRequest.__table__  # type: ignore[attr-defined]
@@ -117,39 +102,11 @@ class Replay:
                 )
             )
 
-    def _take_over(self) -> bool:
-        """A retry of an attempt that sent its Update — or of one that has been running for
-        longer than any attempt can (its process died) — is ours to send again, if no other
-        retry took it first (a compare-and-set on the state)."""
-        table = IdempotentRequest.__table__  # type: ignore[attr-defined]
-        now = datetime.now(UTC)
-        with session_scope(self.engine) as s:
-            taken = s.execute(
-                table.update()
-                .where(
-                    table.c.key_hash == self.key_hash,
-                    (table.c.state == SENT)
-                    | ((table.c.state == PENDING) & (table.c.created_at < now - STALE)),
-                )
-                .values(state=PENDING, created_at=now)
-            )
-            return bool(taken.rowcount)  # type: ignore[attr-defined]  # a CursorResult
-
-    def sent(self) -> None:
-        """The Update went out but its answer did not come in time: a retry sends it again
-        under the same Update ID and gets the first one's outcome."""
-        with session_scope(self.engine) as s:
-            row = s.get(IdempotentRequest, self.key_hash)
-            if row is not None and row.state != "done":
-                row.state = SENT
-                s.add(row)
-
     def release(self) -> None:
-        """The attempt ended before sending its Update (busy): a retry may run. A key whose
-        Update an earlier attempt sent stays ``sent``: the next retry must still get that
+        """The attempt ended before sending its Update (busy): the key is free again. A key
+        whose Update an earlier attempt sent stays: the next retry must still get that
         outcome, not a refusal because the case has moved on."""
         if self.resending:
-            self.sent()
             return
         with session_scope(self.engine) as s:
             row = s.get(IdempotentRequest, self.key_hash)

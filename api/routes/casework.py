@@ -346,8 +346,7 @@ async def perform(
             await run_in_threadpool(replay.done, code, {"status": code, "detail": message})
         raise HTTPException(code, message) from exc
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
-        if replay:
-            replay.sent()
+        # The key stays sent: a retry sends the same Update ID and gets its outcome.
         raise HTTPException(
             503,
             "操作已提交但未能及时确认；请用同一 Idempotency-Key 重试以获取结果（不会重复办理）。",
@@ -358,23 +357,16 @@ async def perform(
             if replay:
                 replay.done(409, {"status": 409, "detail": CLOSED_CASE.format(case_no)})
             raise HTTPException(409, CLOSED_CASE.format(case_no)) from exc
-        if replay:  # it may have reached the workflow: a retry resends the same Update ID
-            replay.sent()
+        # It may have reached the workflow: the key stays sent, a retry resends the same ID.
         if exc.status == RPCStatusCode.RESOURCE_EXHAUSTED:
             raise HTTPException(429, BUSY, headers={"Retry-After": "1"}) from exc
         raise HTTPException(
             503, "工作流引擎暂时无法处理，请稍后重试。", headers={"Retry-After": "2"}
         ) from exc
-    except BaseException:  # cancelled (shutdown, client gone) or unforeseen: it may have gone out
-        if replay:
-            replay.sent()
-        raise
     finally:
         left = _IN_FLIGHT.get(case_no, 1) - 1
         if left > 0:
             _IN_FLIGHT[case_no] = left
         else:
             _IN_FLIGHT.pop(case_no, None)
-    if replay:
-        await run_in_threadpool(replay.done, 200, result.model_dump(mode="json"))
-    return result
+    return result  # a retry of this key gets it again from Temporal (the same Update ID)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from gongkai_client import AsyncGongkai
 from gongkai_client import models as m
 from temporalio.client import Client, WorkflowUpdateStage
@@ -128,37 +129,41 @@ async def test_the_client_retries_a_lost_answer_by_itself(running: Running, tmp_
     await http.aclose()
 
 
-def test_a_resent_key_stays_resendable_and_a_dead_attempt_is_taken_over(tmp_path: Path) -> None:
-    """A retry that took over a sent key and was then turned away (busy) leaves it sent, not
-    forgotten; an attempt whose process died (pending for longer than any attempt runs) is
-    taken over by the next retry instead of blocking it for ever."""
-    from datetime import timedelta
-
+def test_a_key_is_stored_once_and_a_retry_sends_the_same_update_again(tmp_path: Path) -> None:
+    """The key is stored as sent before its Update goes out (one write): a retry — of an
+    attempt that timed out, was turned away as busy, or died — sends the same Update ID again,
+    and Temporal answers it with the first one's outcome; only a refusal, which Temporal does
+    not keep, is stored and answered from the read model; another body under the key is a 422."""
+    from fastapi import HTTPException
     from sqlmodel import Session
 
-    from api.idempotency import STALE, Replay, retrying
-    from store.db import make_engine, migrate, session_scope
+    from api.idempotency import REUSED, Replay
+    from store.db import make_engine, migrate
     from store.models import IdempotentRequest
 
     engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
     migrate(engine)
     first = Replay(engine, "k1", "body")
-    assert first.claim() is None
-    first.sent()  # timed out after sending
-    retry = Replay(engine, "k1", "body")
-    assert retry.claim() is None and retry.resending
-    retry.release()  # busy: 429 before sending again
+    assert first.claim() is None and not first.resending
     with Session(engine) as s:
         row = s.get(IdempotentRequest, "k1")
         assert row is not None and row.state == "sent"
-    assert retrying(engine, "k1")
+    retry = Replay(engine, "k1", "body")
+    assert retry.claim() is None and retry.resending  # sent again, never "still running"
+    retry.release()  # busy (429) before sending again: the key stays, still resendable
+    assert Replay(engine, "k1", "body").claim() is None
+    with pytest.raises(HTTPException) as other:
+        Replay(engine, "k1", "another body").claim()
+    assert other.value.status_code == 422 and other.value.detail == REUSED
 
-    dead = Replay(engine, "k2", "body")
-    assert dead.claim() is None  # ... and its process is killed here
-    with session_scope(engine) as s:
-        row = s.get(IdempotentRequest, "k2")
-        assert row is not None
-        row.created_at = row.created_at - STALE - timedelta(seconds=1)
-        s.add(row)
-    assert Replay(engine, "k2", "body").claim() is None  # taken over, not "still running"
+    busy = Replay(engine, "k2", "body")
+    assert busy.claim() is None
+    busy.release()  # turned away before its Update left: the key is free
+    with Session(engine) as s:
+        assert s.get(IdempotentRequest, "k2") is None
+
+    refused = Replay(engine, "k3", "body")
+    assert refused.claim() is None
+    refused.done(409, {"status": 409, "detail": "不能受理"})
+    assert Replay(engine, "k3", "body").claim() == (409, {"status": 409, "detail": "不能受理"})
     engine.dispose()
