@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gongkai.logs import get_logger
@@ -150,6 +151,19 @@ def install(app: FastAPI, page: Callable[[Request, int], Response | None] | None
         res = problem(exc.status_code, _TITLES.get(exc.status_code, "错误"), detail)
         for name, value in (exc.headers or {}).items():  # Retry-After, WWW-Authenticate
             res.headers[name] = value
+        return res
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        # The read model is busy (SQLite's write lock held past its busy timeout) or briefly
+        # unreachable: a definite answer that says when to come back, not a 500.
+        log.warning(
+            "read model busy", method=request.method, path=request.url.path, error=str(exc.orig)
+        )
+        res = problem(
+            503, _TITLES[503], "数据库繁忙，请稍后重试（同一请求可用同一 Idempotency-Key 重试）。"
+        )
+        res.headers["Retry-After"] = "2"
         return res
 
     @app.exception_handler(Exception)
