@@ -21,8 +21,8 @@ from activities.documents import dated, render_request, store_document
 from gongkai import metrics
 from gongkai.settings import Settings
 from rules.calendar import local_date
-from rules.clock import case_due
-from schemas.activities import PlannedClocks, ProjectCase, RefreshCase
+from rules.clock import Reading, case_due
+from schemas.activities import PlannedClocks, ProjectCase, RefreshCase, RenderDocument
 from schemas.case import CaseEvent
 from schemas.deadlines import ClockPlan
 from store import applicants
@@ -79,7 +79,7 @@ class Projection:
                 req.due_clocks,
                 req.plan.clocks,
                 plan.readings,
-                _told(req, plan),
+                _told(req.told, req.project.documents, plan.readings),
                 req.internal_clocks,
             ),
         )
@@ -114,11 +114,7 @@ class Projection:
 
 
 def _with_plan(req: ProjectCase, planned: PlannedClocks) -> tuple[str, ProjectCase]:
-    told = dict(planned.told)
-    for doc in req.documents:  # what a document issued in this step tells the applicant
-        reading = planned.readings.get(doc.dated_by) if doc.dated_by else None
-        if reading is not None and reading.due_date is not None:
-            told[doc.dated_by] = reading.due_date
+    told = _told(planned.told, req.documents, planned.readings)
     clocks = clocks_json(
         planned.region,
         planned.due_clocks,
@@ -195,12 +191,14 @@ def _insert_events(conn: Connection, case_no: str, events: list[CaseEvent]) -> l
     return new
 
 
-def _told(req: RefreshCase, plan: ClockPlan) -> dict[str, date]:
+def _told(
+    told: dict[str, date], documents: list[RenderDocument], readings: dict[str, Reading]
+) -> dict[str, date]:
     """The due dates told to the applicant: the workflow's, and those of the documents issued
     in this step that state a clock's date (the receipt)."""
-    told = dict(req.told)
-    for doc in req.project.documents:
-        reading = plan.readings.get(doc.dated_by) if doc.dated_by else None
+    told = dict(told)
+    for doc in documents:
+        reading = readings.get(doc.dated_by) if doc.dated_by else None
         if reading is not None and reading.due_date is not None:
             told[doc.dated_by] = reading.due_date
     return told

@@ -124,6 +124,19 @@ class CalendarSnapshot(BaseModel):
         return self.first <= first and last <= self.last
 
 
+def needed_years(years: Iterable[int]) -> tuple[int, int]:
+    """The years a plan reads for clocks anchored in ``years`` (and now's): those and the next."""
+    known = list(years)
+    return min(known), max(known) + 1
+
+
+def fetched_years(years: Iterable[int]) -> tuple[int, int]:
+    """The years a snapshot is made for: those a plan reads, with a year's margin either side
+    (a pause carries a clock further; a fixed date may lie a year ahead)."""
+    first, last = needed_years(years)
+    return first - 1, last + 1
+
+
 class OutsideSnapshot(LookupError):
     """Planning needed a year the snapshot does not hold (the caller plans the old way)."""
 

@@ -177,10 +177,11 @@ class CaseClocks(CaseRecord):
 
     async def _calendar(self, request: ClockPlanRequest) -> clk_plan.SnapshotCalendar:
         """The calendar the case plans on: its snapshot, fetched once for the years its clocks
-        span (from the earliest anchor to two years past now) and again after a change."""
+        span (rules.clock_plan.needed_years) and again after a change."""
         years = [local_date(c.anchor_at).year for c in request.clocks.values()]
         now = local_date(request.now).year
-        first, last = min([now, *years]), max([now, *years]) + 1
+        first, last = clk_plan.needed_years([now, *years])
+        wide = clk_plan.fetched_years([now, *years])
         if not self.calendar_taken:  # the API's (or the previous run's), at the first plan
             self.calendar_taken = True
             self.calendar_snapshot = getattr(getattr(self, "inp", None), "calendar", None)
@@ -188,7 +189,7 @@ class CaseClocks(CaseRecord):
         if snap is None or snap.region != request.region or not snap.covers(first, last):
             snap = await self._local(
                 DeadlineActivities.calendar_snapshot,
-                SnapshotYears(region=request.region, first=first - 1, last=last + 2),
+                SnapshotYears(region=request.region, first=wide[0], last=wide[1]),
             )
             self.calendar_snapshot, self.work_calendar = snap, None
         assert snap is not None

@@ -39,7 +39,7 @@ from api.idempotency import REUSED, Replay, request_hash, scoped_key
 from api.responses import BeijingJSONResponse
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
-from rules.clock_plan import CalendarSnapshot, snapshot_of
+from rules.clock_plan import CalendarSnapshot, fetched_years, snapshot_of
 from rules.packs import RulePackError, select_pack
 from schemas import case as s
 from schemas.registry import KINDS, ActionSpec, KindSpec
@@ -176,7 +176,7 @@ def _opening_key(
 def _calendar_for(engine: Engine, region: str, opened: int, now: int) -> CalendarSnapshot:
     """The calendar for the years a new case's clocks will span (the workflow asks for more
     should a pause carry them further)."""
-    return snapshot_of(load_calendar(engine, region), min(opened, now) - 1, max(opened, now) + 2)
+    return snapshot_of(load_calendar(engine, region), *fetched_years([opened, now]))
 
 
 async def _start(op: deps.Opening, kind: KindSpec, inp: Any, row: CaseRow, existing: bool) -> None:
