@@ -114,12 +114,18 @@ async def test_metrics_doctor_and_a_backup_restored_after_a_full_stop(tmp_path: 
         green = [("kind", "disclosure"), ("light", "green")]
         assert sample(m, "gongkai_cases_open", green) == 1
         # The worker's: the Temporal SDK's series from `gongkai worker`, on its own port.
-        w = parse(httpx.get(f"http://127.0.0.1:{worker_metrics}/metrics").text)
+        # The row is written inside the workflow task, whose own latency is recorded when the
+        # task completes, a moment later: read the series once it is there (or fail below).
+        tasks = [("workflow_type", "DisclosureRequestWorkflow")]
+        for _ in range(50):
+            w = parse(httpx.get(f"http://127.0.0.1:{worker_metrics}/metrics").text)
+            if sample(w, "temporal_workflow_task_execution_latency_count", tasks) >= 1:
+                break
+            time.sleep(0.1)
         # Registration plans in the workflow and projects in one local activity, the receipt
         # stored with it.
         refreshed = [("activity_type", "project_case")]
         assert sample(w, "temporal_local_activity_execution_latency_count", refreshed) >= 1
-        tasks = [("workflow_type", "DisclosureRequestWorkflow")]
         assert sample(w, "temporal_workflow_task_execution_latency_count", tasks) >= 1
         assert sample(w, "temporal_worker_task_slots_available") > 0
 
