@@ -85,10 +85,13 @@ class Projection:
         )
         return plan
 
-    def project(self, req: ProjectCase, clocks: str | None = None) -> None:
+    def project(self, req: ProjectCase, clocks: str | None = None) -> bool:
         """The row updated, new events inserted (a retried attempt finds them there), the
         search text kept, new documents stored; with the workflow's plan (``req.planned``), the
-        row's copy of the running clocks and the due dates in the documents from it."""
+        row's copy of the running clocks and the due dates in the documents from it. A view
+        written only if the read model is behind it (an action's answer, written by the API and
+        caught up by the workflow) claims the row first and writes nothing when it is not;
+        whether it wrote."""
         no = req.row.case_no
         if req.planned is not None:
             clocks, req = _with_plan(req, req.planned)
@@ -96,6 +99,8 @@ class Projection:
         # every process) is held for the statements only.
         htmls = [render_request(d) for d in req.documents]
         with self.engine.begin() as conn:
+            if req.behind_only and not _claim(conn, no, req.seq):
+                return False
             inserted = _insert_events(conn, no, req.events)
             concluded = next(
                 (local_date(e.at) for e in inserted if e.kind in CONCLUDING_EVENTS), None
@@ -111,6 +116,7 @@ class Projection:
                 store_document(conn, doc, html)
         # After the commit: a failed attempt counts nothing, and its retry finds them known.
         metrics.escalations_projected_here(req.row.kind, inserted, req.at)
+        return True
 
 
 def _with_plan(req: ProjectCase, planned: PlannedClocks) -> tuple[str, ProjectCase]:
@@ -125,6 +131,19 @@ def _with_plan(req: ProjectCase, planned: PlannedClocks) -> tuple[str, ProjectCa
     )
     documents = [dated(d, planned.readings) for d in req.documents]
     return clocks, req.model_copy(update={"documents": documents})
+
+
+def _claim(conn: Connection, case_no: str, seq: int) -> bool:
+    """Is the case's row behind the view with ``seq`` events (or missing)? Claimed in the
+    same statement (the row's lock until the commit): two writers of one view, or a view
+    older than the row, write once and never backwards."""
+    claimed = conn.execute(
+        update(_CASE).where(_CASE.c.case_no == case_no, _CASE.c.last_seq < seq).values(last_seq=seq)
+    ).rowcount
+    if claimed:
+        return True
+    there = conn.execute(select(_CASE.c.case_no).where(_CASE.c.case_no == case_no)).first()
+    return there is None
 
 
 def _upsert_row(

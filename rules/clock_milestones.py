@@ -19,6 +19,7 @@ def milestone_at(
     at_fraction: float | None = None,
     after_due: int | None = None,
     on_working_day: bool = False,
+    reading: Reading | None = None,
 ) -> datetime | None:
     """The instant a threshold is crossed: the start (00:00 Beijing time) of the k-th counted
     day, a fraction of the period (exact for hours), or once k units **have passed** after the
@@ -29,8 +30,12 @@ def milestone_at(
     due dates that fall in it are brought forward by the pack's safety margin.
 
     ``on_working_day``: a threshold in working days ("超过N个工作日") is crossed at 00:00 of the
-    next working day, never on a rest day."""
-    reading = evaluate(clock, calendar, now)
+    next working day, never on a rest day.
+
+    ``reading``: the clock's reading on this calendar at ``now``, when the caller has it (a
+    plan reads each clock once, not once per rung)."""
+    if reading is None:
+        reading = evaluate(clock, calendar, now)
     if reading.state is ClockState.PAUSED and clock.override is None and not reading.used_up:
         return None
     if reading.shown_due_date is None or reading.shown_due_at is None:

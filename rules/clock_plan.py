@@ -65,6 +65,7 @@ def plan_clocks(req: ClockPlanRequest, calendar: WorkCalendar) -> ClockPlan:
                     at_fraction=r.at_fraction,
                     after_due=r.after_due,
                     on_working_day=r.on_working_day,
+                    reading=readings[name],
                 ),
             )
             for r in rungs

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from rules.clock import Clock, Explanation, Reading
-from schemas.case import CaseEvent
+from schemas.case import ActionResult, CaseEvent
 from schemas.cases import CaseSummary
 from schemas.deadlines import ClockPlanRequest
 
@@ -61,6 +61,20 @@ class ProjectCase(BaseModel):
     applicant: ApplicantIdentity | None = None
     # The plan the workflow made in this step (cases that plan their clocks themselves).
     planned: PlannedClocks | None = None
+    # The case's events so far when this view was taken (0: from before answer-first), and
+    # whether it is written only if the read model is behind it: an action's answer, which
+    # the API writes before it replies, and the workflow's catch-up of the same view (one of
+    # the two writes it, whichever comes first; an older view never overwrites a newer row).
+    seq: int = 0
+    behind_only: bool = False
+
+
+class Answered(ActionResult):
+    """An action's result as the workflow answers it (answer first, project after): with the
+    case's new view for the API to write into the read model before it replies. Never sent
+    to the caller (api/routes/casework.py returns the ActionResult part)."""
+
+    view: ProjectCase | None = None
 
 
 class RefreshCase(BaseModel):

@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.runtime import Runtime
-from temporalio.worker import PollerBehaviorAutoscaling, Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunner, Worker
 
 from activities.cases import CaseActivities
 from activities.deadlines import DeadlineActivities, choose_rule_pack, select_rule_pack
@@ -66,23 +65,18 @@ def activities(
     ]
 
 
-# The sandbox re-imports a workflow's own module for every new (or evicted and replayed)
-# workflow, on the worker's event loop: 20-40 ms of CPU each, during which no other workflow
-# task or activity result is handled (docs/performance.md). Our workflow modules hold no
-# mutable module state and already pass through everything they import from the project
-# (`imports_passed_through`: workflows.casework, activities, rules, schemas), so those packages
-# are passed through as a whole: a workflow module is then not re-executed, and an import made
-# while a workflow runs (casework's local_tz) resolves to the same modules as before. The cost:
-# a call such as datetime.now() in these modules is no longer flagged at run time (it already
-# was not in workflows.casework): tests/rules/test_packs.py forbids them instead, and the tests run
-# with this same runner.
 # An action that reaches a case before its first turn waits for it (workflows/first_turn.py).
 INTERCEPTORS = [FirstTurn()]
-RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "workflows", "activities", "rules", "schemas"
-    )
-)
+# Workflows run without the SDK's sandbox. It re-imported each workflow's module per run (20-40
+# ms of CPU on the worker's event loop), so our packages were passed through it as a whole
+# (issue 17); from then on it checked nothing of ours and still cost a quarter of an action's
+# worker time: every payload of every workflow task crossed into it to ask for a serialization
+# context (measured on one officer's notes: p50 77.5 → 57.5 ms, worker CPU 28.5 → 21.2 ms per
+# action; docs/performance.md). What keeps workflow code deterministic is what already did:
+# tests/rules/test_packs.py (no wall clock, randomness, environment, files or sockets in
+# workflows/ and rules/) and the replay of every recorded history (tests/workflows/test_replay.py).
+# Tests run with this same runner.
+RUNNER = UnsandboxedWorkflowRunner()
 
 
 def build_worker(

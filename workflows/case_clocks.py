@@ -22,9 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Light, Period
     from rules.packs import Rung as RungSpec
     from schemas import case as s
-    from schemas.activities import (
-        RefreshCase,
-    )
+    from schemas.activities import Answered, RefreshCase
     from schemas.deadlines import (
         CalendarChange,
         ClockPlan,
@@ -34,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows.case_record import CaseRecord
-from workflows.case_state import LAPSE, ONE_STEP, PLAN_HERE, IllegalAction
+from workflows.case_state import ANSWER_FIRST, LAPSE, ONE_STEP, PLAN_HERE, IllegalAction
 
 
 class CaseClocks(CaseRecord):
@@ -231,6 +229,15 @@ class CaseClocks(CaseRecord):
         **data: Any,
     ) -> s.ActionResult:
         seq = self._event(kind, actor, summary, occurred_at, **data)
+        if self._patched(ANSWER_FIRST) and not self.pending_documents:
+            # Answer first: planned here, the view handed to the API to write; a step that
+            # issued a document stores it before answering (the applicant may open it at once).
+            try:
+                await self._plan()
+            except ActivityError as exc:
+                self._fault("plan", exc)
+            self.woken = True
+            return Answered(status=self.status.value, seq=seq, message=summary, view=self._answer())
         await self._refresh()
         self.woken = True
         return s.ActionResult(status=self.status.value, seq=seq, message=summary)

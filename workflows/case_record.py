@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.case_state import (
     ACTIVITY_TIMEOUT,
+    ANSWER_FIRST,
     DOCS_PROJECTED,
     INDEX_CHANGED,
     NOTIFY_LOCAL,
@@ -191,6 +192,7 @@ class CaseRecord(CaseState):
             ),
             documents=self.pending_documents,
             applicant=self._applicant_identity(),
+            seq=self.event_seq if self._patched(ANSWER_FIRST) else 0,
         ), new
 
     def _planned(self) -> PlannedClocks:
@@ -208,6 +210,23 @@ class CaseRecord(CaseState):
     def _projected(self, new: list[s.CaseEvent]) -> None:
         self.projected = max([self.projected, *(e.seq for e in new)])
         self.pending_documents = []
+        if self.catch_up is not None and not self._owed():  # nothing left to catch up
+            self.catch_up.cancel()
+            self.catch_up = None
+
+    def _owed(self) -> bool:
+        """Events answered (ANSWER_FIRST) that the workflow has not yet seen written."""
+        return self.projected < self.event_seq
+
+    def _answer(self) -> ProjectCase:
+        """The view an action answers with (ANSWER_FIRST): the case as it now stands, for the
+        API to write before it replies; the workflow catches it up a moment later, written
+        only if the read model is still behind it."""
+        self._index()
+        projection, _ = self._projection()
+        projection.planned = self._planned()
+        projection.behind_only = True
+        return projection
 
     def _index(self) -> None:
         """Index the case (search attributes); unchanged ones are not sent again."""
@@ -237,13 +256,14 @@ class CaseRecord(CaseState):
             ]
         )
 
-    async def _project(self) -> None:
+    async def _project(self, behind_only: bool = False) -> None:
         """Index the case (search attributes) and write its row, new events and new documents to
-        the read model."""
+        the read model (``behind_only``: the catch-up of an answered view)."""
         if self._patched(ONE_STEP):
             projection, new = self._projection()
             if self._patched(PLAN_HERE):
                 projection.planned = self._planned()
+            projection.behind_only = behind_only
             await self._local(CaseActivities.project_case, projection)
             self._projected(new)
             self._index()

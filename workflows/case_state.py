@@ -57,6 +57,12 @@ DOCS_DATED = "documents-dated-by-plan"  # the receipt dated by the plan stored w
 # when the calendar changes); the step's one local activity only writes the read model.
 PLAN_HERE = "plan-in-workflow"
 FIRST_TURN = "actions-wait-for-the-first-turn"  # workflows/first_turn.py
+# An action that issues no document answers with the case's new view, which the API writes into
+# the read model before it replies; the workflow writes the same view itself a moment later
+# only if the read model is still behind it (the API died in between): no local activity
+# between an officer and the answer.
+ANSWER_FIRST = "answer-first"
+PROJECT_AFTER = timedelta(seconds=2)  # the workflow's catch-up of an answered view
 # Patches of issue 23 (an office works a whole case).
 OFFICER_CLAIM = "officer-on-first-step"  # a case without 经办人 becomes its first handler's
 APPLICANT_NOTICES = "applicant-notices"  # the applicant is told at every step that concerns them
@@ -101,6 +107,8 @@ _GENERATION_2026_12_07 = _GENERATION_2026_12 | {
     "reply-from-submission",  # disclosure.SUBMISSION_PATCH
 }
 GENERATIONS: tuple[tuple[str, frozenset[str]], ...] = (
+    # issue 25: answer first, project after
+    ("generation-2026-12-09", _GENERATION_2026_12_07 | {PLAN_HERE, FIRST_TURN, ANSWER_FIRST}),
     # issue 25: the workflow plans its clocks itself; an action before the first turn waits
     ("generation-2026-12-08", _GENERATION_2026_12_07 | {PLAN_HERE, FIRST_TURN}),
     ("generation-2026-12-07", _GENERATION_2026_12_07),
@@ -208,6 +216,7 @@ class CaseState:
         self.work_calendar: SnapshotCalendar | None = None
         self.calendar_taken = False  # the input's snapshot looked at (once)
         self.started = False  # through its first turn (registered, or restored)
+        self.catch_up: asyncio.Task[None] | None = None  # ANSWER_FIRST: the catch-up's timer
 
     def _escalation(self) -> Escalation | None:
         section = getattr(self.pack, self.PACK_SECTION, None)

@@ -33,15 +33,17 @@ from workflows.case_guards import CaseGuards
 
 # What the kinds' workflows take from the case machinery (this module is their one door to it).
 from workflows.case_state import ACTIVITY_TIMEOUT as ACTIVITY_TIMEOUT
-from workflows.case_state import APPLICANT_NOTICES as APPLICANT_NOTICES
 from workflows.case_state import (
+    ANSWER_FIRST,
     CARRIED_EVENTS,
     HISTORY_BYTES,
     HISTORY_EVENTS,
     PACK_BY_REF,
     PLAN_HERE,
+    PROJECT_AFTER,
     TIMER_KEPT,
 )
+from workflows.case_state import APPLICANT_NOTICES as APPLICANT_NOTICES
 from workflows.case_state import DOCS_DATED as DOCS_DATED
 from workflows.case_state import DOCS_PROJECTED as DOCS_PROJECTED
 from workflows.case_state import GENERATIONS as GENERATIONS
@@ -115,9 +117,22 @@ class CaseWorkflow(CaseGuards):
             async with self.lock:
                 await self._on_time()
                 await self._flush_documents()
+                await self._catch_up()
         if self.timer is not None:
             self.timer.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._patched(ANSWER_FIRST) and self._owed():  # the last answer, before the end
+            async with self.lock:
+                await self._project(behind_only=True)
+
+    async def _catch_up(self) -> None:
+        """ANSWER_FIRST: once its timer has run, write the answered views the read model may
+        not have (the API writes them before replying; this only writes if it did not)."""
+        if self.catch_up is None or not self.catch_up.done():
+            return
+        self.catch_up = None
+        if self._owed():
+            await self._project(behind_only=True)
 
     async def _sleep_until(self, wake: datetime | None, now: datetime) -> None:
         """Wait for the next statutory moment, an action or the end. The timer is set once per
@@ -132,9 +147,18 @@ class CaseWorkflow(CaseGuards):
                 self.timer = asyncio.create_task(
                     workflow.sleep(wake - now, summary=f"next statutory moment {wake.isoformat()}")
                 )
-        timer = self.timer
+        if self.catch_up is None and self._owed() and self._patched(ANSWER_FIRST):
+            self.catch_up = asyncio.create_task(
+                workflow.sleep(PROJECT_AFTER, summary="read model catch-up")
+            )
+        timer, catch_up = self.timer, self.catch_up
         await workflow.wait_condition(
-            lambda: self.woken or self.done or (timer is not None and timer.done())
+            lambda: (
+                self.woken
+                or self.done
+                or (timer is not None and timer.done())
+                or (catch_up is not None and catch_up.done())
+            )
         )
         if timer is not None and timer.done():
             self.timer, self.timer_at = None, None

@@ -20,6 +20,7 @@ from fastapi import HTTPException
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
@@ -34,14 +35,17 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.projection import Projection
 from api import deps
 from api.idempotency import REUSED, Replay, request_hash, scoped_key
 from api.responses import BeijingJSONResponse
+from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import SHANGHAI
 from rules.clock_plan import CalendarSnapshot, fetched_years, snapshot_of
 from rules.packs import RulePackError, select_pack
 from schemas import case as s
+from schemas.activities import Answered
 from schemas.registry import KINDS, ActionSpec, KindSpec
 from schemas.search import GK_AGENCY, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
 from store.agencies import new_case_refusal
@@ -49,6 +53,8 @@ from store.calendar import load_calendar
 from store.cases import allocate_case_no, ensure_case_row, get_agency, get_case
 from store.models import CaseRow
 from store.users import case_handlers
+
+log = get_logger(__name__)
 
 
 class CaseCreated(BaseModel):
@@ -331,9 +337,10 @@ async def perform(
         raise HTTPException(429, BUSY, headers={"Retry-After": "1"})
     _IN_FLIGHT[case_no] = _IN_FLIGHT.get(case_no, 0) + 1
     try:
-        update = getattr(kind.workflow_class, step.update)
-        result: s.ActionResult = await asyncio.wait_for(
-            client.get_workflow_handle(case_no).execute_update(update, arg, id=update_id),
+        result = await asyncio.wait_for(
+            client.get_workflow_handle(case_no).execute_update(
+                step.update, arg, id=update_id, result_type=Answered
+            ),
             timeout=settings.action_timeout_seconds,
         )
     except WorkflowUpdateFailedError as exc:
@@ -369,4 +376,17 @@ async def perform(
             _IN_FLIGHT[case_no] = left
         else:
             _IN_FLIGHT.pop(case_no, None)
-    return result  # a retry of this key gets it again from Temporal (the same Update ID)
+    if result.view is not None:  # answer first: the case's new view, written before replying
+        try:
+            await run_in_threadpool(Projection(engine, settings).project, result.view)
+        except SQLAlchemyError as exc:
+            # The action is done (the case has it): the workflow writes the view itself in a
+            # moment (PROJECT_AFTER), so the caller is answered, not told to try again.
+            log.warning(
+                "answered view not written; the case catches it up",
+                case=case_no,
+                error=type(exc).__name__,
+            )
+    # A retry of this key gets it again from Temporal (the same Update ID), and writes nothing
+    # the read model already has.
+    return s.ActionResult(status=result.status, seq=result.seq, message=result.message)

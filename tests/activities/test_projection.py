@@ -89,3 +89,27 @@ def test_retried_document_is_rendered_once(fresh_engine: Engine) -> None:
         docs = s.exec(select(DocumentRow)).all()
     assert len(docs) == 1 and first.title == "催办通知书"
     assert "已超过法定期限" in docs[0].html and "2026年10月19日" in docs[0].html
+
+
+def test_an_answered_view_is_written_once_and_never_over_a_newer_row(
+    fresh_engine: Engine,
+) -> None:
+    """Answer first (workflows ANSWER_FIRST): the API writes an action's view before it
+    replies and the workflow catches the same view up a moment later; only a view ahead of the
+    row is written, whoever writes it, and a slow writer of an older view changes nothing."""
+    from activities.projection import Projection
+
+    def view(seqs: list[int], status: str) -> ProjectCase:
+        return _project(seqs, status).model_copy(update={"seq": seqs[-1], "behind_only": True})
+
+    projection = Projection(fresh_engine, Settings())
+    projection.project(_project([1, 2]))  # registered, by the workflow
+    assert projection.project(view([1, 2, 3], "accepted")) is True  # the API's write
+    assert projection.project(view([1, 2, 3], "accepted")) is False  # the catch-up: no more
+    assert projection.project(view([1, 2, 3, 4, 5], "assigned")) is True
+    assert projection.project(view([1, 2, 3, 4], "accepted")) is False  # late, older: ignored
+    with Session(fresh_engine) as s:
+        seqs = [e.seq for e in s.exec(select(CaseEventRow)).all()]
+        row = s.get(CaseRow, "GK-2026-000009")
+    assert sorted(seqs) == [1, 2, 3, 4, 5]
+    assert row is not None and row.status == "assigned" and row.last_seq == 5

@@ -93,19 +93,27 @@ def test_no_statutory_period_literals_in_workflow_code() -> None:
 
 def test_no_clock_or_randomness_in_workflow_and_rule_code() -> None:
     """Workflows and rules take time as an argument (workflow.now() or a passed-in instant).
-    The production worker passes these packages through the sandbox (workers/worker.py), so
-    this check, not the sandbox, is what keeps wall-clock reads and randomness out of them."""
+    The worker runs workflows without the SDK's sandbox (workers/worker.py), so this check and
+    the replay test, not the sandbox, keep wall-clock reads, randomness and the outside world
+    (environment, files, sockets, threads) out of them."""
     forbidden = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
+    outside = {"os", "time", "socket", "subprocess", "threading", "httpx", "sqlalchemy", "uuid"}
     offenders = []
     for package in ("workflows", "rules"):
-        for path in (ROOT / package).glob("*.py"):
+        for path in (ROOT / package).rglob("*.py"):
+            where = path.relative_to(ROOT)
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                     if (node.value.id, node.attr) in forbidden or node.value.id == "random":
-                        offenders.append(f"{package}/{path.name}:{node.lineno} {node.value.id}")
+                        offenders.append(f"{where}:{node.lineno} {node.value.id}")
                 if isinstance(node, ast.Import | ast.ImportFrom):
                     names = [a.name for a in node.names]
                     module = getattr(node, "module", None) or ""
                     if "random" in names or module == "random" or "uuid" in names:
-                        offenders.append(f"{package}/{path.name}:{node.lineno} import")
+                        offenders.append(f"{where}:{node.lineno} import")
+                    top = (
+                        {n.split(".")[0] for n in names} if isinstance(node, ast.Import) else set()
+                    )
+                    if package == "workflows" and (top | {module.split(".")[0]}) & outside:
+                        offenders.append(f"{where}:{node.lineno} import {module or names}")
     assert offenders == []
