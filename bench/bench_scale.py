@@ -32,8 +32,7 @@ from bench.stack import AGENCY, Stack
 from rules import clock as clk
 from rules.calendar import SHANGHAI, build_calendar
 from rules.clock import Unit, evaluate
-from schemas.deadlines import CalendarChange
-from store.calendar import load_calendar
+from store.calendar import calendar_change, load_calendar
 from store.models import CaseClocks, CaseRow
 from store.recompute import clocks_json
 from workflows.broadcast import signal_open_cases
@@ -234,8 +233,13 @@ async def run(stack: Stack, cases: int) -> str:
         f"{moved_rows:,} rows moved",
     )
     client = await stack.client()
-    change = CalendarChange(
-        reason=f"{day}调整为休息日（基准测试：临时闭馆）", years=[day.year], by="bench"
+    change = calendar_change(
+        stack.engine,
+        stack.settings.calendar_region,
+        f"{day}调整为休息日（基准测试：临时闭馆）",
+        [day.year],
+        "bench",
+        datetime.now(UTC),
     )
     t_signal = time.perf_counter()
     told = await signal_open_cases(client, change)

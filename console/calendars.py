@@ -201,12 +201,11 @@ def _recalculate_open_cases(reason: str, years: list[int], by: str) -> None:
     from rich.table import Table
 
     from gongkai.temporal import connect
-    from schemas.deadlines import CalendarChange
-    from store.calendar import load_calendar
+    from store.calendar import calendar_change
     from workflows.broadcast import recalculate_open_cases
 
-    revision = load_calendar(read_model(), get_settings().calendar_region).revision
-    change = CalendarChange(reason=reason[:500], years=years, revision=revision, by=by)
+    region = get_settings().calendar_region
+    change = calendar_change(read_model(), region, reason, years, by, datetime.now(UTC))
     console = Console(stderr=False, highlight=False)
 
     async def _run() -> Any:

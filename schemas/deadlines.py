@@ -52,6 +52,10 @@ class CalendarChange(BaseModel):
     years: list[int] = Field(default_factory=list)
     revision: str = ""
     by: str = ""
+    # The region's calendar as changed, for the years around the change (store.calendar
+    # .calendar_change): a case whose clocks stay within them plans on it at once, instead of
+    # each of thousands of cases reading the calendar back from the read model.
+    calendar: CalendarSnapshot | None = None
 
 
 class DeadlineMove(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -21,6 +22,9 @@ from rules.calendar import (
 from rules.notice import HolidayNotice
 from store.db import session_scope
 from store.models import CalendarDay, CalendarYear
+
+if TYPE_CHECKING:
+    from schemas.deadlines import CalendarChange
 
 _cache: dict[tuple[str, str], tuple[tuple[int, int], WorkCalendar]] = {}
 
@@ -201,3 +205,23 @@ def overrides(engine: Engine, region: str = "CN", year: int | None = None) -> li
         )
         rows = list(session.exec(q.order_by(col(CalendarDay.edited_at))).all())
     return [r for r in rows if year is None or r.day.year == year]
+
+
+def calendar_change(
+    engine: Engine, region: str, reason: str, years: list[int], by: str, now: datetime
+) -> CalendarChange:
+    """A change of ``region``'s calendar as told to the running cases: with the calendar as it
+    now stands for the years a case's clocks may span around the changed ones."""
+    from rules.calendar import SHANGHAI
+    from rules.clock_plan import fetched_years, snapshot_of
+    from schemas.deadlines import CalendarChange
+
+    calendar = load_calendar(engine, region)
+    this_year = now.astimezone(SHANGHAI).year
+    return CalendarChange(
+        reason=reason[:500],
+        years=years,
+        revision=calendar.revision,
+        by=by,
+        calendar=snapshot_of(calendar, *fetched_years([*years, this_year])),
+    )

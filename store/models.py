@@ -96,6 +96,17 @@ class CaseNumber(SQLModel, table=True):
     created_at: datetime
 
 
+class CaseNumberBlock(SQLModel, table=True):
+    """The next serial of an agency's year not yet reserved by any process (store/cases.py
+    reserves them in blocks)."""
+
+    __tablename__ = "case_number_block"
+
+    agency: str = Field(primary_key=True, max_length=32)
+    year: int = Field(primary_key=True)
+    next_serial: int
+
+
 class CaseRow(SQLModel, table=True):
     """The projection of one case for lists, boards and reports (no personal data)."""
 

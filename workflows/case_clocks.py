@@ -253,8 +253,11 @@ class CaseClocks(CaseRecord):
         """Plan the clocks on the current calendar; record every due date that moved, with the
         reason, in the case's history and tell the officer."""
         before = {n: (r.due_at, self._due_text(n)) for n, r in self.readings.items()}
-        # The calendar changed: the case plans on the new one.
-        self.calendar_snapshot, self.calendar_taken = None, True
+        # The calendar changed: the case plans on the new one, as the change carries it (for
+        # the years around the change; a case that needs others fetches it).
+        told = change.calendar
+        mine = told is not None and told.region == self.agency.region
+        self.calendar_snapshot, self.calendar_taken = (told if mine else None), True
         await self._plan()
         moved = [
             DeadlineMove(

@@ -17,9 +17,9 @@ from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import DayKind, WorkCalendar, local_date
 from schemas.case import Actor, Role
-from schemas.deadlines import CalendarChange, DeadlineMove, Recalculation
+from schemas.deadlines import DeadlineMove, Recalculation
 from schemas.registry import KINDS
-from store.calendar import set_day
+from store.calendar import calendar_change, set_day
 from store.cases import get_agency
 from store.recompute import Recomputed, apply, preview_day, refusal
 from store.users import add_user
@@ -218,11 +218,15 @@ async def change_day(
     client = request.app.state.temporal
     told = 0
     if client is not None:
-        change = CalendarChange(
-            reason=f"{body.day.isoformat()}调整为{'休息日' if body.kind == 'holiday' else '工作日'}"
-            f"（{body.source}：{reason}）"[:500],
-            years=[body.day.year],
-            by=who.id,
+        change = await run_in_threadpool(
+            calendar_change,
+            engine,
+            region,
+            f"{body.day.isoformat()}调整为{'休息日' if body.kind == 'holiday' else '工作日'}"
+            f"（{body.source}：{reason}）",
+            [body.day.year],
+            who.id,
+            now,
         )
         told = (await client.count_workflows(open_cases_query(change.years))).count
         # The running cases catch up in the background: the rows already show the new dates,

@@ -538,6 +538,49 @@ async def test_calendar_change_moves_an_open_reply_deadline(case_env: CaseEnv) -
     await handle.terminate("test done")
 
 
+async def test_a_calendar_change_carries_the_calendar_the_cases_plan_on(case_env: CaseEnv) -> None:
+    """10,000 running cases told of a change do not each read the calendar back: the change
+    carries it (store.calendar.calendar_change) and the case plans on that. Shown here by a
+    change whose calendar the read model no longer holds: the case follows the change."""
+    from datetime import UTC
+
+    from sqlmodel import Session, delete
+
+    from rules.calendar import DayKind
+    from store.calendar import calendar_change, set_day
+    from store.models import CalendarDay
+
+    handle, v = await _register(case_env)
+    before = v.readings["reply"].due_date
+    assert before is not None and v.t0 is not None
+    closed = load_calendar(case_env.engine).nth_working_day(v.t0, 3).end
+    now = datetime.now(UTC)
+    set_day(
+        case_env.engine,
+        closed,
+        DayKind.HOLIDAY,
+        source="通告",
+        reason="停工",
+        edited_by="a",
+        at=now,
+    )
+    change = calendar_change(case_env.engine, "CN", "寒潮停工", [closed.year], "admin", now)
+    assert change.calendar is not None and change.calendar.covers(closed.year, closed.year + 1)
+    with Session(case_env.engine) as db:  # the read model no longer says so
+        db.exec(delete(CalendarDay).where(CalendarDay.day == closed))  # type: ignore[call-overload]
+        db.commit()
+    await handle.signal(W.calendar_changed, change)
+    for _ in range(100):
+        v = await handle.query(W.view)
+        if v.readings["reply"].due_date != before:
+            break
+    after = v.readings["reply"].due_date
+    assert after is not None and after > before  # planned on the calendar the change carried
+    (moved,) = [e for e in v.events if e.kind == "deadlines_moved"]
+    assert "寒潮停工" in moved.summary
+    await handle.terminate("test done")
+
+
 async def test_art33_extension_requested_by_the_officer_and_decided_by_the_supervisor(
     case_env: CaseEnv,
 ) -> None:
