@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from rules.clock import Clock, Explanation, Reading
 from schemas.case import ActionResult, CaseEvent
@@ -69,12 +69,26 @@ class ProjectCase(BaseModel):
     behind_only: bool = False
 
 
-class Answered(ActionResult):
-    """An action's result as the workflow answers it (answer first, project after): with the
-    case's new view for the API to write into the read model before it replies. Never sent
-    to the caller (api/routes/casework.py returns the ActionResult part)."""
+_ANSWERED: dict[type[BaseModel], type[BaseModel]] = {}
+Result = TypeVar("Result", bound=ActionResult)
 
-    view: ProjectCase | None = None
+
+def answered_type(result: type[Result]) -> type[Result]:
+    """An action's result type as the workflow answers it (answer first, project after): the
+    same, with the case's new view for the API to write into the read model before it replies.
+    The view is never sent on to the caller (api/routes/casework.py returns ``result``'s own
+    fields)."""
+    if result not in _ANSWERED:
+        _ANSWERED[result] = create_model(
+            f"{result.__name__}Answered", __base__=result, view=(ProjectCase | None, None)
+        )
+    return cast("type[Result]", _ANSWERED[result])
+
+
+def answered(result: Result, view: ProjectCase | None) -> Result:
+    """``result``, carrying the case's new ``view`` (see :func:`answered_type`)."""
+    values = {k: v for k, v in result if k != "view"}
+    return answered_type(type(result))(**values, view=view)
 
 
 class RefreshCase(BaseModel):

@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.packs import Light, Period
     from rules.packs import Rung as RungSpec
     from schemas import case as s
-    from schemas.activities import Answered, RefreshCase
+    from schemas.activities import RefreshCase, answered
     from schemas.deadlines import (
         CalendarChange,
         ClockPlan,
@@ -237,7 +237,8 @@ class CaseClocks(CaseRecord):
             except ActivityError as exc:
                 self._fault("plan", exc)
             self.woken = True
-            return Answered(status=self.status.value, seq=seq, message=summary, view=self._answer())
+            done = s.ActionResult(status=self.status.value, seq=seq, message=summary)
+            return answered(done, self._answer())
         await self._refresh()
         self.woken = True
         return s.ActionResult(status=self.status.value, seq=seq, message=summary)

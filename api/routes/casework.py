@@ -14,7 +14,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_type_hints
 
 from fastapi import HTTPException
 from fastapi.concurrency import run_in_threadpool
@@ -45,7 +45,7 @@ from rules.calendar import SHANGHAI
 from rules.clock_plan import CalendarSnapshot, fetched_years, snapshot_of
 from rules.packs import RulePackError, select_pack
 from schemas import case as s
-from schemas.activities import Answered
+from schemas.activities import ProjectCase, answered_type
 from schemas.registry import KINDS, ActionSpec, KindSpec
 from schemas.search import GK_AGENCY, GK_KIND, GK_LIGHT, GK_OFFICER, GK_STATUS
 from store.agencies import new_case_refusal
@@ -337,9 +337,10 @@ async def perform(
         raise HTTPException(429, BUSY, headers={"Retry-After": "1"})
     _IN_FLIGHT[case_no] = _IN_FLIGHT.get(case_no, 0) + 1
     try:
+        returns, answered = _answered(getattr(kind.workflow_class, step.update))
         result = await asyncio.wait_for(
             client.get_workflow_handle(case_no).execute_update(
-                step.update, arg, id=update_id, result_type=Answered
+                step.update, arg, id=update_id, result_type=answered
             ),
             timeout=settings.action_timeout_seconds,
         )
@@ -376,17 +377,34 @@ async def perform(
             _IN_FLIGHT[case_no] = left
         else:
             _IN_FLIGHT.pop(case_no, None)
-    if result.view is not None:  # answer first: the case's new view, written before replying
+    # A retry of this key gets it again from Temporal (the same Update ID), and writes nothing
+    # the read model already has.
+    return await _written(result, returns, engine, settings)
+
+
+async def _written(
+    result: Any, returns: type[BaseModel], engine: Engine, settings: Settings
+) -> Any:
+    """Answer first: the case's new view, which the Update answered with, written into the read
+    model before the caller is answered (what they read next is there); the result as the
+    Update's own type, without the view."""
+    view: ProjectCase | None = getattr(result, "view", None)
+    if view is not None:
         try:
-            await run_in_threadpool(Projection(engine, settings).project, result.view)
+            await run_in_threadpool(Projection(engine, settings).project, view)
         except SQLAlchemyError as exc:
             # The action is done (the case has it): the workflow writes the view itself in a
             # moment (PROJECT_AFTER), so the caller is answered, not told to try again.
             log.warning(
                 "answered view not written; the case catches it up",
-                case=case_no,
+                case=view.row.case_no,
                 error=type(exc).__name__,
             )
-    # A retry of this key gets it again from Temporal (the same Update ID), and writes nothing
-    # the read model already has.
-    return s.ActionResult(status=result.status, seq=result.seq, message=result.message)
+    return returns.model_validate(result.model_dump(exclude={"view"}))
+
+
+def _answered(update: Any) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The Update's own result type, and the same with the view an answered action comes
+    with."""
+    returns = get_type_hints(update)["return"]
+    return returns, answered_type(returns)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
 
@@ -75,3 +76,35 @@ async def test_the_answer_comes_before_the_projection_and_is_read_back_at_once(
     with Session(portal.engine) as db:
         row = db.get(CaseRow, case)
         assert row is not None and row.status == "accepted" and row.last_seq == answer["seq"]
+
+
+async def test_an_answer_the_api_could_not_write_is_caught_up_by_the_case(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read model refused the API's write (busy, unreachable): the action is done all the
+    same, so the officer is answered (200, not "try again", which would repeat it), and the
+    case writes the view itself PROJECT_AFTER later."""
+    from sqlalchemy.exc import OperationalError
+
+    from api.routes import casework
+
+    case = await _open(portal, ZHANG)
+
+    class Refusing(casework.Projection):
+        def project(self, *_: object, **__: object) -> bool:
+            raise OperationalError("UPDATE case …", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(casework, "Projection", Refusing)
+    async with portal.staff() as api:
+        res = await api.post(f"/v1/disclosure-requests/{case}/actions/accept", json={})
+        assert res.status_code == 200, res.text
+    seq = res.json()["seq"]
+    assert seq not in _events(portal, case)  # not written by the API
+    for _ in range(int(PROJECT_AFTER.total_seconds() * 20) + 100):
+        if seq in _events(portal, case):
+            break
+        await asyncio.sleep(0.05)
+    assert _events(portal, case) == list(range(1, seq + 1))
+    with Session(portal.engine) as db:
+        row = db.get(CaseRow, case)
+        assert row is not None and row.status == "accepted"

@@ -39,9 +39,11 @@ class LostAnswers:
         handle = self.client.get_workflow_handle(workflow_id)
 
         class Handle:
-            async def execute_update(self, update: Any, arg: Any, id: str | None = None) -> Any:
+            async def execute_update(
+                self, update: Any, arg: Any, id: str | None = None, **options: Any
+            ) -> Any:
                 await handle.start_update(
-                    update, arg, id=id, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+                    update, arg, id=id, wait_for_stage=WorkflowUpdateStage.ACCEPTED, **options
                 )
                 await asyncio.sleep(3600)
 

@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from rules import clock as clk
     from rules.calendar import local_date
     from schemas import disclosure as s
+    from schemas.activities import answered
     from workflows.casework import (
         IncompleteAction,
     )
@@ -270,7 +271,10 @@ class Handling(DisclosureBase):
                 f"{a.actor.name}查看了申请人的完整证件号码（用途：{a.purpose}）。",
                 purpose=a.purpose,
             )
-            return s.Revealed(**result.model_dump(), id_number=self.inp.applicant.id_number)
+            revealed = s.Revealed(
+                **result.model_dump(exclude={"view"}), id_number=self.inp.applicant.id_number
+            )
+            return answered(revealed, getattr(result, "view", None))
 
     @reveal_identity.validator
     def _v_reveal_identity(self, a: s.RevealIdentity) -> None:
