@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gongkai.logs import get_logger
@@ -154,11 +155,14 @@ def install(app: FastAPI, page: Callable[[Request, int], Response | None] | None
         return res
 
     @app.exception_handler(OperationalError)
-    async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
-        # The read model is busy (SQLite's write lock held past its busy timeout) or briefly
-        # unreachable: a definite answer that says when to come back, not a 500.
+    @app.exception_handler(PoolTimeout)
+    async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+        # The read model is busy (SQLite's write lock held past its busy timeout, every pooled
+        # connection in use) or briefly unreachable: a definite answer that says when to come
+        # back, not a 500.
+        cause = getattr(exc, "orig", None) or type(exc).__name__
         log.warning(
-            "read model busy", method=request.method, path=request.url.path, error=str(exc.orig)
+            "read model busy", method=request.method, path=request.url.path, error=str(cause)
         )
         res = problem(
             503, _TITLES[503], "数据库繁忙，请稍后重试（同一请求可用同一 Idempotency-Key 重试）。"

@@ -44,15 +44,18 @@ def allocate_case_no(
     (keys come scoped and hashed: api/idempotency.py). Serials come from a block this process
     reserved (:func:`_next_serial`): concurrent starts do not race for the same one."""
     for _ in range(20):
-        with Session(engine) as s:
-            if idempotency_key:
+        if idempotency_key:
+            with Session(engine) as s:
                 seen = s.exec(
                     select(CaseNumber).where(CaseNumber.idempotency_key == idempotency_key)
                 ).first()
-                if seen is not None:
-                    return Allocated(seen.case_no, True, seen.request_hash)
-            serial = _next_serial(engine, agency.code, year)
-            case_no = f"{agency.case_prefix}-{year}-{serial:06d}"
+            if seen is not None:
+                return Allocated(seen.case_no, True, seen.request_hash)
+        # Taken while no connection is held: reserving a block needs one of its own (holding
+        # one here and waiting for another starves the pool under a burst of starts).
+        serial = _next_serial(engine, agency.code, year)
+        case_no = f"{agency.case_prefix}-{year}-{serial:06d}"
+        with Session(engine) as s:
             s.add(
                 CaseNumber(
                     agency=agency.code,
@@ -68,9 +71,13 @@ def allocate_case_no(
                 s.commit()
             except IntegrityError:
                 s.rollback()
-                _taken_back(engine, agency.code, year, serial, idempotency_key)
-                continue
-            return Allocated(case_no, False, request_hash)
+                taken = True
+            else:
+                taken = False
+        if taken:
+            _taken_back(engine, agency.code, year, serial, idempotency_key)
+            continue
+        return Allocated(case_no, False, request_hash)
     raise RuntimeError("could not allocate a case number")
 
 
