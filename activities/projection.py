@@ -99,7 +99,7 @@ class Projection:
         # every process) is held for the statements only.
         htmls = [render_request(d) for d in req.documents]
         with self.engine.begin() as conn:
-            if req.behind_only and not _claim(conn, no, req.seq):
+            if req.seq and not _claim(conn, no, req.seq, strictly=req.behind_only):
                 return False
             inserted = _insert_events(conn, no, req.events)
             concluded = next(
@@ -133,12 +133,15 @@ def _with_plan(req: ProjectCase, planned: PlannedClocks) -> tuple[str, ProjectCa
     return clocks, req.model_copy(update={"documents": documents})
 
 
-def _claim(conn: Connection, case_no: str, seq: int) -> bool:
-    """Is the case's row behind the view with ``seq`` events (or missing)? Claimed in the
-    same statement (the row's lock until the commit): two writers of one view, or a view
-    older than the row, write once and never backwards."""
+def _claim(conn: Connection, case_no: str, seq: int, *, strictly: bool) -> bool:
+    """May a view of the case with ``seq`` events be written: is the row behind it (``strictly``:
+    an answered view, written by whichever of the API and the workflow comes first) or not
+    ahead of it (the workflow's own projection), or missing? Claimed in the same statement,
+    which locks the row first for every writer (one lock order: row, then events): a view
+    older than the row — a late attempt, a slow writer — writes nothing."""
+    behind = _CASE.c.last_seq < seq if strictly else _CASE.c.last_seq <= seq
     claimed = conn.execute(
-        update(_CASE).where(_CASE.c.case_no == case_no, _CASE.c.last_seq < seq).values(last_seq=seq)
+        update(_CASE).where(_CASE.c.case_no == case_no, behind).values(last_seq=seq)
     ).rowcount
     if claimed:
         return True

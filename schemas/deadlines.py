@@ -56,6 +56,7 @@ class CalendarChange(BaseModel):
     # .calendar_change): a case whose clocks stay within them plans on it at once, instead of
     # each of thousands of cases reading the calendar back from the read model.
     calendar: CalendarSnapshot | None = None
+    issued_at: datetime | None = None  # when the calendar was read (two changes: the newer)
 
 
 class DeadlineMove(BaseModel):

@@ -224,4 +224,5 @@ def calendar_change(
         revision=calendar.revision,
         by=by,
         calendar=snapshot_of(calendar, *fetched_years([*years, this_year])),
+        issued_at=now,
     )

@@ -32,7 +32,14 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows.case_record import CaseRecord
-from workflows.case_state import ANSWER_FIRST, LAPSE, ONE_STEP, PLAN_HERE, IllegalAction
+from workflows.case_state import (
+    ANSWER_FIRST,
+    CALENDAR_TOLD,
+    LAPSE,
+    ONE_STEP,
+    PLAN_HERE,
+    IllegalAction,
+)
 
 
 class CaseClocks(CaseRecord):
@@ -183,6 +190,7 @@ class CaseClocks(CaseRecord):
         if not self.calendar_taken:  # the API's (or the previous run's), at the first plan
             self.calendar_taken = True
             self.calendar_snapshot = getattr(getattr(self, "inp", None), "calendar", None)
+            self.calendar_as_of = self.calendar_as_of or workflow.now()
         snap = self.calendar_snapshot
         if snap is None or snap.region != request.region or not snap.covers(first, last):
             snap = await self._local(
@@ -190,6 +198,7 @@ class CaseClocks(CaseRecord):
                 SnapshotYears(region=request.region, first=wide[0], last=wide[1]),
             )
             self.calendar_snapshot, self.work_calendar = snap, None
+            self.calendar_as_of = workflow.now()
         assert snap is not None
         if self.work_calendar is None or self.work_calendar.revision != snap.revision:
             self.work_calendar = clk_plan.SnapshotCalendar(snap)
@@ -250,15 +259,27 @@ class CaseClocks(CaseRecord):
         await self._project()
         return moved
 
+    def _told_calendar(self, change: CalendarChange) -> clk_plan.CalendarSnapshot | None:
+        """The calendar a change carries, if the case may plan on it: this region's, and newer
+        than the calendar the case has (two changes told at once may arrive in either order; an
+        older one is not planned on, the current calendar is fetched instead)."""
+        told, issued = change.calendar, change.issued_at
+        if told is None or issued is None or told.region != self.agency.region:
+            return None
+        if self.calendar_as_of is not None and issued < self.calendar_as_of:
+            return None
+        if not self._patched(CALENDAR_TOLD):
+            return None
+        self.calendar_as_of = issued
+        return told
+
     async def _replan(self, change: CalendarChange) -> list[DeadlineMove]:
         """Plan the clocks on the current calendar; record every due date that moved, with the
         reason, in the case's history and tell the officer."""
         before = {n: (r.due_at, self._due_text(n)) for n, r in self.readings.items()}
         # The calendar changed: the case plans on the new one, as the change carries it (for
         # the years around the change; a case that needs others fetches it).
-        told = change.calendar
-        mine = told is not None and told.region == self.agency.region
-        self.calendar_snapshot, self.calendar_taken = (told if mine else None), True
+        self.calendar_snapshot, self.calendar_taken = self._told_calendar(change), True
         await self._plan()
         moved = [
             DeadlineMove(

@@ -63,6 +63,9 @@ FIRST_TURN = "actions-wait-for-the-first-turn"  # workflows/first_turn.py
 # between an officer and the answer.
 ANSWER_FIRST = "answer-first"
 PROJECT_AFTER = timedelta(seconds=2)  # the workflow's catch-up of an answered view
+# A calendar change carries the calendar (store.calendar.calendar_change): planned on, instead
+# of fetched by every case (histories from before fetched it: a local activity).
+CALENDAR_TOLD = "calendar-told"
 # Patches of issue 23 (an office works a whole case).
 OFFICER_CLAIM = "officer-on-first-step"  # a case without 经办人 becomes its first handler's
 APPLICANT_NOTICES = "applicant-notices"  # the applicant is told at every step that concerns them
@@ -108,7 +111,10 @@ _GENERATION_2026_12_07 = _GENERATION_2026_12 | {
 }
 GENERATIONS: tuple[tuple[str, frozenset[str]], ...] = (
     # issue 25: answer first, project after
-    ("generation-2026-12-09", _GENERATION_2026_12_07 | {PLAN_HERE, FIRST_TURN, ANSWER_FIRST}),
+    (
+        "generation-2026-12-09",
+        _GENERATION_2026_12_07 | {PLAN_HERE, FIRST_TURN, ANSWER_FIRST, CALENDAR_TOLD},
+    ),
     # issue 25: the workflow plans its clocks itself; an action before the first turn waits
     ("generation-2026-12-08", _GENERATION_2026_12_07 | {PLAN_HERE, FIRST_TURN}),
     ("generation-2026-12-07", _GENERATION_2026_12_07),
@@ -215,6 +221,7 @@ class CaseState:
         self.calendar_snapshot: CalendarSnapshot | None = None
         self.work_calendar: SnapshotCalendar | None = None
         self.calendar_taken = False  # the input's snapshot looked at (once)
+        self.calendar_as_of: datetime | None = None  # when the case took its calendar
         self.started = False  # through its first turn (registered, or restored)
         self.catch_up: asyncio.Task[None] | None = None  # ANSWER_FIRST: the catch-up's timer
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadlines import choose_rule_pack, select_rule_pack
@@ -93,6 +94,9 @@ class CaseWorkflow(CaseGuards):
                     await self._flush_documents()
             if self._history_large(inp) and self._patched("continue-as-new"):
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                if self._owed() and self._patched(ANSWER_FIRST):  # only the tail is carried
+                    async with self.lock:
+                        await self._write_owed()
                 carry: dict[str, Any] = {"carried": self._carry()}
                 if self._patched(PLAN_HERE):  # the calendar the case plans on now
                     carry["calendar"] = self.calendar_snapshot
@@ -121,9 +125,9 @@ class CaseWorkflow(CaseGuards):
         if self.timer is not None:
             self.timer.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._patched(ANSWER_FIRST) and self._owed():  # the last answer, before the end
+        if self._owed() and self._patched(ANSWER_FIRST):  # the last answer, before the end
             async with self.lock:
-                await self._project(behind_only=True)
+                await self._write_owed()
 
     async def _catch_up(self) -> None:
         """ANSWER_FIRST: once its timer has run, write the answered views the read model may
@@ -132,7 +136,17 @@ class CaseWorkflow(CaseGuards):
             return
         self.catch_up = None
         if self._owed():
+            await self._write_owed()
+
+    async def _write_owed(self) -> None:
+        """The answered views, written if the read model is behind them. One the read model
+        refuses for good is recorded (nothing typed into a case may end it) and not tried again
+        every PROJECT_AFTER: the next step's projection carries the case on."""
+        try:
             await self._project(behind_only=True)
+        except ActivityError as exc:
+            self._fault("project", exc)
+            self.projected = self.event_seq
 
     async def _sleep_until(self, wake: datetime | None, now: datetime) -> None:
         """Wait for the next statutory moment, an action or the end. The timer is set once per
@@ -232,6 +246,7 @@ _CARRIED: dict[str, Any] = {
     "last_action_seq": int,
     "last_fact_at": datetime,
     "calendar_dirty": bool,
+    "calendar_as_of": datetime | None,
     "calendar_change": CalendarChange | None,
     "pending_documents": list[RenderDocument],
 }

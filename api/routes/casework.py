@@ -20,7 +20,6 @@ from fastapi import HTTPException
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
@@ -392,7 +391,7 @@ async def _written(
     if view is not None:
         try:
             await run_in_threadpool(Projection(engine, settings).project, view)
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # busy, unreachable, or a view it refuses
             # The action is done (the case has it): the workflow writes the view itself in a
             # moment (PROJECT_AFTER), so the caller is answered, not told to try again.
             log.warning(

@@ -108,6 +108,11 @@ def test_an_answered_view_is_written_once_and_never_over_a_newer_row(
     assert projection.project(view([1, 2, 3], "accepted")) is False  # the catch-up: no more
     assert projection.project(view([1, 2, 3, 4, 5], "assigned")) is True
     assert projection.project(view([1, 2, 3, 4], "accepted")) is False  # late, older: ignored
+    # The workflow's own projection at the row's seq is written; a late attempt older than the
+    # row (it timed out and committed after its retry and the next step) is not.
+    late = _project([1, 2, 3, 4], "accepted").model_copy(update={"seq": 4})
+    assert projection.project(late) is False
+    assert projection.project(_project([5], "assigned").model_copy(update={"seq": 5})) is True
     with Session(fresh_engine) as s:
         seqs = [e.seq for e in s.exec(select(CaseEventRow)).all()]
         row = s.get(CaseRow, "GK-2026-000009")

@@ -4,6 +4,7 @@ notice in tests/fixtures/scenario.py) and checks the due dates and what fired.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -541,7 +542,8 @@ async def test_calendar_change_moves_an_open_reply_deadline(case_env: CaseEnv) -
 async def test_a_calendar_change_carries_the_calendar_the_cases_plan_on(case_env: CaseEnv) -> None:
     """10,000 running cases told of a change do not each read the calendar back: the change
     carries it (store.calendar.calendar_change) and the case plans on that. Shown here by a
-    change whose calendar the read model no longer holds: the case follows the change."""
+    change whose calendar the read model no longer holds: the case follows the change. Two
+    changes told at once may arrive in either order: an older one is not planned on."""
     from datetime import UTC
 
     from sqlmodel import Session, delete
@@ -554,17 +556,24 @@ async def test_a_calendar_change_carries_the_calendar_the_cases_plan_on(case_env
     before = v.readings["reply"].due_date
     assert before is not None and v.t0 is not None
     closed = load_calendar(case_env.engine).nth_working_day(v.t0, 3).end
-    now = datetime.now(UTC)
-    set_day(
-        case_env.engine,
-        closed,
-        DayKind.HOLIDAY,
-        source="通告",
-        reason="停工",
-        edited_by="a",
-        at=now,
+    now = await case_env.now()
+    older = calendar_change(case_env.engine, "CN", "旧通知", [closed.year], "admin", now)
+
+    def close_the_day() -> None:
+        set_day(
+            case_env.engine,
+            closed,
+            DayKind.HOLIDAY,
+            source="通告",
+            reason="停工",
+            edited_by="a",
+            at=datetime.now(UTC),
+        )
+
+    close_the_day()
+    change = calendar_change(
+        case_env.engine, "CN", "寒潮停工", [closed.year], "admin", now + timedelta(seconds=1)
     )
-    change = calendar_change(case_env.engine, "CN", "寒潮停工", [closed.year], "admin", now)
     assert change.calendar is not None and change.calendar.covers(closed.year, closed.year + 1)
     with Session(case_env.engine) as db:  # the read model no longer says so
         db.exec(delete(CalendarDay).where(CalendarDay.day == closed))  # type: ignore[call-overload]
@@ -578,6 +587,15 @@ async def test_a_calendar_change_carries_the_calendar_the_cases_plan_on(case_env
     assert after is not None and after > before  # planned on the calendar the change carried
     (moved,) = [e for e in v.events if e.kind == "deadlines_moved"]
     assert "寒潮停工" in moved.summary
+    # The older change comes last: its calendar (without the closure) is not planned on; the
+    # case reads the current one, which has the closure again.
+    close_the_day()
+    await handle.signal(W.calendar_changed, older)
+    for _ in range(20):
+        await asyncio.sleep(0.1)
+        v = await handle.query(W.view)
+        assert v.readings["reply"].due_date == after
+        assert [e.kind for e in v.events].count("deadlines_moved") == 1
     await handle.terminate("test done")
 
 

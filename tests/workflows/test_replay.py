@@ -115,7 +115,10 @@ def test_released_generations_never_change() -> None:
         "plan-in-workflow",
         "actions-wait-for-the-first-turn",
     }
-    released["generation-2026-12-09"] = released["generation-2026-12-08"] | {"answer-first"}
+    released["generation-2026-12-09"] = released["generation-2026-12-08"] | {
+        "answer-first",
+        "calendar-told",
+    }
     listed = dict(GENERATIONS)
     for name, patches in released.items():
         assert set(listed[name]) == patches, name
