@@ -11,6 +11,7 @@ burst on one case gets quick, definite answers (429/503 with Retry-After), never
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -402,6 +403,7 @@ async def _written(
     return returns.model_validate(result.model_dump(exclude={"view"}))
 
 
+@functools.cache
 def _answered(update: Any) -> tuple[type[BaseModel], type[BaseModel]]:
     """The Update's own result type, and the same with the view an answered action comes
     with."""
