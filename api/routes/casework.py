@@ -391,7 +391,7 @@ async def _written(
     view: ProjectCase | None = getattr(result, "view", None)
     if view is not None:
         try:
-            await run_in_threadpool(Projection(engine, settings).project, view)
+            await run_in_threadpool(_projection(engine, settings).project, view)
         except Exception as exc:  # busy, unreachable, or a view it refuses
             # The action is done (the case has it): the workflow writes the view itself in a
             # moment (PROJECT_AFTER), so the caller is answered, not told to try again.
@@ -401,6 +401,22 @@ async def _written(
                 error=type(exc).__name__,
             )
     return returns.model_validate(result.model_dump(exclude={"view"}))
+
+
+_PROJECTIONS: dict[tuple[int, int], tuple[Engine, Settings, Projection]] = {}
+
+
+def _projection(engine: Engine, settings: Settings) -> Projection:
+    """The read model's writer for this app, made once: it derives the applicants' digest keys
+    (reading the codec keys) on first use, not on every action."""
+    made = _PROJECTIONS.get((id(engine), id(settings)))
+    if made is None or made[0] is not engine or made[1] is not settings:
+        made = _PROJECTIONS[(id(engine), id(settings))] = (
+            engine,
+            settings,
+            Projection(engine, settings),
+        )
+    return made[2]
 
 
 @functools.cache
