@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from bench import targets
 from bench.bench_scale import _seed_rows
 from bench.common import Progress, ms, pct, report
 from bench.stack import AGENCY, Stack
@@ -145,6 +146,7 @@ async def run(stack: Stack, cases: int) -> str:
         _row("public board GET /public/inquiries", board_lat, "answered messages, unit lights"),
     ]
     verdict = "met" if p95 <= TARGET_MS else "NOT met"
+    targets.within(f"tracking page at {total:,} cases, p95", p95, "ms", TARGET_MS)
     return report(
         "portal",
         f"5. Public portal ({total:,} cases in the read model)",

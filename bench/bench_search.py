@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
+from bench import targets
 from bench.common import Progress, ms, pct, report
 from bench.stack import AGENCY, Stack
 from store.models import CaseRow, CaseText
@@ -124,6 +125,7 @@ async def run(stack: Stack, cases: int) -> str:
             data[q] = [ms(x) for x in lat]
     total = have + new
     verdict = "met" if worst <= TARGET_MS else "NOT met"
+    targets.within(f"search at {total:,} cases, worst query's p95", worst, "ms", TARGET_MS)
     return report(
         "search" if cases == 10_000 else f"search_{cases}",
         f"6. Search ({total:,} cases of one agency)",

@@ -49,6 +49,7 @@ __all__ = [
     "OBLIGATIONS",
     "OFFICERS",
     "OFFICERS_OR_APPLICANT",
+    "OPEN",
     "PRESS_PLAN",
     "PROACTIVE",
     "RUNG_ZH",
@@ -85,6 +86,9 @@ KINDS: dict[str, KindSpec] = {
 
 # Statuses in which a case no longer waits for the agency, for every kind.
 CLOSED: frozenset[str] = frozenset().union(*(k.closed for k in KINDS.values()))
+# Every other status of every kind: a case waits for the agency (the board counts these by a
+# positive list, which an index can seek, instead of scanning past every closed status).
+OPEN: frozenset[str] = frozenset(str(st) for k in KINDS.values() for st in k.status) - CLOSED
 
 STATUS_NAMES.update(
     {st.value: st.zh for k in KINDS.values() for st in k.status}  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -111,6 +111,15 @@ class CaseRow(SQLModel, table=True):
     """The projection of one case for lists, boards and reports (no personal data)."""
 
     __tablename__ = "case"
+    # The board's (store/board.py, migration 0018): its grouped count reads one covering index
+    # in order; its due counts, red list and oldest list seek theirs, in the lists' own order
+    # (due dates tie: many fall due at the same end of day).
+    __table_args__ = (
+        Index("ix_case_board", "status", "agency", "light", "kind", "unit", "t0", "officer"),
+        Index("ix_case_due_board", "agency", "internal_due_at", "case_no", "status", "officer"),
+        Index("ix_case_light_due", "agency", "light", "internal_due_at", "case_no"),
+        Index("ix_case_agency_t0", "agency", "t0", "case_no"),
+    )
 
     case_no: str = Field(primary_key=True, max_length=64)
     kind: str = Field(index=True, max_length=16)
