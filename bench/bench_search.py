@@ -22,6 +22,7 @@ from bench import targets
 from bench.common import Progress, ms, pct, report
 from bench.stack import AGENCY, Stack
 from store.models import CaseRow, CaseText
+from store.search import index_pairs
 
 REPEAT = 40
 TARGET_MS = 150.0
@@ -90,6 +91,8 @@ def _seed(stack: Stack, n: int, progress: Progress) -> None:
         with stack.engine.begin() as conn:
             conn.execute(insert(cases), rows)
             conn.execute(insert(texts), words)
+            if conn.dialect.name == "sqlite":
+                index_pairs(conn, [w["case_no"] for w in words])
         progress.update(min(n, start + chunk))
     progress.close()
 

@@ -2,16 +2,19 @@
 case is about (the request, the message's subject), within one agency.
 
 Chinese has no word boundaries, so the match is a plain substring. Three or more characters use
-the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL, migration 0010); two characters — a
-common Chinese word — cannot use a trigram index and scan the agency's texts, which stays fast at
-the sizes measured in bench/bench_search.py.
+the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL, migration 0010). Two characters — a
+common Chinese word — cannot use a trigram index: on SQLite they use an index of every text's
+pairs of adjacent characters (migration 0019, kept here), and the candidates it finds are checked
+against the text itself; on PostgreSQL they scan the agency's texts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import bindparam, insert, literal_column, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
@@ -22,6 +25,7 @@ MIN_CHARS = 2
 MAX_CHARS = 100
 LIMIT = 50
 TEXT_LIMIT = 4000
+PAIRS = "case_text_fts_pairs"  # SQLite: FTS5, unicode61, contentless (migration 0019)
 
 
 class QueryProblem(ValueError):
@@ -43,6 +47,14 @@ def like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
+def pairs(text: str) -> str:
+    """Every two adjacent characters of ``text`` once, space-separated: FTS5's unicode61
+    tokenizer indexes each pair as a word (a run of Chinese characters would otherwise be one
+    word), so a two-character query is looked up instead of scanned."""
+    found = (text[i : i + 2] for i in range(len(text) - 1))
+    return " ".join(dict.fromkeys(p for p in found if p.isalnum()))
+
+
 def index_text(
     s: Session | Connection, case_no: str, agency: str, summary: str, received: str | None
 ) -> None:
@@ -51,8 +63,10 @@ def index_text(
     the text so that one trigram index finds parts of numbers too. Plain statements: this runs
     in every projection of every case."""
     table = CaseText.__table__  # type: ignore[attr-defined]
+    sqlite = _dialect(s) == "sqlite"
+    rowid: Any = literal_column("rowid" if sqlite else "0")
     row = s.execute(
-        sa_select(table.c.text, table.c.agency).where(table.c.case_no == case_no)
+        sa_select(table.c.text, table.c.agency, rowid).where(table.c.case_no == case_no)
     ).first()
     old_text, old_agency = (row[0], row[1]) if row is not None else ("", None)
     parts = old_text.split("\n", 2)
@@ -61,10 +75,35 @@ def index_text(
     wanted = "\n".join((case_no, summary, first if first != summary else ""))[:TEXT_LIMIT]
     if row is None:
         s.execute(insert(table).values(case_no=case_no, agency=agency, text=wanted))
+        if sqlite:
+            index_pairs(s, [case_no])
     elif old_text != wanted or old_agency != agency:
         s.execute(
             update(table).where(table.c.case_no == case_no).values(text=wanted, agency=agency)
         )
+        if sqlite and old_text != wanted:
+            s.execute(
+                text(f"INSERT INTO {PAIRS}({PAIRS}, rowid, pairs) VALUES ('delete', :r, :p)"),
+                {"r": row[2], "p": pairs(old_text)},
+            )
+            index_pairs(s, [case_no])
+
+
+def index_pairs(s: Session | Connection, case_nos: Sequence[str]) -> None:
+    """SQLite: put these cases' texts into the index of character pairs. Whoever writes
+    case_text rows other than `index_text` (a bulk load) calls this for them."""
+    query = text("SELECT rowid, text FROM case_text WHERE case_no IN :c").bindparams(
+        bindparam("c", expanding=True)
+    )
+    for start in range(0, len(case_nos), 5000):
+        found = s.execute(query, {"c": list(case_nos[start : start + 5000])}).all()
+        rows = [{"r": r, "p": pairs(t)} for r, t in found]
+        if rows:
+            s.execute(text(f"INSERT INTO {PAIRS}(rowid, pairs) VALUES (:r, :p)"), rows)
+
+
+def _dialect(s: Session | Connection) -> str:
+    return s.get_bind().dialect.name if isinstance(s, Session) else s.dialect.name
 
 
 def search_cases(engine: Engine, agency: str, q: str, limit: int = LIMIT) -> list[CaseRow]:
@@ -87,18 +126,26 @@ def search_cases(engine: Engine, agency: str, q: str, limit: int = LIMIT) -> lis
 
 def _text_matches(s: Session, dialect: str, agency: str, q: str, limit: int) -> list[str]:
     """The case numbers whose text contains ``q``, the most recently changed first."""
-    if dialect == "sqlite" and len(q) >= 3:
+    params: dict[str, object] = {"pattern": like_pattern(q)}
+    if dialect == "sqlite" and len(q) == 2 and q.isalnum():
+        # The pairs index finds every text holding both characters side by side (its tokenizer
+        # folds letter case like LIKE does); the text itself confirms the match.
+        match = (
+            f"t.rowid IN (SELECT rowid FROM {PAIRS} WHERE {PAIRS} MATCH :phrase) "
+            "AND t.agency = :agency AND t.text LIKE :pattern ESCAPE '\\'"
+        )
+        params["phrase"] = f'"{q}"'
+    elif dialect == "sqlite" and len(q) >= 3:
         # The FTS5 lookup first, then the agency: joined the other way round, SQLite probes the
         # index once per case of the agency.
         match = (
             "t.rowid IN (SELECT rowid FROM case_text_fts WHERE case_text_fts MATCH :phrase) "
             "AND t.agency = :agency"
         )
-        params: dict[str, object] = {"phrase": '"' + q.replace('"', '""') + '"'}
+        params = {"phrase": '"' + q.replace('"', '""') + '"'}
     else:
         op = "ILIKE" if dialect == "postgresql" else "LIKE"
         match = f"t.agency = :agency AND t.text {op} :pattern ESCAPE '\\'"
-        params = {"pattern": like_pattern(q)}
     sql = text(
         f'SELECT t.case_no FROM case_text t JOIN "case" c ON c.case_no = t.case_no WHERE {match} '
         "ORDER BY c.updated_at DESC LIMIT :limit"

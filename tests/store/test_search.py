@@ -89,3 +89,31 @@ def test_the_trigram_index_exists_on_each_backend(indexed: Engine) -> None:
         else:
             sql = "SELECT count(*) FROM pg_indexes WHERE indexname = 'case_text_trgm'"
         assert conn.execute(text(sql)).scalar() == 1
+
+
+def test_two_characters_are_looked_up_and_confirmed_by_the_text(indexed: Engine) -> None:
+    """Two characters (a common Chinese word) cannot use a trigram index: on SQLite they use
+    the index of character pairs (migration 0019), kept in step when a text changes; what it
+    finds is checked against the text, in letter case as LIKE folds it."""
+    from sqlalchemy import text
+
+    assert found(indexed, "12") == ["GK-2026-000001"]  # 地块编号 A-12
+    assert found(indexed, "gk") == [c for c, a, _s, _r in sorted(CASES) if a == "SZ-GT"]
+    assert found(indexed, "附图") == ["GK-2026-000001"]
+    with session_scope(indexed) as s:  # the summary changes; the received text is kept
+        index_text(s, "GK-2026-000002", "SZ-GT", "2026年财政决算", None)
+    assert found(indexed, "预算") == []
+    assert found(indexed, "决算") == ["GK-2026-000002"]
+    if indexed.dialect.name != "sqlite":
+        return  # PostgreSQL scans the agency's texts for two characters
+    with indexed.connect() as conn:
+        pairs = "SELECT count(*) FROM case_text_fts_pairs WHERE case_text_fts_pairs MATCH :p"
+        assert conn.execute(text(pairs), {"p": '"预算"'}).scalar() == 0  # the old pair is gone
+        assert conn.execute(text(pairs), {"p": '"决算"'}).scalar() == 1
+        plan = conn.execute(
+            text(
+                "EXPLAIN QUERY PLAN SELECT rowid FROM case_text_fts_pairs "
+                "WHERE case_text_fts_pairs MATCH '\"规划\"'"
+            )
+        ).all()
+        assert "VIRTUAL TABLE INDEX" in " ".join(str(r[-1]) for r in plan)
