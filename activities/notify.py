@@ -173,3 +173,17 @@ class Outbox:
         await mail.send(
             self.settings, req.recipient, req.subject, req.body, key=req.key, html=letter
         )
+
+
+async def deliver_all(engine: Engine, settings: Settings, notes: list[Notify]) -> int:
+    """Deliver notices decided outside a workflow (a calendar change's digests): each written
+    to the outbox once and sent when SMTP is configured; one that cannot go out now stays in
+    the outbox, logged. Returns how many were written or sent."""
+    outbox, done = Outbox(engine, settings), 0
+    for note in notes:
+        try:
+            await outbox.deliver(note)
+            done += 1
+        except Exception as exc:  # a mail server down must not undo the change
+            log.warning("notice not sent", key=note.key, error=type(exc).__name__)
+    return done

@@ -249,6 +249,7 @@ async def run(stack: Stack, cases: int) -> str:
         [day.year],
         "bench",
         datetime.now(UTC),
+        digested=True,  # as the admin API tells them, after one digest per agency
     )
     t_signal = time.perf_counter()
     told = await signal_open_cases(client, change)

@@ -130,7 +130,9 @@ def calendar_set(
     )
     if notify:
         zh = "休息日" if kind == "holiday" else "工作日"
-        _recalculate_open_cases(f"{day.date()}调整为{zh}（{source}：{reason}）", [day.year], by)
+        said = f"{day.date()}调整为{zh}（{source}：{reason}）"
+        _tell_officers(engine, preview, said, region, now)
+        _recalculate_open_cases(said, [day.year], by, digested=True)
 
 
 def _print_moves(preview: Any, verb: str, limit: int | None) -> None:
@@ -193,9 +195,24 @@ def calendar_import(
         )
 
 
-def _recalculate_open_cases(reason: str, years: list[int], by: str) -> None:
+def _tell_officers(engine: Any, preview: Any, reason: str, region: str, now: datetime) -> None:
+    """One digest per agency of the deadlines the change moved (store/digest.py)."""
+    from activities.notify import deliver_all
+    from store.calendar import load_calendar
+    from store.digest import digests
+
+    revision = load_calendar(engine, region).revision
+    notes = digests(engine, preview, reason, revision, now)
+    sent = asyncio.run(deliver_all(engine, get_settings(), notes))
+    typer.echo(f"officers told: {sent} digest(s), one per agency with moved deadlines.")
+
+
+def _recalculate_open_cases(
+    reason: str, years: list[int], by: str, *, digested: bool = False
+) -> None:
     """Tell every open case whose clocks touch ``years`` to recompute its deadlines, with a
-    progress bar, then print the deadlines that moved (old → new)."""
+    progress bar, then print the deadlines that moved (old → new); ``digested``: the officers
+    were told by one digest per agency, the cases send no notice of their own."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
@@ -205,7 +222,9 @@ def _recalculate_open_cases(reason: str, years: list[int], by: str) -> None:
     from workflows.broadcast import recalculate_open_cases
 
     region = get_settings().calendar_region
-    change = calendar_change(read_model(), region, reason, years, by, datetime.now(UTC))
+    change = calendar_change(
+        read_model(), region, reason, years, by, datetime.now(UTC), digested=digested
+    )
     console = Console(stderr=False, highlight=False)
 
     async def _run() -> Any:

@@ -193,3 +193,29 @@ class SnapshotCalendar(WorkCalendar):
         if year not in self._certain:
             raise OutsideSnapshot(year)
         return self._certain[year]
+
+
+_SHARED: dict[tuple[object, ...], SnapshotCalendar] = {}
+SHARED_MOST = 64  # distinct snapshots kept in a process (a region's few revisions × year spans)
+
+
+def calendar_of(snapshot: CalendarSnapshot) -> SnapshotCalendar:
+    """The calendar a snapshot describes, one per distinct snapshot in a process: thousands of
+    cached cases planning on the same calendar share one (about 60 KiB and a digest each
+    otherwise). It is only read, and equal snapshots make equal calendars, so sharing it
+    changes no plan; the key is the snapshot's whole content, not its revision alone."""
+    key = (
+        snapshot.region,
+        snapshot.revision,
+        snapshot.first,
+        snapshot.last,
+        tuple(snapshot.official_years),
+        snapshot.days,
+        snapshot.certain,
+    )
+    found = _SHARED.get(key)
+    if found is None:
+        if len(_SHARED) >= SHARED_MOST:
+            _SHARED.clear()
+        found = _SHARED[key] = SnapshotCalendar(snapshot)
+    return found

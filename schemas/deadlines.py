@@ -57,6 +57,9 @@ class CalendarChange(BaseModel):
     # each of thousands of cases reading the calendar back from the read model.
     calendar: CalendarSnapshot | None = None
     issued_at: datetime | None = None  # when the calendar was read (two changes: the newer)
+    # The officers were told by one digest per agency (store/digest.py): the case records its
+    # moves in its history without a notice of its own.
+    digested: bool = False
 
 
 class DeadlineMove(BaseModel):

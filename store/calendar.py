@@ -208,10 +208,18 @@ def overrides(engine: Engine, region: str = "CN", year: int | None = None) -> li
 
 
 def calendar_change(
-    engine: Engine, region: str, reason: str, years: list[int], by: str, now: datetime
+    engine: Engine,
+    region: str,
+    reason: str,
+    years: list[int],
+    by: str,
+    now: datetime,
+    *,
+    digested: bool = False,
 ) -> CalendarChange:
     """A change of ``region``'s calendar as told to the running cases: with the calendar as it
-    now stands for the years a case's clocks may span around the changed ones."""
+    now stands for the years a case's clocks may span around the changed ones; ``digested``:
+    the officers were told by one digest per agency (store/digest.py), not a notice per case."""
     from rules.calendar import SHANGHAI
     from rules.clock_plan import fetched_years, snapshot_of
     from schemas.deadlines import CalendarChange
@@ -225,4 +233,5 @@ def calendar_change(
         by=by,
         calendar=snapshot_of(calendar, *fetched_years([*years, this_year])),
         issued_at=now,
+        digested=digested,
     )

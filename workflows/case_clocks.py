@@ -201,7 +201,7 @@ class CaseClocks(CaseRecord):
             self.calendar_as_of = workflow.now()
         assert snap is not None
         if self.work_calendar is None or self.work_calendar.revision != snap.revision:
-            self.work_calendar = clk_plan.SnapshotCalendar(snap)
+            self.work_calendar = clk_plan.calendar_of(snap)
         return self.work_calendar
 
     async def _plan_and_project(self) -> None:
@@ -306,6 +306,8 @@ class CaseClocks(CaseRecord):
                 revision=change.revision,
                 moved=[m.model_dump(mode="json") for m in moved],
             )
+            if change.digested:  # the officers were told by one digest for all the cases
+                return moved
             await self._notify(
                 f"{self.case_no}:{seq}:deadlines_moved",
                 "officer",

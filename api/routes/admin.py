@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
+from activities.notify import deliver_all
 from api import deps
 from api.routes.deadlines import EARLIEST, LATEST
 from gongkai.logs import get_logger
@@ -21,6 +22,7 @@ from schemas.deadlines import DeadlineMove, Recalculation
 from schemas.registry import KINDS
 from store.calendar import calendar_change, set_day
 from store.cases import get_agency
+from store.digest import digests
 from store.recompute import Recomputed, apply, preview_day, refusal
 from store.users import add_user
 from workflows.broadcast import open_cases_query, signal_open_cases
@@ -215,19 +217,23 @@ async def change_day(
     # The stored calendar is the one previewed: its moves are the preview's (as in the CLI).
     await run_in_threadpool(apply, engine, preview)
     log.info("calendar day changed", day=str(body.day), kind=body.kind, moved=len(preview.moves))
+    change = await run_in_threadpool(
+        calendar_change,
+        engine,
+        region,
+        f"{body.day.isoformat()}调整为{'休息日' if body.kind == 'holiday' else '工作日'}"
+        f"（{body.source}：{reason}）",
+        [body.day.year],
+        who.id,
+        now,
+        digested=True,
+    )
+    # The officers: one digest per agency of every moved deadline, not a notice per case.
+    notes = await run_in_threadpool(digests, engine, preview, change.reason, change.revision, now)
+    await deliver_all(engine, settings, notes)
     client = request.app.state.temporal
     told = 0
     if client is not None:
-        change = await run_in_threadpool(
-            calendar_change,
-            engine,
-            region,
-            f"{body.day.isoformat()}调整为{'休息日' if body.kind == 'holiday' else '工作日'}"
-            f"（{body.source}：{reason}）",
-            [body.day.year],
-            who.id,
-            now,
-        )
         told = (await client.count_workflows(open_cases_query(change.years))).count
         # The running cases catch up in the background: the rows already show the new dates,
         # and a case re-plans before any rung fires (workflows/casework.py).

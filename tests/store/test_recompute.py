@@ -148,3 +148,50 @@ def test_a_change_shortening_a_told_date_is_flagged_and_the_cli_refuses_it_witho
     with Session(fresh_engine) as s:
         moved = s.get(CaseRow, "GK-2026-000004")
     assert moved is not None and moved.due_at is not None and local_date(moved.due_at) < told
+
+
+async def test_one_digest_per_agency_tells_the_officers_what_a_change_moved(
+    fresh_engine: Engine,
+) -> None:
+    """Thousands of moved deadlines make one e-mail per agency to its officers' mailbox, most
+    urgent first, with each case's officer and old → new; written to the outbox once (a retry
+    of the change writes nothing twice)."""
+    from sqlmodel import select
+
+    from activities.notify import deliver_all
+    from gongkai.settings import Settings
+    from store.digest import digests
+    from store.models import Agency, OutboxRow
+
+    with Session(fresh_engine) as s:
+        s.add(
+            Agency(
+                code="SZ-GT",
+                name="某市规划和自然资源局",
+                reconsideration_organ="某市人民政府",
+                court="某区人民法院",
+                officer_email="gk-officers@example.gov.cn",
+            )
+        )
+        s.commit()
+    received = at(YEAR, 2, 25)
+    for no in ("GK-2026-000007", "GK-2026-000008"):
+        _case(fresh_engine, no, received)
+    saturday = local_date(received) + timedelta(days=(5 - local_date(received).weekday()) % 7)
+    preview = preview_day(fresh_engine, "CN", saturday, DayKind.MAKEUP_WORKDAY, NOW)
+    (note,) = digests(fresh_engine, preview, "调休补班", "rev1", NOW)
+    assert note.recipient == "gk-officers@example.gov.cn" and note.recipient_role == "officer"
+    assert "2件案件期限调整" in note.subject
+    lines = note.body.splitlines()
+    assert "调休补班" in lines[0] and "2件" in lines[0]
+    assert lines[1].startswith("GK-2026-000007（经办人li）答复期限：")
+    old, new = (local_date(d) for d in (preview.moves[0].old_due_at, preview.moves[0].new_due_at))
+    assert (
+        f"{old.year}年{old.month}月{old.day}日 → {new.year}年{new.month}月{new.day}日" in lines[1]
+    )
+    assert await deliver_all(fresh_engine, Settings(), [note]) == 1
+    assert await deliver_all(fresh_engine, Settings(), [note]) == 1  # the same key: no second
+    with Session(fresh_engine) as s:
+        rows = s.exec(select(OutboxRow).where(OutboxRow.key == "calendar:rev1:SZ-GT")).all()
+    assert len(rows) == 1 and rows[0].status == "pending"  # no SMTP configured here
+    assert digests(fresh_engine, type(preview)(), "无", "r", NOW) == []  # nothing moved

@@ -546,11 +546,11 @@ async def test_a_calendar_change_carries_the_calendar_the_cases_plan_on(case_env
     changes told at once may arrive in either order: an older one is not planned on."""
     from datetime import UTC
 
-    from sqlmodel import Session, delete
+    from sqlmodel import Session, delete, select
 
     from rules.calendar import DayKind
     from store.calendar import calendar_change, set_day
-    from store.models import CalendarDay
+    from store.models import CalendarDay, OutboxRow
 
     handle, v = await _register(case_env)
     before = v.readings["reply"].due_date
@@ -572,7 +572,13 @@ async def test_a_calendar_change_carries_the_calendar_the_cases_plan_on(case_env
 
     close_the_day()
     change = calendar_change(
-        case_env.engine, "CN", "寒潮停工", [closed.year], "admin", now + timedelta(seconds=1)
+        case_env.engine,
+        "CN",
+        "寒潮停工",
+        [closed.year],
+        "admin",
+        now + timedelta(seconds=1),
+        digested=True,  # the officers were told by one digest (store/digest.py)
     )
     assert change.calendar is not None and change.calendar.covers(closed.year, closed.year + 1)
     with Session(case_env.engine) as db:  # the read model no longer says so
@@ -587,6 +593,9 @@ async def test_a_calendar_change_carries_the_calendar_the_cases_plan_on(case_env
     assert after is not None and after > before  # planned on the calendar the change carried
     (moved,) = [e for e in v.events if e.kind == "deadlines_moved"]
     assert "寒潮停工" in moved.summary
+    with Session(case_env.engine) as db:  # recorded in the case; no notice of its own
+        notices = db.exec(select(OutboxRow.key).where(OutboxRow.case_no == handle.id)).all()
+    assert notices and not [k for k in notices if k.endswith(":deadlines_moved")]
     # The older change comes last: its calendar (without the closure) is not planned on; the
     # case reads the current one, which has the closure again.
     close_the_day()
