@@ -27,6 +27,7 @@ is created with a fresh random key on first use. Nothing secret is in the reposi
 from __future__ import annotations
 
 import base64
+import copy
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -67,7 +68,9 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         scope = getattr(context, "workflow_id", None)
         if scope == self.scope:
             return self
-        return type(self)(self._keys, self.current, scope)
+        bound = copy.copy(self)  # the same keys and ciphers, bound to another workflow
+        bound.scope = scope
+        return bound
 
     def seal(self, data: bytes, label: str) -> bytes:
         """Encrypt a file (an attachment) for storage: ``key id \\n nonce ciphertext``, the
