@@ -21,9 +21,11 @@ from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from schemas.activities import Notify
 from store.db import session_scope
+from store.digest import KEY as DIGEST_KEY
 from store.models import OutboxRow
 
 log = get_logger(__name__)
+DIGEST_ATTEMPTS = 20  # a digest is tried again at each flush (every ten minutes) this often
 # What a notification keeps in its outbox row, and is sent from when it waited (the SMS held
 # through the quiet hours).
 _KEPT = ("key", "case_no", "recipient_role", "recipient", "subject", "body")
@@ -107,11 +109,12 @@ class Outbox:
 
     async def flush(self, at: datetime) -> int:
         """Send the SMS that waited for the quiet hours to end (every ten minutes, a Schedule);
-        returns how many went out. One that fails stays for the next round."""
+        returns how many went out. One that fails stays for the next round. Digests left
+        pending by a mail server that was down (store/digest.py) go out again here too."""
+        sent = await self._resend_digests() if self.settings.smtp_host else 0
         if not self.settings.sms_gateway_url:
-            return 0
+            return sent
         due = await asyncio.to_thread(self._deferred, at)
-        sent = 0
         for row in due:
             assert row.id is not None
             note = Notify(**{name: getattr(row, name) for name in _KEPT}, at=at)
@@ -122,6 +125,32 @@ class Outbox:
                 continue
             sent += 1
         return sent
+
+    async def _resend_digests(self) -> int:
+        rows = await asyncio.to_thread(self._pending_digests)
+        sent = 0
+        for row in rows:
+            note = Notify(**{name: getattr(row, name) for name in _KEPT}, at=row.created_at)
+            try:
+                sent += await self._by_email(note) == "sent"
+            except Exception as exc:
+                log.warning("digest not sent", key=row.key, error=type(exc).__name__)
+        return sent
+
+    def _pending_digests(self) -> list[OutboxRow]:
+        with Session(self.engine) as s:
+            return list(
+                s.exec(
+                    select(OutboxRow)
+                    .where(
+                        OutboxRow.channel == "email",
+                        OutboxRow.status == "pending",
+                        col(OutboxRow.key).startswith(DIGEST_KEY),
+                        OutboxRow.attempts < DIGEST_ATTEMPTS,
+                    )
+                    .limit(100)
+                )
+            )
 
     def _deferred(self, at: datetime) -> list[OutboxRow]:
         with Session(self.engine) as s:
@@ -175,15 +204,15 @@ class Outbox:
         )
 
 
-async def deliver_all(engine: Engine, settings: Settings, notes: list[Notify]) -> int:
+async def deliver_all(engine: Engine, settings: Settings, notes: list[Notify]) -> list[str]:
     """Deliver notices decided outside a workflow (a calendar change's digests): each written
-    to the outbox once and sent when SMTP is configured; one that cannot go out now stays in
-    the outbox, logged. Returns how many were written or sent."""
-    outbox, done = Outbox(engine, settings), 0
+    to the outbox once and sent when SMTP is configured. Returns each one's status: ``sent``,
+    ``pending`` (kept; the outbox flush sends it again) or ``no_address``."""
+    outbox, said = Outbox(engine, settings), []
     for note in notes:
         try:
-            await outbox.deliver(note)
-            done += 1
+            said.append(await outbox.deliver(note))
         except Exception as exc:  # a mail server down must not undo the change
-            log.warning("notice not sent", key=note.key, error=type(exc).__name__)
-    return done
+            log.warning("notice not sent yet", key=note.key, error=type(exc).__name__)
+            said.append("pending")
+    return said

@@ -131,8 +131,10 @@ def calendar_set(
     if notify:
         zh = "休息日" if kind == "holiday" else "工作日"
         said = f"{day.date()}调整为{zh}（{source}：{reason}）"
-        _tell_officers(engine, preview, said, region, now)
-        _recalculate_open_cases(said, [day.year], by, digested=True)
+        # One digest per agency when the read model lists every move (otherwise a notice per
+        # case, as before: a case opened before rows kept clocks is not in the preview).
+        digested = not preview.unplanned and _tell_officers(engine, preview, said, region, now)
+        _recalculate_open_cases(said, [day.year], by, digested=digested)
 
 
 def _print_moves(preview: Any, verb: str, limit: int | None) -> None:
@@ -195,16 +197,24 @@ def calendar_import(
         )
 
 
-def _tell_officers(engine: Any, preview: Any, reason: str, region: str, now: datetime) -> None:
-    """One digest per agency of the deadlines the change moved (store/digest.py)."""
+def _tell_officers(engine: Any, preview: Any, reason: str, region: str, now: datetime) -> bool:
+    """One digest per agency of the deadlines the change moved (store/digest.py); False if
+    they could not be written (the cases then tell their officers one by one)."""
     from activities.notify import deliver_all
-    from store.calendar import load_calendar
     from store.digest import digests
 
-    revision = load_calendar(engine, region).revision
-    notes = digests(engine, preview, reason, revision, now)
-    sent = asyncio.run(deliver_all(engine, get_settings(), notes))
-    typer.echo(f"officers told: {sent} digest(s), one per agency with moved deadlines.")
+    try:
+        notes = digests(engine, preview, reason, region, now)
+        said = asyncio.run(deliver_all(engine, get_settings(), notes))
+    except Exception as exc:
+        typer.echo(f"officers' digests not written ({exc.__class__.__name__})", err=True)
+        return False
+    kept = len(said) - said.count("sent")
+    typer.echo(
+        f"officers told: {len(said)} digest(s), one per agency with moved deadlines"
+        + (f" ({kept} kept in the outbox: no SMTP, no address or not sent yet)." if kept else ".")
+    )
+    return True
 
 
 def _recalculate_open_cases(

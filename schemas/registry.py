@@ -86,9 +86,12 @@ KINDS: dict[str, KindSpec] = {
 
 # Statuses in which a case no longer waits for the agency, for every kind.
 CLOSED: frozenset[str] = frozenset().union(*(k.closed for k in KINDS.values()))
-# Every other status of every kind: a case waits for the agency (the board counts these by a
-# positive list, which an index can seek, instead of scanning past every closed status).
-OPEN: frozenset[str] = frozenset(str(st) for k in KINDS.values() for st in k.status) - CLOSED
+# Every other status of every kind, and a row whose workflow was lost (reconcile marks it red):
+# a case waits for the agency. The board counts these by a positive list, which an index can
+# seek, instead of scanning past every closed status.
+OPEN: frozenset[str] = (
+    frozenset(str(st) for k in KINDS.values() for st in k.status) | {LOST}
+) - CLOSED
 
 STATUS_NAMES.update(
     {st.value: st.zh for k in KINDS.values() for st in k.status}  # type: ignore[attr-defined]

@@ -20,15 +20,18 @@ from schemas.activities import Notify
 from schemas.registry import labels
 from store.models import Agency
 from store.recompute import Move, Recomputed
+from store.users import user_names
 
 LINES = 300  # cases listed in one digest; the rest are counted (each is in its case's history)
+KEY = "calendar:"  # the outbox keys of digests (activities.notify resends those left pending)
 
 
 def digests(
-    engine: Engine, recomputed: Recomputed, reason: str, revision: str, at: datetime
+    engine: Engine, recomputed: Recomputed, reason: str, region: str, at: datetime
 ) -> list[Notify]:
     """The digests of a stored change: one per agency with moved deadlines, to its officers'
-    mailbox (a notice without an address stays in the outbox as ``no_address``)."""
+    mailbox (a notice without an address stays in the outbox as ``no_address``). Keyed by the
+    change (region and moment): a retry writes nothing twice, a later change its own."""
     by_agency: dict[str, list[Move]] = defaultdict(list)
     for m in recomputed.moves:
         by_agency[m.agency].append(m)
@@ -42,27 +45,36 @@ def digests(
                 )
             ).all()
         )
+    key = f"{KEY}{region}:{at.astimezone(UTC).isoformat()}"
     return [
-        _digest(agency, moves, mailboxes.get(agency, ""), reason, revision, at)
+        _digest(
+            f"{key}:{agency}",
+            moves,
+            mailboxes.get(agency, ""),
+            user_names(engine, agency),
+            reason,
+            at,
+        )
         for agency, moves in sorted(by_agency.items())
     ]
 
 
 def _digest(
-    agency: str, moves: list[Move], mailbox: str, reason: str, revision: str, at: datetime
+    key: str, moves: list[Move], mailbox: str, names: dict[str, str], reason: str, at: datetime
 ) -> Notify:
     moves = sorted(moves, key=lambda m: m.new_due_at or datetime.max.replace(tzinfo=UTC))
     cases = len({m.case_no for m in moves})
-    lines = [_line(m) for m in moves[:LINES]]
+    lines = [_line(m, names) for m in moves[:LINES]]
     if len(moves) > LINES:
         lines.append(f"……另有{len(moves) - LINES}项，见各案件的办理记录。")
     body = (
         f"工作日历变更（{reason}），本单位{cases}件办理中案件的期限随之调整"
         f"（{len(moves)}项，按新期限先后排列）：\n" + "\n".join(lines) + "\n"
-        "各案件的办理记录已载明调整前后的期限；已告知申请人的期限如被提前，请依法另行告知。"
+        "调整前后的期限以各案件的办理记录为准；标注“早于已告知申请人的期限”的，"
+        "请依法另行告知申请人。"
     )
     return Notify(
-        key=f"calendar:{revision}:{agency}"[:300],
+        key=key[:300],
         case_no="",
         recipient_role="officer",
         recipient=mailbox,
@@ -72,10 +84,11 @@ def _digest(
     )
 
 
-def _line(m: Move) -> str:
+def _line(m: Move, names: dict[str, str]) -> str:
     clock = labels(m.kind).get(m.clock, m.clock)
-    officer = f"（经办人{m.officer}）" if m.officer else ""
-    return f"{m.case_no}{officer}{clock}：{_day(m.old_due_at)} → {_day(m.new_due_at)}"
+    officer = f"（经办人{names.get(m.officer, m.officer)}）" if m.officer else ""
+    told = "（早于已告知申请人的期限）" if m.shortens_notice else ""
+    return f"{m.case_no}{officer}{clock}：{_day(m.old_due_at)} → {_day(m.new_due_at)}{told}"
 
 
 def _day(at: datetime | None) -> str:

@@ -82,10 +82,15 @@ def index_text(
             update(table).where(table.c.case_no == case_no).values(text=wanted, agency=agency)
         )
         if sqlite and old_text != wanted:
-            s.execute(
-                text(f"INSERT INTO {PAIRS}({PAIRS}, rowid, pairs) VALUES ('delete', :r, :p)"),
-                {"r": row[2], "p": pairs(old_text)},
-            )
+            # A contentless index forgets only what it was given: delete the old pairs only if
+            # this row was indexed (a row written without them, e.g. by a process older than
+            # migration 0019, has none; deleting absent values would corrupt the index).
+            indexed = f"SELECT 1 FROM {PAIRS}_docsize WHERE id = :r"
+            if s.execute(text(indexed), {"r": row[2]}).first() is not None:
+                s.execute(
+                    text(f"INSERT INTO {PAIRS}({PAIRS}, rowid, pairs) VALUES ('delete', :r, :p)"),
+                    {"r": row[2], "p": pairs(old_text)},
+                )
             index_pairs(s, [case_no])
 
 

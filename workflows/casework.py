@@ -208,6 +208,10 @@ class CaseWorkflow(CaseGuards):
         """The calendar was edited: recompute every due date (DESIGN.md §3)."""
         self.woken = True
         self.calendar_dirty = True
+        pending = self.calendar_change
+        if change is not None and change.digested and pending is not None and not pending.digested:
+            # Two changes before the case ran: the earlier one's officer was owed a notice.
+            change = change.model_copy(update={"digested": False})
         self.calendar_change = change
 
     @workflow.update

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +18,7 @@ from gongkai.logs import get_logger
 from gongkai.settings import Settings
 from rules.calendar import DayKind, WorkCalendar, local_date
 from schemas.case import Actor, Role
-from schemas.deadlines import DeadlineMove, Recalculation
+from schemas.deadlines import CalendarChange, DeadlineMove, Recalculation
 from schemas.registry import KINDS
 from store.calendar import calendar_change, set_day
 from store.cases import get_agency
@@ -226,21 +226,43 @@ async def change_day(
         [body.day.year],
         who.id,
         now,
-        digested=True,
+        # One digest per agency when the read model lists every move; a case it cannot list
+        # (opened before rows kept clocks) means a notice per case, as before.
+        digested=not preview.unplanned,
     )
-    # The officers: one digest per agency of every moved deadline, not a notice per case.
-    notes = await run_in_threadpool(digests, engine, preview, change.reason, change.revision, now)
-    await deliver_all(engine, settings, notes)
     client = request.app.state.temporal
     told = 0
     if client is not None:
         told = (await client.count_workflows(open_cases_query(change.years))).count
-        # The running cases catch up in the background: the rows already show the new dates,
-        # and a case re-plans before any rung fires (workflows/casework.py).
-        task = asyncio.create_task(signal_open_cases(client, change))
-        _CATCHING_UP.add(task)
-        task.add_done_callback(_CATCHING_UP.discard)
+    # In the background: the officers' digests (a mail server may be slow) and the running
+    # cases' catch-up (the rows already show the new dates, and a case re-plans before any
+    # rung fires: workflows/casework.py).
+    task = asyncio.create_task(_tell(engine, settings, client, change, preview, now))
+    _CATCHING_UP.add(task)
+    task.add_done_callback(_CATCHING_UP.discard)
     return _changed(body, preview, stored=True, told=told)
+
+
+async def _tell(
+    engine: Engine,
+    settings: Settings,
+    client: Any,
+    change: CalendarChange,
+    preview: Recomputed,
+    now: datetime,
+) -> None:
+    """After a stored change: one digest per agency to the officers (if the cases are told
+    ``digested``), then every running case whose clocks it may touch."""
+    if change.digested:
+        try:
+            notes = await run_in_threadpool(
+                digests, engine, preview, change.reason, settings.calendar_region, now
+            )
+            await deliver_all(engine, settings, notes)
+        except Exception:  # the cases are told all the same
+            log.exception("calendar digests not written")
+    if client is not None:
+        await signal_open_cases(client, change)
 
 
 def _changed(body: DayChange, recomputed: Recomputed, *, stored: bool, told: int) -> DayChanged:
@@ -258,4 +280,4 @@ def _changed(body: DayChange, recomputed: Recomputed, *, stored: bool, told: int
     )
 
 
-_CATCHING_UP: set[asyncio.Task[int]] = set()
+_CATCHING_UP: set[asyncio.Task[None]] = set()

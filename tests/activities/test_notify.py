@@ -154,3 +154,28 @@ async def test_a_letter_to_the_applicant_is_attached_with_the_way_to_follow_the_
     with Session(fresh_engine) as s:
         row = s.exec(select(OutboxRow)).one()
     assert "/public/track" in row.body  # the outbox keeps what was said
+
+
+async def test_a_digest_the_mail_server_missed_goes_out_at_the_next_flush(
+    fresh_engine: Engine, smtp: tuple[Inbox, int]
+) -> None:
+    """A calendar change's digest (store/digest.py) is delivered outside any activity: when the
+    mail server is down it stays pending, and the outbox flush (every ten minutes) sends it."""
+    from activities.notify import Outbox, deliver_all
+
+    inbox, port = smtp
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead_port = int(sock.getsockname()[1])
+    digest = _notify("calendar:CN:2026-12-07T08:00:00+00:00:SZ-GT", "officers@agency.test")
+    down = Settings(smtp_host="127.0.0.1", smtp_port=dead_port)
+    assert await deliver_all(fresh_engine, down, [digest]) == ["pending"]
+    other = _notify("GK-2026-000001:9:officer")  # a case's notice: its activity retries it
+    assert await deliver_all(fresh_engine, Settings(smtp_host=None), [other]) == ["pending"]
+    up = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="gongkai@agency.test")
+    assert await Outbox(fresh_engine, up).flush(datetime.now(UTC)) == 1
+    assert await Outbox(fresh_engine, up).flush(datetime.now(UTC)) == 0  # sent once
+    assert [m["To"] for m in inbox.messages] == ["officers@agency.test"]
+    with Session(fresh_engine) as s:
+        statuses = {r.key: r.status for r in s.exec(select(OutboxRow)).all()}
+    assert statuses == {digest.key: "sent", other.key: "pending"}

@@ -47,9 +47,9 @@ def test_counts_are_complete_beyond_the_list_limit(fresh_engine: Engine) -> None
 def test_the_board_counts_open_cases_only_by_kind_unit_and_week(fresh_engine: Engine) -> None:
     """One grouped count gives the lights, kinds, units and the chart: closed cases of every
     kind and another agency's cases are left out, and every status is open or closed."""
-    from schemas.registry import CLOSED, KINDS, OPEN
+    from schemas.registry import CLOSED, KINDS, LOST, OPEN
 
-    every = {str(st) for spec in KINDS.values() for st in spec.status}
+    every = {str(st) for spec in KINDS.values() for st in spec.status} | {LOST}
     assert OPEN | CLOSED == every and not OPEN & CLOSED
     t0 = date(2026, 11, 2)
     with Session(fresh_engine) as s:
@@ -58,6 +58,7 @@ def test_the_board_counts_open_cases_only_by_kind_unit_and_week(fresh_engine: En
                 ("disclosure", "accepted", "red", "规划处"),
                 ("disclosure", "review", "green", "规划处"),
                 ("inquiry", "received", "yellow", ""),
+                ("disclosure", LOST, "red", "规划处"),  # its workflow lost: still counted
                 ("disclosure", "replied", "red", "规划处"),  # closed
                 ("inquiry", "answered", "green", ""),  # closed
                 ("emergency", "closed", "green", ""),  # closed
@@ -72,9 +73,10 @@ def test_the_board_counts_open_cases_only_by_kind_unit_and_week(fresh_engine: En
         s.add(case_row("OT-2026-000001", agency="OTHER", light="red", t0=t0))
         s.commit()
     board = _board(fresh_engine, SUPERVISOR, None, None, None)
-    assert board["counts"] == {"red": 1, "green": 1, "yellow": 1}
-    assert board["by_kind"] == {"disclosure": 2, "inquiry": 1}
-    assert board["by_unit"] == {"规划处": 2, "": 1}
+    assert board["counts"] == {"red": 2, "green": 1, "yellow": 1}
+    assert len(board["red"]) == 2  # the list and the count agree
+    assert board["by_kind"] == {"disclosure": 3, "inquiry": 1}
+    assert board["by_unit"] == {"规划处": 3, "": 1}
     assert "2026-11-02 绿灯 1件" in board["chart"]
     assert _board(fresh_engine, SUPERVISOR, None, "li", "inquiry")["counts"] == {"yellow": 1}
 

@@ -18,8 +18,20 @@ def _context(workflow_id: str) -> WorkflowSerializationContext:
     return WorkflowSerializationContext(namespace="default", workflow_id=workflow_id)
 
 
-async def test_a_context_binds_the_codec_and_shares_the_payload_converter() -> None:
+async def test_a_context_binds_the_codec_and_shares_the_payload_converter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from temporalio.contrib.pydantic import PydanticPayloadConverter
+
     dc = data_converter(TEST_SETTINGS)
+    built: list[object] = []
+    init = PydanticPayloadConverter.__init__
+
+    def counted(self: PydanticPayloadConverter, *args: object, **kw: object) -> None:
+        built.append(self)
+        init(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PydanticPayloadConverter, "__init__", counted)
     assert isinstance(dc, GongkaiDataConverter)
     a = dc.with_context(_context("GK-2026-000001"))
     assert a.payload_converter is dc.payload_converter  # not rebuilt
@@ -29,6 +41,7 @@ async def test_a_context_binds_the_codec_and_shares_the_payload_converter() -> N
     )
     assert a.with_context(_context("GK-2026-000001")) is a  # the same workflow: itself
     assert dc.payload_codec.scope is None  # the context-free one is untouched
+    assert built == []  # binding built no converter (the SDK's own built one per binding)
 
     change = CalendarChange(reason="测试", years=[2027])
     (sealed,) = await a.encode([change])

@@ -174,24 +174,28 @@ async def test_one_digest_per_agency_tells_the_officers_what_a_change_moved(
             )
         )
         s.commit()
+    from store.users import add_user
+
+    add_user(fresh_engine, "li", "李四", "SZ-GT", "officer", NOW, "admin")
     received = at(YEAR, 2, 25)
     for no in ("GK-2026-000007", "GK-2026-000008"):
         _case(fresh_engine, no, received)
     saturday = local_date(received) + timedelta(days=(5 - local_date(received).weekday()) % 7)
     preview = preview_day(fresh_engine, "CN", saturday, DayKind.MAKEUP_WORKDAY, NOW)
-    (note,) = digests(fresh_engine, preview, "调休补班", "rev1", NOW)
+    (note,) = digests(fresh_engine, preview, "调休补班", "CN", NOW)
+    assert note.key == f"calendar:CN:{NOW.astimezone(UTC).isoformat()}:SZ-GT"
     assert note.recipient == "gk-officers@example.gov.cn" and note.recipient_role == "officer"
     assert "2件案件期限调整" in note.subject
     lines = note.body.splitlines()
     assert "调休补班" in lines[0] and "2件" in lines[0]
-    assert lines[1].startswith("GK-2026-000007（经办人li）答复期限：")
+    assert lines[1].startswith("GK-2026-000007（经办人李四）答复期限：")
     old, new = (local_date(d) for d in (preview.moves[0].old_due_at, preview.moves[0].new_due_at))
     assert (
         f"{old.year}年{old.month}月{old.day}日 → {new.year}年{new.month}月{new.day}日" in lines[1]
     )
-    assert await deliver_all(fresh_engine, Settings(), [note]) == 1
-    assert await deliver_all(fresh_engine, Settings(), [note]) == 1  # the same key: no second
+    assert await deliver_all(fresh_engine, Settings(), [note]) == ["pending"]  # no SMTP here
+    assert await deliver_all(fresh_engine, Settings(), [note]) == ["pending"]  # not twice
     with Session(fresh_engine) as s:
-        rows = s.exec(select(OutboxRow).where(OutboxRow.key == "calendar:rev1:SZ-GT")).all()
+        rows = s.exec(select(OutboxRow).where(OutboxRow.key == note.key)).all()
     assert len(rows) == 1 and rows[0].status == "pending"  # no SMTP configured here
-    assert digests(fresh_engine, type(preview)(), "无", "r", NOW) == []  # nothing moved
+    assert digests(fresh_engine, type(preview)(), "无", "CN", NOW) == []  # nothing moved
