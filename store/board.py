@@ -51,7 +51,6 @@ class BoardFigures:
     by_kind: Counter[str]
     by_unit: Counter[str]
     red: list[CaseRow]
-    due_today: list[CaseRow]
     due_today_count: int
     due_week: list[CaseRow]
     due_week_count: int
@@ -90,7 +89,6 @@ def board_figures(engine: Engine, f: BoardFilter, now: datetime, limit: int) -> 
             by_kind=by_kind,
             by_unit=by_unit,
             red=rows(CaseRow.light == "red"),
-            due_today=rows(due >= day_start, due < tomorrow),
             due_today_count=count(due >= day_start, due < tomorrow),
             due_week=rows(due >= day_start, due < week_end),
             due_week_count=count(due >= day_start, due < week_end),
