@@ -201,7 +201,7 @@ SHARED_MOST = 64  # distinct snapshots kept in a process (a region's few revisio
 
 def calendar_of(snapshot: CalendarSnapshot) -> SnapshotCalendar:
     """The calendar a snapshot describes, one per distinct snapshot in a process: thousands of
-    cached cases planning on the same calendar share one (about 60 KiB and a digest each
+    cached cases planning on the same calendar share one (about 30 KiB and a digest each
     otherwise). It is only read, and equal snapshots make equal calendars, so sharing it
     changes no plan; the key is the snapshot's whole content, not its revision alone."""
     key = (
