@@ -94,3 +94,23 @@ async def test_catching_up_signals_cases_with_the_change_and_timers_bare() -> No
     )
     assert told == 2
     assert len(seen) == 3
+
+
+def test_two_changes_before_a_case_runs_keep_the_notice_the_first_owed() -> None:
+    """A notice import (each case tells its officer) and a `calendar set` (one digest) reach a
+    case before it runs: the case plans once, on the newer change, and still tells its officer
+    (the digest did not list the first change's moves)."""
+    from workflows.disclosure import DisclosureRequestWorkflow as W
+
+    case = W.__new__(W)  # the handler only records what it was told
+    case.calendar_change = None
+    imported = CalendarChange(reason="导入2027年节假日安排", years=[2027])
+    digested = CalendarChange(reason="2027-10-08调整为工作日", years=[2027], digested=True)
+    case.calendar_changed(imported)
+    case.calendar_changed(digested)
+    assert case.calendar_dirty and case.woken
+    assert case.calendar_change is not None and case.calendar_change.reason == digested.reason
+    assert not case.calendar_change.digested  # the import's notice is still owed
+    case.calendar_change = None
+    case.calendar_changed(digested)
+    assert case.calendar_change is not None and case.calendar_change.digested  # alone: digested
