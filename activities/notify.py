@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -138,33 +139,26 @@ class Outbox:
         return sent
 
     def _pending_digests(self) -> list[OutboxRow]:
-        with Session(self.engine) as s:
-            return list(
-                s.exec(
-                    select(OutboxRow)
-                    .where(
-                        OutboxRow.channel == "email",
-                        OutboxRow.status == "pending",
-                        col(OutboxRow.key).startswith(DIGEST_KEY),
-                        OutboxRow.attempts < DIGEST_ATTEMPTS,
-                    )
-                    .limit(100)
-                )
-            )
+        return self._waiting(
+            100,
+            OutboxRow.channel == "email",
+            OutboxRow.status == "pending",
+            col(OutboxRow.key).startswith(DIGEST_KEY),
+            OutboxRow.attempts < DIGEST_ATTEMPTS,
+        )
 
     def _deferred(self, at: datetime) -> list[OutboxRow]:
+        return self._waiting(
+            500,
+            OutboxRow.channel == "sms",
+            OutboxRow.status == "deferred",
+            col(OutboxRow.not_before) <= at,
+        )
+
+    def _waiting(self, most: int, *where: Any) -> list[OutboxRow]:
+        """Outbox rows waiting to be sent again, at most ``most`` per round."""
         with Session(self.engine) as s:
-            return list(
-                s.exec(
-                    select(OutboxRow)
-                    .where(
-                        OutboxRow.channel == "sms",
-                        OutboxRow.status == "deferred",
-                        col(OutboxRow.not_before) <= at,
-                    )
-                    .limit(500)
-                )
-            )
+            return list(s.exec(select(OutboxRow).where(*where).limit(most)))
 
     def _insert(self, req: Notify, channel: str, not_before: datetime | None) -> tuple[int, str]:
         with session_scope(self.engine) as s:

@@ -27,22 +27,22 @@ class BoardFilter:
     unit: str | None = None
 
     def where(self) -> list[Any]:
-        where: list[Any] = [col(CaseRow.status).not_in(sorted(CLOSED))]
-        for column, value in (
-            (CaseRow.agency, self.agency),
-            (CaseRow.officer, self.officer),
-            (CaseRow.kind, self.kind),
-            (CaseRow.unit, self.unit),
-        ):
-            if value:
-                where.append(column == value)
-        return where
+        return [col(CaseRow.status).not_in(sorted(CLOSED)), *self._chosen()]
 
     def open_where(self) -> list[Any]:
         """The same cases by the positive list of open statuses: the board's one grouped count
         reads the covering index ``ix_case_board`` (status, agency, light, kind, unit, t0,
         officer) in its own order, seeking each open status instead of testing every row."""
-        return [col(CaseRow.status).in_(sorted(OPEN)), *self.where()[1:]]
+        return [col(CaseRow.status).in_(sorted(OPEN)), *self._chosen()]
+
+    def _chosen(self) -> list[Any]:
+        chosen = (
+            (CaseRow.agency, self.agency),
+            (CaseRow.officer, self.officer),
+            (CaseRow.kind, self.kind),
+            (CaseRow.unit, self.unit),
+        )
+        return [column == value for column, value in chosen if value]
 
 
 @dataclass

@@ -4,8 +4,8 @@ urgent LIST_LIMIT (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -81,17 +81,18 @@ def test_the_board_counts_open_cases_only_by_kind_unit_and_week(fresh_engine: En
     assert _board(fresh_engine, SUPERVISOR, None, "li", "inquiry")["counts"] == {"yellow": 1}
 
 
-def test_the_board_reads_indexes_not_the_table(fresh_engine: Engine) -> None:
+def test_the_board_reads_indexes_not_the_table(tmp_path: Path) -> None:
     """At 100,000 open cases the board took 1.2 s in eleven scans of the case table; its
     grouped count now reads one covering index and its lists seek theirs in order (migration
-    0018). SQLite's plan says so (PostgreSQL plans on statistics of its own)."""
+    0018). SQLite's plan says so (PostgreSQL chooses its plans from statistics of its own)."""
     from sqlalchemy import select
 
     from store.board import BoardFilter
+    from store.db import make_engine, migrate
     from store.models import CaseRow
 
-    if fresh_engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL chooses its plans from statistics of its own")
+    sqlite = make_engine(f"sqlite:///{tmp_path / 'board.db'}")
+    migrate(sqlite)
     f = BoardFilter("SZ-GT")
     grouped = (
         select(CaseRow.light)
@@ -106,15 +107,16 @@ def test_the_board_reads_indexes_not_the_table(fresh_engine: Engine) -> None:
         .order_by(CaseRow.internal_due_at, CaseRow.case_no)
         .limit(100)
     )
-    with fresh_engine.connect() as conn:
+    with sqlite.connect() as conn:
 
         def plan(q: object) -> str:
-            compiled = q.compile(fresh_engine, compile_kwargs={"literal_binds": True})  # type: ignore[attr-defined]
+            compiled = q.compile(sqlite, compile_kwargs={"literal_binds": True})  # type: ignore[attr-defined]
             return " | ".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
 
         assert "COVERING INDEX ix_case_board" in plan(grouped)
         assert "TEMP B-TREE" not in plan(grouped)
         assert "ix_case_light_due" in plan(red) and "TEMP B-TREE" not in plan(red)
+    sqlite.dispose()
 
 
 def test_each_kind_reads_its_own_clock_labels() -> None:
